@@ -1,0 +1,224 @@
+"""Frozen dataclasses that flow through the core: articles, passages, hits, answers, digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    """An entry of an article's 関連記事 or 最新ニュース block: a title and a one-line summary."""
+
+    title: str
+    summary: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of paragraphs under one heading (``None`` before the first heading)."""
+
+    heading: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as parsed from a source, before it is stored.
+
+    ``body`` is derived: the paragraphs of all sections joined with ``"\\n"``; passage offsets
+    (``Passage.start``/``end``) are character offsets into it.
+    """
+
+    id: str
+    title: str
+    sections: tuple[Section, ...]
+    url: str = ""
+    published_at: datetime | None = None  # timezone-aware
+    category: str | None = None
+    source: str | None = None
+    references: tuple[str, ...] = ()  # 参考資料
+    related: tuple[ArticleLink, ...] = ()  # 関連記事
+    latest: tuple[ArticleLink, ...] = ()  # 最新ニュース
+    is_stub: bool = False  # a 関連記事/最新ニュース entry known only by title + summary
+
+    @classmethod
+    def from_text(cls, id: str, title: str, body: str, **kw: object) -> Article:
+        """Build an article from plain text: each non-blank line is a paragraph, no headings."""
+        paragraphs = tuple(p.strip() for p in body.splitlines() if p.strip())
+        return cls(id=id, title=title, sections=(Section(None, paragraphs),), **kw)  # type: ignore[arg-type]
+
+    @property
+    def body(self) -> str:
+        return "\n".join(p for s in self.sections for p in s.paragraphs)
+
+    def content_hash(self) -> str:
+        """A hash of everything stored for the article: re-ingesting the same content is a no-op."""
+        payload = {
+            "title": self.title,
+            "url": self.url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "category": self.category,
+            "source": self.source,
+            "sections": [[s.heading, list(s.paragraphs)] for s in self.sections],
+            "references": list(self.references),
+            "related": [[x.title, x.summary, x.url] for x in self.related],
+            "latest": [[x.title, x.summary, x.url] for x in self.latest],
+            "is_stub": self.is_stub,
+        }
+        raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A bounded piece of an article (never cutting a sentence) that is indexed and cited."""
+
+    ordinal: int
+    heading: str | None
+    start: int  # offsets into Article.body
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as kept in the index, with its internal row id."""
+
+    rowid: int
+    id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    category: str | None
+    source: str | None
+    is_stub: bool
+    body: str
+    headings: tuple[str, ...]
+    references: tuple[str, ...]
+    related: tuple[ArticleLink, ...]
+    latest: tuple[ArticleLink, ...]
+    passage_count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage."""
+
+    passage_id: int
+    article_id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    category: str | None
+    heading: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+    is_stub: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    took_ms: float
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A quoted sentence (or two) with its numbered citation."""
+
+    n: int
+    text: str
+    highlights: tuple[tuple[int, int], ...]  # [start, end) character spans of matched terms in text
+    article_id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    heading: str | None
+    score: float
+    passage_id: int = 0
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    article_id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    summary: str = ""
+    is_stub: bool = False
+
+
+AnswerStatus = Literal["answered", "not_found", "invalid"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What kiji replies, the same for the terminal and Discord."""
+
+    question: str
+    status: AnswerStatus
+    excerpts: tuple[Excerpt, ...] = ()
+    related: tuple[RelatedArticle, ...] = ()
+    took_ms: float = 0.0
+    message: str = ""  # user-facing explanation for not_found / invalid
+    terms: tuple[str, ...] = ()
+    closest: tuple[RelatedArticle, ...] = ()  # offered instead when not_found
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    article_id: str
+    title: str
+    url: str
+    published_at: datetime | None
+    summary: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    name: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    date: str  # YYYY-MM-DD
+    tz: str
+    sections: tuple[DigestSection, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(s.items for s in self.sections)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input that was not ingested, with where it came from and why."""
+
+    where: str  # "file.jsonl:12" or a path / URL
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    passages: int = 0
+    chars: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected

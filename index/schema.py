@@ -1,0 +1,102 @@
+"""The SQLite schema of a kiji database and its forward migrations (``PRAGMA user_version``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from index.errors import DatabaseError, SchemaTooNew
+
+# Each step moves the file from version i to i + 1 and is applied in the same transaction that
+# records the new user_version, so a crash leaves either the old or the new schema.
+MIGRATIONS: tuple[str, ...] = (
+    # 0 -> 1: articles, passages, the term dictionary and packed postings segments.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL DEFAULT '',
+        url_norm TEXT,
+        title TEXT NOT NULL,
+        title_norm TEXT NOT NULL,
+        published_at TEXT,
+        published_ts REAL,
+        category TEXT,
+        source TEXT,
+        is_stub INTEGER NOT NULL DEFAULT 0,
+        body TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_url_norm ON articles(url_norm);
+    CREATE INDEX articles_published ON articles(published_ts);
+    CREATE INDEX articles_title_norm ON articles(title_norm);
+    CREATE TABLE passages (
+        pid INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_rowid INTEGER NOT NULL REFERENCES articles(rowid),
+        ordinal INTEGER NOT NULL,
+        heading TEXT,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        dl INTEGER NOT NULL
+    );
+    CREATE INDEX passages_article ON passages(article_rowid);
+    CREATE TABLE terms (tid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL);
+    -- One row per (term, segment): int32 passage ids (ascending) and uint16 term counts, packed.
+    -- Segment 0 is the merged main segment; each ingest batch appends a small segment.
+    CREATE TABLE postings (
+        tid INTEGER NOT NULL,
+        seg INTEGER NOT NULL,
+        ids BLOB NOT NULL,
+        tfs BLOB NOT NULL,
+        PRIMARY KEY (tid, seg)
+    );
+    CREATE INDEX postings_seg ON postings(seg);
+    -- Passages deleted since the last full compaction; their ids may still sit in postings.
+    CREATE TABLE tombstones (pid INTEGER PRIMARY KEY);
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY, title TEXT, etag TEXT, last_modified TEXT, added_at TEXT NOT NULL,
+        last_polled_at TEXT, last_success_at TEXT, last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0, next_poll_at TEXT,
+        items_ingested INTEGER NOT NULL DEFAULT 0, guild_id INTEGER
+    );
+    CREATE TABLE feed_items (
+        feed_url TEXT NOT NULL, guid TEXT NOT NULL, url_norm TEXT, content_hash TEXT,
+        article_id TEXT, seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, guid)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION`; returns the version found before."""
+    try:
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"the file is not a readable SQLite database ({e})") from e
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this database has schema version {found}, newer than this kiji ({SCHEMA_VERSION}); "
+            "upgrade kiji (pip install -U kiji) or use a backup made by this version"
+        )
+    for version in range(found, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our DDL literals)."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]

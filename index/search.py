@@ -1,0 +1,336 @@
+"""Searcher: BM25 over the packed postings of the query terms only, with exact statistics.
+
+Per query: look up the query terms, decode each term's postings (int32 passage ids + uint16
+counts) with ``np.frombuffer``, add ``idf · tf · (k1+1) / (tf + norm[id])`` into a dense score
+array, then select the top k with a threshold (no sort of the whole array). The length-norm array
+and the live mask are kept in memory and refreshed when another connection commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from index import bm25
+from index.bm25 import BM25Params
+from index.errors import InvalidQuery
+from index.models import Hit, SearchResult
+from index.store import IndexStore, parse_dt
+from index.tokenizer import JapaneseTokenizer
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+CACHE_MIN_DF = 5_000  # decoded main-segment postings of terms at least this common are cached
+CACHE_BYTES = 48 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Passage ids with their scores, best first (ties: lower passage id first)."""
+
+    pids: np.ndarray
+    scores: np.ndarray
+    terms: tuple[str, ...]
+
+
+class _Postings:
+    """An LRU of decoded main-segment postings, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
+        item = self.items.get(tid)
+        if item is not None:
+            self.items.move_to_end(tid)
+        return item
+
+    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray) -> None:
+        size = ids.nbytes + tfs.nbytes
+        if size > self.max_bytes // 4:
+            return
+        self.items[tid] = (ids, tfs)
+        self.used += size
+        while self.used > self.max_bytes and self.items:
+            _, (a, b) = self.items.popitem(last=False)
+            self.used -= a.nbytes + b.nbytes
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.used = 0
+
+
+class Searcher:
+    """Ranks passages for a query. One per thread (it owns a store connection's read path)."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        tokenizer: JapaneseTokenizer,
+        params: BM25Params | None = None,
+        *,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
+        self.store = store
+        self.tokenizer = tokenizer
+        self.params = params or BM25Params()
+        self._cache = _Postings(cache_bytes)
+        self._data_version: int | None = None
+        self._merge_gen = -1
+        self._max_pid = 0
+        self._dl = np.zeros(1, dtype=np.float64)
+        self._live = np.zeros(1, dtype=bool)
+        self._ts = np.full(1, np.nan)
+        self._stub = np.zeros(1, dtype=bool)
+        self._art = np.zeros(1, dtype=np.int64)
+        self._norm = np.zeros(1, dtype=np.float64)
+        self._n_docs = 0
+        self._avgdl = 0.0
+        self._mean_idf: float | None = None
+        self._scores = np.zeros(1, dtype=np.float64)
+        self.refresh()
+
+    # ------------------------------------------------------------------ keeping up with writes
+    def refresh(self) -> None:
+        """Reload what changed since the last look (cheap when nothing did)."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return
+        with self.store.snapshot():
+            meta = self.store.meta()
+            merge_gen = int(meta.get("merge_gen", 0))
+            if merge_gen != self._merge_gen:
+                self._cache.clear()
+                self._merge_gen = merge_gen
+            pid, dl, ts, stub, art = self.store.load_docs(self._max_pid)
+            if len(pid):
+                size = int(pid[-1]) + 1
+                self._grow(size)
+                self._dl[pid] = dl
+                self._live[pid] = True
+                self._ts[pid] = ts
+                self._stub[pid] = stub
+                self._art[pid] = art
+                self._max_pid = int(pid[-1])
+            dead = self.store.tombstones()
+            dead = dead[dead < len(self._live)]
+            self._live[dead] = False
+            self._n_docs = int(meta.get("n_docs", 0))
+            total = int(meta.get("total_len", 0))
+            self._avgdl = total / self._n_docs if self._n_docs else 0.0
+            self._mean_idf = None
+        norm = bm25.length_norm(self._dl, self._avgdl, self.params)
+        norm[~self._live] = np.inf  # a deleted passage gets weight 0 from every term
+        self._norm = norm
+        self._data_version = version
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self._dl):
+            return
+        cap = max(size, int(len(self._dl) * 1.25) + 1024)
+
+        def grown(a: np.ndarray, fill: float | bool | int) -> np.ndarray:
+            out = np.full(cap, fill, dtype=a.dtype)
+            out[: len(a)] = a
+            return out
+
+        self._dl = grown(self._dl, 0.0)
+        self._live = grown(self._live, False)
+        self._ts = grown(self._ts, np.nan)
+        self._stub = grown(self._stub, False)
+        self._art = grown(self._art, 0)
+        self._scores = np.zeros(cap, dtype=np.float64)
+
+    @property
+    def n_docs(self) -> int:
+        return self._n_docs
+
+    def _idf(self, df: int) -> float:
+        raw = bm25.raw_idf(self._n_docs, df)
+        assert isinstance(raw, float)
+        if raw >= 0:
+            return raw
+        if self._mean_idf is None:  # rare: only terms in more than half the passages need it
+            self._mean_idf = bm25.mean_idf(self._n_docs, self.store.all_dfs())
+        return self.params.epsilon * self._mean_idf
+
+    def _term_postings(self, tid: int, df: int) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._cache.get(tid)
+        rows = self.store.postings(tid, min_seg=1 if cached is not None else 0)
+        parts_ids = [cached[0]] if cached is not None else []
+        parts_tfs = [cached[1]] if cached is not None else []
+        for seg, ids_b, tfs_b in rows:
+            ids = np.frombuffer(ids_b, dtype="<i4")
+            tfs = np.frombuffer(tfs_b, dtype="<u2")
+            if seg == 0 and df >= CACHE_MIN_DF:
+                ids = ids.astype(np.intp)
+                tfs = tfs.astype(np.float64)
+                self._cache.put(tid, ids, tfs)
+            parts_ids.append(ids)
+            parts_tfs.append(tfs)
+        if not parts_ids:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        if len(parts_ids) == 1:
+            return parts_ids[0], parts_tfs[0]
+        return np.concatenate(parts_ids), np.concatenate(parts_tfs)
+
+    # ------------------------------------------------------------------ scoring
+    def score_terms(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+        exclude_articles: Sequence[int] = (),
+    ) -> Scored:
+        """Top ``k`` passages for already-analysed ``terms`` (each occurrence counts, as in BM25Okapi)."""
+        self.refresh()
+        qcount = Counter(terms)
+        with self.store.snapshot():
+            found = self.store.lookup_terms(list(qcount))
+            term_data = []
+            for tid, term, df in sorted(found, key=lambda r: r[2]):
+                if df <= 0:
+                    continue
+                ids, tfs = self._term_postings(tid, df)
+                term_data.append((term, df, ids, tfs))
+        if not term_data or self._n_docs == 0:
+            return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
+        scores = self._scores
+        norm = self._norm
+        k1 = self.params.k1
+        touched: list[np.ndarray] = []
+        for term, df, ids, tfs in term_data:
+            w = (qcount[term] * self._idf(df) * (k1 + 1.0)) * tfs / (tfs + norm[ids])
+            scores[ids] += w  # ids are unique within one term's postings
+            touched.append(ids)
+        try:
+            return self._top(
+                scores, touched, k, since, until, include_stubs, exclude_articles, terms
+            )
+        finally:
+            for ids in touched:
+                scores[ids] = 0.0
+
+    def _top(self, scores, touched, k, since, until, include_stubs, exclude, terms) -> Scored:
+        filtered = since is not None or until is not None or not include_stubs or len(exclude)
+        cand: np.ndarray | None = None
+        if not filtered:
+            # Threshold from the rarest terms: k passages score at least t, so every passage of
+            # the top k does too; one comparison pass over the dense array finds them all.
+            pool: list[np.ndarray] = []
+            n = 0
+            for ids in touched:
+                pool.append(ids)
+                n += len(ids)
+                if n >= k * 4:
+                    break
+            sample = np.unique(np.concatenate(pool)) if len(pool) > 1 else pool[0]
+            sample = sample[self._live[sample]]
+            if len(sample) >= k:
+                vals = scores[sample]
+                t = np.partition(vals, len(vals) - k)[len(vals) - k]
+                if t > 0:
+                    cand = np.flatnonzero(scores >= t)
+        if cand is None:
+            cand = np.unique(np.concatenate(touched))
+        cand = cand[self._live[cand]]
+        if filtered and len(cand):
+            keep = np.ones(len(cand), dtype=bool)
+            ts = self._ts[cand]
+            if since is not None:
+                keep &= ts >= since.timestamp()
+            if until is not None:
+                keep &= ts < until.timestamp()
+            if not include_stubs:
+                keep &= ~self._stub[cand]
+            if len(exclude):
+                keep &= ~np.isin(self._art[cand], np.asarray(exclude, dtype=np.int64))
+            cand = cand[keep]
+        vals = scores[cand]
+        if len(cand) > k:
+            kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+            sel = vals >= kth
+            cand, vals = cand[sel], vals[sel]
+        order = np.lexsort((cand, -vals))[:k]  # score desc, then passage id asc: deterministic
+        return Scored(cand[order].astype(np.int64), vals[order].copy(), tuple(terms))
+
+    def article_rowid(self, pid: int) -> int:
+        return int(self._art[pid])
+
+    # ------------------------------------------------------------------ the public query API
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+    ) -> SearchResult:
+        """Analyse ``query`` and return its top ``k`` passages as hits.
+
+        Raises :class:`InvalidQuery` for an empty, over-long or term-less query.
+        """
+        t0 = time.perf_counter()
+        terms = self.analyse(query)
+        scored = self.score_terms(terms, k, since=since, until=until, include_stubs=include_stubs)
+        hits = self.hits(scored)
+        took = (time.perf_counter() - t0) * 1000
+        return SearchResult(query=query, terms=tuple(terms), hits=hits, took_ms=took)
+
+    def analyse(self, query: str) -> list[str]:
+        text = query.strip()
+        if not text:
+            raise InvalidQuery("質問が空です。知りたいことを文章で入力してください。", "empty")
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidQuery(
+                f"質問が長すぎます（{len(text)}文字）。{MAX_QUERY_CHARS}文字以内にしてください。",
+                "too_long",
+            )
+        terms = self.tokenizer.query_terms(text)
+        if not terms:
+            raise InvalidQuery(
+                "検索できる語が見つかりませんでした。記号や絵文字だけでなく、言葉で質問してください。",
+                "no_terms",
+            )
+        return terms
+
+    def hits(self, scored: Scored) -> tuple[Hit, ...]:
+        pids = [int(p) for p in scored.pids]
+        rows = self.store.passage_rows(pids)
+        out = []
+        for pid, score in zip(pids, scored.scores, strict=True):
+            row = rows.get(pid)
+            if row is None:  # deleted between scoring and fetching: skip rather than fail
+                continue
+            heading, start, end, text, aid, title, url, pub, cat, stub = row
+            out.append(
+                Hit(
+                    passage_id=pid,
+                    article_id=aid,
+                    title=title,
+                    url=url,
+                    published_at=parse_dt(pub),
+                    category=cat,
+                    heading=heading,
+                    text=text,
+                    start=start,
+                    end=end,
+                    score=float(score) if math.isfinite(score) else 0.0,
+                    is_stub=bool(stub),
+                )
+            )
+        return tuple(out)

@@ -1,0 +1,348 @@
+"""IndexStore: the SQLite file that holds articles, passages, the term dictionary and postings.
+
+Reads happen on the store's own connection; every write goes through :meth:`IndexStore.transaction`
+(``BEGIN IMMEDIATE`` … ``COMMIT``), so a crash leaves the last committed state. The file is in WAL
+mode: readers in other connections or processes keep a consistent snapshot while a writer works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import DatabaseError
+from index.models import ArticleLink, StoredArticle
+from index.schema import SCHEMA_VERSION, migrate
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def normalize_title(title: str) -> str:
+    """Key used to match a 関連記事 title with a stored article: NFKC, no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", title).split()).lower()
+
+
+def parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class IndexStore:
+    """One connection to a kiji database. Not shareable across threads: open one per thread."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
+        self.path = path
+        self._closed = False
+
+    # ------------------------------------------------------------------ opening and closing
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False) -> IndexStore:
+        """Open (and create or migrate) the database at ``path``.
+
+        Raises :class:`DatabaseError` with an explanation for a file that is not a kiji
+        database, is truncated or corrupted, and :class:`SchemaTooNew` for a newer schema.
+        """
+        path = Path(path).expanduser()
+        if path.exists():
+            _check_header(path)
+        elif not create or readonly:
+            raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if readonly:
+                conn = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -32000")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            if readonly:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    raise DatabaseError(
+                        f"{path} has schema version {version}, expected {SCHEMA_VERSION}; "
+                        "open it once read-write to migrate"
+                    )
+            else:
+                migrate(conn)
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(
+                f"{path} could not be opened as a kiji database ({e}); "
+                "run `kiji check` or restore a backup with `kiji restore`"
+            ) from e
+        return cls(conn, path)
+
+    def close(self) -> None:
+        """Close the connection; closing twice is safe."""
+        if not self._closed:
+            self._closed = True
+            self.conn.close()
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every read inside sees the same committed state."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ meta
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def meta_int(self, key: str, default: int = 0) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else default
+
+    def set_meta(self, items: dict[str, object]) -> None:
+        self.conn.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [(k, str(v)) for k, v in items.items()],
+        )
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (cheap; used to refresh caches)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    # ------------------------------------------------------------------ postings (read side)
+    def lookup_terms(self, terms: Sequence[str]) -> list[tuple[int, str, int]]:
+        """(tid, term, df) of the given terms that are in the dictionary."""
+        if not terms:
+            return []
+        marks = ",".join("?" * len(terms))
+        return self.conn.execute(
+            f"SELECT tid, term, df FROM terms WHERE term IN ({marks})", list(terms)
+        ).fetchall()
+
+    def postings(self, tid: int, min_seg: int = 0) -> list[tuple[int, bytes, bytes]]:
+        """(seg, ids, tfs) rows of one term, main segment first."""
+        return self.conn.execute(
+            "SELECT seg, ids, tfs FROM postings WHERE tid = ? AND seg >= ? ORDER BY seg",
+            (tid, min_seg),
+        ).fetchall()
+
+    def all_dfs(self) -> np.ndarray:
+        """Document frequency of every term in use (for BM25Okapi's mean idf)."""
+        rows = self.conn.execute("SELECT df FROM terms WHERE df > 0").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def load_docs(self, after_pid: int = 0) -> tuple[np.ndarray, ...]:
+        """Arrays (pid, dl, published_ts, is_stub, article_rowid) of passages with pid > after_pid."""
+        rows = self.conn.execute(
+            "SELECT p.pid, p.dl, ifnull(a.published_ts, 'nan'), a.is_stub, p.article_rowid "
+            "FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid > ? "
+            "ORDER BY p.pid",
+            (after_pid,),
+        ).fetchall()
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0), np.zeros(0, dtype=bool), empty
+        cols = list(zip(*rows, strict=True))
+        return (
+            np.array(cols[0], dtype=np.int64),
+            np.array(cols[1], dtype=np.int64),
+            np.array(cols[2], dtype=np.float64),
+            np.array(cols[3], dtype=bool),
+            np.array(cols[4], dtype=np.int64),
+        )
+
+    def tombstones(self) -> np.ndarray:
+        rows = self.conn.execute("SELECT pid FROM tombstones").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def passage_rows(self, pids: Sequence[int]) -> dict[int, tuple]:
+        """pid → (heading, start, end, text, article fields …) for building hits."""
+        if not pids:
+            return {}
+        marks = ",".join("?" * len(pids))
+        rows = self.conn.execute(
+            "SELECT p.pid, p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start), "
+            "a.id, a.title, a.url, a.published_at, a.category, a.is_stub "
+            f"FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid IN ({marks})",
+            list(pids),
+        ).fetchall()
+        return {r[0]: r[1:] for r in rows}
+
+    # ------------------------------------------------------------------ articles (read side)
+    _ARTICLE_COLS = (
+        "rowid, id, title, url, published_at, category, source, is_stub, body, meta, "
+        "(SELECT count(*) FROM passages p WHERE p.article_rowid = articles.rowid)"
+    )
+
+    def _article(self, row: tuple) -> StoredArticle:
+        meta = json.loads(row[9] or "{}")
+        return StoredArticle(
+            rowid=row[0],
+            id=row[1],
+            title=row[2],
+            url=row[3],
+            published_at=parse_dt(row[4]),
+            category=row[5],
+            source=row[6],
+            is_stub=bool(row[7]),
+            body=row[8],
+            headings=tuple(meta.get("headings", ())),
+            references=tuple(meta.get("references", ())),
+            related=tuple(ArticleLink(*x) for x in meta.get("related", ())),
+            latest=tuple(ArticleLink(*x) for x in meta.get("latest", ())),
+            passage_count=row[10],
+        )
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        row = self.conn.execute(
+            f"SELECT {self._ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return self._article(row) if row else None
+
+    def find_article_id_by_url(self, url_norm: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT id FROM articles WHERE url_norm = ? ORDER BY is_stub LIMIT 1", (url_norm,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def find_by_titles(self, titles: Iterable[str]) -> dict[str, StoredArticle]:
+        """Articles whose title matches (normalised) one of ``titles``; real ones before stubs."""
+        wanted = {normalize_title(t): t for t in titles}
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT {self._ARTICLE_COLS}, title_norm FROM articles WHERE title_norm IN ({marks}) "
+            "ORDER BY is_stub DESC, rowid",
+            list(wanted),
+        ).fetchall()
+        found: dict[str, StoredArticle] = {}
+        for row in rows:  # real articles come last and overwrite stubs
+            found[wanted[row[-1]]] = self._article(row[:-1])
+        return found
+
+    def articles_published_between(
+        self, start: datetime, end: datetime, *, include_stubs: bool = False
+    ) -> list[StoredArticle]:
+        """Articles with start <= published_at < end, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {self._ARTICLE_COLS} FROM articles WHERE published_ts >= ? AND published_ts < ? "
+            f"{'' if include_stubs else 'AND is_stub = 0'} ORDER BY published_ts, id",
+            (start.timestamp(), end.timestamp()),
+        ).fetchall()
+        return [self._article(r) for r in rows]
+
+    def search_titles(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """(id, title) of real articles whose title contains ``text``, newest first (autocomplete)."""
+        key = normalize_title(text)
+        rows = self.conn.execute(
+            "SELECT id, title FROM articles WHERE is_stub = 0 AND instr(title_norm, ?) > 0 "
+            "ORDER BY published_ts DESC, id LIMIT ?",
+            (key, limit),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def latest_articles(self, limit: int = 10) -> list[StoredArticle]:
+        rows = self.conn.execute(
+            f"SELECT {self._ARTICLE_COLS} FROM articles WHERE is_stub = 0 "
+            "ORDER BY published_ts DESC, id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [self._article(r) for r in rows]
+
+    def passages_of(self, article_id: str) -> list[tuple[int, str | None, int, int, str]]:
+        """(pid, heading, start, end, text) of an article's passages in reading order."""
+        return self.conn.execute(
+            "SELECT p.pid, p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start) "
+            "FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE a.id = ? "
+            "ORDER BY p.ordinal",
+            (article_id,),
+        ).fetchall()
+
+    def add_articles(self, articles: Iterable, tokenizer: object, *, batch_size: int = 500):
+        """Ingest ``articles`` (deduplicated by id, and by normalised URL + content hash).
+
+        Returns an :class:`~index.models.IngestReport`. Each batch is one transaction.
+        """
+        from index.writer import ingest_articles  # writer imports this module
+
+        return ingest_articles(self, tokenizer, articles, batch_size=batch_size)  # type: ignore[arg-type]
+
+    def delete_article(self, article_id: str, tokenizer: object) -> bool:
+        """Delete an article and its passages; False if there is no such article."""
+        from index.writer import BatchWriter
+
+        return BatchWriter(self, tokenizer).delete(article_id)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ statistics
+    def stats(self) -> dict[str, int | float]:
+        c = self.conn
+        articles, stubs = c.execute(
+            "SELECT count(*) - ifnull(sum(is_stub), 0), ifnull(sum(is_stub), 0) FROM articles"
+        ).fetchone()
+        page_size = c.execute("PRAGMA page_size").fetchone()[0]
+        page_count = c.execute("PRAGMA page_count").fetchone()[0]
+        size = 0
+        if self.path is not None:
+            for suffix in ("", "-wal"):
+                p = Path(str(self.path) + suffix)
+                if p.exists():
+                    size += p.stat().st_size
+        return {
+            "articles": articles,
+            "stubs": stubs,
+            "passages": self.meta_int("n_docs"),
+            "terms": c.execute("SELECT count(*) FROM terms WHERE df > 0").fetchone()[0],
+            "segments": c.execute("SELECT count(DISTINCT seg) FROM postings").fetchone()[0],
+            "tombstones": c.execute("SELECT count(*) FROM tombstones").fetchone()[0],
+            "size_bytes": size or page_size * page_count,
+            "schema_version": c.execute("PRAGMA user_version").fetchone()[0],
+        }
+
+
+def _check_header(path: Path) -> None:
+    """Reject a file that is not SQLite (or truncated to nothing) before sqlite3 touches it."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        raise DatabaseError(f"cannot read {path}: {e.strerror}") from e
+    if head and head != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not a SQLite database (wrong header); "
+            "point --db / KIJI_DB at a kiji database or restore a backup"
+        )

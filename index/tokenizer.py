@@ -1,0 +1,116 @@
+"""Japanese analysis shared by indexing and querying: SudachiPy terms with normalisation and stop POS.
+
+Index time and query time call the same :meth:`JapaneseTokenizer.terms`, so 附属/付属,
+ＳＵＭＭＥＲ/summer and 引き上げた/引き上げる meet on the same term.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sudachipy import Dictionary, SplitMode
+
+# Parts of speech that carry no retrieval signal: particles, auxiliary verbs, symbols, blanks.
+STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+
+# Question words are dropped from queries only (never from documents): they say what is asked,
+# not what the answer is about. Light verbs (する, ある) are kept; dropping them hurt on JSQuAD.
+QUESTION_WORDS = frozenset(
+    {
+        "何", "なに", "なん", "いつ", "どこ", "誰", "だれ", "どなた", "どの", "どれ", "どちら",
+        "どっち", "なぜ", "何故", "どう", "どうして", "どんな", "如何", "いかが", "いくら", "幾ら",
+        "いくつ", "幾つ", "何時", "何処", "教える", "知る", "ですか",
+    }
+)  # fmt: skip
+
+_SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
+
+# Only compounds longer than this are split into their mode-A parts (short words have none).
+_MIN_COMPOUND_CHARS = 3
+
+
+@lru_cache(maxsize=1)
+def shared_dictionary() -> Dictionary:
+    """The one Sudachi dictionary of this process (memory-mapped, safe to share across threads)."""
+    return Dictionary()
+
+
+def fold(term: str) -> str:
+    """NFKC + lower case: full-width/half-width and letter case never separate two terms."""
+    return unicodedata.normalize("NFKC", term).lower()
+
+
+@dataclass(frozen=True)
+class Token:
+    """A retrieval term with the span of the surface text it came from."""
+
+    term: str
+    start: int
+    end: int
+
+
+class JapaneseTokenizer:
+    """Turns Japanese text into BM25 terms.
+
+    A Sudachi ``Tokenizer`` is not thread-safe ("Tokenizer is already in use"), so each thread
+    gets its own over the one shared ``Dictionary`` (see sudachi.rs #289).
+
+    :param mode: split mode of the main segmentation (C keeps 国家公務員 whole).
+    :param compound_parts: also emit the mode-A parts of long compounds (関西国際空港 → 関西, 国際,
+        空港), the "search mode" of analysis-sudachi, so that a part finds the whole.
+    """
+
+    def __init__(self, mode: str = "C", compound_parts: bool = True) -> None:
+        if mode not in _SPLIT_MODES:
+            raise ValueError(f"split mode must be one of A, B, C (got {mode!r})")
+        self.mode = mode
+        self.compound_parts = compound_parts and mode != "A"
+        self._dictionary = shared_dictionary()
+        self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
+        self._local = threading.local()
+
+    def _tokenizer(self):
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            tok = self._dictionary.tokenizer(mode=_SPLIT_MODES[self.mode])
+            self._local.tok = tok
+        return tok
+
+    def tokens(self, text: str) -> list[Token]:
+        """Terms with their character offsets in ``text`` (compound parts share their span)."""
+        out: list[Token] = []
+        if not text:
+            return out
+        stop = self._stop
+        split_a = SplitMode.A
+        for m in self._tokenizer().tokenize(text):
+            if stop(m):
+                continue
+            term = fold(m.normalized_form())
+            if not term or term.isspace():
+                continue
+            start, end = m.begin(), m.end()
+            out.append(Token(term, start, end))
+            if self.compound_parts and end - start >= _MIN_COMPOUND_CHARS:
+                parts = m.split(split_a)
+                if len(parts) > 1:
+                    for p in parts:
+                        if not stop(p):
+                            out.append(Token(fold(p.normalized_form()), p.begin(), p.end()))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of ``text``, in order, duplicates kept (term frequency counts)."""
+        return [t.term for t in self.tokens(text)]
+
+    def query_terms(self, text: str) -> list[str]:
+        """The terms of a question: :meth:`terms` minus question words (何, いつ, どこ …).
+
+        If a question is made only of question words, they are kept rather than losing it all.
+        """
+        terms = self.terms(text)
+        kept = [t for t in terms if t not in QUESTION_WORDS]
+        return kept or terms
