@@ -1,5 +1,316 @@
-"""Command-line interface (placeholder, being written)."""
+"""The ``kiji`` command line: a thin adapter over the core (exit 0 ok, 1 partial failure, 2 usage).
+
+Library errors (:class:`~index.errors.NewsIndexError`) become one-line messages on stderr;
+tracebacks only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from index import __version__
+from index.config import CoreSettings
+from index.errors import InvalidQuery, NewsIndexError
+
+log = logging.getLogger(__name__)
+
+# Subcommand groups written as their own modules; each has ``register(subparsers)``.
+# ``bot.cli`` is imported lazily here only because one console script serves both packages.
+_PLUGINS = ("index.cli_answer", "index.cli_feeds", "index.cli_digest", "index.cli_ops", "bot.cli")
+
+
+def _load_env() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # pragma: no cover - python-dotenv is a dependency
+        return
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiji",
+        description="kiji (記事): answers Japanese questions about news articles, with citations.",
+    )
+    parser.add_argument("--version", action="version", version=f"kiji {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", type=Path, help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.common = common  # type: ignore[attr-defined]  # plugins reuse the shared options
+
+    p = sub.add_parser("ingest", parents=[common], help="add articles from files or directories")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--format", choices=("jsonl", "explainer", "livedoor", "feed", "html"))
+    p.add_argument("--workers", type=int, default=None, help="tokenising processes (default: CPUs)")
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "search", parents=[common], help="rank passages for a query (JSON lines on stdin)"
+    )
+    p.add_argument("query", nargs="?", help="the query; without it, one query per line on stdin")
+    p.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
+    p.add_argument("--json", action="store_true", help="JSON output (always on for stdin queries)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", parents=[common], help="articles, passages, terms, size on disk")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "optimize", parents=[common], help="merge index segments (--full purges deletions)"
+    )
+    p.add_argument("--full", action="store_true")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("delete", parents=[common], help="delete articles by id")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_delete)
+
+    for name in _PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def resolve_db(args: argparse.Namespace) -> Path:
+    db = getattr(args, "db", None)
+    return Path(db).expanduser() if db else CoreSettings.from_env().db_path
+
+
+def open_core(args: argparse.Namespace, *, create: bool = True):
+    """(store, tokenizer, settings) for a command."""
+    from index.store import IndexStore
+    from index.tokenizer import JapaneseTokenizer
+
+    settings = CoreSettings.from_env()
+    store = IndexStore.open(args.db, create=create)
+    return store, JapaneseTokenizer(mode=settings.split_mode), settings
+
+
+# ---------------------------------------------------------------------------------- commands
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from index.ingest import ingest_paths
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"kiji: no such file or directory: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    store, tokenizer, _ = open_core(args)
+    try:
+        report = ingest_paths(
+            store,
+            tokenizer,
+            args.paths,
+            fmt=args.format,
+            workers=args.workers,
+            progress=sys.stderr.isatty(),
+            batch_size=args.batch_size,
+        )
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "rejected": [{"where": r.where, "reason": r.reason} for r in report.rejected],
+                    "passages": report.passages,
+                    "chars": report.chars,
+                    "seconds": round(report.seconds, 3),
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for r in report.rejected[:50]:
+            print(f"除外 rejected  {r.where}: {r.reason}", file=sys.stderr)
+        if len(report.rejected) > 50:
+            print(f"… and {len(report.rejected) - 50} more rejections", file=sys.stderr)
+        rate = report.chars / report.seconds if report.seconds else 0.0
+        print(
+            f"追加 added {report.added} / 更新 updated {report.updated} / "
+            f"変更なし unchanged {report.unchanged} / 除外 rejected {len(report.rejected)} "
+            f"— {report.passages} passages, {report.seconds:.1f} s ({rate / 1e6:.2f} M chars/s)"
+        )
+    return 1 if report.rejected else 0
+
+
+def _hit_dict(hit) -> dict:
+    return {
+        "article_id": hit.article_id,
+        "url": hit.url,
+        "title": hit.title,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "passage_id": hit.passage_id,
+        "heading": hit.heading,
+        "score": round(hit.score, 6),
+        "text": hit.text,
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from index.search import Searcher
+
+    if args.k < 1:
+        print("kiji: -k must be at least 1", file=sys.stderr)
+        return 2
+    store, tokenizer, settings = open_core(args, create=False)
+    searcher = Searcher(store, tokenizer, settings.bm25)
+    status = 0
+    try:
+        if args.query is not None:
+            result = searcher.search(args.query, args.k)
+            if args.json:
+                print(json.dumps(_result_dict(result), ensure_ascii=False))
+            else:
+                _print_hits(result)
+            return 0
+        for line in sys.stdin:
+            query = line.rstrip("\n")
+            if not query.strip():
+                continue
+            try:
+                result = searcher.search(query, args.k)
+                print(json.dumps(_result_dict(result), ensure_ascii=False), flush=True)
+            except InvalidQuery as e:
+                status = 1
+                print(
+                    json.dumps(
+                        {"query": query, "took_ms": 0, "hits": [], "error": str(e)},
+                        ensure_ascii=False,
+                    )
+                )
+    finally:
+        store.close()
+    return status
+
+
+def _result_dict(result) -> dict:
+    return {
+        "query": result.query,
+        "took_ms": round(result.took_ms, 3),
+        "hits": [_hit_dict(h) for h in result.hits],
+    }
+
+
+def _print_hits(result) -> None:
+    if not result.hits:
+        print(f"該当なし no passages match ({result.took_ms:.1f} ms)")
+        return
+    for i, h in enumerate(result.hits, 1):
+        date = h.published_at.date().isoformat() if h.published_at else "日付なし"
+        heading = f" › {h.heading}" if h.heading else ""
+        print(f"{i}. [{h.score:.3f}] {h.title}{heading} ({date}) {h.url}")
+        text = h.text.replace("\n", " ")
+        print(f"   {text[:160]}{'…' if len(text) > 160 else ''}")
+    print(f"({len(result.hits)} hits, {result.took_ms:.1f} ms)")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store, _, _ = open_core(args, create=False)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    stats["path"] = str(args.db)  # type: ignore[assignment]
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False))
+    else:
+        print(f"database   {args.db}")
+        print(f"articles   {stats['articles']:,} (+ {stats['stubs']:,} stubs)")
+        print(f"passages   {stats['passages']:,}")
+        print(f"terms      {stats['terms']:,}")
+        print(f"segments   {stats['segments']:,}")
+        print(f"size       {int(stats['size_bytes']) / 1e6:,.1f} MB")
+        print(f"schema     v{stats['schema_version']}")
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from index.writer import merge_segments
+
+    store, _, _ = open_core(args, create=False)
+    try:
+        t0 = time.perf_counter()
+        n = merge_segments(store, full=args.full)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+    print(f"merged {n:,} terms in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store, tokenizer, _ = open_core(args, create=False)
+    missing = 0
+    try:
+        for article_id in args.ids:
+            if store.delete_article(article_id, tokenizer):
+                print(f"deleted {article_id}")
+            else:
+                missing += 1
+                print(f"kiji: no article with id {article_id}", file=sys.stderr)
+    finally:
+        store.close()
+    return 1 if missing else 0
+
+
+def _default_command() -> list[str]:
+    """``kiji`` alone: the Discord bot when a token is configured, else the terminal chat."""
+    return ["run"] if os.environ.get("DISCORD_TOKEN") else ["chat"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    return 0
+    _load_env()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv:
+        argv = _default_command()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if hasattr(args, "db"):
+        args.db = resolve_db(args)
+    try:
+        return int(args.func(args) or 0)
+    except NewsIndexError as e:
+        if getattr(args, "verbose", False):
+            raise
+        print(f"kiji: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kiji: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

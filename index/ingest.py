@@ -1,0 +1,178 @@
+"""Bulk ingestion: parse files, tokenise in worker processes, write in batched transactions.
+
+The main process parses and writes; ``workers`` processes tokenise (Sudachi is CPU-bound and
+releases nothing useful to threads at this scale). Every batch is one transaction, so a crash
+(even ``kill -9``) loses at most the batch in flight; a re-run skips what was committed
+(same id, or same normalised URL, and same content hash → unchanged).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from index.models import Article, IngestReport, Rejection
+from index.store import IndexStore
+from index.tokenizer import JapaneseTokenizer
+from index.writer import BatchWriter, PreparedArticle, merge_segments, prepare
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 1000
+AUTO_MERGE_SEGMENTS = 16  # merge small segments into the main one past this many
+_worker_tokenizer: JapaneseTokenizer | None = None
+
+
+def _init_worker(mode: str) -> None:
+    global _worker_tokenizer
+    from index.tokenizer import shared_dictionary
+
+    shared_dictionary.cache_clear()  # never share the parent's Sudachi objects across fork
+    _worker_tokenizer = JapaneseTokenizer(mode=mode)
+
+
+def _prepare_chunk(articles: list[Article]) -> list[PreparedArticle]:
+    assert _worker_tokenizer is not None
+    return [prepare(a, _worker_tokenizer) for a in articles]
+
+
+def _chunks(
+    items: Iterable[Article | Rejection],
+    size: int,
+    report: IngestReport,
+    known: dict[str, str],
+) -> Iterator[list[Article]]:
+    """Batches of articles that need work; unchanged ones (same id and hash) are counted here,
+    before any tokenising, which makes a re-run of the same ingest cheap."""
+    chunk: list[Article] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            report.rejected.append(item)
+            log.info("rejected %s: %s", item.where, item.reason)
+            continue
+        if known.get(item.id) == item.content_hash():
+            report.unchanged += 1
+            continue
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def iter_articles(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Article | Rejection]:
+    """Every article (or rejection) found in ``paths`` (files, directories, .gz)."""
+    from index.parsers import iter_input_files, parse_path
+
+    for path in iter_input_files(paths):
+        yield from parse_path(path, fmt)
+
+
+def ingest_stream(
+    store: IndexStore,
+    tokenizer: JapaneseTokenizer,
+    items: Iterable[Article | Rejection],
+    *,
+    workers: int | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[IngestReport], None] | None = None,
+    merge: bool = True,
+) -> IngestReport:
+    """Ingest a stream of parsed items; rejections are collected into the report.
+
+    :param workers: tokenising processes (default: CPU count; 0 tokenises in this process).
+    :param on_batch: called after each committed batch (progress display).
+    """
+    report = IngestReport()
+    t0 = time.perf_counter()
+    writer = BatchWriter(store, tokenizer)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    chunk_size = max(1, min(batch_size, 200))
+    known = dict(store.conn.execute("SELECT id, content_hash FROM articles WHERE is_stub = 0"))
+    chunks = _chunks(items, chunk_size, report, known)
+
+    pending: list[PreparedArticle] = []
+
+    def consume(prepared: list[PreparedArticle]) -> None:
+        pending.extend(prepared)
+        if len(pending) >= batch_size:
+            writer.write(pending, report)
+            pending.clear()
+            if on_batch:
+                on_batch(report)
+
+    if workers <= 0:
+        for chunk in chunks:
+            consume([prepare(a, tokenizer) for a in chunk])
+    else:
+        # fork: workers start in milliseconds and need no __main__ guard in callers' scripts;
+        # each builds its own Dictionary and tokenizer in _init_worker.
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(tokenizer.mode,),
+        ) as pool:
+            # Keep a bounded number of chunks in flight so memory stays flat on any corpus size.
+            inflight: list = []
+            for chunk in chunks:
+                inflight.append(pool.submit(_prepare_chunk, chunk))
+                if len(inflight) >= workers * 3:
+                    consume(inflight.pop(0).result())
+            for fut in inflight:
+                consume(fut.result())
+    if pending:
+        writer.write(pending, report)
+        if on_batch:
+            on_batch(report)
+    if merge and store.stats()["segments"] > AUTO_MERGE_SEGMENTS:
+        merge_segments(store)
+    store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def ingest_paths(
+    store: IndexStore,
+    tokenizer: JapaneseTokenizer,
+    paths: Sequence[Path],
+    *,
+    fmt: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+) -> IngestReport:
+    """Ingest files and directories; ``progress`` shows a progress bar (articles/s) on stderr."""
+    items = iter_articles([Path(p) for p in paths], fmt)
+    if not progress:
+        return ingest_stream(store, tokenizer, items, workers=workers, batch_size=batch_size)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]取り込み中[/bold] {task.description}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        t0 = time.perf_counter()
+
+        def on_batch(report: IngestReport) -> None:
+            n = report.added + report.updated + report.unchanged
+            rate = n / max(time.perf_counter() - t0, 1e-9)
+            bar.update(
+                task,
+                description=f"{n:,} 件 ({rate:,.0f} 件/s) 追加 {report.added:,} / 更新 "
+                f"{report.updated:,} / 変更なし {report.unchanged:,} / 除外 {len(report.rejected):,}",
+            )
+
+        return ingest_stream(
+            store, tokenizer, items, workers=workers, batch_size=batch_size, on_batch=on_batch
+        )
