@@ -45,7 +45,7 @@ def _chunks(
     items: Iterable[Article | Rejection],
     size: int,
     report: IngestReport,
-    known: dict[str, str],
+    known: dict[str, tuple[str, str]],
 ) -> Iterator[list[Article]]:
     """Batches of articles that need work; unchanged ones (same id and hash) are counted here,
     before any tokenising, which makes a re-run of the same ingest cheap."""
@@ -55,7 +55,7 @@ def _chunks(
             report.rejected.append(item)
             log.info("rejected %s: %s", item.where, item.reason)
             continue
-        if known.get(item.id) == item.content_hash():
+        if known.get(item.id) == (item.content_hash(), item.url):
             report.unchanged += 1
             continue
         chunk.append(item)
@@ -94,7 +94,10 @@ def ingest_stream(
     writer = BatchWriter(store, tokenizer)
     workers = (os.cpu_count() or 1) if workers is None else workers
     chunk_size = max(1, min(batch_size, 200))
-    known = dict(store.conn.execute("SELECT id, content_hash FROM articles WHERE is_stub = 0"))
+    known = {
+        r[0]: (r[1], r[2])
+        for r in store.conn.execute("SELECT id, content_hash, url FROM articles WHERE is_stub = 0")
+    }
     chunks = _chunks(items, chunk_size, report, known)
 
     pending: list[PreparedArticle] = []

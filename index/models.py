@@ -57,10 +57,9 @@ class Article:
         return "\n".join(p for s in self.sections for p in s.paragraphs)
 
     def content_hash(self) -> str:
-        """A hash of everything stored for the article: re-ingesting the same content is a no-op."""
+        """A hash of the article's content (not its id or URL): the same content is a no-op."""
         payload = {
             "title": self.title,
-            "url": self.url,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "category": self.category,
             "source": self.source,
@@ -161,6 +160,20 @@ AnswerStatus = Literal["answered", "not_found", "invalid"]
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """A publication-date window read from a question (「昨日」「先週」「11月14日」「最近」).
+
+    ``mode`` is "restrict" (search only since <= published_at < until) or "boost" (search
+    everything, prefer recent articles).
+    """
+
+    label: str  # the expression as written in the question, e.g. "先週"
+    since: datetime | None
+    until: datetime | None
+    mode: Literal["restrict", "boost"] = "restrict"
+
+
+@dataclass(frozen=True)
 class Answer:
     """What kiji replies, the same for the terminal and Discord."""
 
@@ -172,6 +185,9 @@ class Answer:
     message: str = ""  # user-facing explanation for not_found / invalid
     terms: tuple[str, ...] = ()
     closest: tuple[RelatedArticle, ...] = ()  # offered instead when not_found
+    note: str = ""  # e.g. the date window was widened because it held no answer
+    window: DateWindow | None = None  # the publication-date window the question asked about
+    reason: str = ""  # InvalidQuery.reason when status == "invalid"
 
 
 @dataclass(frozen=True)

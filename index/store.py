@@ -140,8 +140,10 @@ class IndexStore:
         )
 
     def data_version(self) -> int:
-        """Changes whenever another connection commits (cheap; used to refresh caches)."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        """Changes whenever anyone commits: another connection (``PRAGMA data_version``) or this
+        one (``total_changes``). Cheap; readers call it per query to refresh their caches."""
+        other = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return (other << 32) ^ self.conn.total_changes
 
     # ------------------------------------------------------------------ postings (read side)
     def lookup_terms(self, terms: Sequence[str]) -> list[tuple[int, str, int]]:

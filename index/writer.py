@@ -129,11 +129,13 @@ class BatchWriter:
         art = prepared.article
         url_norm = _url_norm(art.url)
         row = conn.execute(
-            "SELECT rowid, content_hash, added_at FROM articles WHERE id = ?", (art.id,)
+            "SELECT rowid, content_hash, added_at, url FROM articles WHERE id = ?", (art.id,)
         ).fetchone()
+        if row is not None and row[1] == prepared.content_hash and row[3] != art.url:
+            row = (row[0], "", row[2], row[3])  # same content at a new URL: store the new URL
         if row is None and url_norm:
             row = conn.execute(
-                "SELECT rowid, content_hash, added_at FROM articles "
+                "SELECT rowid, content_hash, added_at, url FROM articles "
                 "WHERE url_norm = ? AND is_stub = 0 LIMIT 1",
                 (url_norm,),
             ).fetchone()
@@ -240,6 +242,8 @@ class BatchWriter:
 
     # -- statistics and the new segment ----------------------------------------------------
     def _flush(self, conn, pending, df_delta, len_delta) -> None:
+        if not pending and not any(df_delta.values()) and not any(len_delta):
+            return  # nothing changed: leave the file (and the generation) untouched
         terms = [t for t, d in df_delta.items() if d] + [t for t in pending if not df_delta[t]]
         tids = _term_ids(conn, list(dict.fromkeys(terms)))
         updates = [(d, tids[t]) for t, d in df_delta.items() if d]

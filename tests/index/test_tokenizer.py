@@ -1,0 +1,108 @@
+"""Golden tests for the analysis shared by indexing and querying.
+
+Pinned to sudachipy 0.7.0 + sudachidict-core 20261015 (see pyproject.toml): a dictionary update
+may change segmentation, and these tables say exactly what we rely on.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from index.tokenizer import JapaneseTokenizer
+
+GOLDEN_C = [
+    ("附属病院", ["付属", "病院"]),
+    ("ＳＵＭＭＥＲ", ["サマー"]),
+    ("金利を引き上げた", ["金利", "引き上げる", "引く", "上げる"]),
+    ("国家公務員", ["国家公務員", "国家", "公務", "員"]),
+    ("円安が進む🎉", ["円安", "進む"]),
+    ("2025年1月7日", ["2025", "年", "1", "月", "7", "日"]),
+    ("ＷＨＯから脱退した", ["who", "脱退", "為る"]),
+]
+
+GOLDEN_A = [
+    ("国家公務員", ["国家", "公務", "員"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GOLDEN_C)
+def test_golden_mode_c(tokenizer: JapaneseTokenizer, text: str, expected: list[str]) -> None:
+    assert tokenizer.terms(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), GOLDEN_A)
+def test_golden_mode_a(text: str, expected: list[str]) -> None:
+    assert JapaneseTokenizer(mode="A").terms(text) == expected
+
+
+def test_index_and_query_meet(tokenizer: JapaneseTokenizer) -> None:
+    # 附属/付属, full width/half width, inflected/dictionary form land on the same terms.
+    assert set(tokenizer.terms("附属")) == set(tokenizer.terms("付属"))
+    assert tokenizer.terms("ＳＵＭＭＥＲ") == tokenizer.terms("summer")
+    assert "引き上げる" in tokenizer.terms("引き上げた") and "引き上げる" in tokenizer.terms(
+        "引き上げる"
+    )
+
+
+def test_symbols_emoji_and_blanks_are_dropped(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.terms("🎉🎉！？　、。") == []
+    assert tokenizer.terms("") == []
+
+
+def test_url_is_split_into_searchable_words(tokenizer: JapaneseTokenizer) -> None:
+    terms = tokenizer.terms("https://example.com/news")
+    # Sudachi normalises English loanwords to katakana: "news" meets ニュース in a question.
+    assert terms == ["https", "エグザンプル", "com", "ニュース"]
+
+
+def test_query_terms_drop_question_words_only(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.query_terms("WHOから脱退したのはいつ？") == ["who", "脱退", "為る"]
+    # a question of question words alone keeps them rather than becoming empty
+    assert tokenizer.query_terms("いつ？") == ["いつ"]
+
+
+def test_tokens_carry_offsets(tokenizer: JapaneseTokenizer) -> None:
+    text = "日銀が金利を上げた"
+    for tok in tokenizer.tokens(text):
+        assert 0 <= tok.start < tok.end <= len(text)
+    assert [text[t.start : t.end] for t in tokenizer.tokens(text)][:2] == ["日銀", "金利"]
+
+
+def test_bad_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="split mode"):
+        JapaneseTokenizer(mode="D")
+
+
+def test_one_tokenizer_per_thread(tokenizer: JapaneseTokenizer) -> None:
+    text = "日本銀行は政策金利を引き上げることを決めました。" * 50
+    expected = tokenizer.terms(text)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                results.append(tokenizer.terms(text))
+        except BaseException as e:  # pragma: no cover - the failure being tested for
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 80 and all(r == expected for r in results)
+
+
+def test_core_never_imports_discord() -> None:
+    code = (
+        "import sys, index.cli, index.search, index.store, index.ingest, index.writer;"
+        "import index.tokenizer;"
+        "assert 'discord' not in sys.modules, 'index imported discord'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
