@@ -174,9 +174,8 @@ def main() -> None:
     common.header("Speed at scale (livedoor news + Aozora Bunko passages; 500 JSQuAD questions)")
     for size in sizes:
         target = None if size == "all" else int(size)
-        batch: list[Article] = []
 
-        def stream():
+        def stream(target: int | None = target):
             n = store.meta_int("n_docs")
             for rec in records:
                 art = to_article(rec)
