@@ -1,0 +1,112 @@
+"""Decoding helpers shared by the parsers: bytes to text, dates, and the limits on input size."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from index.errors import ArticleParseError
+
+JST = timezone(timedelta(hours=9), "JST")
+
+# A document (explainer, livedoor, html, feed) is read whole; anything larger is refused before
+# it is decoded so that a stray disk image cannot take the process's memory.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+# C0 controls that ordinary text files contain; any other one marks the data as binary.
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+BINARY_REASON = "binary or unknown encoding"
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file: UTF-8 (BOM or not), UTF-16 with a BOM, or Shift_JIS/CP932.
+
+    Newlines are normalised to ``"\\n"``. CP932 is tried only when UTF-8 fails, and only a clean
+    decode is accepted; nothing is decoded with replacement characters.
+
+    :raises ArticleParseError: "binary or unknown encoding" for NUL bytes, control characters or
+        bytes that decode in none of these encodings.
+    """
+    text = _decode(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.rstrip("\x1a")  # the DOS end-of-file mark some old Shift_JIS files carry
+    m = _CONTROL_RE.search(text)
+    if m:
+        raise ArticleParseError(
+            f"{BINARY_REASON} (control character U+{ord(m.group()):04X} at character {m.start()})"
+        )
+    return text
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ArticleParseError(
+                f"{BINARY_REASON} (UTF-8 BOM but invalid UTF-8: {e.reason})"
+            ) from e
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise ArticleParseError(f"{BINARY_REASON} (UTF-32 is not supported; save as UTF-8)")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ArticleParseError(
+                f"{BINARY_REASON} (UTF-16 BOM but invalid UTF-16: {e.reason})"
+            ) from e
+    if b"\x00" in data:
+        raise ArticleParseError(f"{BINARY_REASON} (NUL bytes; UTF-16 needs a BOM)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as e:
+        raise ArticleParseError(
+            f"{BINARY_REASON} (neither UTF-8 nor Shift_JIS/CP932; first bad byte at {e.start})"
+        ) from e
+
+
+def sniff_text(head: bytes) -> str | None:
+    """Best-effort decode of the first bytes of a file for format detection; None if binary.
+
+    The head may end inside a character, so the last few bytes are allowed to be invalid.
+    """
+    for cut in range(4):
+        try:
+            return decode_text(head[: len(head) - cut] if cut else head)
+        except ArticleParseError:
+            if len(head) - cut <= 0:
+                break
+    return None
+
+
+def parse_datetime(value: str, *, what: str = "date") -> datetime:
+    """Parse an ISO 8601 date or date-time; a date alone is midnight in Tokyo, a naive time is +09:00.
+
+    Also accepts the livedoor corpus form ``2010-05-22T14:30:00+0900``.
+
+    :raises ArticleParseError: with the value quoted, when it is not ISO 8601.
+    """
+    s = value.strip()
+    if not s:
+        raise ArticleParseError(f"{what} is empty")
+    try:
+        if len(s) == 10 and s[4] == "-" and s[7] == "-":
+            return datetime.combine(date.fromisoformat(s), time(0, 0), tzinfo=JST)
+        dt = datetime.fromisoformat(s)
+    except (ValueError, IndexError) as e:
+        raise ArticleParseError(
+            f"{what} {value[:60]!r} is not an ISO 8601 date (e.g. 2025-01-06T09:00:00+09:00)"
+        ) from e
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=JST)
+    try:
+        dt.astimezone(UTC)  # years 1 and 9999 overflow when converted
+    except OverflowError as e:
+        raise ArticleParseError(f"{what} {value[:60]!r} is out of range") from e
+    return dt
