@@ -134,11 +134,16 @@ class BatchWriter:
         if row is not None and row[1] == prepared.content_hash and row[3] != art.url:
             row = (row[0], "", row[2], row[3])  # same content at a new URL: store the new URL
         if row is None and url_norm:
-            row = conn.execute(
-                "SELECT rowid, content_hash, added_at, url FROM articles "
-                "WHERE url_norm = ? AND is_stub = 0 LIMIT 1",
-                (url_norm,),
+            # The same content under another id at the same URL is a duplicate (feeds re-keying
+            # an entry, utm parameters). Different content at a shared URL is another article:
+            # corpora such as Aozora Bunko give every passage of a work the work's URL.
+            dup = conn.execute(
+                "SELECT 1 FROM articles WHERE url_norm = ? AND content_hash = ? AND is_stub = 0 "
+                "LIMIT 1",
+                (url_norm, prepared.content_hash),
             ).fetchone()
+            if dup is not None:
+                return "unchanged"
         if row is not None and row[1] == prepared.content_hash:
             return "unchanged"
         added_at = now

@@ -251,3 +251,13 @@ def test_kill_9_mid_ingest_loses_nothing_committed(
         == 0
     )
     store.close()
+
+
+def test_different_content_at_a_shared_url_is_another_article(
+    store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """Corpora such as Aozora Bunko give every passage of a work the work's URL."""
+    a = make_article("w-1", "作品", ["最初の段落です。"], url="https://example.org/card1.html")
+    b = make_article("w-2", "作品", ["次の段落です。"], url="https://example.org/card1.html")
+    report = store.add_articles([a, b], tokenizer)
+    assert report.added == 2 and store.stats()["articles"] == 2
