@@ -1,0 +1,610 @@
+"""Composing an answer: cited excerpts from the best passages, related articles, honest "not found".
+
+The pipeline of :meth:`Answerer.ask` (free of Discord: the terminal and the bot show the same
+:class:`~index.models.Answer`):
+
+1. strip Discord/Markdown markup, read a date window (「昨日」「先週」), analyse the rest into terms
+   (:class:`~index.errors.InvalidQuery` becomes ``status="invalid"`` with its Japanese message);
+2. BM25 over passages (restricted to the window; widened with a note when the window holds no
+   answer);
+3. decide whether the evidence answers the question at all (:func:`evidence` / :data:`MIN_COVERAGE`);
+4. score the sentences of the top passages over the same Sudachi terms and cut 1–2 sentence excerpts
+   with the matched terms highlighted, at most one per passage, preferring several articles;
+5. related articles of the cited ones (:mod:`index.related`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import re
+import threading
+import time
+import unicodedata
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sudachipy import SplitMode
+
+from index import bm25
+from index.errors import InvalidQuery
+from index.markup import strip_markup
+from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
+from index.related import RelatedFinder
+from index.search import Searcher
+from index.sentences import sentence_spans
+from index.store import IndexStore
+from index.timeexpr import describe_window, find_time
+from index.tokenizer import JapaneseTokenizer, Token, fold, shared_dictionary
+
+log = logging.getLogger(__name__)
+
+MAX_EXCERPT_CHARS = 200  # an excerpt is cut at a sentence (or, inside one long sentence, a word)
+SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
+CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
+PASSAGE_WEIGHT = 0.6  # excerpt score = 0.6 · passage BM25 / best BM25 + 0.4 · sentence coverage
+SAME_ARTICLE_FACTOR = 0.8  # each excerpt already taken from an article lowers its next one
+STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
+MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
+RECENCY_BOOST = 0.25  # 最近: up to +25 % for an article published today, fading over the window
+CLOSEST = 3
+# Answer types: a question asking "how much / when / how many" prefers a sentence holding an
+# amount, a date or a number (its words never match the answer itself).
+ANSWER_TYPES = (
+    (re.compile(r"いくら|幾ら|何円|金額|費用|値段|価格|料金|予算|補助金"),
+     re.compile(r"[0-9０-９][0-9０-９,.，．]*(?:万|億|兆)?(?:円|ドル|%|％)")),
+    (re.compile(r"何%|何％|何パーセント|割合|率"), re.compile(r"[0-9０-９][0-9０-９.．]*(?:%|％|割)")),
+    (re.compile(r"いつ|何日|何月|何年|何時|日付|時期"),
+     re.compile(r"[0-9０-９]+(?:年|月|日|時)|来年|今年|昨年|来月|今月")),
+    (re.compile(r"何人|何件|何歳|何回|何台|何キロ|何倍|どれ(?:くらい|ぐらい|ほど)|どの(?:くらい|ぐらい)|何点|数は"),
+     re.compile(r"[0-9０-９]")),
+)  # fmt: skip
+ANSWER_TYPE_BONUS = 0.25  # share of the question's idf mass added to a sentence of that type
+TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
+# A question word the tokenizer keeps (何回, 何人, 何割 …) says what is asked, not what about.
+QUESTION_PREFIX = "何"
+# Words about the articles themselves (「今週の金利のニュース」): not what the question is about.
+META_WORDS = frozenset({"ニュース", "記事", "話題", "情報", "出来事", "報道", "詳細"})
+# Parts of speech that carry the topic of a question; an absent term of another POS (a verb,
+# adjective, adverb or suffix) is more likely phrasing than subject and weighs less.
+CONTENT_POS = frozenset({"名詞", "代名詞"})
+ABSENT_WEAK_WEIGHT = 0.25
+
+# Not-found rule, calibrated by ``bench/bench_answer.py --calibrate``. The question's idf mass is
+# Σ count(t)·idf(t) over its terms, terms absent from the index counted with the idf of a term in
+# no passage (they are what the question asks and nothing mentions; absent verbs/adjectives/suffixes
+# weigh ABSENT_WEAK_WEIGHT). "coverage" is the share of that mass found in the best passage (with
+# its title and heading); "relative" is the best BM25 score divided by the score of a passage
+# saturated in every term (Σ count·idf·(k1+1)). Answered when coverage >= MIN_COVERAGE and
+# relative >= MIN_RELATIVE.
+# Calibration (2026-11-28, k1 0.5, b 0.5): answerable = 4,442 JSQuAD valid questions on their own
+# corpus + 44 answerable bench/questions_data.jsonl questions on data/articles; unanswerable =
+# JSQuAD questions against data/articles, the 9 not-found data questions, and the 44 data questions
+# against JSQuAD. Coverage p5/p50: answerable 0.60/1.00, unanswerable 0.06/0.19; relative p5/p50:
+# 0.46/0.73 vs 0.06/0.15. At (0.5, 0.1): 97.4 % of answerable kept, 98.0 % of unanswerable rejected
+# (data/: 43/44 answered, 8/9 not found). The best grid point (0.45, 0.375) is 97.7/97.8: coverage
+# does the work, and a low relative bound stays safe on tiny corpora, where BM25 scores are noisy.
+MIN_COVERAGE = 0.5
+MIN_RELATIVE = 0.1
+
+NOT_FOUND_MESSAGE = "記事の中に、この質問に答える内容は見つかりませんでした。"
+NOT_FOUND_CLOSEST = "近い話題の記事はこちらです。"
+EMPTY_INDEX_MESSAGE = "まだ記事が登録されていません。`kiji ingest` で記事を取り込んでください。"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question's terms with their idf (terms missing from the index get the idf of df = 0)."""
+
+    counts: dict[str, int]
+    idf: dict[str, float]
+    bm25_idf: dict[str, float]  # the idf the searcher used (0 for absent terms)
+    mass: float
+    max_score: float  # Σ count·idf·(k1+1): the BM25 score of a passage saturated in every term
+    expects: re.Pattern[str] | None = None  # what an answer sentence holds (an amount, a date)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(self.counts)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the best passage supports an answer (see the not-found rule above)."""
+
+    coverage: float
+    relative: float
+
+    @property
+    def weak(self) -> bool:
+        return self.coverage < MIN_COVERAGE or self.relative < MIN_RELATIVE
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    matched: set[str]
+    spans: list[tuple[int, int]]  # matched token spans to highlight (passage offsets)
+    weighted: list[tuple[int, int, str]]  # every matched token span with its term
+    cuts: list[int]  # word boundaries inside (passage offsets)
+
+
+@dataclass
+class _Candidate:
+    hit: Hit
+    score: float
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+    key: str
+
+
+def build_query(
+    searcher: Searcher, terms: Sequence[str], weak_absent: frozenset[str] = frozenset()
+) -> Query:
+    """Idf of each question term, from the index statistics (read-only).
+
+    :param weak_absent: terms that weigh ``ABSENT_WEAK_WEIGHT`` of a full idf when the index lacks
+        them (verbs, adjectives, suffixes: 詳しい, 目); an absent noun keeps its full idf.
+    """
+    counts = dict(Counter(terms))
+    n = max(searcher.n_docs, 1)
+    found = {term: df for _tid, term, df in searcher.store.lookup_terms(list(counts))}
+    idf: dict[str, float] = {}
+    bidf: dict[str, float] = {}
+    absent = math.log((n + 0.5) / 0.5)
+    for t in counts:
+        df = found.get(t, 0)
+        if df > 0:
+            raw = float(bm25.raw_idf(n, df))
+            # Common terms (df > N/2) have a negative raw idf; BM25Okapi uses ε·mean instead,
+            # which is tiny: a small positive floor keeps the same ordering.
+            idf[t] = max(raw, 0.01)
+            bidf[t] = idf[t]
+        else:
+            idf[t] = absent * (ABSENT_WEAK_WEIGHT if t in weak_absent else 1.0)
+            bidf[t] = 0.0
+    mass = sum(counts[t] * idf[t] for t in counts)
+    k1 = searcher.params.k1
+    max_score = sum(counts[t] * idf[t] * (k1 + 1.0) for t in counts)
+    return Query(counts, idf, bidf, mass, max_score)
+
+
+def evidence(query: Query, best: Hit | None, present: set[str]) -> Evidence:
+    """Coverage and relative score of the best passage; ``present`` are the terms it holds."""
+    if best is None or query.mass <= 0:
+        return Evidence(0.0, 0.0)
+    covered = sum(query.counts[t] * query.idf[t] for t in query.counts if t in present)
+    rel = best.score / query.max_score if query.max_score > 0 else 0.0
+    return Evidence(covered / query.mass, rel)
+
+
+# Light verbs and forms that match almost every sentence: they score, but are not highlighted.
+_NO_HIGHLIGHT = frozenset(
+    {"為る", "有る", "居る", "成る", "出来る", "言う", "こと", "もの", "よう", "ため"}
+)
+
+
+def _highlightable(term: str, surface: str) -> bool:
+    if term in _NO_HIGHLIGHT:
+        return False
+    return not (len(surface) <= 2 and all("\u3041" <= ch <= "\u309f" for ch in surface))
+
+
+def _fold_key(text: str) -> str:
+    """Key under which two excerpts count as duplicates: NFKC, no blanks or punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _merge_spans(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[list[int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return tuple((s, e) for s, e in out)
+
+
+class Answerer:
+    """Answers questions over one store. One per thread, like the :class:`Searcher` it uses."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        searcher: Searcher,
+        tokenizer: JapaneseTokenizer,
+        *,
+        related: RelatedFinder | None = None,
+    ) -> None:
+        self.store = store
+        self.searcher = searcher
+        self.tokenizer = tokenizer
+        self.related = related or RelatedFinder(store, searcher, tokenizer)
+        self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
+        self._tokens: OrderedDict[int, list[Token]] = OrderedDict()
+
+    # ------------------------------------------------------------------ the public entry point
+    def ask(self, question: str, *, now: datetime, k: int = 3) -> Answer:
+        """Answer ``question`` as of ``now`` (timezone-aware) with at most ``k`` excerpts.
+
+        Never raises for a bad question: it becomes ``status="invalid"`` with a message.
+        """
+        t0 = time.perf_counter()
+        k = max(1, k)
+        try:
+            cleaned = strip_markup(question)
+            match = find_time(cleaned, now) if cleaned else None
+            try:
+                terms = self.searcher.analyse(match.remaining if match else cleaned)
+            except InvalidQuery:
+                if match is None or not match.removed:
+                    raise
+                terms = self.searcher.analyse(cleaned)  # the question was only a date
+        except InvalidQuery as e:
+            return Answer(
+                question=question,
+                status="invalid",
+                message=str(e),
+                reason=e.reason,
+                took_ms=_ms(t0),
+            )
+        window = match.window if match else None
+        query = self._query(terms, match.remaining if match else cleaned)
+        answer = self._answer_in_window(question, query, window, now, k)
+        log.debug("ask %r -> %s (%d excerpts)", question, answer.status, len(answer.excerpts))
+        return replace(answer, took_ms=_ms(t0))
+
+    def _answer_in_window(
+        self, question: str, query: Query, window: DateWindow | None, now: datetime, k: int
+    ) -> Answer:
+        if window is None:
+            return self._compose(question, query, k)
+        if window.mode == "boost":
+            answer = self._compose(question, query, k, boost=(window, now))
+            return replace(answer, window=window)
+        answer = self._compose(question, query, k, since=window.since, until=window.until)
+        desc = describe_window(window)
+        if answer.status == "answered":
+            return replace(answer, window=window, note=f"{desc}に公開された記事から答えています。")
+        wide = self._compose(question, query, k)
+        if wide.status == "answered":
+            note = f"{desc}に公開された記事には見つからなかったため、期間を限らずに探しました。"
+        else:
+            note = f"{desc}に公開された記事にも、ほかの記事にも見つかりませんでした。"
+        return replace(wide, window=window, note=note)
+
+    # ------------------------------------------------------------------ composition
+    def _compose(
+        self,
+        question: str,
+        query: Query,
+        k: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        boost: tuple[DateWindow, datetime] | None = None,
+    ) -> Answer:
+        terms = query.terms
+        base = Answer(question=question, status="not_found", terms=terms)
+        if self.searcher.n_docs == 0:
+            return replace(base, message=EMPTY_INDEX_MESSAGE)
+        n_cand = max(CANDIDATE_PASSAGES, 2 * k + 2)
+        scored = self.searcher.score_terms(
+            list(_expand(query)),
+            n_cand * (2 if boost else 1),
+            since=since,
+            until=until,
+        )
+        hits = list(self.searcher.hits(scored))
+        if boost is not None:
+            hits = _boost_recent(hits, *boost)
+        hits = hits[:n_cand]
+        if not hits:
+            return replace(base, message=NOT_FOUND_MESSAGE)
+        top_sents = self._sentences(hits[0], query)
+        ev = self._evidence(query, hits[0], top_sents[1])
+        log.debug("evidence %r: coverage %.3f relative %.3f", question, ev.coverage, ev.relative)
+        if ev.weak:
+            return replace(
+                base,
+                message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST if hits else ''}",
+                closest=_closest(hits),
+            )
+        excerpts = self._excerpts(hits, top_sents, query, k)
+        related = self.related.related_to([e.article_id for e in excerpts])
+        return replace(base, status="answered", excerpts=excerpts, related=related)
+
+    def _query(self, terms: list[str], text: str) -> Query:
+        kept = [
+            t
+            for t in terms
+            if t not in META_WORDS and not (t.startswith(QUESTION_PREFIX) and len(t) > 1)
+        ]
+        terms = kept or terms
+        weak: frozenset[str] = frozenset()
+        found = {term for _tid, term, df in self.store.lookup_terms(terms) if df > 0}
+        if any(t not in found for t in terms):
+            weak = self._non_content_terms(text)
+        query = build_query(self.searcher, terms, weak)
+        for cue, pattern in ANSWER_TYPES:
+            if cue.search(text):
+                return replace(query, expects=pattern)
+        return query
+
+    def _non_content_terms(self, text: str) -> frozenset[str]:
+        """Terms of ``text`` whose part of speech is not a noun (for absent-term weighting)."""
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            tok = self._local.tok = shared_dictionary().tokenizer(mode=SplitMode.C)
+        content: set[str] = set()
+        other: set[str] = set()
+        for m in tok.tokenize(text):
+            (content if m.part_of_speech()[0] in CONTENT_POS or m.is_oov() else other).add(
+                fold(m.normalized_form())
+            )
+        return frozenset(other - content)
+
+    def _evidence(self, query: Query, top: Hit, passage_terms: set[str]) -> Evidence:
+        present = passage_terms | set(self.tokenizer.terms(top.title))
+        if top.heading:
+            present |= set(self.tokenizer.terms(top.heading))
+        return evidence(query, top, present)
+
+    def explain(self, question: str, *, now: datetime) -> Evidence:
+        """The evidence of the best passage for ``question`` (calibration and debugging; no window).
+
+        Raises :class:`InvalidQuery` for a question that cannot be searched.
+        """
+        cleaned = strip_markup(question)
+        match = find_time(cleaned, now) if cleaned else None
+        text = match.remaining if match and match.removed else cleaned
+        query = self._query(self.searcher.analyse(text), text)
+        hits = self.searcher.hits(self.searcher.score_terms(list(_expand(query)), 1))
+        if not hits:
+            return Evidence(0.0, 0.0)
+        return self._evidence(query, hits[0], self._sentences(hits[0], query)[1])
+
+    def _passage_tokens(self, hit: Hit) -> list[Token]:
+        """Tokens of a passage, cached by passage id (a passage's text never changes: an updated
+        article gets new passage ids)."""
+        cache = self._tokens
+        tokens = cache.get(hit.passage_id)
+        if tokens is None:
+            tokens = self.tokenizer.tokens(hit.text)
+            cache[hit.passage_id] = tokens
+            if len(cache) > TOKEN_CACHE_PASSAGES:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(hit.passage_id)
+        return tokens
+
+    def _sentences(self, hit: Hit, query: Query) -> tuple[list[_Sentence], set[str]]:
+        """The sentences of a passage with the query terms each holds; also all terms present."""
+        text = hit.text
+        spans = sentence_spans(text) or [(0, len(text))]
+        sents = [_Sentence(s, e, set(), [], [], []) for s, e in spans]
+        starts = [s for s, _ in spans]
+        present: set[str] = set()
+        tokens = self._passage_tokens(hit)
+        for tok in tokens:
+            present.add(tok.term)
+            i = bisect.bisect_right(starts, tok.start) - 1
+            if i < 0:
+                continue
+            sent = sents[i]
+            if tok.end > sent.end:
+                continue
+            sent.cuts.append(tok.start)
+            sent.cuts.append(tok.end)
+            if tok.term in query.counts:
+                sent.matched.add(tok.term)
+                sent.weighted.append((tok.start, tok.end, tok.term))
+                if _highlightable(tok.term, text[tok.start : tok.end]):
+                    sent.spans.append((tok.start, tok.end))
+        return sents, present
+
+    def _excerpts(
+        self,
+        hits: list[Hit],
+        top_sents: tuple[list[_Sentence], set[str]],
+        query: Query,
+        k: int,
+    ) -> tuple[Excerpt, ...]:
+        best_score = max(h.score for h in hits) or 1.0
+        cands: list[_Candidate] = []
+        for i, hit in enumerate(hits):
+            # Hits come best first: once even a perfect sentence could not lift a passage above
+            # half of what is already held, the rest is not tokenised (the costly step).
+            bound = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT)
+            if len(cands) >= k:
+                held = sorted((c.score for c in cands), reverse=True)
+                if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
+                    break
+            sents = top_sents[0] if i == 0 else self._sentences(hit, query)[0]
+            cand = self._candidate(hit, sents, query, best_score)
+            if cand is not None:
+                cands.append(cand)
+        if not cands:
+            return ()
+        chosen: list[_Candidate] = []
+        per_article: Counter[str] = Counter()
+        seen_keys: set[str] = set()
+        first_score = 0.0
+        pool = list(cands)
+        while pool and len(chosen) < k:
+            # Greedy: several articles beat several excerpts of one article when scores are close.
+            def eff(c: _Candidate) -> float:
+                return c.score * SAME_ARTICLE_FACTOR ** per_article[c.hit.article_id]
+
+            pick = max(pool, key=lambda c: (eff(c), -c.hit.passage_id))
+            pool.remove(pick)
+            if pick.key in seen_keys:  # the same words twice (a stub summary, a reprint)
+                continue
+            if chosen and eff(pick) < first_score * MIN_EXCERPT_RATIO:
+                break
+            if not chosen:
+                first_score = eff(pick)
+            seen_keys.add(pick.key)
+            per_article[pick.hit.article_id] += 1
+            chosen.append(pick)
+        return tuple(
+            Excerpt(
+                n=i + 1,
+                text=c.text,
+                highlights=c.highlights,
+                article_id=c.hit.article_id,
+                title=c.hit.title,
+                url=c.hit.url,
+                published_at=c.hit.published_at,
+                heading=c.hit.heading,
+                score=round(c.score, 4),
+                passage_id=c.hit.passage_id,
+            )
+            for i, c in enumerate(chosen)
+        )
+
+    def _candidate(
+        self, hit: Hit, sents: list[_Sentence], query: Query, best_score: float
+    ) -> _Candidate | None:
+        text = hit.text
+        if not text.strip():
+            return None
+
+        mass = query.mass or 1.0
+        expects = query.expects
+
+        def gain(s: _Sentence) -> float:
+            g = sum(query.counts[t] * query.idf[t] for t in s.matched)
+            if expects is not None and s.matched and expects.search(text, s.start, s.end):
+                g += ANSWER_TYPE_BONUS * mass
+            return g
+
+        # Best sentence: most question idf mass; ties go to the earlier sentence (the lead).
+        best_i = max(range(len(sents)), key=lambda i: (gain(sents[i]), -i))
+        best = sents[best_i]
+        lo, hi = best.start, best.end
+        matched = set(best.matched)
+        # The neighbour joins when it adds matched terms, or when the best sentence is very short.
+        options = []
+        for j in (best_i + 1, best_i - 1):
+            if not 0 <= j < len(sents):
+                continue
+            gap = text[min(hi, sents[j].end) : max(lo, sents[j].start)]
+            if "\n" in gap:  # the neighbour belongs to another paragraph
+                continue
+            extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
+            options.append((extra, j == best_i + 1, j))
+        options.sort(reverse=True)
+        if options:
+            extra, _, j = options[0]
+            if extra > 0 or hi - lo < SHORT_SENTENCE_CHARS:
+                nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
+                if nhi - nlo <= MAX_EXCERPT_CHARS:
+                    lo, hi = nlo, nhi
+                    matched |= sents[j].matched
+        inside = [x for x in sents if lo <= x.start and x.end <= hi]
+        span_list = [sp for x in inside for sp in x.spans]
+        weighted = [(a, b, query.idf[t]) for x in inside for a, b, t in x.weighted]
+        cuts = sorted({c for x in inside for c in x.cuts})
+        cut_lo, cut_hi = _bound(text, lo, hi, weighted, cuts)
+        prefix = "…" if cut_lo > lo else ""
+        suffix = "…" if cut_hi < hi else ""
+        excerpt = prefix + text[cut_lo:cut_hi] + suffix
+        shift = len(prefix) - cut_lo
+        highlights = _merge_spans(
+            [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
+        )
+        coverage = min(gain(best) / mass, 1.0)
+        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * coverage
+        if hit.is_stub:
+            score *= STUB_FACTOR
+        return _Candidate(hit, score, excerpt, highlights, _fold_key(text[cut_lo:cut_hi]))
+
+
+def _bound(
+    text: str, lo: int, hi: int, matches: list[tuple[int, int, float]], cuts: list[int]
+) -> tuple[int, int]:
+    """Cut [lo, hi) to MAX_EXCERPT_CHARS (with room for "…") where it holds the most matched weight.
+
+    Only a single sentence longer than the bound is cut: neighbours are added only when they fit.
+    A window starts at the sentence start or just after a 、 (else on a Sudachi word boundary) and
+    ends after a 、 or on a word boundary, so a word is never cut.
+    """
+    if hi - lo <= MAX_EXCERPT_CHARS:
+        return lo, hi
+    room = MAX_EXCERPT_CHARS - 2
+    commas = [i + 1 for i in range(lo, hi) if text[i] in "、，,"]
+    bounds = sorted(set(cuts) | set(commas) | {lo, hi})
+    starts = [lo, *commas] if commas else [lo]
+    if matches:  # also a word boundary just before each match, for sentences without 、
+        starts += [max((b for b in bounds if b <= a), default=lo) for a, _, _ in matches]
+
+    def held(start: int) -> float:
+        end = start + room
+        return sum(w for a, b, w in {(a, b, w) for a, b, w in matches} if a >= start and b <= end)
+
+    start = max(sorted(set(starts)), key=lambda st: (held(st), -st))
+    limit = start + room
+    last_match = max((b for a, b, _ in matches if a >= start and b <= limit), default=start)
+    good = [c for c in commas if max(last_match, start + room // 2) <= c <= limit]
+    if good:
+        return start, good[-1]
+    ends = [b for b in bounds if start < b <= limit]
+    return start, ends[-1] if ends else min(hi, limit)
+
+
+def _expand(query: Query):
+    for t, c in query.counts.items():
+        for _ in range(c):
+            yield t
+
+
+def _boost_recent(hits: list[Hit], window: DateWindow, now: datetime) -> list[Hit]:
+    """Recency boost for 最近: score · (1 + RECENCY_BOOST · freshness), freshness 1 today → 0."""
+    if window.since is None:
+        return hits
+    span = (now - window.since).total_seconds() or 1.0
+    out = []
+    for h in hits:
+        fresh = 0.0
+        if h.published_at is not None:
+            age = (now - h.published_at).total_seconds()
+            fresh = min(1.0, max(0.0, 1.0 - age / span))
+        out.append(replace(h, score=h.score * (1.0 + RECENCY_BOOST * fresh)))
+    out.sort(key=lambda h: (-h.score, h.passage_id))
+    return out
+
+
+def _closest(hits: Sequence[Hit]) -> tuple[RelatedArticle, ...]:
+    out: list[RelatedArticle] = []
+    seen: set[str] = set()
+    for h in hits:
+        if h.article_id in seen:
+            continue
+        seen.add(h.article_id)
+        out.append(RelatedArticle(h.article_id, h.title, h.url, h.published_at, is_stub=h.is_stub))
+        if len(out) >= CLOSEST:
+            break
+    return tuple(out)
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000.0
+
+
+def compose_answer(
+    store: IndexStore,
+    searcher: Searcher,
+    tokenizer: JapaneseTokenizer,
+    question: str,
+    *,
+    now: datetime,
+    k: int = 3,
+) -> Answer:
+    """One-shot form of :meth:`Answerer.ask` (builds the helpers each call; prefer an Answerer)."""
+    return Answerer(store, searcher, tokenizer).ask(question, now=now, k=k)
