@@ -289,17 +289,17 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
-    if not getattr(args, "func", None):
+    func = getattr(args, "func", None) or getattr(args, "handler", None)
+    if func is None:
         parser.print_help()
         return 2
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if hasattr(args, "db"):
-        args.db = resolve_db(args)
+    args.db = resolve_db(args)
     try:
-        return int(args.func(args) or 0)
+        return int(func(args) or 0)
     except NewsIndexError as e:
         if getattr(args, "verbose", False):
             raise

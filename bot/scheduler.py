@@ -1,0 +1,634 @@
+"""The digest scheduler: posts each guild's daily digest exactly once, across restarts and failures.
+
+No Discord here: posting goes through a :class:`DigestPoster` (the bot's adapter raises the
+:class:`PostError` subclasses below), time comes from an injected clock, and a
+``discord.ext.tasks.loop(minutes=1)`` in the bot only calls :meth:`DigestScheduler.tick`.
+
+Rules (the digest log holds one row per (guild, channel, digest day)):
+
+* **Exactly once.** The row is claimed ('posting') in a transaction *before* posting and marked
+  'posted' with the message ids afterwards. A restart finds the row and does not post again;
+  a manual :meth:`~DigestScheduler.post_now` uses the same row, so the scheduled run skips a day
+  that was posted by hand.
+* **Crash between claim and result.** A 'posting' row older than ``stale_after`` is resolved on
+  the next tick. Was something sent? Only Discord knows, so we ask the poster if it implements
+  ``find_posted(guild_id, channel_id, day, since) -> list[int] | None``: ids found → 'posted';
+  ``[]`` (confirmed nothing sent) → retried now; ``None`` or no such method → 'uncertain', shown
+  in :meth:`~DigestScheduler.status` and never reposted automatically (a duplicate digest is
+  worse than a moderator running ``post_now(force=True)`` after checking the channel).
+* **Offline catch-up.** Every occurrence since the schedule began is handled in order, one per
+  local day: within ``grace`` after its time it is posted late, beyond it a 'missed' row is
+  recorded. A day is never skipped silently.
+* **Failures.** MissingPermissions, ServerError and unexpected exceptions are retried with
+  exponential back-off (``backoff`` · 2^(attempt−1), at most ``max_backoff``); RateLimited waits
+  ``retry_after``; after ``max_attempts`` attempts the row is 'failed'. ChannelGone fails at once
+  (retrying cannot bring a channel back). One guild's failure never stops the others.
+* **Time zones.** Each schedule has its own IANA zone; the occurrence of local day D is
+  ``datetime.combine(D, at, tzinfo=zone)``, compared in UTC. A time skipped by a DST jump runs
+  at the same UTC instant as the standard-time reading (02:30 → 03:30 EDT); a repeated time runs
+  at its first occurrence. Each local day has exactly one occurrence.
+* **Which day.** By default the run on local day D posts the digest of D − 1 (the last complete
+  day); a schedule with ``same_day=True`` posts D's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.digest_store import DigestStore, LogEntry, LogState, Schedule, Trigger
+from index.models import Digest
+
+__all__ = [
+    "ChannelGone",
+    "DigestPoster",
+    "DigestScheduler",
+    "LogEntry",
+    "MissingPermissions",
+    "PostError",
+    "PostResult",
+    "RateLimited",
+    "Schedule",
+    "ScheduleStatus",
+    "ServerError",
+    "TickResult",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Asia/Tokyo"
+MAX_CATCHUP_DAYS = 400  # occurrences handled per schedule per tick (a year offline, and more)
+STATUS_ROWS = 7
+
+
+# ---------------------------------------------------------------------------------- the boundary
+class PostError(Exception):
+    """Posting failed. ``message_ids``: messages already sent before the failure (a partial post)."""
+
+    def __init__(self, message: str = "", *, message_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(message or type(self).__name__)
+        self.message_ids = tuple(message_ids)
+
+
+class MissingPermissions(PostError):
+    """The bot may not send messages or embeds in the channel (retried: permissions may return)."""
+
+
+class ChannelGone(PostError):
+    """The channel (or guild) no longer exists or is not visible (not retried)."""
+
+
+class RateLimited(PostError):
+    """Discord answered 429; try again after ``retry_after`` seconds."""
+
+    def __init__(
+        self, retry_after: float, message: str = "", *, message_ids: tuple[int, ...] = ()
+    ) -> None:
+        super().__init__(
+            message or f"rate limited (retry after {retry_after:g} s)", message_ids=message_ids
+        )
+        self.retry_after = float(retry_after)
+
+
+class ServerError(PostError):
+    """Discord answered 5xx (retried)."""
+
+
+class DigestPoster(Protocol):
+    async def post(self, guild_id: int, channel_id: int, digest: Digest) -> list[int]:
+        """Send ``digest`` to the channel; returns the message ids. Raise a PostError on failure."""
+        ...
+
+
+# Optional, checked with getattr:
+#   async def find_posted(self, guild_id, channel_id, day: date, since: datetime) -> list[int] | None
+# ids of a digest for ``day`` sent at or after ``since``; [] if surely none; None if unknown.
+
+BuildDigest = Callable[[date, ZoneInfo, tuple[str, ...] | None], Digest]
+
+
+# ---------------------------------------------------------------------------------- results
+TickStatus = Literal[
+    "posted", "missed", "retry_scheduled", "failed", "uncertain", "already_posted", "error"
+]
+PostStatus = Literal["posted", "already_posted", "in_progress", "uncertain", "failed"]
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """One thing a tick did for one (guild, channel, day)."""
+
+    guild_id: int
+    channel_id: int
+    day: date | None
+    status: TickStatus
+    message_ids: tuple[int, ...] = ()
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status: PostStatus
+    guild_id: int
+    channel_id: int
+    day: date
+    message_ids: tuple[int, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    guild_id: int
+    schedule: Schedule | None
+    next_run: datetime | None  # aware, in the schedule's zone; None when disabled or unset
+    next_digest_day: date | None
+    last_posts: tuple[LogEntry, ...]  # state 'posted', newest day first
+    misses: tuple[LogEntry, ...]  # state 'missed'
+    pending: tuple[LogEntry, ...]  # 'retry' (with last_error, next_attempt_at), 'posting'
+    uncertain: tuple[LogEntry, ...]  # maybe posted: check the channel, then post_now(force=True)
+    failures: tuple[LogEntry, ...]  # gave up after max_attempts, or the channel is gone
+
+
+def occurrence(run_day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of ``at`` on local ``run_day`` (fold=0: DST gaps and repeats, see module)."""
+    return datetime.combine(run_day, at, tzinfo=tz).astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------------- the engine
+class DigestScheduler:
+    """Keeps per-guild digest schedules and posts them; all state is in the SQLite file.
+
+    :param build: ``build(day, zone, categories) -> Digest``; called in a worker thread
+        (``asyncio.to_thread``), possibly a different thread each time.
+    :param grace: how late an occurrence may still be posted after downtime.
+    :param stale_after: a 'posting' row older than this is considered interrupted by a crash.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        build: BuildDigest,
+        poster: DigestPoster,
+        *,
+        clock: Callable[[], datetime],
+        grace: timedelta = timedelta(hours=6),
+        max_attempts: int = 5,
+        backoff: timedelta = timedelta(minutes=2),
+        max_backoff: timedelta = timedelta(hours=1),
+        stale_after: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self.db_path = Path(db_path)
+        self._build = build
+        self._poster = poster
+        self._clock = clock
+        self.grace = grace
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.stale_after = stale_after
+        self._store: DigestStore | None = None
+        self._inflight: set[tuple[int, int, date]] = set()  # posts running in this process
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def open(self) -> DigestScheduler:
+        if self._store is None:
+            self._store = await DigestStore.open(self.db_path)
+        return self
+
+    async def close(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            await store.close()
+
+    async def __aenter__(self) -> DigestScheduler:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def store(self) -> DigestStore:
+        if self._store is None:
+            raise RuntimeError("DigestScheduler is not open: use `async with` or await open()")
+        return self._store
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the scheduler's clock must return aware datetimes")
+        return now.astimezone(UTC)
+
+    # -- schedules ------------------------------------------------------------------------
+    async def set_schedule(
+        self,
+        guild_id: int,
+        channel_id: int,
+        at: time,
+        tz: str,
+        categories: tuple[str, ...] | None,
+        *,
+        same_day: bool = False,
+    ) -> Schedule:
+        """Create or replace a guild's schedule; it starts with the next occurrence after now.
+
+        Raises ValueError for an unknown zone. ``at`` is a wall-clock time in ``tz`` (its own
+        tzinfo and seconds are ignored).
+        """
+        zone = _zone(tz)
+        at = time(at.hour, at.minute)
+        now = self._now()
+        local_today = now.astimezone(zone).date()
+        first = (
+            local_today if occurrence(local_today, at, zone) >= now else local_today + timedelta(1)
+        )
+        schedule = Schedule(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            at=at,
+            tz=zone.key,
+            categories=tuple(categories) if categories is not None else None,
+            same_day=same_day,
+            enabled=True,
+            next_run_day=first,
+        )
+        await self.store.save_schedule(schedule, now)
+        log.info("digest schedule for guild %s: %s %s → #%s", guild_id, at, tz, channel_id)
+        return schedule
+
+    async def disable(self, guild_id: int) -> bool:
+        """Stop a guild's schedule (pending retries are cancelled); False if none was enabled."""
+        return await self.store.disable(guild_id, self._now())
+
+    async def status(self, guild_id: int) -> ScheduleStatus:
+        """The schedule, its next run, recent posts and misses, pending retries and problems."""
+        st = self.store
+        schedule = await st.get_schedule(guild_id)
+        next_run = next_day = None
+        if schedule is not None and schedule.enabled:
+            zone = ZoneInfo(schedule.tz)
+            next_run = occurrence(schedule.next_run_day, schedule.at, zone).astimezone(zone)
+            next_day = _digest_day(schedule, schedule.next_run_day)
+        return ScheduleStatus(
+            guild_id=guild_id,
+            schedule=schedule,
+            next_run=next_run,
+            next_digest_day=next_day,
+            last_posts=tuple(await st.entries(guild_id, ["posted"], STATUS_ROWS)),
+            misses=tuple(await st.entries(guild_id, ["missed"], STATUS_ROWS)),
+            pending=tuple(await st.entries(guild_id, ["retry", "posting"], STATUS_ROWS)),
+            uncertain=tuple(await st.entries(guild_id, ["uncertain"], STATUS_ROWS)),
+            failures=tuple(await st.entries(guild_id, ["failed"], STATUS_ROWS)),
+        )
+
+    # -- the loop body --------------------------------------------------------------------
+    async def tick(self, owns: Callable[[int], bool] = lambda guild_id: True) -> list[TickResult]:
+        """Do everything due now for the guilds this process ``owns``; never raises per guild.
+
+        Order: resolve interrupted posts, post due occurrences (or record misses), then retries.
+        """
+        results: list[TickResult] = []
+        now = self._now()
+        for entry in await self.store.entries_in_state("posting"):
+            if not owns(entry.guild_id) or entry.claimed_at is None:
+                continue
+            key = (entry.guild_id, entry.channel_id, entry.day)
+            if now - entry.claimed_at >= self.stale_after and key not in self._inflight:
+                results.append(
+                    await self._guarded(
+                        entry.guild_id, entry.channel_id, entry.day, self._recover(entry, now)
+                    )
+                )
+        for schedule in await self.store.enabled_schedules():
+            if owns(schedule.guild_id):
+                try:
+                    results.extend(await self._run_schedule(schedule))
+                except Exception as e:  # one guild's failure never stops the others
+                    log.exception("digest schedule of guild %s failed", schedule.guild_id)
+                    results.append(
+                        TickResult(
+                            schedule.guild_id,
+                            schedule.channel_id,
+                            None,
+                            "error",
+                            error=_describe(e),
+                        )
+                    )
+        now = self._now()
+        for entry in await self.store.entries_in_state("retry"):
+            if not owns(entry.guild_id):
+                continue
+            if entry.next_attempt_at is not None and entry.next_attempt_at > now:
+                continue
+            results.append(
+                await self._guarded(entry.guild_id, entry.channel_id, entry.day, self._retry(entry))
+            )
+        return results
+
+    async def _guarded(self, guild_id, channel_id, day, work) -> TickResult:
+        try:
+            return await work
+        except Exception as e:
+            log.exception("digest for guild %s channel %s day %s failed", guild_id, channel_id, day)
+            return TickResult(guild_id, channel_id, day, "error", error=_describe(e))
+
+    async def _run_schedule(self, schedule: Schedule) -> list[TickResult]:
+        results: list[TickResult] = []
+        zone = ZoneInfo(schedule.tz)
+        for _ in range(MAX_CATCHUP_DAYS):
+            now = self._now()
+            due = occurrence(schedule.next_run_day, schedule.at, zone)
+            if due > now:
+                break
+            day = _digest_day(schedule, schedule.next_run_day)
+            late = now - due
+            if late > self.grace:
+                moved, inserted = await self.store.advance(
+                    schedule,
+                    day,
+                    "missed",
+                    now,
+                    error=f"the bot was offline at {due.astimezone(zone):%Y-%m-%d %H:%M %Z} "
+                    f"and came back {_human(late)} later (grace {_human(self.grace)})",
+                )
+                if inserted:
+                    log.warning("digest of guild %s for %s missed", schedule.guild_id, day)
+                    results.append(
+                        TickResult(schedule.guild_id, schedule.channel_id, day, "missed")
+                    )
+            else:
+                moved, inserted = await self.store.advance(schedule, day, "posting", now)
+                if inserted:
+                    if late > timedelta(minutes=5):
+                        log.info(
+                            "digest of guild %s for %s: catching up %s late",
+                            schedule.guild_id,
+                            day,
+                            _human(late),
+                        )
+                    results.append(
+                        await self._attempt(
+                            schedule.guild_id,
+                            schedule.channel_id,
+                            day,
+                            schedule.tz,
+                            schedule.categories,
+                            attempts=1,
+                            trigger="scheduled",
+                        )
+                    )
+                elif moved:
+                    results.extend(await self._existing(schedule, day))
+            if not moved:  # another tick (or process) handled this occurrence; reload
+                fresh = await self.store.get_schedule(schedule.guild_id)
+                if fresh is None or not fresh.enabled:
+                    break
+                schedule = fresh
+            else:
+                schedule = replace(schedule, next_run_day=schedule.next_run_day + timedelta(1))
+        return results
+
+    async def _existing(self, schedule: Schedule, day: date) -> list[TickResult]:
+        """The occurrence found a row already (e.g. a manual post): report it; take over a
+        failed manual post."""
+        g, c = schedule.guild_id, schedule.channel_id
+        entry = await self.store.entry(g, c, day)
+        if entry is None:
+            return []
+        if entry.state == "posted":
+            return [TickResult(g, c, day, "already_posted", entry.message_ids)]
+        if entry.state == "uncertain":
+            return [TickResult(g, c, day, "uncertain", entry.message_ids, entry.last_error)]
+        manual_failure = entry.state == "failed" and entry.trigger == "manual"
+        now = self._now()
+        if manual_failure and await self.store.claim(
+            g, c, day, now, trigger="scheduled", from_states=["failed"]
+        ):
+            tz, cats = schedule.tz, schedule.categories
+            return [
+                await self._attempt(
+                    g, c, day, tz, cats, attempts=entry.attempts + 1, trigger="scheduled"
+                )
+            ]
+        return []  # 'posting' / 'retry' rows are handled by their own paths
+
+    async def _retry(self, entry: LogEntry) -> TickResult:
+        now = self._now()
+        claimed = await self.store.claim(
+            entry.guild_id,
+            entry.channel_id,
+            entry.day,
+            now,
+            trigger=entry.trigger,
+            from_states=["retry"],
+        )
+        if not claimed:
+            fresh = await self.store.entry(entry.guild_id, entry.channel_id, entry.day)
+            status: TickStatus = "already_posted" if fresh and fresh.state == "posted" else "error"
+            return TickResult(
+                entry.guild_id,
+                entry.channel_id,
+                entry.day,
+                status,
+                error=None if status == "already_posted" else "claim lost",
+            )
+        schedule = await self.store.get_schedule(entry.guild_id)
+        tz = schedule.tz if schedule else DEFAULT_TZ
+        cats = schedule.categories if schedule else None
+        return await self._attempt(
+            entry.guild_id,
+            entry.channel_id,
+            entry.day,
+            tz,
+            cats,
+            attempts=entry.attempts + 1,
+            trigger=entry.trigger,
+        )
+
+    async def _recover(self, entry: LogEntry, now: datetime) -> TickResult:
+        """A 'posting' row left by a crash: ask the poster, else mark it 'uncertain'."""
+        g, c, d = entry.guild_id, entry.channel_id, entry.day
+        find = getattr(self._poster, "find_posted", None)
+        found: list[int] | None = None
+        if find is not None and entry.claimed_at is not None:
+            try:
+                found = await find(g, c, d, entry.claimed_at)
+            except Exception:
+                log.exception("find_posted failed for guild %s channel %s day %s", g, c, d)
+                found = None
+        if found:
+            await self.store.finish(g, c, d, "posted", now, message_ids=found)
+            return TickResult(g, c, d, "posted", tuple(found))
+        if found is not None:  # confirmed: nothing was sent
+            await self.store.finish(
+                g,
+                c,
+                d,
+                "retry",
+                now,
+                next_attempt_at=now,
+                error="interrupted before posting; retrying",
+            )
+            return TickResult(g, c, d, "retry_scheduled", next_attempt_at=now)
+        error = (
+            f"interrupted while posting (claimed {entry.claimed_at:%Y-%m-%d %H:%M} UTC); it may "
+            "have been sent: check the channel, then post again with force if it is missing"
+        )
+        await self.store.finish(g, c, d, "uncertain", now, error=error)
+        log.warning("digest for guild %s channel %s day %s is uncertain", g, c, d)
+        return TickResult(g, c, d, "uncertain", error=error)
+
+    async def _attempt(
+        self,
+        guild_id: int,
+        channel_id: int,
+        day: date,
+        tz: str,
+        categories: tuple[str, ...] | None,
+        *,
+        attempts: int,
+        trigger: Trigger,
+    ) -> TickResult:
+        """Build and post a claimed digest, then record the outcome (never raises PostError)."""
+        key = (guild_id, channel_id, day)
+        self._inflight.add(key)
+        try:
+            try:
+                digest = await asyncio.to_thread(self._build, day, ZoneInfo(tz), categories)
+                ids = await self._poster.post(guild_id, channel_id, digest)
+            except Exception as e:
+                return await self._record_failure(guild_id, channel_id, day, e, attempts, trigger)
+            now = self._now()
+            await self.store.finish(
+                guild_id, channel_id, day, "posted", now, message_ids=ids, expect=None
+            )
+        finally:
+            self._inflight.discard(key)
+        log.info(
+            "digest for guild %s day %s posted to #%s (%d messages)",
+            guild_id,
+            day,
+            channel_id,
+            len(ids),
+        )
+        return TickResult(guild_id, channel_id, day, "posted", tuple(ids))
+
+    async def _record_failure(self, guild_id, channel_id, day, e, attempts, trigger) -> TickResult:
+        now = self._now()
+        error = _describe(e)
+        sent = e.message_ids if isinstance(e, PostError) else ()
+        if sent:  # part of the digest is in the channel: reposting would duplicate it
+            error = f"partially posted ({len(sent)} messages) before: {error}"
+            await self.store.finish(
+                guild_id, channel_id, day, "uncertain", now, message_ids=sent, error=error
+            )
+            return TickResult(guild_id, channel_id, day, "uncertain", sent, error)
+        if not isinstance(e, PostError):
+            log.exception("unexpected error posting the digest of guild %s", guild_id, exc_info=e)
+        if trigger == "manual" or isinstance(e, ChannelGone) or attempts >= self.max_attempts:
+            await self.store.finish(guild_id, channel_id, day, "failed", now, error=error)
+            log.warning("digest for guild %s day %s failed: %s", guild_id, day, error)
+            return TickResult(guild_id, channel_id, day, "failed", error=error)
+        if isinstance(e, RateLimited):
+            wait = timedelta(seconds=max(e.retry_after, 0.0))
+        else:
+            wait = min(self.backoff * (2 ** (attempts - 1)), self.max_backoff)
+        at = now + wait
+        await self.store.finish(
+            guild_id, channel_id, day, "retry", now, error=error, next_attempt_at=at
+        )
+        log.warning(
+            "digest for guild %s day %s: %s; retry %d at %s", guild_id, day, error, attempts + 1, at
+        )
+        return TickResult(
+            guild_id, channel_id, day, "retry_scheduled", error=error, next_attempt_at=at
+        )
+
+    # -- by hand ----------------------------------------------------------------------------
+    async def post_now(
+        self, guild_id: int, channel_id: int, day: date, *, force: bool = False
+    ) -> PostResult:
+        """Post ``day``'s digest now (one attempt, no automatic retry), under the same
+        one-per-(guild, channel, day) rule as scheduled posts.
+
+        Already posted → ``already_posted`` unless ``force``; a post in progress →
+        ``in_progress``; an 'uncertain' one (maybe sent) → ``uncertain`` unless ``force``.
+        A 'missed', 'failed' or pending retry is taken over.
+        """
+        states: list[LogState] = ["retry", "failed", "missed"]
+        forced: list[LogState] = ["posted", "uncertain"] if force else []
+        states.extend(forced)
+        now = self._now()
+        claimed = await self.store.claim(
+            guild_id, channel_id, day, now, trigger="manual", from_states=states
+        )
+        if not claimed:
+            entry = await self.store.entry(guild_id, channel_id, day)
+            state = entry.state if entry else "posting"
+            status: PostStatus = {"posted": "already_posted", "uncertain": "uncertain"}.get(
+                state, "in_progress"
+            )  # type: ignore[assignment]
+            return PostResult(
+                status,
+                guild_id,
+                channel_id,
+                day,
+                entry.message_ids if entry else (),
+                entry.last_error if entry else None,
+            )
+        schedule = await self.store.get_schedule(guild_id)
+        tz = schedule.tz if schedule else DEFAULT_TZ
+        cats = schedule.categories if schedule else None
+        result = await self._attempt(
+            guild_id, channel_id, day, tz, cats, attempts=1, trigger="manual"
+        )
+        status = (
+            "posted"
+            if result.status == "posted"
+            else ("uncertain" if result.status == "uncertain" else "failed")
+        )
+        return PostResult(status, guild_id, channel_id, day, result.message_ids, result.error)
+
+    async def preview(self, guild_id: int, day: date | None = None) -> Digest:
+        """The digest the guild's schedule would post (read-only; posts and records nothing).
+
+        ``day`` None: the day a run right now would cover (yesterday in the guild's zone, or
+        today for a same-day schedule; Asia/Tokyo and yesterday without a schedule).
+        """
+        schedule = await self.store.get_schedule(guild_id)
+        zone = ZoneInfo(schedule.tz if schedule else DEFAULT_TZ)
+        if day is None:
+            today = self._now().astimezone(zone).date()
+            day = today if schedule and schedule.same_day else today - timedelta(days=1)
+        cats = schedule.categories if schedule else None
+        return await asyncio.to_thread(self._build, day, zone, cats)
+
+
+def _digest_day(schedule: Schedule, run_day: date) -> date:
+    return run_day if schedule.same_day else run_day - timedelta(days=1)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError) as e:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Tokyo") from e
+
+
+def _describe(e: BaseException) -> str:
+    text = str(e)
+    name = type(e).__name__
+    return f"{name}: {text}" if text and text != name else name
+
+
+def _human(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes / 60:.1f} h"
