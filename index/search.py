@@ -98,15 +98,16 @@ class Searcher:
         self._avgdl = 0.0
         self._mean_idf: float | None = None
         self._scores = np.zeros(1, dtype=np.float64)
+        self._hit = np.zeros(1, dtype=bool)
         self.refresh()
 
     # ------------------------------------------------------------------ keeping up with writes
     def refresh(self) -> None:
         """Reload what changed since the last look (cheap when nothing did)."""
-        version = self.store.data_version()
-        if version == self._data_version:
-            return
         with self.store.snapshot():
+            version = self.store.data_version()  # starts the read transaction: same state
+            if version == self._data_version:
+                return
             meta = self.store.meta()
             merge_gen = int(meta.get("merge_gen", 0))
             if merge_gen != self._merge_gen:
@@ -150,6 +151,7 @@ class Searcher:
         self._stub = grown(self._stub, False)
         self._art = grown(self._art, 0)
         self._scores = np.zeros(cap, dtype=np.float64)
+        self._hit = np.zeros(cap, dtype=bool)
 
     @property
     def n_docs(self) -> int:
@@ -196,24 +198,27 @@ class Searcher:
         exclude_articles: Sequence[int] = (),
     ) -> Scored:
         """Top ``k`` passages for already-analysed ``terms`` (each occurrence counts, as in BM25Okapi)."""
-        self.refresh()
         qcount = Counter(terms)
+        # One read transaction for the statistics, the dfs and the postings: refreshing before
+        # it would let another process commit in between, and a df from a newer state than N
+        # (or a passage id past the loaded arrays) breaks the scoring.
         with self.store.snapshot():
+            self.refresh()
             found = self.store.lookup_terms(list(qcount))
             term_data = []
             for tid, term, df in sorted(found, key=lambda r: r[2]):
                 if df <= 0:
                     continue
                 ids, tfs = self._term_postings(tid, df)
-                term_data.append((term, df, ids, tfs))
+                term_data.append((term, self._idf(df), ids, tfs))
         if not term_data or self._n_docs == 0:
             return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
         scores = self._scores
         norm = self._norm
         k1 = self.params.k1
         touched: list[np.ndarray] = []
-        for term, df, ids, tfs in term_data:
-            w = (qcount[term] * self._idf(df) * (k1 + 1.0)) * tfs / (tfs + norm[ids])
+        for term, idf, ids, tfs in term_data:
+            w = (qcount[term] * idf * (k1 + 1.0)) * tfs / (tfs + norm[ids])
             scores[ids] += w  # ids are unique within one term's postings
             touched.append(ids)
         try:
@@ -245,15 +250,22 @@ class Searcher:
                 if t > 0:
                     cand = np.flatnonzero(scores >= t)
         if cand is None:
-            cand = np.unique(np.concatenate(touched))
+            # Mark the matched passages in a dense flag array: one pass over it beats
+            # np.unique over millions of touched ids, and zero-score matches stay hits.
+            hit = self._hit
+            for ids in touched:
+                hit[ids] = True
+            cand = np.flatnonzero(hit)
+            hit[cand] = False
         cand = cand[self._live[cand]]
         if filtered and len(cand):
             keep = np.ones(len(cand), dtype=bool)
-            ts = self._ts[cand]
-            if since is not None:
-                keep &= ts >= since.timestamp()
-            if until is not None:
-                keep &= ts < until.timestamp()
+            if since is not None or until is not None:
+                ts = self._ts[cand]
+                if since is not None:
+                    keep &= ts >= since.timestamp()
+                if until is not None:
+                    keep &= ts < until.timestamp()
             if not include_stubs:
                 keep &= ~self._stub[cand]
             if len(exclude):

@@ -1,0 +1,213 @@
+"""``python -m bot``: read the environment (and .env), set up logging once, open the stores, run.
+
+This module and ``index/cli.py`` are the only places that read ``os.environ``; ``bot/cli.py``
+(``kiji run | sync | commands``) calls the functions below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import discord
+
+from bot.config import BotSettings, ConfigError
+from index.config import CoreSettings
+from index.errors import NewsIndexError
+
+log = logging.getLogger("bot")
+
+
+def load_env(dotenv: Path | None = None) -> dict[str, str]:
+    """The process environment over the values of ``.env`` (the environment wins)."""
+    values: dict[str, str] = {}
+    path = dotenv or Path.cwd() / ".env"
+    if path.is_file():
+        from dotenv import dotenv_values
+
+        values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    values.update(os.environ)
+    return values
+
+
+def configure_logging(level: str) -> None:
+    """discord.py's handler on the root logger; our packages at ``level``, the gateway quieter."""
+    discord.utils.setup_logging(level=logging.INFO, root=True)
+    for name in ("bot", "index"):
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+    if level == "DEBUG":
+        logging.getLogger("discord").setLevel(logging.INFO)  # DEBUG would log gateway payloads
+
+
+def _fail(message: str) -> int:
+    print(f"kiji: {message}", file=sys.stderr)
+    return 2
+
+
+# --------------------------------------------------------------------------- kiji run
+
+
+async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
+    """Open the stores, build the bot with them (advanced_startup.py's shape) and run it until
+    SIGINT/SIGTERM; resources are closed in reverse order on the way out."""
+    from bot.client import NewsBot
+    from bot.poster import DiscordDigestPoster
+    from bot.scheduler import DigestScheduler
+    from bot.settings import SettingsStore
+    from bot.worker import IndexWorker
+    from index.digest import build_digest
+    from index.tokenizer import JapaneseTokenizer
+
+    db = settings.db_path
+    tokenizer = JapaneseTokenizer(core.split_mode)
+    async with (
+        await IndexWorker.open(db, tokenizer, params=core.bm25, name="reader") as reader,
+        await IndexWorker.open(
+            db, tokenizer, params=core.bm25, name="writer", warm=False
+        ) as writer,
+        await SettingsStore.open(db) as guild_settings,
+    ):
+        bot = NewsBot(settings=settings, guild_settings=guild_settings, index=reader, writer=writer)
+
+        def build(day, zone, categories):  # called in a worker thread by the scheduler
+            return reader.call(
+                lambda ctx: build_digest(
+                    ctx.store, day, zone, categories=categories, tokenizer=ctx.tokenizer
+                )
+            )
+
+        scheduler = DigestScheduler(db, build, DiscordDigestPoster(bot), clock=bot.clock)
+        async with scheduler, bot:
+            bot.scheduler = scheduler
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):  # not on Windows
+                    loop.add_signal_handler(sig, lambda s=sig: _shutdown(bot, s))
+            try:
+                await bot.start(settings.token)
+            except discord.LoginFailure:
+                return _fail(
+                    "Discord rejected DISCORD_TOKEN (401): reset the token on the Bot page of "
+                    "your application and set the new one"
+                )
+            except discord.PrivilegedIntentsRequired:
+                return _fail("Discord refused the gateway intents; kiji needs none privileged")
+    log.info("kiji stopped")
+    return 0
+
+
+def _shutdown(bot: discord.Client, sig: signal.Signals) -> None:
+    log.info("received %s, shutting down", sig.name)
+    asyncio.get_running_loop().create_task(bot.close())
+
+
+def run(db_path: Path | None = None, env: Mapping[str, str] | None = None) -> int:
+    """``kiji run``: the bot, or a one-line explanation when it cannot start."""
+    env = dict(load_env() if env is None else env)
+    if db_path is not None:
+        env["KIJI_DB"] = str(db_path)
+    try:
+        settings = BotSettings.from_env(env)
+    except ConfigError as e:
+        return _fail(str(e))
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(run_bot(settings, CoreSettings.from_env(env)))
+    except NewsIndexError as e:
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        return 130
+
+
+# --------------------------------------------------------------------------- kiji sync / commands
+
+
+async def _offline_bot(settings: BotSettings):
+    from bot.client import NewsBot
+
+    bot = NewsBot(settings=settings, guild_settings=None, index=None, background_tasks=False)
+    await bot.install()
+    return bot
+
+
+async def command_payloads(settings: BotSettings) -> list[dict[str, object]]:
+    """The application-command payloads a sync would send (no network, no database)."""
+    bot = await _offline_bot(settings)
+    return await bot.command_payloads()
+
+
+def commands_json(env: Mapping[str, str] | None = None, *, as_json: bool = True) -> int:
+    """``kiji commands [--json]``: print the payloads (JSON) or a name/ja-name summary."""
+    env = dict(load_env() if env is None else env)
+    try:
+        settings = BotSettings.from_env(env, require_token=False)
+    except ConfigError as e:
+        return _fail(str(e))
+    payloads = asyncio.run(command_payloads(settings))
+    if as_json:
+        print(json.dumps(payloads, ensure_ascii=False, indent=2))
+        return 0
+    for p in payloads:
+        ja = p.get("name_localizations", {}).get("ja", "")  # type: ignore[union-attr]
+        print(f"{p['name']:<10} {ja:<12} {p.get('description', '')}")
+        for o in p.get("options", []):  # type: ignore[union-attr]
+            if o.get("type") in (1, 2):
+                ja = o.get("name_localizations", {}).get("ja", "")
+                print(f"  {o['name']:<10} {ja:<12} {o.get('description', '')}")
+    return 0
+
+
+async def sync_commands(settings: BotSettings, guild_id: int | None) -> int:
+    from bot.client import NewsBot
+
+    bot = NewsBot(settings=settings, guild_settings=None, index=None, background_tasks=False)
+    async with bot:
+        try:
+            await bot.login(settings.token)  # HTTP only; setup_hook installs the commands
+        except discord.LoginFailure:
+            return _fail("Discord rejected DISCORD_TOKEN (401): reset it on the Bot page")
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+            where = f"guild {guild_id} (immediate)"
+        else:
+            synced = await bot.tree.sync()
+            where = "globally (clients may take up to an hour to see changes)"
+    print(f"synced {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
+    return 0
+
+
+def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | None = None) -> int:
+    """``kiji sync [--guild ID | --global]``: the dev guild (KIJI_DEV_GUILD_ID) by default."""
+    env = dict(load_env() if env is None else env)
+    try:
+        settings = BotSettings.from_env(env)
+    except ConfigError as e:
+        return _fail(str(e))
+    configure_logging(settings.log_level)
+    target = None if use_global else (guild_id or settings.dev_guild_id)
+    try:
+        return asyncio.run(sync_commands(settings, target))
+    except discord.HTTPException as e:
+        return _fail(f"Discord refused the sync: {e.status} {e.text[:200]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the kiji Discord bot.")
+    parser.add_argument("--db", type=Path, help="kiji database (default: $KIJI_DB)")
+    args = parser.parse_args(argv)
+    return run(args.db.expanduser().resolve() if args.db else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""``kiji run | sync | commands``: argparse subcommands the core CLI (index/cli.py) adds lazily.
+
+A thin adapter: each handler turns ``args`` into a call of ``bot/__main__.py`` and returns an
+exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``sync`` and ``commands`` to the ``kiji`` subparsers (``args.db`` is a Path)."""
+    p = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    p.set_defaults(handler=_run)
+
+    p = sub.add_parser(
+        "sync", help="publish the slash commands to Discord (never done automatically)"
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="one server, immediately (default: KIJI_DEV_GUILD_ID)",
+    )
+    where.add_argument(
+        "--global", dest="use_global", action="store_true", help="every server (up to an hour)"
+    )
+    p.set_defaults(handler=_sync)
+
+    p = sub.add_parser("commands", help="print the command payloads a sync would send (offline)")
+    p.add_argument("--json", action="store_true", help="the exact JSON payloads")
+    p.set_defaults(handler=_commands)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.__main__ import run
+
+    return run(getattr(args, "db", None))
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from bot.__main__ import sync
+
+    return sync(args.guild, use_global=args.use_global)
+
+
+def _commands(args: argparse.Namespace) -> int:
+    from bot.__main__ import commands_json
+
+    return commands_json(as_json=args.json)

@@ -1,0 +1,128 @@
+"""NewsBot: the Discord client. Core objects are injected; cogs are loaded in ``setup_hook``.
+
+Commands are never synced on start (writes are rate-limited): ``kiji sync`` or ``/kiji sync``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import BotSettings
+from bot.errors import report_error
+from bot.i18n import KijiTranslator
+from bot.scheduler import DigestScheduler
+from bot.settings import SettingsStore
+from bot.views import DYNAMIC_ITEMS
+from bot.worker import IndexWorker
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.search",
+    "bot.cogs.admin",
+    "bot.cogs.feeds",
+    "bot.cogs.digest",
+)
+TZ = ZoneInfo("Asia/Tokyo")
+
+
+def jst_now() -> datetime:
+    return datetime.now(TZ)
+
+
+class KijiTree(app_commands.CommandTree):
+    """The command tree; every command error goes through :func:`bot.errors.report_error`."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class NewsBot(commands.AutoShardedBot):
+    """kiji's client: slash commands, a message menu, mentions and persistent buttons.
+
+    :param index: the reader (questions, searches, articles, digests); None only for a bot
+        built to list or sync its commands.
+    :param writer: the writer (feed polling).
+    :param background_tasks: start the feed poller and the digest loop (off in tests/CLI).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: BotSettings,
+        guild_settings: SettingsStore | None,
+        index: IndexWorker | None,
+        writer: IndexWorker | None = None,
+        scheduler: DigestScheduler | None = None,
+        clock: Callable[[], datetime] = jst_now,
+        background_tasks: bool = True,
+    ) -> None:
+        kw: dict[str, object] = {}
+        if settings.shard_count is not None:
+            kw["shard_count"] = settings.shard_count
+        if settings.shard_ids is not None:
+            kw["shard_ids"] = list(settings.shard_ids)
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: kiji has no text commands
+            help_command=None,
+            intents=discord.Intents.default(),  # no privileged intents: mentions carry content
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=KijiTree,
+            owner_ids=set(settings.owner_ids) or None,
+            **kw,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.guild_settings: SettingsStore = guild_settings  # type: ignore[assignment]
+        self.index: IndexWorker = index  # type: ignore[assignment]
+        self.writer = writer
+        self.scheduler = scheduler
+        self.clock = clock
+        self.background_tasks = background_tasks
+        self.translator = KijiTranslator()
+
+    async def install(self) -> None:
+        """Load the cogs, the translator and the persistent buttons (no network)."""
+        await self.tree.set_translator(self.translator)
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def setup_hook(self) -> None:
+        await self.install()
+        log.info("kiji ready to connect (commands are not synced on start: run `kiji sync`)")
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (%s) to %d guilds, shards %s",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+            sorted(self.shards),
+        )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        # No prefix commands: mentions are answered by AskCog's listener.
+        return None
+
+    def owns_shard_zero(self) -> bool:
+        """True in the process that runs shard 0 (where process-wide jobs such as feed polling
+        run, so that several processes do not all poll)."""
+        ids = self.settings.shard_ids
+        return ids is None or 0 in ids
+
+    async def command_payloads(self) -> list[dict[str, object]]:
+        """Exactly what ``tree.sync()`` would send (global commands, with ja/en localisations)."""
+        return [
+            await cmd.get_translated_payload(self.tree, self.translator)
+            for cmd in self.tree.get_commands()
+        ]

@@ -1,0 +1,106 @@
+"""BotSettings: the Discord layer's settings, read from an environment mapping (pure, no I/O)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.config import default_db_path
+
+# A bot token is three base64url parts joined by dots; this only catches obvious mistakes
+# (a client secret, an application id, a value with spaces or quotes) before connecting.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
+
+NO_TOKEN_HELP = (
+    "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications, "
+    "copy its token into DISCORD_TOKEN (in the environment or a .env file; see .env.example), "
+    "or use `kiji chat` to ask questions in the terminal without Discord."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    token: str = field(repr=False)  # never printed or logged
+    db_path: Path
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    owner_ids: frozenset[int] = frozenset()
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> BotSettings:
+        """Settings from ``env``; raises :class:`ConfigError` with a one-line explanation.
+
+        :param require_token: False for commands that never connect (``kiji commands``).
+        """
+        token = env.get("DISCORD_TOKEN", "").strip()
+        if require_token:
+            check_token(token)
+        level = env.get("KIJI_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if not isinstance(logging.getLevelName(level), int):
+            raise ConfigError(
+                f"KIJI_LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR)"
+            )
+        shard_ids = _int_list(env, "KIJI_SHARD_IDS")
+        shard_count = _int(env, "KIJI_SHARD_COUNT")
+        if shard_ids is not None and shard_count is None:
+            raise ConfigError("KIJI_SHARD_IDS needs KIJI_SHARD_COUNT (the total number of shards)")
+        if shard_ids is not None and shard_count is not None:
+            bad = [i for i in shard_ids if not 0 <= i < shard_count]
+            if bad:
+                raise ConfigError(
+                    f"KIJI_SHARD_IDS {bad} out of range for KIJI_SHARD_COUNT={shard_count} "
+                    f"(ids go from 0 to {shard_count - 1})"
+                )
+        if shard_count is not None and shard_count < 1:
+            raise ConfigError("KIJI_SHARD_COUNT must be at least 1")
+        return cls(
+            token=token,
+            db_path=default_db_path(env),
+            dev_guild_id=_int(env, "KIJI_DEV_GUILD_ID"),
+            log_level=level,
+            owner_ids=frozenset(_int_list(env, "KIJI_OWNER_IDS") or ()),
+            shard_ids=tuple(shard_ids) if shard_ids is not None else None,
+            shard_count=shard_count,
+        )
+
+
+def check_token(token: str) -> None:
+    """Raise :class:`ConfigError` if ``token`` is missing or cannot be a bot token (never echoes it)."""
+    if not token:
+        raise ConfigError(NO_TOKEN_HELP)
+    if token.lower().startswith("bot "):
+        raise ConfigError('DISCORD_TOKEN must be the bare token, without the "Bot " prefix')
+    if not _TOKEN_SHAPE.match(token):
+        raise ConfigError(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); copy it "
+            "again from the Bot page of your application (not the client secret or application id)"
+        )
+
+
+def _int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
+def _int_list(env: Mapping[str, str], name: str) -> list[int] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return [int(x) for x in re.split(r"[,\s]+", raw) if x]
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} must be numbers separated by commas") from None

@@ -1,0 +1,319 @@
+"""Japanese names for commands (a ``Translator``) and the bot's replies in Japanese and English."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+Lang = Literal["ja", "en"]
+
+# Command, option and choice strings: the English text in the code is the key and the default
+# (what en-US / en-GB clients see); Japanese clients see these. Discord requires command and
+# option names to be lower case without spaces (≤ 32 chars) and descriptions ≤ 100 chars.
+COMMAND_JA: dict[str, str] = {
+    # /ask and the context menu
+    "ask": "聞く",
+    "Ask a question about the news; kiji answers with cited excerpts": "ニュースについて質問すると、出典つきの抜粋で答えます",
+    "question": "質問",
+    "Your question, in Japanese (e.g. 日銀は何を決めた？)": "質問を日本語で（例：日銀は何を決めた？）",
+    "Ask kiji": "kijiに聞く",
+    # /search
+    "search": "検索",
+    "List articles that match keywords": "キーワードに合う記事を一覧にします",
+    "keywords": "キーワード",
+    "Words to look for": "探したい言葉",
+    "period": "期間",
+    "Only articles published in this period": "この期間に公開された記事だけ",
+    "today": "今日",
+    "this week": "今週",
+    "this month": "今月",
+    "all time": "すべて",
+    # /article
+    "article": "記事",
+    "Show an article's summary, sources and related articles": "記事の要約・参考資料・関連記事を表示します",
+    "title": "タイトル",
+    "Start typing a title and pick an article": "タイトルを入力して記事を選んでください",
+    # /feeds
+    "feeds": "フィード",
+    "Manage the news feeds kiji reads (moderators)": "kijiが読むニュースフィードを管理します（モデレーター）",
+    "add": "追加",
+    "Subscribe to an RSS or Atom feed": "RSS/Atomフィードを登録します",
+    "url": "url",
+    "Address of the feed (https://…)": "フィードのアドレス（https://…）",
+    "list": "一覧",
+    "List subscribed feeds": "登録済みのフィードを表示します",
+    "remove": "削除",
+    "Unsubscribe from a feed": "フィードの登録を解除します",
+    "poll": "取得",
+    "Fetch new articles from every feed now": "すべてのフィードから新しい記事を今すぐ取得します",
+    # /kiji
+    "kiji": "kiji",
+    "About kiji and its settings": "kijiの情報と設定",
+    "stats": "統計",
+    "How many articles kiji knows, and how it is doing": "kijiが知っている記事の数と稼働状況",
+    "help": "ヘルプ",
+    "How to use kiji": "kijiの使い方",
+    "config": "設定",
+    "View or change kiji's settings for this server": "このサーバーでのkijiの設定を表示・変更します",
+    "visibility": "表示",
+    "Who sees kiji's replies": "kijiの返信を誰に見せるか",
+    "public": "全員",
+    "only the asker": "質問した人だけ",
+    "moderator_role": "モデレーター役職",
+    "Role allowed to manage feeds, digests and settings": "フィード・ダイジェスト・設定を管理できる役職",
+    "clear_moderator_role": "モデレーター役職解除",
+    "Remove the moderator role (Manage Server stays required)": "モデレーター役職の設定を外します（サーバー管理権限は引き続き有効）",
+    "add_channel": "回答チャンネル追加",
+    "Answer @kiji mentions in this channel": "このチャンネルで@kijiへのメンションに答えます",
+    "remove_channel": "回答チャンネル削除",
+    "Stop answering mentions in this channel": "このチャンネルでのメンションへの回答をやめます",
+    "sync": "同期",
+    "Publish the command list to Discord (bot owner)": "コマンド一覧をDiscordに登録します（ボット所有者）",
+    "scope": "範囲",
+    "Where to publish the commands": "コマンドを登録する範囲",
+    "this server": "このサーバー",
+    "everywhere": "全体",
+    # /digest
+    "digest": "ダイジェスト",
+    "The daily news digest (moderators)": "毎日のニュースダイジェスト（モデレーター）",
+    "preview": "プレビュー",
+    "Show a digest here, only to you": "ダイジェストを自分だけに表示します",
+    "day": "日付",
+    "Day in YYYY-MM-DD (default: the day a scheduled post would cover)": "YYYY-MM-DD形式の日付（省略時は予約投稿と同じ日）",
+    "post": "投稿",
+    "Post a day's digest to a channel now": "ダイジェストを今すぐチャンネルに投稿します",
+    "channel": "チャンネル",
+    "Channel to post in": "投稿するチャンネル",
+    "again": "再投稿",
+    "Post even if this day was already posted": "すでに投稿済みの日でも投稿します",
+    "schedule": "予約",
+    "Post the digest every day at a set time": "毎日決まった時刻にダイジェストを投稿します",
+    "time": "時刻",
+    "Time of day, HH:MM": "時刻（HH:MM）",
+    "timezone": "タイムゾーン",
+    "IANA time zone (default Asia/Tokyo)": "IANAタイムゾーン（省略時はAsia/Tokyo）",
+    "categories": "カテゴリ",
+    "Only these categories, comma-separated": "このカテゴリだけ（カンマ区切り）",
+    "off": "停止",
+    "Stop the daily digest": "毎日のダイジェストを止めます",
+    "status": "状態",
+    "Show the digest schedule and the last post": "ダイジェストの予約と前回の投稿を表示します",
+}
+
+
+class KijiTranslator(app_commands.Translator):
+    """Gives Japanese clients the names and descriptions of :data:`COMMAND_JA`."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if locale is discord.Locale.japanese:
+            return COMMAND_JA.get(string.message)
+        return None
+
+
+def _(message: str) -> app_commands.locale_str:
+    """Mark a command string for translation (the English text is the key)."""
+    return app_commands.locale_str(message)
+
+
+# --------------------------------------------------------------------------- replies
+
+_ENGLISH = {discord.Locale.american_english, discord.Locale.british_english}
+
+
+def lang(locale: discord.Locale | str | None) -> Lang:
+    """Reply language for an interaction's locale: English for en-US/en-GB, else Japanese."""
+    if isinstance(locale, str):
+        return "en" if locale in ("en-US", "en-GB") else "ja"
+    return "en" if locale in _ENGLISH else "ja"
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (ja, en)
+    "generic_error": (
+        "問題が起きて処理できませんでした。少し待ってからもう一度お試しください。",
+        "Something went wrong. Please try again in a moment.",
+    ),
+    "cooldown": (
+        "少し間をあけてください。あと{seconds:.0f}秒でまた使えます。",
+        "Slow down a little: you can use this again in {seconds:.0f} s.",
+    ),
+    "not_moderator": (
+        "このコマンドはモデレーター（サーバー管理権限か設定された役職）だけが使えます。",
+        "Only moderators (Manage Server permission or the configured role) can use this.",
+    ),
+    "not_owner": (
+        "このコマンドはボットの所有者だけが使えます。",
+        "Only the bot owner can use this.",
+    ),
+    "guild_only": (
+        "このコマンドはサーバー内でだけ使えます。",
+        "This command only works in a server.",
+    ),
+    "bot_missing_permissions": (
+        "kijiに必要な権限がありません：{perms}",
+        "kiji is missing permissions here: {perms}",
+    ),
+    "not_found_en": (
+        "",
+        "No article in the index answers this question. Try other words, or a broader question.",
+    ),
+    "invalid_en": ("", "This question cannot be searched: {detail}"),
+    "answer_title": ("質問：{q}", "Q: {q}"),
+    "related": ("関連記事", "Related articles"),
+    "closest": ("近い記事", "Closest articles"),
+    "footer_answer": ("{ms:.0f} ms ・ {page}ページ目", "{ms:.0f} ms · page {page}"),
+    "more": ("さらに表示", "More results"),
+    "sources": ("出典を表示", "Show sources"),
+    "sources_title": ("出典", "Sources"),
+    "no_more": ("これ以上の結果はありません。", "There are no more results."),
+    "expired": (
+        "このボタンの質問が見つかりません。もう一度質問してください。",
+        "This button's question is no longer stored; please ask again.",
+    ),
+    "search_title": ("「{q}」の検索結果", "Results for “{q}”"),
+    "search_none": (
+        "「{q}」に合う記事は見つかりませんでした（期間：{period}）。",
+        "No article matches “{q}” (period: {period}).",
+    ),
+    "search_footer": (
+        "{page}/{pages}ページ ・ {n}件 ・ 期間：{period}",
+        "page {page}/{pages} · {n} articles · period: {period}",
+    ),
+    "prev": ("前へ", "Previous"),
+    "next": ("次へ", "Next"),
+    "period_today": ("今日", "today"),
+    "period_week": ("今週", "this week"),
+    "period_month": ("今月", "this month"),
+    "period_all": ("すべて", "all time"),
+    "article_not_found": (
+        "記事「{q}」が見つかりませんでした。タイトルを入力して候補から選んでください。",
+        "No article “{q}”. Start typing a title and pick one of the suggestions.",
+    ),
+    "references": ("参考資料", "Sources"),
+    "latest": ("最新ニュース", "Latest news"),
+    "summary_empty": ("（本文がありません）", "(no text)"),
+    "stats_title": ("kijiの統計", "kiji statistics"),
+    "stats_articles": ("記事", "Articles"),
+    "stats_passages": ("段落", "Passages"),
+    "stats_terms": ("語", "Terms"),
+    "stats_size": ("データベース", "Database"),
+    "stats_guilds": ("サーバー", "Servers"),
+    "stats_latency": ("応答", "Latency"),
+    "stats_latest": ("最新の記事", "Newest article"),
+    "help_title": ("kijiの使い方", "How to use kiji"),
+    "help_body": (
+        "kijiは登録されたニュース記事から、質問に合う文を出典つきで引用して答えます。\n\n"
+        "**/聞く 質問** — 記事から答えを探します（例：`/聞く 日銀は何を決めた？`）\n"
+        "**/検索 キーワード [期間]** — 記事を一覧にします\n"
+        "**/記事 タイトル** — 記事の要約・参考資料・関連記事\n"
+        "**メッセージのメニュー → アプリ → kijiに聞く** — そのメッセージについて質問します\n"
+        "**@kiji 質問** — 許可されたチャンネルで使えます（`/kiji 設定`）\n\n"
+        "モデレーター向け：`/フィード`（記事の取り込み）、`/ダイジェスト`（毎日のまとめ）、`/kiji 設定`",
+        "kiji answers questions by quoting sentences from the news articles it has indexed, "
+        "with a link to each source.\n\n"
+        "**/ask question** — find the answer in the articles (e.g. `/ask 日銀は何を決めた？`)\n"
+        "**/search keywords [period]** — list matching articles\n"
+        "**/article title** — an article's summary, sources and related articles\n"
+        "**Message menu → Apps → Ask kiji** — ask about that message\n"
+        "**@kiji question** — in channels a moderator allowed (`/kiji config`)\n\n"
+        "For moderators: `/feeds` (what kiji reads), `/digest` (daily summary), `/kiji config`",
+    ),
+    "config_title": ("このサーバーの設定", "Settings for this server"),
+    "config_visibility": ("返信の表示", "Reply visibility"),
+    "config_public": ("全員に見える", "public"),
+    "config_ephemeral": ("質問した人だけ", "only the asker"),
+    "config_role": ("モデレーター役職", "Moderator role"),
+    "config_none": ("なし", "none"),
+    "config_channels": ("メンションに答えるチャンネル", "Channels answering mentions"),
+    "config_saved": ("設定を保存しました。", "Settings saved."),
+    "synced": ("{n}個のコマンドを登録しました（{scope}）。", "Published {n} commands ({scope})."),
+    "scope_guild": ("このサーバー", "this server"),
+    "scope_global": ("全体。反映に最大1時間かかります", "everywhere; may take up to an hour"),
+    "feed_added": ("フィードを登録しました：{feed}", "Subscribed: {feed}"),
+    "feed_removed": ("フィードの登録を解除しました：{feed}", "Unsubscribed: {feed}"),
+    "feed_unknown": ("そのフィードは登録されていません：{feed}", "No such feed: {feed}"),
+    "feeds_title": ("登録済みのフィード", "Subscribed feeds"),
+    "feeds_none": (
+        "フィードはまだありません。`/フィード 追加` で登録できます。",
+        "No feeds yet. Add one with `/feeds add`.",
+    ),
+    "feeds_polled": (
+        "{feeds}件のフィードから取得しました：新規{added}件・更新{updated}件",
+        "Polled {feeds} feeds: {added} new, {updated} updated",
+    ),
+    "feeds_unavailable": (
+        "フィード機能はまだ使えません。",
+        "Feeds are not available in this version.",
+    ),
+    "digest_unavailable": (
+        "ダイジェスト機能はまだ使えません。",
+        "The digest is not available in this version.",
+    ),
+    "digest_title": ("{date}のニュースダイジェスト", "News digest for {date}"),
+    "digest_empty": (
+        "{date}に公開された記事はありません。",
+        "No articles were published on {date}.",
+    ),
+    "digest_posted": (
+        "{channel}に{n}件のメッセージで投稿しました。",
+        "Posted to {channel} in {n} messages.",
+    ),
+    "digest_already": (
+        "{date}のダイジェストは投稿済みです。もう一度投稿するには「再投稿」を選んでください。",
+        "The digest for {date} was already posted. Set “again” to post it again.",
+    ),
+    "digest_scheduled": (
+        "毎日{time}（{tz}）に{channel}へ投稿します。",
+        "The digest will be posted to {channel} every day at {time} ({tz}).",
+    ),
+    "digest_off": ("毎日のダイジェストを止めました。", "The daily digest is off."),
+    "digest_was_off": (
+        "毎日のダイジェストは設定されていません。",
+        "No daily digest was scheduled.",
+    ),
+    "digest_status_title": ("ダイジェストの状態", "Digest status"),
+    "bad_day": (
+        "日付はYYYY-MM-DD形式で入力してください（例：2026-11-13）。",
+        "Give the day as YYYY-MM-DD (e.g. 2026-11-13).",
+    ),
+    "bad_time": (
+        "時刻はHH:MM形式で入力してください（例：08:00）。",
+        "Give the time as HH:MM (e.g. 08:00).",
+    ),
+    "bad_tz": (
+        "タイムゾーン「{tz}」が分かりません（例：Asia/Tokyo）。",
+        "Unknown time zone “{tz}” (e.g. Asia/Tokyo).",
+    ),
+    "bad_channel": ("そのチャンネルには投稿できません。", "kiji cannot post in that channel."),
+    "digest_missing_permissions": (
+        "{channel}に投稿する権限がありません（メッセージ送信・埋め込みリンク）。",
+        "kiji lacks permission to post in {channel} (Send Messages, Embed Links).",
+    ),
+    "digest_channel_gone": ("そのチャンネルは見つかりません。", "That channel no longer exists."),
+    "digest_rate_limited": (
+        "Discordの送信制限中です。{seconds:.0f}秒後にもう一度お試しください。",
+        "Discord is rate limiting kiji; try again in {seconds:.0f} s.",
+    ),
+    "digest_server_error": (
+        "Discord側でエラーが起きました。少し待ってからもう一度お試しください。",
+        "Discord had a server error; try again in a moment.",
+    ),
+    "message_empty": (
+        "このメッセージには質問にできる文字がありません。",
+        "This message has no text to ask about.",
+    ),
+}
+
+
+def t(locale: discord.Locale | str | None, key: str, **kw: object) -> str:
+    """The reply ``key`` in the interaction's language, formatted with ``kw``."""
+    ja, en = MESSAGES[key]
+    text = en if lang(locale) == "en" and en else ja
+    return text.format(**kw) if kw else text

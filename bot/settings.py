@@ -1,0 +1,254 @@
+"""Per-guild bot settings and remembered questions, in the bot's own tables of the kiji database.
+
+The tables live in the same SQLite file as the index (aiosqlite, its own connection) and are
+versioned in ``bot_schema`` under the component ``"settings"``; each migration step is recorded
+in the transaction that applies it. Settings are cached in memory so a command can decide how to
+``defer()`` without waiting on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import aiosqlite
+
+from index.errors import DatabaseError, SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "settings"
+
+Visibility = Literal["public", "ephemeral"]
+
+# Step n brings the component from version n-1 to n.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS guild_settings (
+        guild_id INTEGER PRIMARY KEY,
+        moderator_role_id INTEGER,
+        visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'ephemeral'))
+    );
+    CREATE TABLE IF NOT EXISTS answer_channels (
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        PRIMARY KEY (guild_id, channel_id)
+    );
+    CREATE TABLE IF NOT EXISTS asked (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (kind, text)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    guild_id: int
+    moderator_role_id: int | None = None
+    visibility: Visibility = "public"
+    answer_channels: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.visibility == "ephemeral"
+
+
+class SettingsClosedError(DatabaseError):
+    """The settings store was used after :meth:`SettingsStore.close`."""
+
+
+class SettingsStore:
+    """Guild settings (cached) and the ``asked`` table behind persistent buttons."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn: aiosqlite.Connection | None = conn
+        self._cache: dict[int, GuildSettings] = {}
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SettingsStore:
+        """Open the settings in the database at ``path``, creating or migrating its tables."""
+        path = await asyncio.to_thread(_prepare, Path(path))
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await conn.execute("PRAGMA busy_timeout = 10000")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: a commit does not wait for fsync (a power cut may lose the last
+            # remembered question, never corrupt the file); keeps /ask's followup fast.
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(conn)
+            await store._migrate()
+            await store._load_all()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close the connection; closing twice is safe."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    async def __aenter__(self) -> SettingsStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise SettingsClosedError("the settings store is closed")
+        return self._conn
+
+    async def _migrate(self) -> None:
+        conn = self.conn
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS bot_schema (component TEXT PRIMARY KEY, version INTEGER)"
+        )
+        async with conn.execute(
+            "SELECT version FROM bot_schema WHERE component = ?", (COMPONENT,)
+        ) as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"the bot settings in this database are version {current}, this kiji knows "
+                f"{SCHEMA_VERSION}; upgrade kiji"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO bot_schema(component, version) VALUES (?, ?) "
+                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                    (COMPONENT, version),
+                )
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            log.info("bot settings schema migrated to version %d", version)
+
+    async def _load_all(self) -> None:
+        cache: dict[int, GuildSettings] = {}
+        async with self.conn.execute(
+            "SELECT guild_id, moderator_role_id, visibility FROM guild_settings"
+        ) as cur:
+            async for guild_id, role_id, visibility in cur:
+                cache[guild_id] = GuildSettings(guild_id, role_id, visibility)
+        async with self.conn.execute("SELECT guild_id, channel_id FROM answer_channels") as cur:
+            channels: dict[int, set[int]] = {}
+            async for guild_id, channel_id in cur:
+                channels.setdefault(guild_id, set()).add(channel_id)
+        for guild_id, ids in channels.items():
+            base = cache.get(guild_id, GuildSettings(guild_id))
+            cache[guild_id] = replace(base, answer_channels=frozenset(ids))
+        self._cache = cache
+
+    # ------------------------------------------------------------------ guild settings
+    def get(self, guild_id: int | None) -> GuildSettings:
+        """A guild's settings from memory (defaults for an unknown guild or a DM); no I/O."""
+        if guild_id is None:
+            return GuildSettings(0)
+        return self._cache.get(guild_id) or GuildSettings(guild_id)
+
+    async def update(
+        self,
+        guild_id: int,
+        *,
+        visibility: Visibility | None = None,
+        moderator_role_id: int | None = None,
+        clear_moderator_role: bool = False,
+        add_channel: int | None = None,
+        remove_channel: int | None = None,
+    ) -> GuildSettings:
+        """Change some of a guild's settings in one transaction and return the new settings."""
+        cur = self.get(guild_id)
+        new = cur
+        if visibility is not None:
+            new = replace(new, visibility=visibility)
+        if clear_moderator_role:
+            new = replace(new, moderator_role_id=None)
+        elif moderator_role_id is not None:
+            new = replace(new, moderator_role_id=moderator_role_id)
+        channels = set(new.answer_channels)
+        if add_channel is not None:
+            channels.add(add_channel)
+        if remove_channel is not None:
+            channels.discard(remove_channel)
+        new = replace(new, answer_channels=frozenset(channels))
+        conn = self.conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute(
+                "INSERT INTO guild_settings(guild_id, moderator_role_id, visibility) "
+                "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
+                "moderator_role_id = excluded.moderator_role_id, visibility = excluded.visibility",
+                (guild_id, new.moderator_role_id, new.visibility),
+            )
+            if add_channel is not None:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO answer_channels(guild_id, channel_id) VALUES (?, ?)",
+                    (guild_id, add_channel),
+                )
+            if remove_channel is not None:
+                await conn.execute(
+                    "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
+                    (guild_id, remove_channel),
+                )
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        self._cache[guild_id] = new
+        return new
+
+    # ------------------------------------------------------------------ asked questions
+    async def remember(self, kind: str, text: str, *, now: datetime) -> int:
+        """A short id for ``text`` (the same id for the same text), for a button's ``custom_id``."""
+        conn = self.conn
+        select = "SELECT id FROM asked WHERE kind = ? AND text = ?"
+        async with conn.execute(select, (kind, text)) as cur:
+            row = await cur.fetchone()
+        if row is None:  # write only for a new question
+            await conn.execute(
+                "INSERT INTO asked(kind, text, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(kind, text) DO NOTHING",
+                (kind, text, now.isoformat()),
+            )
+            async with conn.execute(select, (kind, text)) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def recall(self, kind: str, ask_id: int) -> str | None:
+        """The text remembered under ``ask_id``, or None if it is unknown (or of another kind)."""
+        async with self.conn.execute(
+            "SELECT text FROM asked WHERE id = ? AND kind = ?", (ask_id, kind)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def forget_before(self, when: datetime) -> int:
+        """Delete questions remembered before ``when``; their buttons then say so. Returns count."""
+        cur = await self.conn.execute("DELETE FROM asked WHERE created_at < ?", (when.isoformat(),))
+        return cur.rowcount
+
+
+def _prepare(path: Path) -> Path:
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
