@@ -11,7 +11,19 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``run``, ``sync`` and ``commands`` to the ``kiji`` subparsers (``args.db`` is a Path)."""
-    p = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    common = [sub.common] if hasattr(sub, "common") else []
+    p = sub.add_parser("run", parents=common, help="run the Discord bot (needs DISCORD_TOKEN)")
+    p.add_argument(
+        "--shard-ids",
+        metavar="IDS",
+        help="comma-separated shards this process runs (KIJI_SHARD_IDS)",
+    )
+    p.add_argument(
+        "--shard-count",
+        type=int,
+        metavar="N",
+        help="total shards across processes (KIJI_SHARD_COUNT)",
+    )
     p.set_defaults(handler=_run)
 
     p = sub.add_parser(
@@ -35,7 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
+
     from bot.__main__ import run
+
+    # The flags are the environment settings under another name; the bot reads its settings
+    # from the environment in one place (bot/config.py).
+    if getattr(args, "shard_ids", None):
+        os.environ["KIJI_SHARD_IDS"] = args.shard_ids
+    if getattr(args, "shard_count", None) is not None:
+        os.environ["KIJI_SHARD_COUNT"] = str(args.shard_count)
 
     return run(getattr(args, "db", None))
 
