@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
+from index import doctable
 from index.errors import DatabaseError, SchemaTooNew
+
+
+def _v2_doc_chunks(conn: sqlite3.Connection) -> None:
+    """1 -> 2: packed per-passage arrays, filled from the passages already indexed."""
+    conn.execute(doctable.DDL)
+    doctable.rebuild(conn)
+
 
 # Each step moves the file from version i to i + 1 and is applied in the same transaction that
 # records the new user_version, so a crash leaves either the old or the new schema.
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     # 0 -> 1: articles, passages, the term dictionary and packed postings segments.
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,6 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
         article_id TEXT, seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, guid)
     );
     """,
+    _v2_doc_chunks,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -86,8 +96,12 @@ def migrate(conn: sqlite3.Connection) -> int:
     for version in range(found, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[version]):
-                conn.execute(statement)
+            step = MIGRATIONS[version]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from index import doctable
 from index.models import Article, ArticleLink, IngestReport, Passage, Section
 from index.passages import split_passages
 from index.store import IndexStore, normalize_title
@@ -101,10 +102,12 @@ class BatchWriter:
     def __init__(self, store: IndexStore, tokenizer: JapaneseTokenizer) -> None:
         self.store = store
         self.tokenizer = tokenizer
+        self._docs: list[tuple[int, int, float, bool, int]] = []  # new passages of this batch
 
     def write(self, batch: Sequence[PreparedArticle], report: IngestReport) -> None:
         """Write ``batch`` atomically, counting added/updated/unchanged into ``report``."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        self._docs = []
         with self.store.transaction() as conn:
             pending: dict[str, list[tuple[int, int]]] = defaultdict(list)
             df_delta: Counter[str] = Counter()
@@ -201,6 +204,7 @@ class BatchWriter:
             ),
         )
         rowid = cur.lastrowid
+        ts = art.published_at.timestamp() if art.published_at else float("nan")
         for passage, counts in zip(prepared.passages, prepared.counts, strict=True):
             dl = sum(counts.values())
             pid = conn.execute(
@@ -209,6 +213,7 @@ class BatchWriter:
                 (rowid, passage.ordinal, passage.heading, passage.start, passage.end, dl),
             ).lastrowid
             assert pid is not None
+            self._docs.append((pid, dl, ts, art.is_stub, rowid))
             for term, tf in counts.items():
                 pending[term].append((pid, min(tf, MAX_TF)))
             df_delta.update(counts.keys())
@@ -267,6 +272,9 @@ class BatchWriter:
                 rows.append((tids[term], seg, ids, tfs))
             conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", rows)
             seg += 1
+        if self._docs:
+            doctable.append_chunk(conn, *zip(*sorted(self._docs), strict=True))
+            self._docs = []
         conn.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -343,8 +351,9 @@ def merge_segments(store: IndexStore, *, full: bool = False, chunk_terms: int = 
             conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, 0, ?, ?)", out)
             gen = store.meta_int("merge_gen") + 1
             store.set_meta({"merge_gen": gen, "generation": store.meta_int("generation") + 1})
-    if full and len(dead):
+    if full:
         with store.transaction():
+            doctable.rebuild(conn)  # one chunk per 100k passages, deleted ones left out
             conn.executemany("DELETE FROM tombstones WHERE pid = ?", [(int(p),) for p in dead])
             conn.execute(
                 "DELETE FROM terms WHERE df <= 0 AND tid NOT IN (SELECT tid FROM postings)"

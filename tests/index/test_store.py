@@ -261,3 +261,23 @@ def test_different_content_at_a_shared_url_is_another_article(
     b = make_article("w-2", "作品", ["次の段落です。"], url="https://example.org/card1.html")
     report = store.add_articles([a, b], tokenizer)
     assert report.added == 2 and store.stats()["articles"] == 2
+
+
+def test_forward_migration_from_v1(
+    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]
+) -> None:
+    """A version-1 file (no packed doc table) is migrated on open and searches the same."""
+    s = IndexStore.open(db_path)
+    s.add_articles(news_articles, tokenizer)
+    expected = ranking(Searcher(s, tokenizer), "円安 金利")
+    s.close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE doc_chunks")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    s = IndexStore.open(db_path)
+    assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert s.conn.execute("SELECT count(*) FROM doc_chunks").fetchone()[0] == 1
+    assert ranking(Searcher(s, tokenizer), "円安 金利") == expected
+    s.close()
