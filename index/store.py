@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import doctable
 from index.errors import DatabaseError
 from index.models import ArticleLink, StoredArticle
 from index.schema import SCHEMA_VERSION, migrate
@@ -54,12 +55,15 @@ class IndexStore:
         database, is truncated or corrupted, and :class:`SchemaTooNew` for a newer schema.
         """
         path = Path(path).expanduser()
-        if path.exists():
-            _check_header(path)
-        elif not create or readonly:
-            raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
-        else:
+        # The header is checked by SQLite, never by reading the file here: closing any other
+        # descriptor of the file drops this process's POSIX locks on it, and another process's
+        # writer may then take itself for the last connection and checkpoint and delete the WAL
+        # under our readers (sqlite.org/howtocorrupt.html §2.2).
+        if not path.exists():
+            if not create or readonly:
+                raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
             path.parent.mkdir(parents=True, exist_ok=True)
+        conn: sqlite3.Connection | None = None
         try:
             if readonly:
                 conn = sqlite3.connect(
@@ -83,6 +87,13 @@ class IndexStore:
             else:
                 migrate(conn)
         except sqlite3.DatabaseError as e:
+            if conn is not None:
+                conn.close()
+            if "file is not a database" in str(e):
+                raise DatabaseError(
+                    f"{path} is not a SQLite database (wrong header); "
+                    "point --db / KIJI_DB at a kiji database or restore a backup"
+                ) from e
             raise DatabaseError(
                 f"{path} could not be opened as a kiji database ({e}); "
                 "run `kiji check` or restore a backup with `kiji restore`"
@@ -169,23 +180,7 @@ class IndexStore:
 
     def load_docs(self, after_pid: int = 0) -> tuple[np.ndarray, ...]:
         """Arrays (pid, dl, published_ts, is_stub, article_rowid) of passages with pid > after_pid."""
-        rows = self.conn.execute(
-            "SELECT p.pid, p.dl, ifnull(a.published_ts, 'nan'), a.is_stub, p.article_rowid "
-            "FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid > ? "
-            "ORDER BY p.pid",
-            (after_pid,),
-        ).fetchall()
-        if not rows:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0), np.zeros(0, dtype=bool), empty
-        cols = list(zip(*rows, strict=True))
-        return (
-            np.array(cols[0], dtype=np.int64),
-            np.array(cols[1], dtype=np.int64),
-            np.array(cols[2], dtype=np.float64),
-            np.array(cols[3], dtype=bool),
-            np.array(cols[4], dtype=np.int64),
-        )
+        return doctable.load(self.conn, after_pid)
 
     def tombstones(self) -> np.ndarray:
         rows = self.conn.execute("SELECT pid FROM tombstones").fetchall()
@@ -334,17 +329,3 @@ class IndexStore:
             "size_bytes": size or page_size * page_count,
             "schema_version": c.execute("PRAGMA user_version").fetchone()[0],
         }
-
-
-def _check_header(path: Path) -> None:
-    """Reject a file that is not SQLite (or truncated to nothing) before sqlite3 touches it."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(16)
-    except OSError as e:
-        raise DatabaseError(f"cannot read {path}: {e.strerror}") from e
-    if head and head != SQLITE_HEADER:
-        raise DatabaseError(
-            f"{path} is not a SQLite database (wrong header); "
-            "point --db / KIJI_DB at a kiji database or restore a backup"
-        )

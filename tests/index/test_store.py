@@ -238,7 +238,7 @@ def test_kill_9_mid_ingest_loses_nothing_committed(
     assert searcher.search("金利").hits  # committed articles are served
     store.close()
 
-    done = subprocess.run(cmd + ["--json"], capture_output=True, text=True, check=True)
+    done = subprocess.run([*cmd, "--json"], capture_output=True, text=True, check=True)
     summary = json.loads(done.stdout)
     assert summary["unchanged"] >= n - 100  # at most the batch in flight was lost
     assert summary["added"] + summary["unchanged"] == 4000
