@@ -146,7 +146,7 @@ def time_adds(
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10000,100000,all")
+    ap.add_argument("--sizes", default="10000,100000,320000,all")
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--rank-bm25-queries", type=int, default=20)
     ap.add_argument(

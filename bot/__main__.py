@@ -14,14 +14,20 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.config import BotSettings, ConfigError
 from index.config import CoreSettings
 from index.errors import NewsIndexError
+from index.metrics import KijiMetrics, Registry, default_registry
+from index.metrics_server import MetricsServer, db_health
+
+if TYPE_CHECKING:
+    from index.tokenizer import JapaneseTokenizer
 
 log = logging.getLogger("bot")
 
@@ -38,9 +44,19 @@ def load_env(dotenv: Path | None = None) -> dict[str, str]:
     return values
 
 
-def configure_logging(level: str) -> None:
-    """discord.py's handler on the root logger; our packages at ``level``, the gateway quieter."""
-    discord.utils.setup_logging(level=logging.INFO, root=True)
+def configure_logging(level: str, *, as_json: bool = False) -> None:
+    """discord.py's handler on the root logger (or JSON lines with ``as_json``); our packages at
+    ``level``, the gateway quieter. Bot tokens are redacted from every record either way."""
+    from index.logs import RedactTokens, json_handler
+
+    if as_json:
+        root = logging.getLogger()
+        root.addHandler(json_handler())
+        root.setLevel(logging.INFO)
+    else:
+        discord.utils.setup_logging(level=logging.INFO, root=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactTokens())
     for name in ("bot", "index"):
         logging.getLogger(name).setLevel(level)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
@@ -58,17 +74,45 @@ def _fail(message: str) -> int:
 
 async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
     """Open the stores, build the bot with them (advanced_startup.py's shape) and run it until
-    SIGINT/SIGTERM; resources are closed in reverse order on the way out."""
+    SIGINT/SIGTERM; resources are closed in reverse order on the way out. With
+    KIJI_METRICS_PORT set, /metrics and /healthz are served on 127.0.0.1 meanwhile."""
+    from index.tokenizer import JapaneseTokenizer
+
+    db = settings.db_path
+    tokenizer = JapaneseTokenizer(core.split_mode)
+    metrics = KijiMetrics(default_registry)
+    with start_metrics(settings, metrics.registry):
+        return await _run_bot(settings, core, db, tokenizer, metrics)
+
+
+@contextlib.contextmanager
+def start_metrics(settings: BotSettings, registry: Registry) -> Iterator[MetricsServer | None]:
+    """The /metrics and /healthz endpoint on 127.0.0.1:KIJI_METRICS_PORT, if one is set."""
+    if settings.metrics_port is None:
+        yield None
+        return
+    server = MetricsServer(registry, port=settings.metrics_port, health=db_health(settings.db_path))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def _run_bot(
+    settings: BotSettings,
+    core: CoreSettings,
+    db: Path,
+    tokenizer: JapaneseTokenizer,
+    metrics: KijiMetrics,
+) -> int:
     from bot.client import NewsBot
     from bot.poster import DiscordDigestPoster
     from bot.scheduler import DigestScheduler
     from bot.settings import SettingsStore
     from bot.worker import IndexWorker
     from index.digest import build_digest
-    from index.tokenizer import JapaneseTokenizer
 
-    db = settings.db_path
-    tokenizer = JapaneseTokenizer(core.split_mode)
     async with (
         await IndexWorker.open(db, tokenizer, params=core.bm25, name="reader") as reader,
         await IndexWorker.open(
@@ -76,7 +120,13 @@ async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
         ) as writer,
         await SettingsStore.open(db) as guild_settings,
     ):
-        bot = NewsBot(settings=settings, guild_settings=guild_settings, index=reader, writer=writer)
+        bot = NewsBot(
+            settings=settings,
+            guild_settings=guild_settings,
+            index=reader,
+            writer=writer,
+            metrics=metrics,
+        )
 
         def build(day, zone, categories):  # called in a worker thread by the scheduler
             return reader.call(
@@ -85,7 +135,9 @@ async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
                 )
             )
 
-        scheduler = DigestScheduler(db, build, DiscordDigestPoster(bot), clock=bot.clock)
+        scheduler = DigestScheduler(
+            db, build, DiscordDigestPoster(bot), clock=bot.clock, metrics=metrics
+        )
         async with scheduler, bot:
             bot.scheduler = scheduler
             loop = asyncio.get_running_loop()
@@ -119,7 +171,7 @@ def run(db_path: Path | None = None, env: Mapping[str, str] | None = None) -> in
         settings = BotSettings.from_env(env)
     except ConfigError as e:
         return _fail(str(e))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, as_json=settings.log_json)
     try:
         return asyncio.run(run_bot(settings, CoreSettings.from_env(env)))
     except NewsIndexError as e:
@@ -194,7 +246,7 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
         settings = BotSettings.from_env(env)
     except ConfigError as e:
         return _fail(str(e))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, as_json=settings.log_json)
     target = None if use_global else (guild_id or settings.dev_guild_id)
     try:
         return asyncio.run(sync_commands(settings, target))

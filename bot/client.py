@@ -16,11 +16,13 @@ from discord.ext import commands
 
 from bot.config import BotSettings
 from bot.errors import report_error
+from bot.guards import Limits
 from bot.i18n import KijiTranslator
 from bot.scheduler import DigestScheduler
 from bot.settings import SettingsStore
 from bot.views import DYNAMIC_ITEMS
 from bot.worker import IndexWorker
+from index.metrics import KijiMetrics, Registry
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ class NewsBot(commands.AutoShardedBot):
         built to list or sync its commands.
     :param writer: the writer (feed polling).
     :param background_tasks: start the feed poller and the digest loop (off in tests/CLI).
+    :param metrics: where questions, feed polls and digest posts are counted (default: a
+        registry of this bot's own).
+    :param limits: question and feed-addition rate limits (default: :meth:`Limits.default`).
     """
 
     def __init__(
@@ -66,6 +71,8 @@ class NewsBot(commands.AutoShardedBot):
         scheduler: DigestScheduler | None = None,
         clock: Callable[[], datetime] = jst_now,
         background_tasks: bool = True,
+        metrics: KijiMetrics | None = None,
+        limits: Limits | None = None,
     ) -> None:
         kw: dict[str, object] = {}
         if settings.shard_count is not None:
@@ -88,6 +95,8 @@ class NewsBot(commands.AutoShardedBot):
         self.scheduler = scheduler
         self.clock = clock
         self.background_tasks = background_tasks
+        self.metrics = metrics if metrics is not None else KijiMetrics(Registry())
+        self.limits = limits if limits is not None else Limits.default()
         self.translator = KijiTranslator()
 
     async def install(self) -> None:

@@ -34,6 +34,8 @@ class BotSettings:
     owner_ids: frozenset[int] = frozenset()
     shard_ids: tuple[int, ...] | None = None
     shard_count: int | None = None
+    metrics_port: int | None = None  # serve /metrics and /healthz on 127.0.0.1 when set
+    log_json: bool = False  # one JSON object per log line (KIJI_LOG_FORMAT=json)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> BotSettings:
@@ -62,6 +64,12 @@ class BotSettings:
                 )
         if shard_count is not None and shard_count < 1:
             raise ConfigError("KIJI_SHARD_COUNT must be at least 1")
+        metrics_port = _int(env, "KIJI_METRICS_PORT")
+        if metrics_port is not None and not 0 < metrics_port <= 65535:
+            raise ConfigError(f"KIJI_METRICS_PORT={metrics_port} must be a port (1-65535)")
+        log_format = env.get("KIJI_LOG_FORMAT", "text").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"KIJI_LOG_FORMAT={log_format!r} must be text or json")
         return cls(
             token=token,
             db_path=default_db_path(env),
@@ -70,6 +78,8 @@ class BotSettings:
             owner_ids=frozenset(_int_list(env, "KIJI_OWNER_IDS") or ()),
             shard_ids=tuple(shard_ids) if shard_ids is not None else None,
             shard_count=shard_count,
+            metrics_port=metrics_port,
+            log_json=log_format == "json",
         )
 
 

@@ -144,6 +144,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "少し間をあけてください。あと{seconds:.0f}秒でまた使えます。",
         "Slow down a little: you can use this again in {seconds:.0f} s.",
     ),
+    "rate_user": (
+        "質問が続いています。あと{seconds:.0f}秒ほど待ってから、もう一度聞いてください。",
+        "You have asked a lot in a short time: please wait about {seconds:.0f} s and ask again.",
+    ),
+    "rate_guild": (
+        "このサーバーではいま質問が集中しています。あと{seconds:.0f}秒ほどでまた受け付けます。",
+        "This server is asking a lot right now: kiji takes questions again in about {seconds:.0f} s.",
+    ),
+    "rate_feeds": (
+        "このサーバーではフィードの追加が上限（{rate}件/{hours:g}時間）に達しました。"
+        "あと{minutes:.0f}分ほどで追加できます。",
+        "This server has added the maximum number of feeds ({rate} per {hours:g} h): "
+        "you can add another in about {minutes:.0f} min.",
+    ),
     "not_moderator": (
         "このコマンドはモデレーター（サーバー管理権限か設定された役職）だけが使えます。",
         "Only moderators (Manage Server permission or the configured role) can use this.",

@@ -43,6 +43,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.digest_store import DigestStore, LogEntry, LogState, Schedule, Trigger
+from index.metrics import KijiMetrics
 from index.models import Digest
 
 __all__ = [
@@ -183,6 +184,7 @@ class DigestScheduler:
         backoff: timedelta = timedelta(minutes=2),
         max_backoff: timedelta = timedelta(hours=1),
         stale_after: timedelta = timedelta(minutes=15),
+        metrics: KijiMetrics | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self._build = build
@@ -193,6 +195,7 @@ class DigestScheduler:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.stale_after = stale_after
+        self.metrics = metrics
         self._store: DigestStore | None = None
         self._inflight: set[tuple[int, int, date]] = set()  # posts running in this process
 
@@ -503,7 +506,11 @@ class DigestScheduler:
                 digest = await asyncio.to_thread(self._build, day, ZoneInfo(tz), categories)
                 ids = await self._poster.post(guild_id, channel_id, digest)
             except Exception as e:
+                if self.metrics is not None:
+                    self.metrics.record_digest_post(False)
                 return await self._record_failure(guild_id, channel_id, day, e, attempts, trigger)
+            if self.metrics is not None:
+                self.metrics.record_digest_post(True)
             now = self._now()
             await self.store.finish(
                 guild_id, channel_id, day, "posted", now, message_ids=ids, expect=None

@@ -23,7 +23,8 @@ import threading
 import time
 import unicodedata
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -254,10 +255,19 @@ class Answerer:
                 took_ms=_ms(t0),
             )
         window = match.window if match else None
-        query = self._query(terms, match.remaining if match else cleaned)
-        answer = self._answer_in_window(question, query, window, now, k)
+        with self._consistent():
+            query = self._query(terms, match.remaining if match else cleaned)
+            answer = self._answer_in_window(question, query, window, now, k)
         log.debug("ask %r -> %s (%d excerpts)", question, answer.status, len(answer.excerpts))
         return replace(answer, took_ms=_ms(t0))
+
+    @contextmanager
+    def _consistent(self) -> Iterator[None]:
+        """One read transaction for a whole answer: N, the dfs and the postings it reads all
+        come from the same committed state, even while another process ingests."""
+        with self.store.snapshot(), self.searcher.store.snapshot():
+            self.searcher.refresh()
+            yield
 
     def _answer_in_window(
         self, question: str, query: Query, window: DateWindow | None, now: datetime, k: int
@@ -363,8 +373,10 @@ class Answerer:
         cleaned = strip_markup(question)
         match = find_time(cleaned, now) if cleaned else None
         text = match.remaining if match and match.removed else cleaned
-        query = self._query(self.searcher.analyse(text), text)
-        hits = self.searcher.hits(self.searcher.score_terms(list(_expand(query)), 1))
+        terms = self.searcher.analyse(text)
+        with self._consistent():
+            query = self._query(terms, text)
+            hits = self.searcher.hits(self.searcher.score_terms(list(_expand(query)), 1))
         if not hits:
             return Evidence(0.0, 0.0)
         return self._evidence(query, hits[0], self._sentences(hits[0], query)[1])

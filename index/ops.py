@@ -39,14 +39,18 @@ def backup(
     db: Path,
     dest: Path,
     *,
-    pages_per_step: int = 256,
-    pause: float = 0.0,
+    pages_per_step: int = 64,
+    pause: float = 0.002,
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Copy a live database with SQLite's online backup API, a few pages at a time.
 
     Readers and the writer keep working during the copy (each step holds the read lock only
     briefly). The copy is written to ``dest`` via a temporary file and verified before it is kept.
+    The defaults (64 pages of 4 KiB, then 2 ms to breathe) keep a serving thread's queries at
+    their idle p50/p99 while ~90 MB/s are copied; 256 pages without a pause copy ~2× faster but
+    doubled the p50 (bench/bench_backup.py, 1.1 GB index). The copy is the state committed when
+    it started, however much is written meanwhile.
     """
     dest = Path(dest)
     if dest.exists() and dest.is_dir():
@@ -63,7 +67,13 @@ def backup(
                 if pause:
                     time.sleep(pause)
 
-            src.conn.backup(target, pages=pages_per_step, progress=step)
+            # Hold one read transaction on the source for the whole copy: every step then reads
+            # the same snapshot, so commits by other connections (WAL: never blocked by this)
+            # no longer make SQLite restart the copy from page 1, which under a steady writer
+            # meant never finishing. The WAL grows until the copy ends.
+            with src.snapshot() as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # starts it
+                conn.backup(target, pages=pages_per_step, progress=step)
             target.execute("PRAGMA journal_mode = DELETE")
             result = target.execute("PRAGMA quick_check").fetchone()[0]
             if result != "ok":

@@ -120,16 +120,19 @@ class RelatedFinder:
         self, article: StoredArticle, *, k: int = MAX_RELATED * 3
     ) -> tuple[RelatedArticle, ...]:
         """Real articles similar to ``article`` (never itself), best first, newest first on ties."""
-        key = (article.id, self.store.meta_int("generation"), k)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._more_like_this(article, k)
-            self._cache[key] = cached
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return cached
+        # One read transaction: N and the dfs must come from the same committed state.
+        with self.store.snapshot(), self.searcher.store.snapshot():
+            self.searcher.refresh()
+            key = (article.id, self.store.meta_int("generation"), k)
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._more_like_this(article, k)
+                self._cache[key] = cached
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(key)
+            return cached
 
     def _more_like_this(self, article: StoredArticle, k: int) -> tuple[RelatedArticle, ...]:
         terms = self.salient_terms(article)

@@ -13,11 +13,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.guards import Limits, RateLimited
 from bot.i18n import _, t
 from bot.respond import NO_MENTIONS, defer, reply
 from bot.settings import SettingsStore
 from bot.views import AskAction, answer_view
 from bot.worker import IndexContext, IndexWorker
+from index.metrics import KijiMetrics
 from index.models import Answer
 from index.search import MAX_QUERY_CHARS
 
@@ -39,8 +41,12 @@ class AskCog(commands.Cog):
         clock: Callable[[], datetime],
         bot_user_id: Callable[[], int | None] = lambda: None,
         tree: app_commands.CommandTree | None = None,
+        metrics: KijiMetrics | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.index = index
+        self.metrics = metrics
+        self.limits = limits
         self.tree = tree
         self.settings = settings
         self.clock = clock
@@ -63,21 +69,76 @@ class AskCog(commands.Cog):
         return await self.index.run(job)
 
     async def answer_message(
-        self, question: str, *, page: int, user_id: int, locale: discord.Locale | str | None
+        self,
+        question: str,
+        *,
+        page: int,
+        user_id: int,
+        locale: discord.Locale | str | None,
+        guild_id: int | None = None,
+        command: str | None = None,
     ) -> tuple[discord.Embed, discord.ui.View | None]:
-        """The embed (and its buttons when there is an answer) for page ``page`` of ``question``."""
+        """The embed (and its buttons when there is an answer) for page ``page`` of ``question``.
+
+        :param command: what asked (ask, ask_message, mention); a new question is counted in the
+            metrics, a page turn (None) is not.
+        """
         t0 = time.perf_counter()
-        answer = await self.answer(question, page=page)
+        try:
+            answer = await self.answer(question, page=page)
+        except Exception:
+            self._record(command, guild_id, "error", t0, count=command is not None)
+            raise
+        self._record(command or "page", guild_id, answer.status, t0, count=command is not None)
         embed = render.answer_embed(answer, locale, page=page)
         view = None
         if answer.status == "answered":
             ask_id = await self.settings.remember("ask", question, now=self.clock())
             has_more = len(answer.excerpts) > (page + 1) * render.ANSWER_PAGE
             view = answer_view(ask_id, page, user_id, has_more=has_more, locale=locale)
-        log.debug(
-            "answered %r (page %d) in %.1f ms", question, page, (time.perf_counter() - t0) * 1000
-        )
         return embed, view
+
+    def _record(
+        self,
+        command: str | None,
+        guild_id: int | None,
+        status: str,
+        t0: float,
+        *,
+        count: bool = True,
+    ) -> None:
+        """Metrics and one structured log line per question (never the question's text)."""
+        took = time.perf_counter() - t0
+        if self.metrics is not None and count:
+            self.metrics.record_answer(status, took)
+        log.info(
+            "%s in guild %s: %s (%.1f ms)",
+            command,
+            guild_id,
+            status,
+            took * 1000,
+            extra={"guild": guild_id, "command": command, "status": status,
+                   "took_ms": round(took * 1000, 1)},
+        )  # fmt: skip
+
+    def check_limits(
+        self, user_id: int, guild_id: int | None, locale: discord.Locale | str | None
+    ) -> None:
+        """Raise :class:`RateLimited` (a friendly, localized reply) when a limit is reached."""
+        if self.limits is None:
+            return
+        try:
+            self.limits.question(user_id, guild_id, locale)
+        except RateLimited as e:
+            if self.metrics is not None:
+                self.metrics.record_answer("rate_limited")
+            log.info(
+                "rate limited (%s) in guild %s",
+                e.scope,
+                guild_id,
+                extra={"guild": guild_id, "status": "rate_limited", "scope": e.scope},
+            )
+            raise
 
     # ------------------------------------------------------------------ /ask
     @app_commands.command(
@@ -92,10 +153,16 @@ class AskCog(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, QUESTION_MAX],
     ) -> None:
+        self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
         # Defer first: settings come from memory, the search runs after Discord has its ack.
         await defer(interaction, ephemeral=self.settings.get(interaction.guild_id).ephemeral)
         embed, view = await self.answer_message(
-            question, page=0, user_id=interaction.user.id, locale=interaction.locale
+            question,
+            page=0,
+            user_id=interaction.user.id,
+            locale=interaction.locale,
+            guild_id=interaction.guild_id,
+            command="ask",
         )
         await reply(interaction, embed=embed, view=view)
 
@@ -103,6 +170,7 @@ class AskCog(commands.Cog):
     @app_commands.checks.cooldown(ASK_RATE, ASK_PER)
     async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """「kijiに聞く」: ask about the text of a message (its content, else its embeds)."""
+        self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
         await defer(interaction, ephemeral=self.settings.get(interaction.guild_id).ephemeral)
         question = message_text(message)[:MAX_QUERY_CHARS]
         if not question.strip():
@@ -111,7 +179,12 @@ class AskCog(commands.Cog):
             )
             return
         embed, view = await self.answer_message(
-            question, page=0, user_id=interaction.user.id, locale=interaction.locale
+            question,
+            page=0,
+            user_id=interaction.user.id,
+            locale=interaction.locale,
+            guild_id=interaction.guild_id,
+            command="ask_message",
         )
         await reply(interaction, embed=embed, view=view)
 
@@ -151,6 +224,13 @@ class AskCog(commands.Cog):
                 delete_after=10,
             )
             return True
+        try:
+            self.check_limits(message.author.id, message.guild.id, locale)
+        except RateLimited as e:
+            await message.reply(
+                str(e), allowed_mentions=NO_MENTIONS, mention_author=False, delete_after=10
+            )
+            return True
         question = _MENTION.sub(" ", message.content).strip()[:MAX_QUERY_CHARS]
         if not question:
             await message.reply(
@@ -159,7 +239,12 @@ class AskCog(commands.Cog):
             return True
         try:
             embed, view = await self.answer_message(
-                question, page=0, user_id=message.author.id, locale=locale
+                question,
+                page=0,
+                user_id=message.author.id,
+                locale=locale,
+                guild_id=message.guild.id,
+                command="mention",
             )
         except Exception:
             log.exception("mention in guild %s failed", message.guild.id)
@@ -234,5 +319,7 @@ async def setup(bot: commands.Bot) -> None:
             clock=bot.clock,
             bot_user_id=lambda: bot.user.id if bot.user else None,
             tree=bot.tree,
+            metrics=bot.metrics,
+            limits=bot.limits,
         )
     )

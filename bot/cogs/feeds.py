@@ -18,12 +18,14 @@ from discord.ext import commands, tasks
 from bot import render
 from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
+from bot.guards import Limits
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import defer, reply
 from bot.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
 from index.feeds import FeedManager, FeedStatus, Fetcher, PollResult
+from index.metrics import KijiMetrics
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,12 @@ class FeedsCog(commands.Cog):
         clock: Callable[[], datetime],
         fetcher: Fetcher | None = None,
         background: bool = False,
+        metrics: KijiMetrics | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.writer = writer
+        self.metrics = metrics
+        self.limits = limits
         self.settings = settings
         self.clock = clock
         self.fetcher = fetcher or Fetcher()
@@ -81,13 +87,20 @@ class FeedsCog(commands.Cog):
         try:
             results = await self.run(lambda ctx: self.manager(ctx).poll())
         except Exception:
+            if self.metrics is not None:
+                self.metrics.record_feed_error()
             log.exception("background feed poll failed")
             return
+        self._count(results)
         new = sum(r.new for r in results)
         if new:
             log.info("background poll: %d new articles from %d feeds", new, len(results))
 
     # ------------------------------------------------------------------ helpers
+    def _count(self, results: list[PollResult]) -> None:
+        if self.metrics is not None:
+            self.metrics.record_feed_poll(results)
+
     async def guild_feeds(self, guild_id: int) -> list[FeedStatus]:
         feeds = await self.run(lambda ctx: self.manager(ctx).list())
         return [f for f in feeds if f.guild_id == guild_id]
@@ -101,8 +114,10 @@ class FeedsCog(commands.Cog):
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
         ensure_moderator(interaction, self.settings)
-        await defer(interaction, ephemeral=True)
         guild_id = interaction.guild_id
+        if self.limits is not None and guild_id is not None:
+            self.limits.feed_addition(guild_id, interaction.locale)  # before any fetch
+        await defer(interaction, ephemeral=True)
 
         def job(ctx: IndexContext) -> tuple[FeedStatus, list[PollResult]]:
             manager = self.manager(ctx)
@@ -110,6 +125,7 @@ class FeedsCog(commands.Cog):
             return status, manager.poll(status.url)
 
         status, results = await self.run(job)
+        self._count(results)
         lines = [
             t(
                 interaction.locale,
@@ -177,6 +193,7 @@ class FeedsCog(commands.Cog):
             return [r for u in urls for r in manager.poll(u, force=True)]
 
         results = await self.run(job)
+        self._count(results)
         await reply(interaction, poll_summary(results, interaction.locale), ephemeral=True)
 
 
@@ -215,5 +232,7 @@ async def setup(bot: commands.Bot) -> None:
             bot.guild_settings,
             clock=bot.clock,
             background=bot.background_tasks and bot.owns_shard_zero(),
+            metrics=bot.metrics,
+            limits=bot.limits,
         )
     )

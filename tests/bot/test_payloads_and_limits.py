@@ -329,7 +329,7 @@ def test_run_wires_the_stores_into_the_bot(
         )
 
     monkeypatch.setattr(NewsBot, "start", fake_start)
-    monkeypatch.setattr(entry, "configure_logging", lambda level: None)
+    monkeypatch.setattr(entry, "configure_logging", lambda level, **kw: None)
     env = {"DISCORD_TOKEN": TOKEN, "KIJI_SHARD_IDS": "0", "KIJI_SHARD_COUNT": "2"}
     assert entry.run(tmp_path / "kiji.db", env=env) == 0
     assert seen["token"] == TOKEN
