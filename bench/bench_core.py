@@ -150,7 +150,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--rank-bm25-queries", type=int, default=20)
     ap.add_argument(
-        "--adds", type=int, default=300, help="single-article adds timed at the largest size"
+        "--adds", type=int, default=3000, help="single-article adds timed at the largest size"
     )
     ap.add_argument("--keep", type=Path, help="keep the built database here")
     ap.add_argument("--no-baselines", action="store_true")
