@@ -1,0 +1,77 @@
+"""Rate limits on questions (per user and per guild) and feed additions (per guild), with the
+localized replies that explain them. The limiters themselves are :mod:`index.ratelimit`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.i18n import t
+from index.ratelimit import RateLimiter, check_all
+
+# Defaults: generous for people, tight for scripts. A user's burst across /ask, the message menu
+# and mentions; a guild's share of the one reader thread; feed additions, which fetch the web.
+ASK_PER_USER = (10, 60.0)
+ASK_PER_GUILD = (60, 60.0)
+FEED_ADDS_PER_GUILD = (10, 3600.0)
+
+
+class RateLimited(UserFacingError):
+    """A limit was reached; the message says how long to wait. ``scope``: user, guild, feeds."""
+
+    def __init__(self, message: str, *, scope: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+@dataclass
+class Limits:
+    ask_user: RateLimiter
+    ask_guild: RateLimiter
+    feed_adds: RateLimiter
+
+    @classmethod
+    def default(cls, clock: Callable[[], float] = time.monotonic) -> Limits:
+        return cls(
+            ask_user=RateLimiter(*ASK_PER_USER, clock=clock),
+            ask_guild=RateLimiter(*ASK_PER_GUILD, clock=clock),
+            feed_adds=RateLimiter(*FEED_ADDS_PER_GUILD, clock=clock),
+        )
+
+    def question(
+        self, user_id: int, guild_id: int | None, locale: discord.Locale | str | None
+    ) -> None:
+        """Take a question from the user's and the guild's budgets, or raise :class:`RateLimited`
+        (nothing is taken from either when one refuses)."""
+        checks = [(self.ask_user, user_id)]
+        if guild_id is not None:
+            checks.append((self.ask_guild, guild_id))
+        wait = check_all(checks)
+        if wait <= 0:
+            return
+        user_wait = self.ask_user.retry_after(user_id)
+        scope = "user" if user_wait > 0 else "guild"
+        seconds = max(1.0, wait)
+        raise RateLimited(
+            t(locale, f"rate_{scope}", seconds=seconds), scope=scope, retry_after=wait
+        )
+
+    def feed_addition(self, guild_id: int, locale: discord.Locale | str | None) -> None:
+        """Take one feed addition from the guild's budget, or raise :class:`RateLimited`."""
+        wait = self.feed_adds.check(guild_id)
+        if wait <= 0:
+            return
+        limiter = self.feed_adds
+        message = t(
+            locale,
+            "rate_feeds",
+            rate=limiter.rate,
+            hours=limiter.per_seconds / 3600,
+            minutes=max(1.0, wait / 60),
+        )
+        raise RateLimited(message, scope="feeds", retry_after=wait)
