@@ -19,12 +19,12 @@ from pathlib import Path
 from index.models import Article, IngestReport, Rejection
 from index.store import IndexStore
 from index.tokenizer import JapaneseTokenizer
-from index.writer import BatchWriter, PreparedArticle, merge_segments, prepare
+from index.writer import BatchWriter, PreparedArticle, compact, merge_segments, prepare
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 1000
-AUTO_MERGE_SEGMENTS = 16  # merge small segments into the main one past this many
+MAIN_MERGE_ARTICLES = 2000  # an ingest this large ends by merging everything into the main segment
 _worker_tokenizer: JapaneseTokenizer | None = None
 
 
@@ -107,6 +107,8 @@ def ingest_stream(
         if len(pending) >= batch_size:
             writer.write(pending, report)
             pending.clear()
+            if merge:  # keep the segments a query reads few while a long ingest runs
+                compact(store)
             if on_batch:
                 on_batch(report)
 
@@ -135,8 +137,11 @@ def ingest_stream(
         writer.write(pending, report)
         if on_batch:
             on_batch(report)
-    if merge and store.stats()["segments"] > AUTO_MERGE_SEGMENTS:
-        merge_segments(store)
+    if merge:
+        if report.added + report.updated >= MAIN_MERGE_ARTICLES:
+            merge_segments(store)
+        else:
+            compact(store)
     store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     report.seconds = time.perf_counter() - t0
     return report

@@ -47,22 +47,25 @@ class _Postings:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int]] = OrderedDict()
 
-    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int] | None:
         item = self.items.get(tid)
         if item is not None:
             self.items.move_to_end(tid)
         return item
 
-    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray) -> None:
+    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int) -> None:
         size = ids.nbytes + tfs.nbytes
         if size > self.max_bytes // 4:
             return
-        self.items[tid] = (ids, tfs)
+        old = self.items.pop(tid, None)
+        if old is not None:
+            self.used -= old[0].nbytes + old[1].nbytes
+        self.items[tid] = (ids, tfs, stored_bytes)
         self.used += size
         while self.used > self.max_bytes and self.items:
-            _, (a, b) = self.items.popitem(last=False)
+            _, (a, b, _n) = self.items.popitem(last=False)
             self.used -= a.nbytes + b.nbytes
 
     def clear(self) -> None:
@@ -167,17 +170,26 @@ class Searcher:
         return self.params.epsilon * self._mean_idf
 
     def _term_postings(self, tid: int, df: int) -> tuple[np.ndarray, np.ndarray]:
+        # A cached main segment stays valid while the stored one has the same length: merges
+        # only append to it (a full merge, which may shrink it, bumps merge_gen instead).
+        # length() of a BLOB column is read from the record header, not from the blob.
         cached = self._cache.get(tid)
-        rows = self.store.postings(tid, min_seg=1 if cached is not None else 0)
-        parts_ids = [cached[0]] if cached is not None else []
-        parts_tfs = [cached[1]] if cached is not None else []
-        for seg, ids_b, tfs_b in rows:
+        rows = self.store.postings_with_main_length(tid, skip_main=cached is not None)
+        parts_ids: list[np.ndarray] = []
+        parts_tfs: list[np.ndarray] = []
+        for seg, ids_b, tfs_b, nbytes in rows:
+            if seg == 0 and cached is not None:
+                if cached[2] == nbytes:
+                    parts_ids.append(cached[0])
+                    parts_tfs.append(cached[1])
+                    continue
+                ids_b, tfs_b = self.store.main_postings(tid)
             ids = np.frombuffer(ids_b, dtype="<i4")
             tfs = np.frombuffer(tfs_b, dtype="<u2")
             if seg == 0 and df >= CACHE_MIN_DF:
                 ids = ids.astype(np.intp)
                 tfs = tfs.astype(np.float64)
-                self._cache.put(tid, ids, tfs)
+                self._cache.put(tid, ids, tfs, nbytes)
             parts_ids.append(ids)
             parts_tfs.append(tfs)
         if not parts_ids:

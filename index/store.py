@@ -173,6 +173,28 @@ class IndexStore:
             (tid, min_seg),
         ).fetchall()
 
+    def postings_with_main_length(
+        self, tid: int, *, skip_main: bool
+    ) -> list[tuple[int, bytes | None, bytes | None, int]]:
+        """(seg, ids, tfs, byte length of ids) of one term; with ``skip_main`` the main segment's
+        blobs are not read (only its length, from the record header)."""
+        if not skip_main:
+            return self.conn.execute(
+                "SELECT seg, ids, tfs, length(ids) FROM postings WHERE tid = ? ORDER BY seg", (tid,)
+            ).fetchall()
+        return self.conn.execute(
+            "SELECT seg, CASE WHEN seg = 0 THEN NULL ELSE ids END, "
+            "CASE WHEN seg = 0 THEN NULL ELSE tfs END, length(ids) "
+            "FROM postings WHERE tid = ? ORDER BY seg",
+            (tid,),
+        ).fetchall()
+
+    def main_postings(self, tid: int) -> tuple[bytes, bytes]:
+        row = self.conn.execute(
+            "SELECT ids, tfs FROM postings WHERE tid = ? AND seg = 0", (tid,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (b"", b"")
+
     def all_dfs(self) -> np.ndarray:
         """Document frequency of every term in use (for BM25Okapi's mean idf)."""
         rows = self.conn.execute("SELECT df FROM terms WHERE df > 0").fetchall()

@@ -282,6 +282,7 @@ class BatchWriter:
                 ("n_docs", str(n_docs)),
                 ("total_len", str(total)),
                 ("next_seg", str(seg)),
+                ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if pending else 0))),
                 ("generation", str(int(meta.get("generation", 0)) + 1)),
             ],
         )
@@ -305,36 +306,74 @@ def _term_ids(conn, terms: list[str]) -> dict[str, int]:
     return tids
 
 
-def merge_segments(store: IndexStore, *, full: bool = False, chunk_terms: int = 4000) -> int:
-    """Fold the small segments into the main one; with ``full``, also purge deleted passages.
+FOLDED_BASE = 1 << 40  # segment numbers from here on are folded (level-2) segments
+FOLD_AFTER = 8  # small segments folded into one level-2 segment past this many
+MAIN_AFTER = 8  # level-2 segments merged into the main segment past this many
 
-    Works in chunks of terms, each its own short transaction, so writers and readers keep going;
-    results are identical before, during and after (every query reads all segments).
+
+def segment_levels(store: IndexStore) -> tuple[int, int]:
+    """(small segments, folded segments) currently in the postings."""
+    small = store.meta_int("small_segs")
+    folded = store.meta_int("folded_segs")
+    return small, folded
+
+
+def compact(store: IndexStore) -> str | None:
+    """Keep the number of segments a query reads small, cheaply (a size-tiered policy).
+
+    Past FOLD_AFTER small segments they are folded into one level-2 segment (rewriting only the
+    small ones); past MAIN_AFTER level-2 segments everything goes into the main segment.
+    Returns what was done, or None.
+    """
+    small, folded = segment_levels(store)
+    if folded >= MAIN_AFTER:
+        merge_segments(store)
+        return "main"
+    if small >= FOLD_AFTER:
+        merge_segments(store, fold=True)
+        return "fold"
+    return None
+
+
+def merge_segments(
+    store: IndexStore, *, full: bool = False, fold: bool = False, chunk_terms: int = 4000
+) -> int:
+    """Merge segments; results are identical before, during and after (queries read them all).
+
+    - default: every segment goes into the main segment 0 (appending: main keeps its prefix);
+    - ``fold``: only the small segments, into one new level-2 segment (main untouched);
+    - ``full``: everything into main, purging deleted passages (tombstones) as well.
+
+    Works in chunks of terms, each its own short transaction, so writers and readers keep going.
     Returns the number of terms rewritten.
     """
     conn = store.conn
-    dead = store.tombstones()
+    dead = store.tombstones() if full else np.zeros(0, dtype=np.int64)
     dead.sort()
-    if full:
-        tids = [r[0] for r in conn.execute("SELECT DISTINCT tid FROM postings ORDER BY tid")]
-    else:
-        tids = [
-            r[0]
-            for r in conn.execute("SELECT DISTINCT tid FROM postings WHERE seg > 0 ORDER BY tid")
-        ]
+    if full:  # every term, every row
+        which, where = "seg >= 0", "seg >= 0"
+    elif fold:  # terms with small segments; only those rows
+        which = where = f"seg > 0 AND seg < {FOLDED_BASE}"
+    else:  # terms with any segment besides main; all their rows, main included
+        which, where = "seg > 0", "seg >= 0"
+    tids = [
+        r[0] for r in conn.execute(f"SELECT DISTINCT tid FROM postings WHERE {which} ORDER BY tid")
+    ]
+    if fold:
+        target = FOLDED_BASE + store.meta_int("next_folded", 0)
     for i in range(0, len(tids), chunk_terms):
         chunk = tids[i : i + chunk_terms]
         with store.transaction():
             marks = ",".join("?" * len(chunk))
             rows = conn.execute(
-                f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) ORDER BY tid, seg",
+                f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) AND {where} "
+                "ORDER BY tid, seg",
                 chunk,
             ).fetchall()
             grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
             for tid, _seg, ids, tfs in rows:
                 grouped[tid].append((ids, tfs))
             out = []
-            empty = []
             for tid, parts in grouped.items():
                 ids = np.concatenate([np.frombuffer(p[0], dtype="<i4") for p in parts])
                 tfs = np.concatenate([np.frombuffer(p[1], dtype="<u2") for p in parts])
@@ -345,12 +384,26 @@ def merge_segments(store: IndexStore, *, full: bool = False, chunk_terms: int = 
                 ids, tfs = ids[order], tfs[order]
                 if len(ids):
                     out.append((tid, ids.astype("<i4").tobytes(), tfs.astype("<u2").tobytes()))
-                else:
-                    empty.append((tid,))
-            conn.executemany(f"DELETE FROM postings WHERE tid IN ({marks})", [chunk])
-            conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, 0, ?, ?)", out)
-            gen = store.meta_int("merge_gen") + 1
-            store.set_meta({"merge_gen": gen, "generation": store.meta_int("generation") + 1})
+            conn.executemany(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", [chunk])
+            conn.executemany(
+                f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target if fold else 0}, ?, ?)",
+                out,
+            )
+            meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}
+            if full:  # main blobs may shrink: searchers must drop every cached main segment
+                meta["merge_gen"] = store.meta_int("merge_gen") + 1
+            store.set_meta(meta)
+    with store.transaction():
+        if fold:
+            store.set_meta(
+                {
+                    "small_segs": 0,
+                    "folded_segs": store.meta_int("folded_segs") + 1,
+                    "next_folded": store.meta_int("next_folded") + 1,
+                }
+            )
+        else:
+            store.set_meta({"small_segs": 0, "folded_segs": 0})
     if full:
         with store.transaction():
             doctable.rebuild(conn)  # one chunk per 100k passages, deleted ones left out
@@ -380,4 +433,5 @@ def ingest_articles(
             batch = []
     if batch:
         writer.write(batch, report)
+    compact(store)
     return report

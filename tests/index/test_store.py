@@ -281,3 +281,37 @@ def test_forward_migration_from_v1(
     assert s.conn.execute("SELECT count(*) FROM doc_chunks").fetchone()[0] == 1
     assert ranking(Searcher(s, tokenizer), "円安 金利") == expected
     s.close()
+
+
+def test_tiered_compaction_keeps_results_and_bounds_segments(
+    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
+) -> None:
+    """One small segment per write; folding and merging them never changes a ranking."""
+    from index.writer import FOLD_AFTER, MAIN_AFTER, compact
+
+    store = IndexStore.open(db_path)
+    extra = [
+        make_article(
+            f"x{i}",
+            f"金利と為替の話題{i}",
+            [f"円安が{i}日続き、金利の先高観が強まりました。"],
+            day=1 + i % 27,
+        )
+        for i in range(FOLD_AFTER * MAIN_AFTER + 5)
+    ]
+    searcher = Searcher(store, tokenizer)
+    actions = []
+    for a in [*news_articles, *extra]:
+        store.add_articles([a], tokenizer)  # each call ends with compact()
+        actions.append(store.meta_int("small_segs") + store.meta_int("folded_segs"))
+    assert max(actions) <= FOLD_AFTER + MAIN_AFTER  # a query never reads many segments
+    assert store.stats()["segments"] <= FOLD_AFTER + MAIN_AFTER + 1
+    fresh = IndexStore.open(tmp_path / "fresh.db")
+    fresh.add_articles([*news_articles, *extra], tokenizer)
+    merge_segments(fresh)
+    reference = Searcher(fresh, tokenizer)
+    for q in ("円安 金利", "台風", "先高観", "為替の話題3"):
+        assert ranking(searcher, q, 20) == ranking(reference, q, 20)
+    assert compact(store) in (None, "fold", "main")
+    store.close()
+    fresh.close()
