@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000
 CACHE_MIN_DF = 5_000  # decoded main-segment postings of terms at least this common are cached
 CACHE_BYTES = 48 * 1024 * 1024
+MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongoing writes
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Searcher:
         self._n_docs = 0
         self._avgdl = 0.0
         self._mean_idf: float | None = None
+        self._mean_idf_stale: float | None = None  # the last value, while writes keep coming
+        self._mean_idf_at = -math.inf
         self._scores = np.zeros(1, dtype=np.float64)
         self._hit = np.zeros(1, dtype=bool)
         self.refresh()
@@ -132,6 +135,8 @@ class Searcher:
             self._n_docs = int(meta.get("n_docs", 0))
             total = int(meta.get("total_len", 0))
             self._avgdl = total / self._n_docs if self._n_docs else 0.0
+            if self._mean_idf is not None:
+                self._mean_idf_stale = self._mean_idf
             self._mean_idf = None
         norm = bm25.length_norm(self._dl, self._avgdl, self.params)
         norm[~self._live] = np.inf  # a deleted passage gets weight 0 from every term
@@ -166,7 +171,15 @@ class Searcher:
         if raw >= 0:
             return raw
         if self._mean_idf is None:  # rare: only terms in more than half the passages need it
+            # The mean runs over the whole vocabulary (a scan of every term's df). While another
+            # process commits every second, rescanning after each commit cost queries ~100 ms;
+            # so a value at most MEAN_IDF_MAX_AGE old is reused until writes pause. A static
+            # index is always exact (the parity tests with rank_bm25 rely on that).
+            now = time.monotonic()
+            if self._mean_idf_stale is not None and now - self._mean_idf_at < MEAN_IDF_MAX_AGE:
+                return self.params.epsilon * self._mean_idf_stale
             self._mean_idf = bm25.mean_idf(self._n_docs, self.store.all_dfs())
+            self._mean_idf_at = now
         return self.params.epsilon * self._mean_idf
 
     def _term_postings(self, tid: int, df: int) -> tuple[np.ndarray, np.ndarray]:
