@@ -97,7 +97,10 @@ from index.tokenizer import JapaneseTokenizer
 store = IndexStore.open(sys.argv[1], create=False)
 searcher = Searcher(store, JapaneseTokenizer())
 searcher.search(sys.argv[2], 10)
-first = time.perf_counter() - t0
+import psutil
+# From this process's creation (exec of python) to its first answer: the parent's own size
+# (GBs of baseline indexes) must not count, as it would in a wall clock around fork+exec.
+first = time.time() - psutil.Process().create_time()
 queries = json.loads(open(sys.argv[3], encoding="utf-8").read())
 lat = []
 for q in queries:
@@ -125,7 +128,7 @@ def serve_measure(db: Path, queries: list[str]) -> dict:
     wall = time.perf_counter() - t0
     os.unlink(f.name)
     data = json.loads(out.stdout)
-    data["process_s"] = wall
+    data["wall_s"] = wall
     return data
 
 
@@ -205,7 +208,7 @@ def main() -> None:
             "kiji p50 ms": common.pct(lat, 50),
             "kiji p95 ms": common.pct(lat, 95),
             "kiji p99 ms": common.pct(lat, 99),
-            "cold start s": serve["process_s"],
+            "cold start s": serve["cold_s"],
             "RSS MB": serve["rss_mb"],
             "private MB": serve["uss_mb"],
         }

@@ -48,25 +48,27 @@ class _Postings:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int]] = OrderedDict()
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int, int | None]] = OrderedDict()
 
-    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
         item = self.items.get(tid)
         if item is not None:
             self.items.move_to_end(tid)
         return item
 
-    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int) -> None:
+    def put(
+        self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int, version: int | None
+    ) -> None:
         size = ids.nbytes + tfs.nbytes
         if size > self.max_bytes // 4:
             return
         old = self.items.pop(tid, None)
         if old is not None:
             self.used -= old[0].nbytes + old[1].nbytes
-        self.items[tid] = (ids, tfs, stored_bytes)
+        self.items[tid] = (ids, tfs, stored_bytes, version)
         self.used += size
         while self.used > self.max_bytes and self.items:
-            _, (a, b, _n) = self.items.popitem(last=False)
+            _, (a, b, _n, _v) = self.items.popitem(last=False)
             self.used -= a.nbytes + b.nbytes
 
     def clear(self) -> None:
@@ -182,34 +184,36 @@ class Searcher:
             self._mean_idf_at = now
         return self.params.epsilon * self._mean_idf
 
-    def _term_postings(self, tid: int, df: int) -> tuple[np.ndarray, np.ndarray]:
-        # A cached main segment stays valid while the stored one has the same length: merges
-        # only append to it (a full merge, which may shrink it, bumps merge_gen instead).
-        # length() of a BLOB column is read from the record header, not from the blob.
+    def _term_weights(self, tid: int, df: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(passage ids, BM25 weight of the term in each) per segment of one term.
+
+        The main segment of a common term is cached with its weights already computed
+        (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for as long as the
+        index does not change (``_data_version``): a query then only adds them up. The cached
+        ids stay valid across merges while the stored main segment has the same length (merges
+        only append to it; a full merge, which may shrink it, bumps merge_gen). length() of a
+        BLOB column is read from the record header, not from the blob.
+        """
         cached = self._cache.get(tid)
-        rows = self.store.postings_with_main_length(tid, skip_main=cached is not None)
-        parts_ids: list[np.ndarray] = []
-        parts_tfs: list[np.ndarray] = []
+        fresh = cached is not None and cached[3] == self._data_version
+        rows = self.store.postings_with_main_length(tid, skip_main=fresh)
+        k1 = self.params.k1
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
         for seg, ids_b, tfs_b, nbytes in rows:
-            if seg == 0 and cached is not None:
+            if seg == 0 and fresh:
+                assert cached is not None
                 if cached[2] == nbytes:
-                    parts_ids.append(cached[0])
-                    parts_tfs.append(cached[1])
+                    parts.append((cached[0], cached[1]))
                     continue
                 ids_b, tfs_b = self.store.main_postings(tid)
             ids = np.frombuffer(ids_b, dtype="<i4")
-            tfs = np.frombuffer(tfs_b, dtype="<u2")
+            tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
+            w = bm25.term_weights(idf, tfs, self._norm[ids], k1)
             if seg == 0 and df >= CACHE_MIN_DF:
                 ids = ids.astype(np.intp)
-                tfs = tfs.astype(np.float64)
-                self._cache.put(tid, ids, tfs, nbytes)
-            parts_ids.append(ids)
-            parts_tfs.append(tfs)
-        if not parts_ids:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
-        if len(parts_ids) == 1:
-            return parts_ids[0], parts_tfs[0]
-        return np.concatenate(parts_ids), np.concatenate(parts_tfs)
+                self._cache.put(tid, ids, w, nbytes, self._data_version)
+            parts.append((ids, w))
+        return parts
 
     # ------------------------------------------------------------------ scoring
     def score_terms(
@@ -234,18 +238,16 @@ class Searcher:
             for tid, term, df in sorted(found, key=lambda r: r[2]):
                 if df <= 0:
                     continue
-                ids, tfs = self._term_postings(tid, df)
-                term_data.append((term, self._idf(df), ids, tfs))
+                term_data.append((term, self._term_weights(tid, df, self._idf(df))))
         if not term_data or self._n_docs == 0:
             return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
         scores = self._scores
-        norm = self._norm
-        k1 = self.params.k1
         touched: list[np.ndarray] = []
-        for term, idf, ids, tfs in term_data:
-            w = (qcount[term] * idf * (k1 + 1.0)) * tfs / (tfs + norm[ids])
-            scores[ids] += w  # ids are unique within one term's postings
-            touched.append(ids)
+        for term, parts in term_data:
+            n = qcount[term]
+            for ids, w in parts:
+                scores[ids] += w if n == 1 else n * w  # ids are unique within a term
+                touched.append(ids)
         try:
             return self._top(
                 scores, touched, k, since, until, include_stubs, exclude_articles, terms
