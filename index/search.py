@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1000
 CACHE_MIN_DF = 5_000  # decoded main-segment postings of terms at least this common are cached
-CACHE_BYTES = 48 * 1024 * 1024
+CACHE_BYTES = 40 * 1024 * 1024
 MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongoing writes
 
 
