@@ -97,10 +97,10 @@ from index.tokenizer import JapaneseTokenizer
 store = IndexStore.open(sys.argv[1], create=False)
 searcher = Searcher(store, JapaneseTokenizer())
 searcher.search(sys.argv[2], 10)
-import psutil
-# From this process's creation (exec of python) to its first answer: the parent's own size
-# (GBs of baseline indexes) must not count, as it would in a wall clock around fork+exec.
-first = time.time() - psutil.Process().create_time()
+# From this process's start (/proc, 10 ms ticks) to its first answer, on CLOCK_BOOTTIME: neither
+# the parent's size (a wall clock around fork+exec) nor psutil's 1-s boot time rounding counts.
+start_ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+first = time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
 queries = json.loads(open(sys.argv[3], encoding="utf-8").read())
 lat = []
 for q in queries:

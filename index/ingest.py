@@ -19,12 +19,11 @@ from pathlib import Path
 from index.models import Article, IngestReport, Rejection
 from index.store import IndexStore
 from index.tokenizer import JapaneseTokenizer
-from index.writer import BatchWriter, PreparedArticle, compact, merge_segments, prepare
+from index.writer import BatchWriter, PreparedArticle, compact, prepare
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 1000
-MAIN_MERGE_ARTICLES = 2000  # an ingest this large ends by merging everything into the main segment
 _worker_tokenizer: JapaneseTokenizer | None = None
 
 
@@ -137,11 +136,8 @@ def ingest_stream(
         writer.write(pending, report)
         if on_batch:
             on_batch(report)
-    if merge:
-        if report.added + report.updated >= MAIN_MERGE_ARTICLES:
-            merge_segments(store)
-        else:
-            compact(store)
+    if merge:  # a query reads at most FOLD_AFTER + MAIN_AFTER + 1 segments; `kiji optimize` → 1
+        compact(store)
     store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     report.seconds = time.perf_counter() - t0
     return report

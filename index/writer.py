@@ -307,7 +307,7 @@ def _term_ids(conn, terms: list[str]) -> dict[str, int]:
 
 
 FOLDED_BASE = 1 << 40  # segment numbers from here on are folded (level-2) segments
-FOLD_AFTER = 8  # small segments folded into one level-2 segment past this many
+FOLD_AFTER = 8  # small segments are folded into one level-2 segment past this many
 MAIN_AFTER = 8  # level-2 segments merged into the main segment past this many
 
 
@@ -326,10 +326,10 @@ def compact(store: IndexStore) -> str | None:
     Returns what was done, or None.
     """
     small, folded = segment_levels(store)
-    if folded >= MAIN_AFTER:
+    if folded > MAIN_AFTER:
         merge_segments(store)
         return "main"
-    if small >= FOLD_AFTER:
+    if small > FOLD_AFTER:
         merge_segments(store, fold=True)
         return "fold"
     return None
