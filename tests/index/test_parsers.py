@@ -479,7 +479,7 @@ def test_jsonl_binary_file_is_one_rejection(tmp_path: Path) -> None:
 
 
 def test_livedoor_tree() -> None:
-    root = FIXTURES / "livedoor"
+    root = FIXTURES / "corpus_dir_layout"
     files = list(iter_input_files([root]))
     assert [f.relative_to(root).as_posix() for f in files] == [
         "kaden-test/kaden-test-1001.txt",
