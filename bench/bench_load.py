@@ -85,8 +85,29 @@ class Workers:
             store.close()
 
 
+class BotAskers:
+    """The bot's own path: the real AskCog.ask handler driven with fake interactions, over the
+    bot's IndexWorker (one reader thread), as ``kiji run`` serves /ask."""
+
+    def __init__(self, cog: object) -> None:
+        self.cog = cog
+
+    async def ask_async(self, question: str) -> tuple[str, float]:
+        from bench.bench_bot import FakeInteraction
+
+        inter = FakeInteraction()
+        t0 = time.perf_counter()
+        await self.cog.ask.callback(self.cog, inter, question=question)  # type: ignore[attr-defined]
+        if "followup" not in inter.marks:
+            raise RuntimeError("the /ask handler sent no followup")
+        return "sent", (inter.marks["followup"] - t0) * 1000
+
+    def close(self) -> None:
+        pass
+
+
 async def run_phase(
-    workers: Workers,
+    workers: Workers | BotAskers,
     questions: itertools.cycle,
     askers: int,
     phase: Phase,
@@ -110,7 +131,12 @@ async def run_phase(
             question = next(questions)
             t0 = time.perf_counter()
             try:
-                status, service = await loop.run_in_executor(workers.pool, workers.ask, question)
+                if isinstance(workers, BotAskers):
+                    status, service = await workers.ask_async(question)
+                else:
+                    status, service = await loop.run_in_executor(
+                        workers.pool, workers.ask, question
+                    )
             except Exception as e:  # every exception is an error, "database is locked" included
                 phase.errors[f"{type(e).__name__}: {e}"] += 1
                 continue
@@ -215,6 +241,11 @@ def main() -> None:
     ap.add_argument("--ingest-workers", type=int, default=1, help="tokenising processes")
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--nice", type=int, default=0, help="niceness of the ingest process")
+    ap.add_argument(
+        "--via-bot",
+        action="store_true",
+        help="drive the bot's /ask handler (AskCog) with fake interactions instead of threads",
+    )
     args = ap.parse_args()
     require_shared()
 
@@ -240,7 +271,7 @@ def main() -> None:
     questions = [q for q, _, _ in qs]
     random.Random(1).shuffle(questions)
     cycle = itertools.cycle(questions)
-    workers = Workers(db, tokenizer, args.threads)
+    workers: Workers | BotAskers = Workers(db, tokenizer, args.threads)
 
     idle = Phase("idle")
     during = Phase("during ingest")
@@ -253,6 +284,21 @@ def main() -> None:
            "--workers", str(args.ingest_workers), *parts]  # fmt: skip
 
     async def scenario() -> subprocess.Popen:
+        if not args.via_bot:
+            return await phases()
+        nonlocal workers
+        from bot.cogs.ask import AskCog
+        from bot.settings import SettingsStore
+        from bot.worker import IndexWorker
+
+        async with (
+            await IndexWorker.open(db, tokenizer) as reader,
+            await SettingsStore.open(Path(tmp.name) / "settings.db") as settings,
+        ):
+            workers = BotAskers(AskCog(reader, settings, clock=lambda: NOW))
+            return await phases()
+
+    async def phases() -> subprocess.Popen:
         # Warm every thread's caches first so the baseline is the steady state.
         warm = Phase("warm-up")
         await run_phase(workers, cycle, args.askers, warm, total=args.threads * 50)
@@ -271,11 +317,18 @@ def main() -> None:
     report = json.loads(out)
 
     header(f"Load: {args.askers} concurrent askers, idle vs during a second-process ingest")
-    print(f"Index: {built} ({before:,} articles, {passages_before:,} passages; "
-          f"prepared in {build_s:.0f} s). Answer threads: {args.threads}, one store each. "
-          f"Concurrent writer: `{'nice -n ' + str(args.nice) + ' ' if args.nice else ''}"
-          f"kiji ingest --workers {args.ingest_workers}` of "
-          f"{', '.join(Path(p).name for p in parts)} in another process.\n")  # fmt: skip
+    how = (
+        "Asked through the bot's /ask handler (AskCog, fake interactions, one IndexWorker "
+        "reader thread)."
+        if args.via_bot
+        else f"Answer threads: {args.threads}, one store each."
+    )
+    nice = f"nice -n {args.nice} " if args.nice else ""
+    print(
+        f"Index: {built} ({before:,} articles, {passages_before:,} passages; prepared in "
+        f"{build_s:.0f} s). {how} Concurrent writer: `{nice}kiji ingest --workers "
+        f"{args.ingest_workers}` of {', '.join(Path(p).name for p in parts)} in another process.\n"
+    )
     rows = []
     for ph in (idle, during, after):
         rows.append([ph.name, len(ph.service_ms), sum(ph.errors.values()),
