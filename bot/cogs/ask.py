@@ -156,13 +156,19 @@ class AskCog(commands.Cog):
         self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
         # Defer first: settings come from memory, the search runs after Discord has its ack.
         await defer(interaction, ephemeral=self.settings.get(interaction.guild_id).ephemeral)
+        await self._reply_answer(interaction, question, command="ask")
+
+    async def _reply_answer(
+        self, interaction: discord.Interaction, question: str, *, command: str
+    ) -> None:
+        """The first page of the answer, sent as the deferred interaction's followup."""
         embed, view = await self.answer_message(
             question,
             page=0,
             user_id=interaction.user.id,
             locale=interaction.locale,
             guild_id=interaction.guild_id,
-            command="ask",
+            command=command,
         )
         await reply(interaction, embed=embed, view=view)
 
@@ -178,15 +184,7 @@ class AskCog(commands.Cog):
                 interaction, embed=render.notice_embed(t(interaction.locale, "message_empty"))
             )
             return
-        embed, view = await self.answer_message(
-            question,
-            page=0,
-            user_id=interaction.user.id,
-            locale=interaction.locale,
-            guild_id=interaction.guild_id,
-            command="ask_message",
-        )
-        await reply(interaction, embed=embed, view=view)
+        await self._reply_answer(interaction, question, command="ask_message")
 
     async def cog_load(self) -> None:
         # A context menu cannot live in a cog class body: it is added to the tree by hand.
