@@ -19,7 +19,7 @@ from pathlib import Path
 from index.models import Article, IngestReport, Rejection
 from index.store import IndexStore
 from index.tokenizer import JapaneseTokenizer
-from index.writer import BatchWriter, PreparedArticle, compact, prepare
+from index.writer import BatchWriter, PreparedBatch, compact, prepare_batch
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,9 @@ def _init_worker(mode: str) -> None:
     _worker_tokenizer = JapaneseTokenizer(mode=mode)
 
 
-def _prepare_chunk(articles: list[Article]) -> list[PreparedArticle]:
+def _prepare_chunk(articles: list[Article]) -> PreparedBatch:
     assert _worker_tokenizer is not None
-    return [prepare(a, _worker_tokenizer) for a in articles]
+    return prepare_batch(articles, _worker_tokenizer)
 
 
 def _chunks(
@@ -54,7 +54,8 @@ def _chunks(
             report.rejected.append(item)
             log.info("rejected %s: %s", item.where, item.reason)
             continue
-        if known.get(item.id) == (item.content_hash(), item.url):
+        seen = known.get(item.id)  # hashing is left to the workers unless the id is known
+        if seen is not None and seen == (item.content_hash(), item.url):
             report.unchanged += 1
             continue
         chunk.append(item)
@@ -99,11 +100,11 @@ def ingest_stream(
     }
     chunks = _chunks(items, chunk_size, report, known)
 
-    pending: list[PreparedArticle] = []
+    pending: list[PreparedBatch] = []
 
-    def consume(prepared: list[PreparedArticle]) -> None:
-        pending.extend(prepared)
-        if len(pending) >= batch_size:
+    def consume(prepared: PreparedBatch) -> None:
+        pending.append(prepared)
+        if sum(len(p) for p in pending) >= batch_size:
             writer.write(pending, report)
             pending.clear()
             if merge:  # keep the segments a query reads few while a long ingest runs
@@ -113,7 +114,7 @@ def ingest_stream(
 
     if workers <= 0:
         for chunk in chunks:
-            consume([prepare(a, tokenizer) for a in chunk])
+            consume(prepare_batch(chunk, tokenizer))
     else:
         # fork: workers start in milliseconds and need no __main__ guard in callers' scripts;
         # each builds its own Dictionary and tokenizer in _init_worker.

@@ -1,0 +1,185 @@
+"""Preparing articles for the index: split into passages and tokenise (pure, so it runs in
+worker processes), then lay the result out in columns (:class:`PreparedBatch`) that the single
+writing process can apply with set-wise work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.models import Article, ArticleLink, Passage, Section
+from index.passages import split_passages
+from index.store import normalize_title
+from index.tokenizer import JapaneseTokenizer
+
+MAX_TF = 65535  # term counts are stored as uint16
+
+
+def stub_id(title: str) -> str:
+    return "stub-" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:16]
+
+
+def passage_terms(
+    tokenizer: JapaneseTokenizer, title_terms: Counter[str], heading: str | None, text: str
+) -> Counter[str]:
+    """The indexed terms of one passage: its article title, its heading and its text."""
+    counts = Counter(title_terms)
+    if heading:
+        counts.update(tokenizer.terms(heading))
+    counts.update(tokenizer.terms(text))
+    return counts
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its passages tokenised: everything a write needs, nothing it must compute."""
+
+    article: Article
+    content_hash: str
+    passages: list[Passage]
+    counts: list[dict[str, int]]
+    stubs: list[PreparedArticle] = field(default_factory=list)
+
+
+def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
+    """Split and tokenise an article (pure; safe to run in a worker process)."""
+    title_terms = Counter(tokenizer.terms(article.title))
+    passages = split_passages(article)
+    if not passages:  # a title-only article still gets one (empty) passage so it can be found
+        passages = [Passage(0, None, 0, 0, "")]
+    counts = [dict(passage_terms(tokenizer, title_terms, p.heading, p.text)) for p in passages]
+    stubs = []
+    seen = {normalize_title(article.title)}
+    for link in (*article.related, *article.latest):
+        key = normalize_title(link.title)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        stubs.append(prepare(_stub_article(link, article), tokenizer))
+    return PreparedArticle(article, article.content_hash(), passages, counts, stubs)
+
+
+def _stub_article(link: ArticleLink, parent: Article) -> Article:
+    return Article(
+        id=stub_id(link.title),
+        title=link.title,
+        sections=(Section(None, (link.summary,) if link.summary else ()),),
+        url=link.url,
+        published_at=None,
+        category=parent.category,
+        source=parent.source,
+        is_stub=True,
+    )
+
+
+def _url_norm(url: str) -> str | None:
+    if not url:
+        return None
+    from index.urls import normalize_url  # parsers' module; imported lazily
+
+    try:
+        return normalize_url(url)
+    except ValueError:
+        return url
+
+
+# Columns of PreparedBatch.rows (the articles table without rowid, added_at and updated_at).
+ID, URL, URL_NORM, TITLE, TITLE_NORM, PUB, PUB_TS, CATEGORY, SOURCE, IS_STUB, BODY, META, HASH = (
+    range(13)
+)
+
+
+@dataclass
+class PreparedBatch:
+    """Prepared articles in columnar form: what a worker returns and :meth:`BatchWriter.write`
+    consumes. Cheap to pickle, and nothing per term is left for the writing process to do.
+
+    ``rows`` are in write order, each article followed by its stubs. The passages of row ``i``
+    are ``passages[bounds[i]:bounds[i + 1]]`` as ``(ordinal, heading, start, end, dl)``. The
+    postings are triples ``(doc[j], term[j], tf[j])``: a passage index into ``passages``, a
+    term index into ``vocab`` and the capped term count.
+    """
+
+    rows: list[tuple]
+    bounds: list[int]
+    passages: list[tuple[int, str | None, int, int, int]]
+    vocab: list[str]
+    doc: np.ndarray
+    term: np.ndarray
+    tf: np.ndarray
+
+    @classmethod
+    def build(cls, prepared: Iterable[PreparedArticle]) -> PreparedBatch:
+        rows: list[tuple] = []
+        bounds = [0]
+        passages: list[tuple[int, str | None, int, int, int]] = []
+        index: dict[str, int] = {}
+        doc: list[int] = []
+        term: list[int] = []
+        tf: list[int] = []
+        for top in prepared:
+            for item in (top, *top.stubs):
+                rows.append(_row(item))
+                for passage, counts in zip(item.passages, item.counts, strict=True):
+                    d = len(passages)
+                    passages.append(
+                        (
+                            passage.ordinal,
+                            passage.heading,
+                            passage.start,
+                            passage.end,
+                            sum(counts.values()),
+                        )
+                    )
+                    doc.extend([d] * len(counts))
+                    term.extend([index.setdefault(t, len(index)) for t in counts])
+                    tf.extend(counts.values())
+                bounds.append(len(passages))
+        return cls(
+            rows,
+            bounds,
+            passages,
+            list(index),
+            np.array(doc, dtype=np.int32),
+            np.array(term, dtype=np.int32),
+            np.minimum(np.array(tf, dtype=np.int64), MAX_TF).astype(np.uint16),
+        )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _row(prepared: PreparedArticle) -> tuple:
+    art = prepared.article
+    meta = {
+        "headings": [s.heading for s in art.sections if s.heading],
+        "references": list(art.references),
+        "related": [[x.title, x.summary, x.url] for x in art.related],
+        "latest": [[x.title, x.summary, x.url] for x in art.latest],
+    }
+    return (
+        art.id,
+        art.url,
+        _url_norm(art.url),
+        art.title,
+        normalize_title(art.title),
+        art.published_at.isoformat() if art.published_at else None,
+        art.published_at.timestamp() if art.published_at else None,
+        art.category,
+        art.source,
+        int(art.is_stub),
+        art.body,
+        json.dumps(meta, ensure_ascii=False),
+        prepared.content_hash,
+    )
+
+
+def prepare_batch(articles: Iterable[Article], tokenizer: JapaneseTokenizer) -> PreparedBatch:
+    """:func:`prepare` a run of articles into one :class:`PreparedBatch` (worker side)."""
+    return PreparedBatch.build(prepare(a, tokenizer) for a in articles)
