@@ -191,7 +191,7 @@ def main() -> None:
 
         gc.collect()
         t0 = time.perf_counter()
-        report = ingest_stream(store, tok, stream(), batch_size=2000, merge=False)
+        report = ingest_stream(store, tok, stream(), merge=False)
         merge_t0 = time.perf_counter()
         merge_segments(store)
         merge_s = time.perf_counter() - merge_t0

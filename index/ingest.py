@@ -23,7 +23,8 @@ from index.writer import BatchWriter, PreparedBatch, compact, prepare_batch
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 1000
+DEFAULT_BATCH = 5000  # articles per transaction: fewer, larger segments write faster
+MAX_CHUNK = 500  # articles per worker task
 _worker_tokenizer: JapaneseTokenizer | None = None
 
 
@@ -81,19 +82,21 @@ def ingest_stream(
     *,
     workers: int | None = None,
     batch_size: int = DEFAULT_BATCH,
-    on_batch: Callable[[IngestReport], None] | None = None,
+    on_progress: Callable[[IngestReport, int], None] | None = None,
     merge: bool = True,
 ) -> IngestReport:
     """Ingest a stream of parsed items; rejections are collected into the report.
 
     :param workers: tokenising processes (default: CPU count; 0 tokenises in this process).
-    :param on_batch: called after each committed batch (progress display).
+    :param on_progress: called with the report and the number of articles tokenised but not
+        yet written, after every chunk the workers return (progress display).
     """
     report = IngestReport()
     t0 = time.perf_counter()
     writer = BatchWriter(store, tokenizer)
     workers = (os.cpu_count() or 1) if workers is None else workers
-    chunk_size = max(1, min(batch_size, 200))
+    # Enough chunks per batch for every worker, few enough that per-task overhead stays small.
+    chunk_size = max(1, min(MAX_CHUNK, -(-batch_size // (2 * max(workers, 1)))))
     known = {
         r[0]: (r[1], r[2])
         for r in store.conn.execute("SELECT id, content_hash, url FROM articles WHERE is_stub = 0")
@@ -104,13 +107,15 @@ def ingest_stream(
 
     def consume(prepared: PreparedBatch) -> None:
         pending.append(prepared)
-        if sum(len(p) for p in pending) >= batch_size:
+        queued = sum(len(p) for p in pending)
+        if queued >= batch_size:
             writer.write(pending, report)
             pending.clear()
+            queued = 0
             if merge:  # keep the segments a query reads few while a long ingest runs
                 compact(store)
-            if on_batch:
-                on_batch(report)
+        if on_progress:
+            on_progress(report, queued)
 
     if workers <= 0:
         for chunk in chunks:
@@ -125,18 +130,20 @@ def ingest_stream(
             initializer=_init_worker,
             initargs=(tokenizer.mode,),
         ) as pool:
-            # Keep a bounded number of chunks in flight so memory stays flat on any corpus size.
+            # A bounded number of chunks in flight keeps memory flat on any corpus size; one
+            # batch's worth plus two per worker keeps the workers busy while a batch is written.
+            window = -(-batch_size // chunk_size) + 2 * workers
             inflight: list = []
             for chunk in chunks:
                 inflight.append(pool.submit(_prepare_chunk, chunk))
-                if len(inflight) >= workers * 3:
+                if len(inflight) >= window:
                     consume(inflight.pop(0).result())
             for fut in inflight:
                 consume(fut.result())
     if pending:
         writer.write(pending, report)
-        if on_batch:
-            on_batch(report)
+        if on_progress:
+            on_progress(report, 0)
     if merge:  # a query reads at most FOLD_AFTER + MAIN_AFTER + 1 segments; `kiji optimize` → 1
         compact(store)
     store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -169,8 +176,8 @@ def ingest_paths(
         task = bar.add_task("", total=None)
         t0 = time.perf_counter()
 
-        def on_batch(report: IngestReport) -> None:
-            n = report.added + report.updated + report.unchanged
+        def on_progress(report: IngestReport, queued: int) -> None:
+            n = report.added + report.updated + report.unchanged + queued
             rate = n / max(time.perf_counter() - t0, 1e-9)
             bar.update(
                 task,
@@ -179,5 +186,5 @@ def ingest_paths(
             )
 
         return ingest_stream(
-            store, tokenizer, items, workers=workers, batch_size=batch_size, on_batch=on_batch
+            store, tokenizer, items, workers=workers, batch_size=batch_size, on_progress=on_progress
         )

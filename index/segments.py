@@ -9,6 +9,7 @@ going and a query reads the same postings before, during and after a merge.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 import numpy as np
 
@@ -84,15 +85,9 @@ def merge_segments(
                 grouped[tid].append((ids, tfs))
             out = []
             for tid, parts in grouped.items():
-                ids = np.concatenate([np.frombuffer(p[0], dtype="<i4") for p in parts])
-                tfs = np.concatenate([np.frombuffer(p[1], dtype="<u2") for p in parts])
-                if len(dead):
-                    keep = ~np.isin(ids, dead, assume_unique=False)
-                    ids, tfs = ids[keep], tfs[keep]
-                order = np.argsort(ids, kind="stable")
-                ids, tfs = ids[order], tfs[order]
-                if len(ids):
-                    out.append((tid, ids.astype("<i4").tobytes(), tfs.astype("<u2").tobytes()))
+                merged = _merge_parts(parts, dead)
+                if merged is not None:
+                    out.append((tid, *merged))
             conn.executemany(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", [chunk])
             conn.executemany(
                 f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target if fold else 0}, ?, ?)",
@@ -121,3 +116,37 @@ def merge_segments(
                 "DELETE FROM terms WHERE df <= 0 AND tid NOT IN (SELECT tid FROM postings)"
             )
     return len(tids)
+
+
+def _first(ids: bytes) -> int:
+    return int.from_bytes(ids[:4], "little", signed=True)
+
+
+def _last(ids: bytes) -> int:
+    return int.from_bytes(ids[-4:], "little", signed=True)
+
+
+def _merge_parts(parts: list[tuple[bytes, bytes]], dead: np.ndarray) -> tuple[bytes, bytes] | None:
+    """One term's segments as one (ids, tfs) pair, ids ascending; None if nothing is left.
+
+    Passage ids only grow, so each segment covers a range of ids that no other segment overlaps
+    (main the oldest). Ordered by their first id, the blobs then just concatenate; the numpy
+    path is for purging deletions, and for any overlap (never written, but cheap to check).
+    """
+    parts = [p for p in parts if p[0]]
+    if not parts:
+        return None
+    if not len(dead):
+        parts.sort(key=lambda p: _first(p[0]))
+        if all(_last(a[0]) < _first(b[0]) for a, b in pairwise(parts)):
+            return b"".join(p[0] for p in parts), b"".join(p[1] for p in parts)
+    ids = np.concatenate([np.frombuffer(p[0], dtype="<i4") for p in parts])
+    tfs = np.concatenate([np.frombuffer(p[1], dtype="<u2") for p in parts])
+    if len(dead):
+        keep = ~np.isin(ids, dead, assume_unique=False)
+        ids, tfs = ids[keep], tfs[keep]
+    order = np.argsort(ids, kind="stable")
+    ids, tfs = ids[order], tfs[order]
+    if not len(ids):
+        return None
+    return ids.astype("<i4").tobytes(), tfs.astype("<u2").tobytes()

@@ -30,6 +30,7 @@ _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 
 # Only compounds longer than this are split into their mode-A parts (short words have none).
 _MIN_COMPOUND_CHARS = 3
+_FOLD_CACHE = 50_000  # normalised forms remembered with their folded term, per tokenizer
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +72,7 @@ class JapaneseTokenizer:
         self._dictionary = shared_dictionary()
         self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
         self._local = threading.local()
+        self._folded: dict[str, str] = {}  # normalized_form → fold(normalized_form)
 
     def _tokenizer(self):
         tok = getattr(self._local, "tok", None)
@@ -103,8 +105,44 @@ class JapaneseTokenizer:
         return out
 
     def terms(self, text: str) -> list[str]:
-        """The terms of ``text``, in order, duplicates kept (term frequency counts)."""
-        return [t.term for t in self.tokens(text)]
+        """The terms of ``text``, in order, duplicates kept (term frequency counts).
+
+        The same terms as :meth:`tokens` without the offsets, on the path every indexed passage
+        takes: no ``Token`` objects, and each normalised form is folded once (``_folded``).
+        """
+        out: list[str] = []
+        if not text:
+            return out
+        stop = self._stop
+        folded = self._folded
+        split_a = SplitMode.A
+        compound_parts = self.compound_parts
+        append = out.append
+        for m in self._tokenizer().tokenize(text):
+            if stop(m):
+                continue
+            form = m.normalized_form()
+            term = folded.get(form)
+            if term is None:
+                term = self._fold(form)
+            if not term or term.isspace():
+                continue
+            append(term)
+            if compound_parts and m.end() - m.begin() >= _MIN_COMPOUND_CHARS:
+                parts = m.split(split_a)
+                if len(parts) > 1:
+                    for p in parts:
+                        if not stop(p):
+                            form = p.normalized_form()
+                            part = folded.get(form)
+                            append(part if part is not None else self._fold(form))
+        return out
+
+    def _fold(self, form: str) -> str:
+        if len(self._folded) >= _FOLD_CACHE:  # bounded: a long-running bot sees endless text
+            self._folded.clear()
+        term = self._folded[form] = fold(form)
+        return term
 
     def query_terms(self, text: str) -> list[str]:
         """The terms of a question: :meth:`terms` minus question words (何, いつ, どこ …).

@@ -173,7 +173,11 @@ class BatchWriter:
             self._tids.clear()
             self._tids_gen = gen
         cache = self._tids
-        missing = [t for t in terms if t not in cache]
+        get = cache.get
+        found = [get(t) for t in terms]
+        missing = [t for t, tid in zip(terms, found, strict=True) if tid is None]
+        if not missing:
+            return np.array(found, dtype=np.int64)
         for i in range(0, len(missing), 500):  # another writer may have added some since
             part = missing[i : i + 500]
             cache.update(
@@ -188,7 +192,7 @@ class BatchWriter:
             rows = [(next_tid + i, t) for i, t in enumerate(new)]
             conn.executemany("INSERT INTO terms (tid, term, df) VALUES (?, ?, 0)", rows)
             cache.update((t, tid) for tid, t in rows)
-        return np.fromiter((cache[t] for t in terms), dtype=np.int64, count=len(terms))
+        return np.array([cache[t] for t in terms], dtype=np.int64)
 
 
 class _Write:
@@ -244,7 +248,10 @@ class _Write:
                 report.passages += b.bounds[i + 1] - b.bounds[i]
                 report.chars += len(row[BODY])
             keep = pid_of[b.doc] >= 0
-            if keep.any():  # terms of what was not written (unchanged articles) stay uncreated
+            if keep.all():  # the usual case: everything in the chunk was written
+                lut = self.writer.term_ids(self.conn, b.vocab)
+                self.post.append((lut[b.term], pid_of[b.doc], b.tf))
+            elif keep.any():  # terms of what was not written (unchanged articles) stay uncreated
                 terms = b.term[keep]
                 used = np.unique(terms)
                 lut = np.zeros(len(b.vocab), dtype=np.int64)
@@ -360,20 +367,31 @@ class _Write:
                 df[tid] -= self.df_removed[term]
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seg = int(meta.get("next_seg", 1))
-        rows = []
+        rows: list[tuple] = []
         if self.post:
             tids = np.concatenate([p[0] for p in self.post])
             pids = np.concatenate([p[1] for p in self.post])
             tfs = np.concatenate([p[2] for p in self.post])
-            order = np.lexsort((pids, tids))
-            tids, ids, tfs = tids[order], pids[order].astype("<i4"), tfs[order].astype("<u2")
+            if (pids[1:] >= pids[:-1]).all():  # written in pid order: sorting by tid suffices
+                order = np.argsort(tids, kind="stable")
+            else:
+                order = np.lexsort((pids, tids))
+            tids = tids[order]
+            ids = memoryview(pids[order].astype("<i4").tobytes())
+            counts = memoryview(tfs[order].astype("<u2").tobytes())
             cut = np.flatnonzero(np.diff(tids)) + 1
-            starts = np.concatenate(([0], cut)).tolist()
-            ends = np.concatenate((cut, [len(tids)])).tolist()
+            starts = np.concatenate(([0], cut))
+            ends = np.concatenate((cut, [len(tids)]))
             firsts = tids[starts].tolist()
-            for tid, s, e in zip(firsts, starts, ends, strict=True):
-                rows.append((tid, seg, ids[s:e].tobytes(), tfs[s:e].tobytes()))
-                df[tid] += e - s
+            rows = [
+                (tid, seg, ids[4 * s : 4 * e], counts[2 * s : 2 * e])
+                for tid, s, e in zip(firsts, starts.tolist(), ends.tolist(), strict=True)
+            ]
+            if df:
+                for tid, n in zip(firsts, (ends - starts).tolist(), strict=True):
+                    df[tid] += n
+            else:
+                df = Counter(dict(zip(firsts, (ends - starts).tolist(), strict=True)))
         conn.executemany(
             "UPDATE terms SET df = df + ? WHERE tid = ?", [(d, t) for t, d in df.items() if d]
         )

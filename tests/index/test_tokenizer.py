@@ -14,6 +14,8 @@ import pytest
 
 from index.tokenizer import JapaneseTokenizer
 
+from ..conftest import REPO
+
 GOLDEN_C = [
     ("附属病院", ["付属", "病院"]),
     ("ＳＵＭＭＥＲ", ["サマー"]),
@@ -106,3 +108,27 @@ def test_core_never_imports_discord() -> None:
         "assert 'discord' not in sys.modules, 'index imported discord'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+TEXTS = [
+    "国家公務員の附属病院がＳＵＭＭＥＲ休暇を引き上げた。",
+    "関西国際空港で🎉イベント！ https://kiji.example/a?b=1 を見てね　　。",
+    "１２３４５円、2026年11月28日、ｶﾀｶﾅとＡＢＣ",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("cache_size", [50_000, 3])
+def test_terms_equal_the_terms_of_tokens(monkeypatch: pytest.MonkeyPatch, cache_size: int) -> None:
+    """terms() is a fast path of tokens(): same terms, also when its fold cache overflows."""
+    import index.tokenizer as module
+
+    monkeypatch.setattr(module, "_FOLD_CACHE", cache_size)
+    tok = JapaneseTokenizer()
+    articles = sorted((REPO / "data" / "articles").glob("*.txt"))
+    texts = TEXTS + [p.read_text(encoding="utf-8") for p in articles]
+    for text in texts * 2:  # the second round reads the cache
+        assert tok.terms(text) == [t.term for t in tok.tokens(text)]
+    assert len(tok._folded) <= max(cache_size, 1)
+    assert tok.terms(TEXTS[0])[:4] == ["国家公務員", "国家", "公務", "員"]

@@ -207,3 +207,32 @@ def test_a_failed_batch_leaves_nothing_and_the_writer_usable(
     assert report.added == 1
     assert ops.check(store.path, tokenizer).ok
     assert [h.article_id for h in Searcher(store, tokenizer).search("蟒蛇").hits] == ["good"]
+
+
+def test_ingest_stream_with_workers_reports_progress_per_chunk(
+    store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """Worker processes hand back columnar chunks; progress is reported as each one arrives."""
+    from index.ingest import ingest_stream
+
+    articles = [
+        make_article(f"n{i}", f"ニュース{i}号", [f"第{i}号の記事です。台風{i}号が近づいています。"])
+        for i in range(30)
+    ]
+    calls: list[tuple[int, int]] = []
+    report = ingest_stream(
+        store,
+        tokenizer,
+        iter(articles),
+        workers=2,
+        batch_size=10,
+        on_progress=lambda r, queued: calls.append((r.added, queued)),
+    )
+    assert (report.added, report.unchanged, report.passages) == (30, 0, 30)
+    assert len(calls) >= 6  # 10 articles per batch, chunks of 3 for two workers
+    assert calls[-1] == (30, 0)
+    assert [a + q for a, q in calls] == sorted(a + q for a, q in calls)  # never goes backwards
+    assert any(q > 0 for _, q in calls)  # chunks are shown before their batch is written
+    assert ops.check(store.path, tokenizer).ok
+    hits = Searcher(store, tokenizer).search("台風17号").hits
+    assert hits[0].article_id == "n17"
