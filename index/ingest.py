@@ -28,10 +28,17 @@ MAX_CHUNK = 500  # articles per worker task
 _worker_tokenizer: JapaneseTokenizer | None = None
 
 
-def _init_worker(mode: str) -> None:
+# Tokenising workers run at a lower CPU priority: alone on a machine they lose nothing, and
+# beside a serving bot they leave it the CPU it needs to answer (the writer keeps its priority).
+WORKER_NICENESS = 10
+
+
+def _init_worker(mode: str, niceness: int) -> None:
     global _worker_tokenizer
     from index.tokenizer import shared_dictionary
 
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     shared_dictionary.cache_clear()  # never share the parent's Sudachi objects across fork
     _worker_tokenizer = JapaneseTokenizer(mode=mode)
 
@@ -128,7 +135,7 @@ def ingest_stream(
             max_workers=workers,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(tokenizer.mode,),
+            initargs=(tokenizer.mode, WORKER_NICENESS),
         ) as pool:
             # A bounded number of chunks in flight keeps memory flat on any corpus size; one
             # batch's worth plus two per worker keeps the workers busy while a batch is written.

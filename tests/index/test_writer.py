@@ -236,3 +236,24 @@ def test_ingest_stream_with_workers_reports_progress_per_chunk(
     assert ops.check(store.path, tokenizer).ok
     hits = Searcher(store, tokenizer).search("台風17号").hits
     assert hits[0].article_id == "n17"
+
+
+def test_tokenising_workers_run_at_lower_cpu_priority() -> None:
+    """Beside a serving bot, a bulk ingest's workers yield the CPU (the writer does not)."""
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from index import ingest
+
+    if not hasattr(os, "nice") or "fork" not in mp.get_all_start_methods():
+        pytest.skip("no os.nice / fork on this platform")
+    base = os.nice(0)
+    with ProcessPoolExecutor(
+        1,
+        mp_context=mp.get_context("fork"),
+        initializer=ingest._init_worker,
+        initargs=("C", ingest.WORKER_NICENESS),
+    ) as pool:
+        assert pool.submit(os.nice, 0).result() == min(base + ingest.WORKER_NICENESS, 19)
+    assert os.nice(0) == base
