@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "explainer", "livedoor", "feed", "html"))
     p.add_argument("--workers", type=int, default=None, help="tokenising processes (default: CPUs)")
     p.add_argument("--batch-size", type=int, default=5000, help="articles per transaction")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="lower the tokenising workers' CPU priority by N (default 10; 0: normal priority)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_ingest)
 
@@ -112,6 +119,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if missing:
         print(f"kiji: no such file or directory: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
+    if args.batch_size < 1 or not 0 <= args.nice <= 19:
+        print("kiji: --batch-size must be at least 1, and --nice between 0 and 19", file=sys.stderr)
+        return 2
     store, tokenizer, _ = open_core(args)
     try:
         report = ingest_paths(
@@ -122,6 +132,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=sys.stderr.isatty(),
             batch_size=args.batch_size,
+            niceness=args.nice,
         )
     finally:
         store.close()

@@ -50,7 +50,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _manager(args: argparse.Namespace, *, tokenizer: bool):
     from index.config import CoreSettings
-    from index.feeds import FeedManager, Fetcher
+    from index.feeds import FeedManager
+    from index.fetch import Fetcher
     from index.store import IndexStore
     from index.tokenizer import JapaneseTokenizer
 

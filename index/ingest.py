@@ -30,7 +30,7 @@ _worker_tokenizer: JapaneseTokenizer | None = None
 
 # Tokenising workers run at a lower CPU priority: alone on a machine they lose nothing, and
 # beside a serving bot they leave it the CPU it needs to answer (the writer keeps its priority).
-WORKER_NICENESS = 10
+WORKER_NICENESS = 10  # `kiji ingest --nice N` overrides; 0 keeps the normal priority
 
 
 def _init_worker(mode: str, niceness: int) -> None:
@@ -91,10 +91,12 @@ def ingest_stream(
     batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[IngestReport, int], None] | None = None,
     merge: bool = True,
+    niceness: int = WORKER_NICENESS,
 ) -> IngestReport:
     """Ingest a stream of parsed items; rejections are collected into the report.
 
     :param workers: tokenising processes (default: CPU count; 0 tokenises in this process).
+    :param niceness: added to the workers' niceness (0: same CPU priority as this process).
     :param on_progress: called with the report and the number of articles tokenised but not
         yet written, after every chunk the workers return (progress display).
     """
@@ -135,7 +137,7 @@ def ingest_stream(
             max_workers=workers,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(tokenizer.mode, WORKER_NICENESS),
+            initargs=(tokenizer.mode, niceness),
         ) as pool:
             # A bounded number of chunks in flight keeps memory flat on any corpus size; one
             # batch's worth plus two per worker keeps the workers busy while a batch is written.
@@ -167,11 +169,13 @@ def ingest_paths(
     workers: int | None = None,
     progress: bool = False,
     batch_size: int = DEFAULT_BATCH,
+    niceness: int = WORKER_NICENESS,
 ) -> IngestReport:
     """Ingest files and directories; ``progress`` shows a progress bar (articles/s) on stderr."""
     items = iter_articles([Path(p) for p in paths], fmt)
+    options = {"workers": workers, "batch_size": batch_size, "niceness": niceness}
     if not progress:
-        return ingest_stream(store, tokenizer, items, workers=workers, batch_size=batch_size)
+        return ingest_stream(store, tokenizer, items, **options)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -192,6 +196,4 @@ def ingest_paths(
                 f"{report.updated:,} / 変更なし {report.unchanged:,} / 除外 {len(report.rejected):,}",
             )
 
-        return ingest_stream(
-            store, tokenizer, items, workers=workers, batch_size=batch_size, on_progress=on_progress
-        )
+        return ingest_stream(store, tokenizer, items, on_progress=on_progress, **options)

@@ -68,6 +68,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+TID_CACHE = 2_000_000  # term ids a writer remembers (about 200 MB at most), then starts over
+
 
 class _Existing:
     """The stored articles a batch can collide with, looked up once per batch by its keys
@@ -169,8 +171,8 @@ class BatchWriter:
         gen = int(
             (conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone() or [0])[0]
         )
-        if gen != self._tids_gen:  # a full merge may have dropped terms: forget them all
-            self._tids.clear()
+        if gen != self._tids_gen or len(self._tids) > TID_CACHE:
+            self._tids.clear()  # a full merge may have dropped terms; or the cache is full
             self._tids_gen = gen
         cache = self._tids
         get = cache.get

@@ -83,6 +83,18 @@ def test_ingest_gz_and_plain_summary(tmp_path: Path, capsys) -> None:
     assert "added 3" in out and "rejected 0" in out
 
 
+def test_ingest_options_batch_size_workers_and_nice(tmp_path: Path, corpus: Path, capsys) -> None:
+    db = tmp_path / "k.db"
+    argv = ["ingest", "--db", str(db), "--json", "--workers", "2", "--batch-size", "1"]
+    assert main([*argv, "--nice", "0", str(corpus)]) == 1  # the two bad lines
+    out = json.loads(capsys.readouterr().out)
+    assert (out["added"], len(out["rejected"])) == (3, 2)
+    for bad in (["--nice", "-1"], ["--nice", "20"], ["--batch-size", "0"]):
+        assert main(["ingest", "--db", str(tmp_path / "x.db"), *bad, str(corpus)]) == 2
+        assert "--nice between 0 and 19" in capsys.readouterr().err
+    assert not (tmp_path / "x.db").exists()  # refused before anything was created
+
+
 def test_search_json_and_stdin(tmp_path: Path, corpus: Path, capsys, monkeypatch) -> None:
     db = tmp_path / "k.db"
     main(["ingest", "--db", str(db), str(corpus)])

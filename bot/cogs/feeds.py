@@ -24,7 +24,8 @@ from bot.limits import truncate
 from bot.respond import defer, reply
 from bot.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
-from index.feeds import FeedManager, FeedStatus, Fetcher, PollResult
+from index.feeds import FeedManager, FeedStatus, PollResult
+from index.fetch import Fetcher
 from index.metrics import KijiMetrics
 
 log = logging.getLogger(__name__)

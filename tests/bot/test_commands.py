@@ -234,7 +234,7 @@ class FakeFetcher:
         self.urls: list[str] = []
 
     def fetch(self, url: str, **kw):
-        from index.feeds import FetchResult
+        from index.fetch import FetchResult
 
         self.urls.append(url)
         return FetchResult(url=url, status=200, body=self.body, content_type="application/atom+xml")

@@ -16,15 +16,8 @@ import pytest
 
 from index.cli import main
 from index.errors import FeedError
-from index.feeds import (
-    MAX_BACKOFF,
-    FeedManager,
-    Fetcher,
-    PollResult,
-    backoff,
-    check_url,
-    is_public_address,
-)
+from index.feeds import MAX_BACKOFF, FeedManager, PollResult, backoff
+from index.fetch import Fetcher, check_url, is_public_address
 from index.store import IndexStore
 from index.tokenizer import JapaneseTokenizer
 

@@ -257,3 +257,20 @@ def test_tokenising_workers_run_at_lower_cpu_priority() -> None:
     ) as pool:
         assert pool.submit(os.nice, 0).result() == min(base + ingest.WORKER_NICENESS, 19)
     assert os.nice(0) == base
+
+
+def test_remembered_term_ids_are_bounded(
+    monkeypatch: pytest.MonkeyPatch, store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    import index.writer as writer_module
+
+    monkeypatch.setattr(writer_module, "TID_CACHE", 5)
+    writer = BatchWriter(store, tokenizer)
+    topics = ["台風が九州に上陸", "日銀が金利を引き上げ", "新しい半導体工場が稼働"]
+    for i, text in enumerate(topics):
+        writer.write(
+            [prepare(make_article(f"t{i}", text, [text + "。"]), tokenizer)], IngestReport()
+        )
+    assert len(writer._tids) < store.stats()["terms"]  # started over instead of growing
+    assert ops.check(store.path, tokenizer).ok
+    assert Searcher(store, tokenizer).search("金利").hits[0].article_id == "t1"
