@@ -173,6 +173,7 @@ def main() -> None:
     held_out: list[Article] = []
     sizes = [s for s in args.sizes.split(",") if s]
     rows_speed: list[list[object]] = []
+    header_cols: list[str] = []
     rows_write: list[list[object]] = []
     common.header("Speed at scale (livedoor news + Aozora Bunko passages; 500 JSQuAD questions)")
     for size in sizes:

@@ -11,7 +11,7 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``run``, ``sync`` and ``commands`` to the ``kiji`` subparsers (``args.db`` is a Path)."""
-    common = [sub.common] if hasattr(sub, "common") else []
+    common = [getattr(sub, "common")] if hasattr(sub, "common") else []  # noqa: B009
     p = sub.add_parser("run", parents=common, help="run the Discord bot (needs DISCORD_TOKEN)")
     p.add_argument(
         "--shard-ids",

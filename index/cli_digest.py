@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``digest`` subcommand to the CLI's subparsers (handler in ``handler``)."""
     p = sub.add_parser(
         "digest",
-        parents=[sub.common] if hasattr(sub, "common") else [],
+        parents=[getattr(sub, "common")] if hasattr(sub, "common") else [],  # noqa: B009
         help="print the news digest of one day",
         description="Articles published on one calendar day, grouped by category, with summaries.",
     )

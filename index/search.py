@@ -206,6 +206,7 @@ class Searcher:
                     parts.append((cached[0], cached[1]))
                     continue
                 ids_b, tfs_b = self.store.main_postings(tid)
+            assert ids_b is not None and tfs_b is not None  # only main's may be skipped
             ids = np.frombuffer(ids_b, dtype="<i4")
             tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
             w = bm25.term_weights(idf, tfs, self._norm[ids], k1)

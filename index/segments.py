@@ -69,8 +69,7 @@ def merge_segments(
     tids = [
         r[0] for r in conn.execute(f"SELECT DISTINCT tid FROM postings WHERE {which} ORDER BY tid")
     ]
-    if fold:
-        target = FOLDED_BASE + store.meta_int("next_folded", 0)
+    target = FOLDED_BASE + store.meta_int("next_folded", 0) if fold else 0
     for i in range(0, len(tids), chunk_terms):
         chunk = tids[i : i + chunk_terms]
         with store.transaction():
@@ -90,7 +89,7 @@ def merge_segments(
                     out.append((tid, *merged))
             conn.executemany(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", [chunk])
             conn.executemany(
-                f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target if fold else 0}, ?, ?)",
+                f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)",
                 out,
             )
             meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}

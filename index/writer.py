@@ -138,10 +138,14 @@ class BatchWriter:
         """Write ``batch`` atomically, counting added/updated/unchanged into ``report``."""
         if not batch:
             return
-        if isinstance(batch[0], PreparedArticle):
-            batches = [PreparedBatch.build(batch)]  # type: ignore[arg-type]
+        articles = [item for item in batch if isinstance(item, PreparedArticle)]
+        if len(articles) == len(batch):  # in-process writes: one columnar batch for them all
+            batches = [PreparedBatch.build(articles)]
         else:
-            batches = list(batch)  # type: ignore[arg-type]
+            batches = [
+                item if isinstance(item, PreparedBatch) else PreparedBatch.build([item])
+                for item in batch
+            ]
         try:
             with self.store.transaction() as conn:
                 _Write(self, conn, batches, report).run()

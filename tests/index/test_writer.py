@@ -117,6 +117,12 @@ def logical_state(store: IndexStore) -> dict:
     }
 
 
+def checked(store: IndexStore, tokenizer: JapaneseTokenizer) -> bool:
+    """`kiji check` of the store's file: integrity, statistics and sampled postings agree."""
+    assert store.path is not None
+    return ops.check(store.path, tokenizer).ok
+
+
 def counts(report: IngestReport) -> tuple[int, int, int, int, int]:
     return report.added, report.updated, report.unchanged, report.passages, report.chars
 
@@ -153,7 +159,7 @@ def test_one_batch_decides_like_one_write_per_article(
     assert by_title["避難所の開設状況"].id == "shelter"  # the stub was replaced
     assert by_title["台風10号が九州に上陸"].is_stub  # the freed title got its stub
     for store in stores.values():
-        assert ops.check(store.path, tokenizer).ok
+        assert checked(store, tokenizer)
     s1, s2 = Searcher(expected, tokenizer), Searcher(got, tokenizer)
     for q in ("台風", "避難所", "円安", "同じ本文"):
         assert [(h.article_id, round(h.score, 9)) for h in s2.search(q).hits] == [
@@ -174,7 +180,7 @@ def test_remembered_term_ids_are_dropped_after_a_full_merge(
     back = make_article("back", "また鵺", ["鵺がふたたび現れました。"])
     writer.write([prepare(back, tokenizer)], IngestReport())
     assert [row[1:] for row in store.lookup_terms(["鵺"])] == [("鵺", 1)]
-    assert ops.check(store.path, tokenizer).ok
+    assert checked(store, tokenizer)
     assert [h.article_id for h in Searcher(store, tokenizer).search("鵺").hits] == ["back"]
 
 
@@ -200,12 +206,13 @@ def test_a_failed_batch_leaves_nothing_and_the_writer_usable(
         writer.write([bad], IngestReport())
     assert store.lookup_terms(["蟒蛇"]) == []  # rolled back with the batch
     after = store.stats()
-    after.pop("size_bytes"), before.pop("size_bytes")
+    after.pop("size_bytes")
+    before.pop("size_bytes")
     assert after == before
     report = IngestReport()
     writer.write([prepare_batch([good], tokenizer)], report)
     assert report.added == 1
-    assert ops.check(store.path, tokenizer).ok
+    assert checked(store, tokenizer)
     assert [h.article_id for h in Searcher(store, tokenizer).search("蟒蛇").hits] == ["good"]
 
 
@@ -233,7 +240,7 @@ def test_ingest_stream_with_workers_reports_progress_per_chunk(
     assert calls[-1] == (30, 0)
     assert [a + q for a, q in calls] == sorted(a + q for a, q in calls)  # never goes backwards
     assert any(q > 0 for _, q in calls)  # chunks are shown before their batch is written
-    assert ops.check(store.path, tokenizer).ok
+    assert checked(store, tokenizer)
     hits = Searcher(store, tokenizer).search("台風17号").hits
     assert hits[0].article_id == "n17"
 
@@ -272,5 +279,5 @@ def test_remembered_term_ids_are_bounded(
             [prepare(make_article(f"t{i}", text, [text + "。"]), tokenizer)], IngestReport()
         )
     assert len(writer._tids) < store.stats()["terms"]  # started over instead of growing
-    assert ops.check(store.path, tokenizer).ok
+    assert checked(store, tokenizer)
     assert Searcher(store, tokenizer).search("金利").hits[0].article_id == "t1"
