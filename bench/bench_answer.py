@@ -4,7 +4,7 @@
 
 Prints markdown tables of measured figures only. Skips JSQuAD cleanly when ../shared is absent.
 ``--calibrate`` prints the evidence (coverage, relative score) distributions of answerable and
-unanswerable questions and the not-found thresholds they support (see index/answer.py).
+unanswerable questions and the not-found thresholds they support (see index/evidence.py).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import JSQUAD, REPO, header, jsquad, pct, table
-from index.answer import MIN_COVERAGE, MIN_RELATIVE, Answerer, Evidence
+from index.answer import Answerer
 from index.config import SAMPLE_ARTICLES
 from index.errors import InvalidQuery
+from index.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.models import Answer, Article
 from index.search import Searcher
 from index.store import IndexStore

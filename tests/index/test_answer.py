@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import (
-    MAX_EXCERPT_CHARS,
-    MIN_COVERAGE,
-    MIN_RELATIVE,
-    Answerer,
-    Evidence,
-    Query,
-    evidence,
-)
+from index.answer import MAX_EXCERPT_CHARS, Answerer
+from index.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence, Query, evidence
 from index.markup import strip_markup
 from index.models import Article, ArticleLink, Hit, Section
 from index.related import RelatedFinder
