@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from index.errors import ArticleParseError
 from index.models import Article, Rejection
-from index.parsers.text import BINARY_REASON, parse_datetime
+from index.parsers.text import BINARY_REASON, decode_utf8_or_cp932, parse_datetime
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
 MAX_BODY_CHARS = 1_000_000
@@ -118,16 +118,7 @@ def _iter_utf16(stream: io.BufferedReader, where: str) -> Iterator[Article | Rej
 def _decode_line(raw: bytes) -> str:
     if b"\x00" in raw:
         raise ArticleParseError(f"{BINARY_REASON} (NUL bytes)")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp932")
-    except UnicodeDecodeError as e:
-        raise ArticleParseError(
-            f"{BINARY_REASON} (neither UTF-8 nor Shift_JIS at byte {e.start})"
-        ) from e
+    return decode_utf8_or_cp932(raw)
 
 
 def _parse_line(text: str, where: str) -> Article | Rejection:

@@ -59,6 +59,11 @@ def _decode(data: bytes) -> str:
             ) from e
     if b"\x00" in data:
         raise ArticleParseError(f"{BINARY_REASON} (NUL bytes; UTF-16 needs a BOM)")
+    return decode_utf8_or_cp932(data)
+
+
+def decode_utf8_or_cp932(data: bytes) -> str:
+    """UTF-8, else Shift_JIS (CP932), as Japanese files come; a clear error names the bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
