@@ -49,8 +49,14 @@ def configure_logging(level: str, *, as_json: bool = False) -> None:
     ``level``, the gateway quieter. Bot tokens are redacted from every record either way."""
     from index.logs import RedactTokens, json_handler
 
+    root = logging.getLogger()
+    # Exactly one handler: the CLI's basicConfig (index/cli.py) has usually installed a text
+    # handler already, and keeping it would print every event twice (once as text).
+    # (Only plain StreamHandlers go: a test harness's capturing handlers are subclasses.)
+    for handler in root.handlers[:]:
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
     if as_json:
-        root = logging.getLogger()
         root.addHandler(json_handler())
         root.setLevel(logging.INFO)
     else:
