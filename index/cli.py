@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from index import __version__
+from index.cli_io import input_lines, utf8_problem
 from index.config import CoreSettings
 from index.errors import InvalidQuery, NewsIndexError
 
@@ -195,11 +196,13 @@ def cmd_search(args: argparse.Namespace) -> int:
             else:
                 _print_hits(result)
             return 0
-        for line in sys.stdin:
-            query = line.rstrip("\n")
-            if not query.strip():
+        for line in input_lines(sys.stdin):
+            query = line.text
+            if not query.strip() and line.error is None:
                 continue
             try:
+                if line.error is not None:
+                    raise InvalidQuery(line.error, "not_utf8")
                 result = searcher.search(query, args.k)
                 print(json.dumps(_result_dict(result), ensure_ascii=False), flush=True)
             except InvalidQuery as e:
@@ -208,7 +211,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                     json.dumps(
                         {"query": query, "took_ms": 0, "hits": [], "error": str(e)},
                         ensure_ascii=False,
-                    )
+                    ),
+                    flush=True,
                 )
     finally:
         store.close()
@@ -290,8 +294,26 @@ def _default_command() -> list[str]:
     return ["run"] if os.environ.get("DISCORD_TOKEN") else ["chat"]
 
 
+def _utf8_output() -> None:
+    """Japanese and JSON go out as UTF-8 even under an ASCII locale (LANG=C), and text that cannot
+    be encoded (a path holding bytes that were not UTF-8) is escaped instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("_", "-")
+        try:
+            if encoding in ("utf-8", "utf8"):
+                reconfigure(errors="backslashreplace")
+            else:
+                reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     _load_env()
+    _utf8_output()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv:
@@ -308,6 +330,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for name, value in vars(args).items():  # text arguments; paths may hold any bytes
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            problem = utf8_problem(text) if isinstance(text, str) else None
+            if problem is not None:
+                print(f"kiji: the {name} argument {problem}", file=sys.stderr)
+                return 2
     args.db = resolve_db(args)
     try:
         return int(func(args) or 0)

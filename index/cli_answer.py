@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from index.answer import Answerer
+from index.cli_io import input_lines
 from index.config import SAMPLE_ARTICLES, CoreSettings
 from index.errors import NewsIndexError
 from index.render_text import answer_to_dict, render_answer
@@ -144,8 +145,11 @@ def build_sample_db(db: Path, console: Console) -> None:
 def _questions(stdin: TextIO, db: Path) -> Iterator[str]:
     """Lines typed at a prompt (history, arrow keys) on a terminal, else lines of ``stdin``."""
     if not stdin.isatty():
-        for line in stdin:
-            yield line.rstrip("\n")
+        for line in input_lines(stdin):
+            if line.error is not None:  # said, and the session goes on with the next line
+                print(f"kiji: {line.error}; skipped", file=sys.stderr, flush=True)
+                continue
+            yield line.text
         return
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
