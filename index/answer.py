@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import re
 import threading
 import time
 import unicodedata
@@ -29,10 +28,12 @@ from datetime import datetime
 
 from sudachipy import SplitMode
 
+from index.answer_spans import Fit, Span, answer_weight, find_spans
 from index.errors import InvalidQuery
 from index.evidence import Evidence, Query, build_query, evidence
 from index.markup import strip_markup
 from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
+from index.question import FILLERS, read_intent
 from index.related import RelatedFinder
 from index.search import Searcher
 from index.sentences import sentence_spans
@@ -45,24 +46,22 @@ log = logging.getLogger(__name__)
 MAX_EXCERPT_CHARS = 200  # an excerpt is cut at a sentence (or, inside one long sentence, a word)
 SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
 CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
-PASSAGE_WEIGHT = 0.6  # excerpt score = 0.6 · passage BM25 / best BM25 + 0.4 · sentence coverage
-SAME_ARTICLE_FACTOR = 0.8  # each excerpt already taken from an article lowers its next one
+PASSAGE_WEIGHT = 0.45  # excerpt score = 0.45 · passage BM25 / best BM25 + 0.55 · sentence quality
+SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers its next one
 STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
 RECENCY_BOOST = 0.25  # 最近: up to +25 % for an article published today, fading over the window
 CLOSEST = 3
-# Answer types: a question asking "how much / when / how many" prefers a sentence holding an
-# amount, a date or a number (its words never match the answer itself).
-ANSWER_TYPES = (
-    (re.compile(r"いくら|幾ら|何円|金額|費用|値段|価格|料金|予算|補助金"),
-     re.compile(r"[0-9０-９][0-9０-９,.，．]*(?:万|億|兆)?(?:円|ドル|%|％)")),
-    (re.compile(r"何%|何％|何パーセント|割合|率"), re.compile(r"[0-9０-９][0-9０-９.．]*(?:%|％|割)")),
-    (re.compile(r"いつ|何日|何月|何年|何時|日付|時期"),
-     re.compile(r"[0-9０-９]+(?:年|月|日|時)|来年|今年|昨年|来月|今月")),
-    (re.compile(r"何人|何件|何歳|何回|何台|何キロ|何倍|どれ(?:くらい|ぐらい|ほど)|どの(?:くらい|ぐらい)|何点|数は"),
-     re.compile(r"[0-9０-９]")),
-)  # fmt: skip
-ANSWER_TYPE_BONUS = 0.25  # share of the question's idf mass added to a sentence of that type
+# Sentence choice (see _candidate): a sentence's quality mixes how much of the question it holds
+# (coverage), how much its neighbour holds (news states the topic, then the fact: the answer often
+# follows the sentence that repeats the question), and whether it holds an answer of the kind the
+# question asks for that the question does not already contain (index.answer_spans).
+SIBLING_ARTICLES = 3  # the best articles whose other passages are read for the answer too
+MAX_SIBLING_PASSAGES = 24
+ARTICLE_CARRY = 0.6  # a sibling passage's score: this share of its article's best passage
+W_COVERAGE = 0.45
+W_CONTEXT = 0.2
+W_FIT = 0.5
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A question word the tokenizer keeps (何回, 何人, 何割 …) says what is asked, not what about.
 QUESTION_PREFIX = "何"
@@ -139,7 +138,7 @@ class Answerer:
         self.tokenizer = tokenizer
         self.related = related or RelatedFinder(store, searcher, tokenizer)
         self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
-        self._tokens: OrderedDict[int, list[Token]] = OrderedDict()
+        self._tokens: OrderedDict[int, tuple[list[Token], list[Span]]] = OrderedDict()
 
     # ------------------------------------------------------------------ the public entry point
     def ask(self, question: str, *, now: datetime, k: int = 3) -> Answer:
@@ -237,26 +236,57 @@ class Answerer:
                 message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST if hits else ''}",
                 closest=_closest(hits),
             )
-        excerpts = self._excerpts(hits, top_sents, query, k)
+        pool = sorted(hits + self._siblings(hits), key=lambda h: -h.score)  # stable: hits[0] first
+        excerpts = self._excerpts(pool, top_sents, query, k)
         related = self.related.related_to([e.article_id for e in excerpts])
         return replace(base, status="answered", excerpts=excerpts, related=related)
 
+    def _siblings(self, hits: list[Hit]) -> list[Hit]:
+        """The other passages of the best articles: in news the sentence that holds the answer
+        often shares no word with the question (it follows the topic sentence, or sits in a later
+        paragraph), so it is not among the hits. Each carries ARTICLE_CARRY of its article's best
+        passage score."""
+        best: dict[str, Hit] = {}
+        for h in hits:
+            if not h.is_stub and h.article_id not in best:
+                best[h.article_id] = h
+                if len(best) >= SIBLING_ARTICLES:
+                    break
+        seen = {h.passage_id for h in hits}
+        out: list[Hit] = []
+        for aid, top in best.items():
+            rows = self.store.passages_of(aid)
+            for pid, heading, start, end, text in rows[:MAX_SIBLING_PASSAGES]:
+                if pid in seen:
+                    continue
+                out.append(
+                    replace(
+                        top,
+                        passage_id=pid,
+                        heading=heading,
+                        text=text,
+                        start=start,
+                        end=end,
+                        score=top.score * ARTICLE_CARRY,
+                    )
+                )
+        return out
+
     def _query(self, terms: list[str], text: str) -> Query:
+        intent = read_intent(self.tokenizer.analyse(text)[1])
         kept = [
             t
             for t in terms
-            if t not in META_WORDS and not (t.startswith(QUESTION_PREFIX) and len(t) > 1)
+            if t not in META_WORDS
+            and t not in FILLERS
+            and not (t.startswith(QUESTION_PREFIX) and len(t) > 1)
         ]
         terms = kept or terms
         weak: frozenset[str] = frozenset()
         found = {term for _tid, term, df in self.store.lookup_terms(terms) if df > 0}
         if any(t not in found for t in terms):
             weak = self._non_content_terms(text)
-        query = build_query(self.searcher, terms, weak)
-        for cue, pattern in ANSWER_TYPES:
-            if cue.search(text):
-                return replace(query, expects=pattern)
-        return query
+        return replace(build_query(self.searcher, terms, weak), intent=intent, text=text)
 
     def _non_content_terms(self, text: str) -> frozenset[str]:
         """Terms of ``text`` whose part of speech is not a noun (for absent-term weighting)."""
@@ -293,19 +323,20 @@ class Answerer:
             return Evidence(0.0, 0.0)
         return self._evidence(query, hits[0], self._sentences(hits[0], query)[1])
 
-    def _passage_tokens(self, hit: Hit) -> list[Token]:
-        """Tokens of a passage, cached by passage id (a passage's text never changes: an updated
-        article gets new passage ids)."""
+    def _analysis(self, hit: Hit) -> tuple[list[Token], list[Span]]:
+        """Terms and candidate answer spans of a passage, cached by passage id (a passage's text
+        never changes: an updated article gets new passage ids)."""
         cache = self._tokens
-        tokens = cache.get(hit.passage_id)
-        if tokens is None:
-            tokens = self.tokenizer.tokens(hit.text)
-            cache[hit.passage_id] = tokens
+        got = cache.get(hit.passage_id)
+        if got is None:
+            tokens, morphs = self.tokenizer.analyse(hit.text)
+            got = (tokens, find_spans(hit.text, morphs))
+            cache[hit.passage_id] = got
             if len(cache) > TOKEN_CACHE_PASSAGES:
                 cache.popitem(last=False)
         else:
             cache.move_to_end(hit.passage_id)
-        return tokens
+        return got
 
     def _sentences(self, hit: Hit, query: Query) -> tuple[list[_Sentence], set[str]]:
         """The sentences of a passage with the query terms each holds; also all terms present."""
@@ -314,7 +345,7 @@ class Answerer:
         sents = [_Sentence(s, e, set(), [], [], []) for s, e in spans]
         starts = [s for s, _ in spans]
         present: set[str] = set()
-        tokens = self._passage_tokens(hit)
+        tokens = self._analysis(hit)[0]
         for tok in tokens:
             present.add(tok.term)
             i = bisect.bisect_right(starts, tok.start) - 1
@@ -400,26 +431,56 @@ class Answerer:
             return None
 
         mass = query.mass or 1.0
-        expects = query.expects
+        spans = self._analysis(hit)[1]
+        n = len(sents)
 
         def gain(s: _Sentence) -> float:
-            g = sum(query.counts[t] * query.idf[t] for t in s.matched)
-            if expects is not None and s.matched and expects.search(text, s.start, s.end):
-                g += ANSWER_TYPE_BONUS * mass
-            return g
+            return sum(query.counts[t] * query.idf[t] for t in s.matched)
 
-        # Best sentence: most question idf mass; ties go to the earlier sentence (the lead).
-        best_i = max(range(len(sents)), key=lambda i: (gain(sents[i]), -i))
+        cov = [min(gain(x) / mass, 1.0) for x in sents]
+        fits = [
+            answer_weight(
+                text,
+                spans,
+                x.start,
+                x.end,
+                query.intent,
+                query.text,
+                [(a, b) for a, b, _t in x.weighted],
+            )
+            for x in sents
+        ]
+
+        def same_paragraph(i: int, j: int) -> bool:
+            a, b = sorted((i, j))
+            return "\n" not in text[sents[a].end : sents[b].start]
+
+        ctx = [
+            max(
+                (cov[j] for j in (i - 1, i + 1) if 0 <= j < n and same_paragraph(i, j)),
+                default=0.0,
+            )
+            for i in range(n)
+        ]
+        # An answer-shaped span counts as far as its sentence, its neighbour or its passage is
+        # about the question (a number in an unrelated passage is not an answer).
+        rel = hit.score / best_score
+        quality = [
+            W_COVERAGE * cov[i]
+            + W_CONTEXT * ctx[i]
+            + W_FIT * fits[i].weight * min(1.0, 2.0 * max(cov[i], ctx[i], rel))
+            for i in range(n)
+        ]
+        # Best sentence: ties go to the earlier sentence (the lead).
+        best_i = max(range(n), key=lambda i: (quality[i], -i))
         best = sents[best_i]
+        fit: Fit = fits[best_i]
         lo, hi = best.start, best.end
         matched = set(best.matched)
         # The neighbour joins when it adds matched terms, or when the best sentence is very short.
         options = []
         for j in (best_i + 1, best_i - 1):
-            if not 0 <= j < len(sents):
-                continue
-            gap = text[min(hi, sents[j].end) : max(lo, sents[j].start)]
-            if "\n" in gap:  # the neighbour belongs to another paragraph
+            if not 0 <= j < n or not same_paragraph(best_i, j):
                 continue
             extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
             options.append((extra, j == best_i + 1, j))
@@ -434,6 +495,10 @@ class Answerer:
         inside = [x for x in sents if lo <= x.start and x.end <= hi]
         span_list = [sp for x in inside for sp in x.spans]
         weighted = [(a, b, query.idf[t]) for x in inside for a, b, t in x.weighted]
+        if fit.span is not None and fit.weight > 0:
+            # The answer itself: highlighted, and never cut out of a long sentence.
+            span_list.append((fit.span.start, fit.span.end))
+            weighted.append((fit.span.start, fit.span.end, mass))
         cuts = sorted({c for x in inside for c in x.cuts})
         cut_lo, cut_hi = _bound(text, lo, hi, weighted, cuts)
         prefix = "…" if cut_lo > lo else ""
@@ -443,8 +508,7 @@ class Answerer:
         highlights = _merge_spans(
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
-        coverage = min(gain(best) / mass, 1.0)
-        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * coverage
+        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality[best_i]
         if hit.is_stub:
             score *= STUB_FACTOR
         return _Candidate(hit, score, excerpt, highlights, _fold_key(text[cut_lo:cut_hi]))

@@ -9,13 +9,13 @@ and the answer becomes "not found" (see :mod:`index.answer`).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index import bm25
 from index.models import Hit
+from index.question import Intent
 from index.search import Searcher
 
 ABSENT_WEAK_WEIGHT = 0.25
@@ -47,7 +47,10 @@ class Query:
     bm25_idf: dict[str, float]  # the idf the searcher used (0 for absent terms)
     mass: float
     max_score: float  # Σ count·idf·(k1+1): the BM25 score of a passage saturated in every term
-    expects: re.Pattern[str] | None = None  # what an answer sentence holds (an amount, a date)
+    intent: Intent = field(
+        default_factory=Intent
+    )  # what the question asks for (a person, a number of 台 …)
+    text: str = ""  # the question as analysed (answers already in it are not answers)
 
     @property
     def terms(self) -> tuple[str, ...]:

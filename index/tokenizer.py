@@ -22,7 +22,7 @@ QUESTION_WORDS = frozenset(
     {
         "何", "なに", "なん", "いつ", "どこ", "誰", "だれ", "どなた", "どの", "どれ", "どちら",
         "どっち", "なぜ", "何故", "どう", "どうして", "どんな", "如何", "いかが", "いくら", "幾ら",
-        "いくつ", "幾つ", "何時", "何処", "教える", "知る", "ですか",
+        "いくつ", "幾つ", "何時", "何処", "教える", "知る", "ですか", "どん", "何者", "何方",
     }
 )  # fmt: skip
 
@@ -42,6 +42,25 @@ def shared_dictionary() -> Dictionary:
 def fold(term: str) -> str:
     """NFKC + lower case: full-width/half-width and letter case never separate two terms."""
     return unicodedata.normalize("NFKC", term).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Morph:
+    """One Sudachi morpheme of the main segmentation with what answer analysis reads of it."""
+
+    start: int
+    end: int
+    surface: str
+    pos: tuple[str, str, str]  # the first three part-of-speech fields (名詞, 固有名詞, 人名)
+    norm: str  # folded normalised form
+
+    @property
+    def is_number(self) -> bool:
+        return self.pos[1] == "数詞"
+
+    @property
+    def is_counter(self) -> bool:
+        return self.pos[2] == "助数詞可能" or (self.pos[0] == "接尾辞" and self.pos[2] == "助数詞")
 
 
 @dataclass(frozen=True)
@@ -104,11 +123,41 @@ class JapaneseTokenizer:
                             out.append(Token(fold(p.normalized_form()), p.begin(), p.end()))
         return out
 
-    def terms(self, text: str) -> list[str]:
+    def analyse(self, text: str) -> tuple[list[Token], list[Morph]]:
+        """:meth:`tokens` and every morpheme with its part of speech, from one Sudachi pass.
+
+        Answer composition reads the parts of speech (人名, 地名, 数詞, counters) of the few
+        passages it quotes from; indexing never pays for them.
+        """
+        out: list[Token] = []
+        morphs: list[Morph] = []
+        if not text:
+            return out, morphs
+        stop = self._stop
+        split_a = SplitMode.A
+        for m in self._tokenizer().tokenize(text):
+            start, end = m.begin(), m.end()
+            pos = m.part_of_speech()
+            norm = fold(m.normalized_form())
+            morphs.append(Morph(start, end, m.surface(), (pos[0], pos[1], pos[2]), norm))
+            if stop(m) or not norm or norm.isspace():
+                continue
+            out.append(Token(norm, start, end))
+            if self.compound_parts and end - start >= _MIN_COMPOUND_CHARS:
+                parts = m.split(split_a)
+                if len(parts) > 1:
+                    for p in parts:
+                        if not stop(p):
+                            out.append(Token(fold(p.normalized_form()), p.begin(), p.end()))
+        return out, morphs
+
+    def terms(self, text: str, words: list[str] | None = None) -> list[str]:
         """The terms of ``text``, in order, duplicates kept (term frequency counts).
 
         The same terms as :meth:`tokens` without the offsets, on the path every indexed passage
         takes: no ``Token`` objects, and each normalised form is folded once (``_folded``).
+        ``words``, if given, also receives the terms of the main segmentation alone (no
+        compound parts), from the same pass: the word pairs of :mod:`index.fusion`.
         """
         out: list[str] = []
         if not text:
@@ -128,6 +177,8 @@ class JapaneseTokenizer:
             if not term or term.isspace():
                 continue
             append(term)
+            if words is not None:
+                words.append(term)
             if compound_parts and m.end() - m.begin() >= _MIN_COMPOUND_CHARS:
                 parts = m.split(split_a)
                 if len(parts) > 1:
