@@ -26,6 +26,11 @@ from index.metrics import KijiMetrics, Registry
 
 log = logging.getLogger(__name__)
 
+# kiji never joins voice channels, so discord.py's start-up warnings that PyNaCl and davey (voice
+# support) are not installed would only alarm: mark them as already given.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 EXTENSIONS = (
     "bot.cogs.ask",
     "bot.cogs.search",

@@ -275,6 +275,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{date}に公開された記事はありません。",
         "No articles were published on {date}.",
     ),
+    "digest_empty_category": (
+        "{date}に公開された記事は{n}件ありますが、{categories}の記事はありません（この日のカテゴリ: {there}）。",
+        "{n} articles were published on {date}, but none in {categories} (that day: {there}).",
+    ),
     "digest_posted": (
         "{channel}に{n}件のメッセージで投稿しました。",
         "Posted to {channel} in {n} messages.",

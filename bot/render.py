@@ -10,12 +10,14 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import discord
 
 from bot import limits
 from bot.i18n import lang, t
 from bot.limits import truncate
+from index.digest import display_time
 from index.models import (
     Answer,
     ArticleLink,
@@ -369,11 +371,25 @@ def notice_embed(text: str, *, error: bool = False) -> discord.Embed:
 # --------------------------------------------------------------------------- digest
 
 
-def _digest_item_block(item) -> str:
-    date = item.published_at.strftime("%H:%M") if item.published_at else ""
+def _digest_item_block(item, tz: ZoneInfo) -> str:
+    date = display_time(item.published_at, tz)  # "" for a date without a time
     head = f"**{link(item.title, item.url, 150)}**" + (f"（{date}）" if date else "")
     summary = escape(truncate(item.summary, 280)) if item.summary else ""
     return f"{head}\n{summary}" if summary else head
+
+
+def _digest_empty_text(digest: Digest, locale: Locale) -> str:
+    """No articles that day, or (with a category filter) none in those categories."""
+    if digest.day_count and digest.categories:
+        return t(
+            locale,
+            "digest_empty_category",
+            date=digest.date,
+            n=digest.day_count,
+            categories=escape("、".join(digest.categories)),
+            there=escape("、".join(digest.day_categories)),
+        )
+    return t(locale, "digest_empty", date=digest.date)
 
 
 def digest_embeds(digest: Digest, locale: Locale) -> list[discord.Embed]:
@@ -384,17 +400,18 @@ def digest_embeds(digest: Digest, locale: Locale) -> list[discord.Embed]:
             fit(
                 discord.Embed(
                     title=title,
-                    description=t(locale, "digest_empty", date=digest.date),
+                    description=_digest_empty_text(digest, locale),
                     colour=COLOUR,
                 )
             )
         ]
+    zone = ZoneInfo(digest.tz)
     embeds: list[discord.Embed] = []
     first = True
     for section in digest.sections:
         if not section.items:
             continue
-        blocks = [_digest_item_block(i) for i in section.items]
+        blocks = [_digest_item_block(i, zone) for i in section.items]
         chunks: list[str] = []
         current = ""
         for b in blocks:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from index import __version__
+from index.cli_args import positive_int
 from index.cli_io import input_lines, utf8_problem
 from index.config import CoreSettings
 from index.errors import InvalidQuery, NewsIndexError
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "search", parents=[common], help="rank passages for a query (JSON lines on stdin)"
     )
     p.add_argument("query", nargs="?", help="the query; without it, one query per line on stdin")
-    p.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
+    p.add_argument("-k", type=positive_int, default=10, help="number of hits (default 10)")
     p.add_argument("--json", action="store_true", help="JSON output (always on for stdin queries)")
     p.set_defaults(func=cmd_search)
 
@@ -157,13 +158,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"除外 rejected  {r.where}: {r.reason}", file=sys.stderr)
         if len(report.rejected) > 50:
             print(f"… and {len(report.rejected) - 50} more rejections", file=sys.stderr)
-        rate = report.chars / report.seconds if report.seconds else 0.0
         print(
             f"追加 added {report.added} / 更新 updated {report.updated} / "
             f"変更なし unchanged {report.unchanged} / 除外 rejected {len(report.rejected)} "
-            f"— {report.passages} passages, {report.seconds:.1f} s ({rate / 1e6:.2f} M chars/s)"
+            f"— {report.passages:,} passages, {_throughput(report.chars, report.seconds)}"
         )
     return 1 if report.rejected else 0
+
+
+# Below this many characters an ingest is too short for its rate to mean anything.
+RATE_MIN_CHARS = 100_000
+
+
+def _throughput(chars: int, seconds: float) -> str:
+    """``1,234 chars in 0.3 s``, with the rate in M chars/s only for an ingest big enough."""
+    text = f"{chars:,} chars in {seconds:.1f} s"
+    if chars >= RATE_MIN_CHARS and seconds > 0:
+        text += f" ({chars / seconds / 1e6:.2f} M chars/s)"
+    return text
 
 
 def _hit_dict(hit) -> dict:
@@ -182,9 +194,6 @@ def _hit_dict(hit) -> dict:
 def cmd_search(args: argparse.Namespace) -> int:
     from index.search import Searcher
 
-    if args.k < 1:
-        print("kiji: -k must be at least 1", file=sys.stderr)
-        return 2
     store, tokenizer, settings = open_core(args, create=False)
     searcher = Searcher(store, tokenizer, settings.bm25)
     status = 0

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from index.answer import Answerer
+from index.cli_args import positive_int
 from index.cli_io import input_lines
 from index.config import SAMPLE_ARTICLES, CoreSettings
 from index.errors import NewsIndexError
@@ -59,7 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ask.add_argument("question", nargs="+", help="the question (words are joined with spaces)")
     ask.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
-    ask.add_argument("-k", type=int, default=3, help="at most this many excerpts (default 3)")
+    ask.add_argument(
+        "-k", type=positive_int, default=3, help="at most this many excerpts (default 3)"
+    )
     ask.add_argument("--now", type=_parse_now, help="answer as of this time (ISO, with timezone)")
     ask.set_defaults(handler=ask_command, func=ask_command)
 
@@ -69,7 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ask questions interactively in the terminal",
         description="An interactive session over the same answers as `kiji ask` (Ctrl-D exits).",
     )
-    chat.add_argument("-k", type=int, default=3, help="at most this many excerpts (default 3)")
+    chat.add_argument(
+        "-k", type=positive_int, default=3, help="at most this many excerpts (default 3)"
+    )
     chat.add_argument("--now", type=_parse_now, help="answer as of this time (ISO, with timezone)")
     chat.set_defaults(handler=chat_command, func=chat_command)
 

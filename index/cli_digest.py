@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from index.digest import DEFAULT_TZ, build_digest
+from index.digest import DEFAULT_TZ, build_digest, display_time, empty_digest_message
 from index.errors import NewsIndexError
 from index.models import Digest, DigestItem
 from index.store import IndexStore
@@ -119,12 +119,7 @@ def to_json(digest: Digest, tz: ZoneInfo) -> str:
 
 
 def _empty_message(digest: Digest) -> str:
-    return f"{digest.date}（{digest.tz}）に公開された記事はありません。"
-
-
-def _hhmm(item: DigestItem, tz: ZoneInfo) -> str:
-    t = _local(item, tz)
-    return t.strftime("%H:%M") if t else "--:--"
+    return empty_digest_message(digest)
 
 
 def to_text(digest: Digest, tz: ZoneInfo) -> str:
@@ -135,7 +130,8 @@ def to_text(digest: Digest, tz: ZoneInfo) -> str:
         lines.append("")
         lines.append(f"■ {section.name}（{len(section.items)}件）")
         for item in section.items:
-            lines.append(f"・{_hhmm(item, tz)} {item.title}")
+            when = display_time(item.published_at, tz)
+            lines.append(f"・{when} {item.title}" if when else f"・{item.title}")
             if item.summary:
                 lines.append(f"  {item.summary}")
             if item.url:
@@ -158,7 +154,8 @@ def to_markdown(digest: Digest, tz: ZoneInfo) -> str:
         for item in section.items:
             title = _md_escape(item.title)
             linked = f"[{title}](<{item.url}>)" if item.url else title
-            lines.append(f"- **{linked}** — {_hhmm(item, tz)}")
+            when = display_time(item.published_at, tz)
+            lines.append(f"- **{linked}** — {when}" if when else f"- **{linked}**")
             if item.summary:
                 lines.append(f"  {_md_escape(item.summary)}")
         lines.append("")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Asia/Tokyo"
+DATE_ONLY_TZ = ZoneInfo("Asia/Tokyo")  # where a date without a time is put at midnight
 OTHER_CATEGORY = "その他"  # section of articles without a category
 SUMMARY_MAX_CHARS = 120
 MAX_SUMMARY_SENTENCES = 2
@@ -93,6 +94,8 @@ def build_digest(
         for a in window
         if not a.is_stub and a.published_at is not None and lo <= a.published_at.timestamp() < hi
     ]
+    day_count = len(todays)
+    day_categories = tuple(sorted({_category(a) for a in todays}))
     wanted = {_category_key(c) for c in categories} if categories is not None else None
     if wanted is not None:
         todays = [a for a in todays if _category_key(_category(a)) in wanted]
@@ -131,7 +134,42 @@ def build_digest(
         DigestSection(name, tuple(items))
         for name, items in sorted(by_section.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     )
-    return Digest(date=day.isoformat(), tz=tz.key, sections=sections)
+    return Digest(
+        date=day.isoformat(),
+        tz=tz.key,
+        sections=sections,
+        day_count=day_count,
+        day_categories=day_categories,
+        categories=tuple(categories or ()),
+    )
+
+
+def empty_digest_message(digest: Digest) -> str:
+    """What to say for an empty digest: no articles that day, or none in the chosen categories."""
+    day = f"{digest.date}（{digest.tz}）"
+    if digest.day_count and digest.categories:
+        wanted = "、".join(digest.categories)
+        there = "、".join(digest.day_categories)
+        return (
+            f"{day}に公開された記事は{digest.day_count}件ありますが、{wanted}の記事はありません"
+            f"（この日のカテゴリ: {there}）。"
+        )
+    return f"{day}に公開された記事はありません。"
+
+
+def display_time(published_at: datetime | None, tz: ZoneInfo) -> str:
+    """``HH:MM`` of ``published_at`` in ``tz``, or "" when the time is not known.
+
+    A source that gives a date alone (JSONL ``"published_at": "2026-11-20"``) is stored as
+    midnight in Tokyo (see :func:`index.parsers.text.parse_datetime`); that instant is shown
+    without a time rather than as a made-up 00:00.
+    """
+    if published_at is None:
+        return ""
+    local = published_at.astimezone(DATE_ONLY_TZ)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return ""
+    return published_at.astimezone(tz).strftime("%H:%M")
 
 
 class DigestBuilder:

@@ -211,6 +211,11 @@ class Digest:
     date: str  # YYYY-MM-DD
     tz: str
     sections: tuple[DigestSection, ...]
+    # The whole day before a category filter: its article count and categories, so that an
+    # empty filtered digest can say the day had articles, just none in those categories.
+    day_count: int = 0
+    day_categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # the categories asked for (empty: all of them)
 
     @property
     def is_empty(self) -> bool:

@@ -125,7 +125,7 @@ def _parse_line(text: str, where: str) -> Article | Rejection:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as e:
-        return Rejection(where, f"invalid JSON: {e.msg} at column {e.colno}")
+        return Rejection(where, f"invalid JSON: {_json_problem(e, text)} at column {e.colno}")
     except (RecursionError, ValueError) as e:
         return Rejection(where, f"invalid JSON: {e}")
     if not isinstance(record, dict):
@@ -134,6 +134,18 @@ def _parse_line(text: str, where: str) -> Article | Rejection:
         return _article(record)
     except ArticleParseError as e:
         return Rejection(where, str(e))
+
+
+def _json_problem(e: json.JSONDecodeError, text: str) -> str:
+    """The decoder's message without its dangling " at" (``Invalid control character at``),
+    naming the control character and how to write it."""
+    msg = e.msg.removesuffix(" at")
+    if msg == "Invalid control character" and 0 <= e.pos < len(text):
+        msg = (
+            f"unescaped control character U+{ord(text[e.pos]):04X} inside a string "
+            "(write it as \\n, \\t or \\uXXXX)"
+        )
+    return msg
 
 
 def _article(record: dict) -> Article:
