@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -359,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (sqlite3.Error, OSError) as e:  # disk full, I/O errors: one line, exit 1
+        if getattr(args, "verbose", False):
+            raise
+        from index.ops import storage_problem
+
+        where = f" ({e.filename})" if isinstance(e, OSError) and e.filename else ""
+        print(
+            f"kiji: {args.command} failed: {storage_problem(e)}{where}; "
+            "what was committed before is kept (-v shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
 
 
 if __name__ == "__main__":  # pragma: no cover

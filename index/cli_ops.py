@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from index.config import CoreSettings
-from index.errors import NewsIndexError
+from index.errors import DatabaseError, NewsIndexError
 
 # Bot tokens are three base64url parts joined by dots (user id . timestamp . HMAC).
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}$")
@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("backup", type=Path, metavar="BACKUP")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--sample", type=int, default=200, help="passages re-tokenised and compared")
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("check", parents=[common], help="integrity check + index consistency")
     p.add_argument("--sample", type=int, default=200, help="passages re-tokenised and compared")
@@ -52,25 +53,51 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """0 written and verified; 1 the copy failed (disk full, I/O error: the partial file is
+    removed); 2 no database to back up."""
     from index.ops import backup
 
     t0 = time.perf_counter()
-    dest = backup(args.db, args.dest)
+    if not args.db.exists():
+        print(f"kiji: no database at {args.db} to back up", file=sys.stderr)
+        return 2
+    try:
+        dest = backup(args.db, args.dest)
+    except DatabaseError as e:
+        print(f"kiji: {e}", file=sys.stderr)
+        return 1
     size = dest.stat().st_size / 1e6
     print(f"backup written: {dest} ({size:,.1f} MB, {time.perf_counter() - t0:.1f} s, verified)")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from index.ops import restore
+    """0 restored; 1 not restored because the database is in use (the processes are named) or
+    the copy could not be written; 2 the backup is unusable (missing, a directory, unreadable,
+    not a kiji database, or failing the checks). The database is unchanged unless 0."""
+    from index.dblock import DatabaseInUse
+    from index.ops import WriteFailed, restore
+    from index.tokenizer import JapaneseTokenizer
 
     if not args.yes and sys.stdin.isatty():
         answer = input(f"{args.db} を {args.backup} で置き換えます。よろしいですか? [y/N] ")
         if answer.strip().lower() not in {"y", "yes", "はい"}:
             print("中止しました aborted")
             return 1
-    restore(args.backup, args.db)
-    print(f"restored {args.backup} → {args.db}")
+    tokenizer = JapaneseTokenizer(mode=CoreSettings.from_env().split_mode)
+    try:
+        report = restore(args.backup, args.db, tokenizer, sample=args.sample)
+    except DatabaseInUse as e:
+        print(f"kiji: not restored: {e}", file=sys.stderr)
+        return 1
+    except WriteFailed as e:
+        print(f"kiji: {e}", file=sys.stderr)
+        return 1
+    except DatabaseError as e:
+        print(f"kiji: {e}", file=sys.stderr)
+        return 2
+    facts = ", ".join(f"{k} {v:,}" for k, v in report.facts.items() if isinstance(v, int))
+    print(f"restored {args.backup} → {args.db} (verified: {facts})")
     return 0
 
 

@@ -114,3 +114,54 @@ def _statements(script: str) -> list[str]:
     """Split a migration script into statements (no semicolons inside our DDL literals)."""
     lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
     return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str, int, int]]]:
+    """Each table's columns as (name, declared type, not null, primary key position)."""
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        t: [(r[1], r[2].upper(), r[3], r[5]) for r in conn.execute(f'PRAGMA table_info("{t}")')]
+        for t in tables
+    }
+
+
+_EXPECTED: dict[str, list[tuple[str, str, int, int]]] | None = None
+
+
+def expected_columns() -> dict[str, list[tuple[str, str, int, int]]]:
+    """The tables and columns of a database built by this kiji (migrated in memory once)."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            migrate(conn)
+            _EXPECTED = _columns(conn)
+        finally:
+            conn.close()
+    return _EXPECTED
+
+
+def schema_problems(conn: sqlite3.Connection) -> list[str]:
+    """How the kiji tables of ``conn`` differ from this kiji's schema (empty when they match).
+
+    Tables kiji does not define (the bot's settings and digest tables) are not compared here.
+    """
+    found = _columns(conn)
+    problems = []
+    for table, columns in expected_columns().items():
+        have = found.get(table)
+        if have is None:
+            problems.append(f"table {table} is missing")
+        elif have != columns:
+            names = ", ".join(c[0] for c in have)
+            want = ", ".join(c[0] for c in columns)
+            if names == want:
+                problems.append(f"table {table} has other column types or keys than kiji's")
+            else:
+                problems.append(f"table {table} has columns ({names}), kiji expects ({want})")
+    return problems

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import doctable
+from index import dblock, doctable
 from index.errors import DatabaseError
 from index.models import ArticleLink, StoredArticle
 from index.schema import SCHEMA_VERSION, migrate
@@ -45,11 +45,18 @@ class IndexStore:
         self.conn = conn
         self.path = path
         self._closed = False
+        self._lock_key: str | None = None  # this process's shared use of the file (dblock)
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False) -> IndexStore:
+    def open(
+        cls, path: str | Path, *, create: bool = True, readonly: bool = False, lock: bool = True
+    ) -> IndexStore:
         """Open (and create or migrate) the database at ``path``.
+
+        While it is open, this process holds a shared lock on ``<path>.lock``
+        (:mod:`index.dblock`), so ``kiji restore`` refuses to replace the file under it; ``lock``
+        is False only for a file no other process can know about (a restore's candidate copy).
 
         Raises :class:`DatabaseError` with an explanation for a file that is not a kiji
         database, is truncated or corrupted, and :class:`SchemaTooNew` for a newer schema.
@@ -63,6 +70,7 @@ class IndexStore:
             if not create or readonly:
                 raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
             path.parent.mkdir(parents=True, exist_ok=True)
+        lock_key = dblock.acquire_shared(path) if lock else None
         conn: sqlite3.Connection | None = None
         try:
             if readonly:
@@ -86,9 +94,12 @@ class IndexStore:
                     )
             else:
                 migrate(conn)
-        except sqlite3.DatabaseError as e:
+        except BaseException as e:
             if conn is not None:
                 conn.close()
+            dblock.release_shared(lock_key)
+            if not isinstance(e, sqlite3.DatabaseError):
+                raise
             if "file is not a database" in str(e):
                 raise DatabaseError(
                     f"{path} is not a SQLite database (wrong header); "
@@ -98,13 +109,16 @@ class IndexStore:
                 f"{path} could not be opened as a kiji database ({e}); "
                 "run `kiji check` or restore a backup with `kiji restore`"
             ) from e
-        return cls(conn, path)
+        store = cls(conn, path)
+        store._lock_key = lock_key
+        return store
 
     def close(self) -> None:
         """Close the connection; closing twice is safe."""
         if not self._closed:
             self._closed = True
             self.conn.close()
+            dblock.release_shared(self._lock_key)
 
     def __enter__(self) -> IndexStore:
         return self
