@@ -21,6 +21,7 @@ from index.cli_args import positive_int
 from index.cli_io import input_lines, utf8_problem
 from index.config import CoreSettings
 from index.errors import InvalidQuery, NewsIndexError
+from index.sanitize import printable
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     "updated": report.updated,
                     "unchanged": report.unchanged,
                     "rejected": [{"where": r.where, "reason": r.reason} for r in report.rejected],
+                    "rejected_count": report.rejected_count,
+                    "skipped": [{"where": r.where, "reason": r.reason} for r in report.skipped],
                     "passages": report.passages,
                     "chars": report.chars,
                     "seconds": round(report.seconds, 3),
@@ -155,13 +158,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
         )
     else:
+        for r in report.skipped[:50]:
+            print(f"スキップ skipped  {printable(r.where)}: {r.reason}", file=sys.stderr)
+        if len(report.skipped) > 50:
+            print(f"… and {len(report.skipped) - 50} more skipped", file=sys.stderr)
         for r in report.rejected[:50]:
-            print(f"除外 rejected  {r.where}: {r.reason}", file=sys.stderr)
-        if len(report.rejected) > 50:
-            print(f"… and {len(report.rejected) - 50} more rejections", file=sys.stderr)
+            print(f"除外 rejected  {printable(r.where)}: {printable(r.reason)}", file=sys.stderr)
+        if report.rejected_count > 50:
+            print(f"… and {report.rejected_count - 50:,} more rejections", file=sys.stderr)
         print(
             f"追加 added {report.added} / 更新 updated {report.updated} / "
-            f"変更なし unchanged {report.unchanged} / 除外 rejected {len(report.rejected)} "
+            f"変更なし unchanged {report.unchanged} / 除外 rejected {report.rejected_count} "
             f"— {report.passages:,} passages, {_throughput(report.chars, report.seconds)}"
         )
     return 1 if report.rejected else 0
@@ -243,10 +250,10 @@ def _print_hits(result) -> None:
         return
     for i, h in enumerate(result.hits, 1):
         date = h.published_at.date().isoformat() if h.published_at else "日付なし"
-        heading = f" › {h.heading}" if h.heading else ""
-        print(f"{i}. [{h.score:.3f}] {h.title}{heading} ({date}) {h.url}")
+        heading = f" › {printable(h.heading)}" if h.heading else ""
+        print(f"{i}. [{h.score:.3f}] {printable(h.title)}{heading} ({date}) {printable(h.url)}")
         text = h.text.replace("\n", " ")
-        print(f"   {text[:160]}{'…' if len(text) > 160 else ''}")
+        print(f"   {printable(text[:160])}{'…' if len(text) > 160 else ''}")
     print(f"({len(result.hits)} hits, {result.took_ms:.1f} ms)")
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from index.digest import DEFAULT_TZ, build_digest, display_time, empty_digest_message
 from index.errors import NewsIndexError
 from index.models import Digest, DigestItem
+from index.sanitize import printable
 from index.store import IndexStore
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -128,19 +129,20 @@ def to_text(digest: Digest, tz: ZoneInfo) -> str:
     lines = [f"ニュースダイジェスト {digest.date}（{digest.tz}）: {_count(digest)}件"]
     for section in digest.sections:
         lines.append("")
-        lines.append(f"■ {section.name}（{len(section.items)}件）")
+        lines.append(f"■ {printable(section.name)}（{len(section.items)}件）")
         for item in section.items:
             when = display_time(item.published_at, tz)
-            lines.append(f"・{when} {item.title}" if when else f"・{item.title}")
+            title = printable(item.title)
+            lines.append(f"・{when} {title}" if when else f"・{title}")
             if item.summary:
-                lines.append(f"  {item.summary}")
+                lines.append(f"  {printable(item.summary)}")
             if item.url:
-                lines.append(f"  {item.url}")
+                lines.append(f"  {printable(item.url)}")
     return "\n".join(lines)
 
 
 def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", printable(text))
 
 
 def to_markdown(digest: Digest, tz: ZoneInfo) -> str:

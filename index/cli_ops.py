@@ -166,23 +166,40 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except Exception as e:
         say("FAIL", f"the Sudachi dictionary does not load ({e}); run `pip install -e .` again")
     if db.exists():
+        from index.ops import inspect_readonly
         from index.schema import SCHEMA_VERSION
-        from index.store import IndexStore
 
-        try:
-            store = IndexStore.open(db, create=False)
-            stats = store.stats()
-            store.close()
-            say(
-                "ok",
-                f"database schema v{stats['schema_version']} (this kiji: v{SCHEMA_VERSION}), "
-                f"{stats['articles']:,} articles, {stats['passages']:,} passages",
-            )
-            if not stats["articles"]:
+        try:  # read-only: the doctor never creates, migrates or writes the database
+            facts = inspect_readonly(db)
+            version = facts["schema_version"]
+            problems = facts["problems"]
+            assert isinstance(version, int) and isinstance(problems, list)
+            if problems:
+                say("FAIL", "database schema: " + "; ".join(problems))
+            elif version < SCHEMA_VERSION:
                 say(
                     "warn",
-                    "the database holds no articles: `kiji ingest data/articles` or `kiji feeds add URL`",
+                    f"database schema v{version}: this kiji (v{SCHEMA_VERSION}) migrates it the "
+                    "next time it opens it read-write (kiji run, kiji ingest); back it up first",
                 )
+            elif version > SCHEMA_VERSION:
+                say(
+                    "FAIL",
+                    f"database schema v{version} is newer than this kiji (v{SCHEMA_VERSION}): "
+                    "upgrade kiji",
+                )
+            else:
+                say(
+                    "ok",
+                    f"database schema v{version} (this kiji: v{SCHEMA_VERSION}), "
+                    f"{facts['articles']:,} articles, {facts['passages']:,} passages",
+                )
+                if not facts["articles"]:
+                    say(
+                        "warn",
+                        "the database holds no articles: `kiji ingest data/articles` or "
+                        "`kiji feeds add URL`",
+                    )
         except NewsIndexError as e:
             say("FAIL", f"database: {e}")
     else:
@@ -193,7 +210,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         )
     say(
         "info",
-        "Discord permissions needed in answer/digest channels: " + ", ".join(REQUIRED_PERMISSIONS),
+        "not checked (that needs a connection to Discord): give the bot these permissions in "
+        "answer/digest channels: " + ", ".join(REQUIRED_PERMISSIONS),
     )
     say("info", "OAuth2 scopes: bot applications.commands; no privileged intents are needed")
     width = max(len(level) for level, _ in results)

@@ -8,15 +8,20 @@ releases nothing useful to threads at this scale). Every batch is one transactio
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing as mp
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from index.models import Article, IngestReport, Rejection
+from index.limits import IngestLimits
+from index.models import MAX_KEPT_REJECTIONS, Article, IngestReport, Rejection, Skipped
 from index.store import IndexStore
 from index.tokenizer import JapaneseTokenizer
 from index.writer import BatchWriter, PreparedBatch, compact, prepare_batch
@@ -33,10 +38,42 @@ _worker_tokenizer: JapaneseTokenizer | None = None
 WORKER_NICENESS = 10  # `kiji ingest --nice N` overrides; 0 keeps the normal priority
 
 
-def _init_worker(mode: str, niceness: int) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when ``parent`` (the ingesting process) dies, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL when the parent exits (``PR_SET_PDEATHSIG``); elsewhere,
+    and as a fallback, a daemon thread checks every second that the parent is still ours.
+    Otherwise a killed ingest would leave its workers (hundreds of MB each) waiting forever
+    for tasks, re-parented to init.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="kiji-parent-watch", daemon=True).start()
+
+
+def _init_worker(mode: str, niceness: int, parent: int | None = None) -> None:
     global _worker_tokenizer
     from index.tokenizer import shared_dictionary
 
+    if parent is not None:
+        _die_with_parent(parent)
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
     shared_dictionary.cache_clear()  # never share the parent's Sudachi objects across fork
@@ -58,8 +95,11 @@ def _chunks(
     before any tokenising, which makes a re-run of the same ingest cheap."""
     chunk: list[Article] = []
     for item in items:
+        if isinstance(item, Skipped):
+            report.skip(item)
+            continue
         if isinstance(item, Rejection):
-            report.rejected.append(item)
+            report.reject(item)
             log.info("rejected %s: %s", item.where, item.reason)
             continue
         seen = known.get(item.id)  # hashing is left to the workers unless the id is known
@@ -74,12 +114,19 @@ def _chunks(
         yield chunk
 
 
-def iter_articles(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Article | Rejection]:
-    """Every article (or rejection) found in ``paths`` (files, directories, .gz)."""
+def iter_articles(
+    paths: Sequence[Path], fmt: str | None = None, *, limits: IngestLimits | None = None
+) -> Iterator[Article | Rejection]:
+    """Every article or rejection found in ``paths`` (files, directories, .gz), and a
+    :class:`~index.models.Skipped` note for each file a directory walk passed over."""
     from index.parsers import iter_input_files, parse_path
 
-    for path in iter_input_files(paths):
-        yield from parse_path(path, fmt)
+    skipped: list[Skipped] = []
+    for path in iter_input_files(paths, skipped.append):
+        yield from skipped
+        skipped.clear()
+        yield from parse_path(path, fmt, limits=limits)
+    yield from skipped
 
 
 def ingest_stream(
@@ -92,15 +139,17 @@ def ingest_stream(
     on_progress: Callable[[IngestReport, int], None] | None = None,
     merge: bool = True,
     niceness: int = WORKER_NICENESS,
+    keep_rejections: int = MAX_KEPT_REJECTIONS,
 ) -> IngestReport:
-    """Ingest a stream of parsed items; rejections are collected into the report.
+    """Ingest a stream of parsed items; rejections are collected into the report (the first
+    ``keep_rejections``; the rest are counted), skipped inputs noted.
 
     :param workers: tokenising processes (default: CPU count; 0 tokenises in this process).
     :param niceness: added to the workers' niceness (0: same CPU priority as this process).
     :param on_progress: called with the report and the number of articles tokenised but not
         yet written, after every chunk the workers return (progress display).
     """
-    report = IngestReport()
+    report = IngestReport(max_kept=keep_rejections)
     t0 = time.perf_counter()
     writer = BatchWriter(store, tokenizer)
     workers = (os.cpu_count() or 1) if workers is None else workers
@@ -115,6 +164,9 @@ def ingest_stream(
     pending: list[PreparedBatch] = []
 
     def consume(prepared: PreparedBatch) -> None:
+        for article_id, reason in prepared.failed:  # one bad record never costs its batch
+            report.reject(Rejection(f"article {article_id!r}", reason))
+            log.warning("rejected article %r: %s", article_id, reason)
         pending.append(prepared)
         queued = sum(len(p) for p in pending)
         if queued >= batch_size:
@@ -137,7 +189,7 @@ def ingest_stream(
             max_workers=workers,
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(tokenizer.mode, niceness),
+            initargs=(tokenizer.mode, niceness, os.getpid()),
         ) as pool:
             # A bounded number of chunks in flight keeps memory flat on any corpus size; one
             # batch's worth plus two per worker keeps the workers busy while a batch is written.
@@ -170,10 +222,20 @@ def ingest_paths(
     progress: bool = False,
     batch_size: int = DEFAULT_BATCH,
     niceness: int = WORKER_NICENESS,
+    limits: IngestLimits | None = None,
 ) -> IngestReport:
-    """Ingest files and directories; ``progress`` shows a progress bar (articles/s) on stderr."""
-    items = iter_articles([Path(p) for p in paths], fmt)
-    options = {"workers": workers, "batch_size": batch_size, "niceness": niceness}
+    """Ingest files and directories; ``progress`` shows a progress bar (articles/s) on stderr.
+
+    :param limits: caps per file (default: from the ``KIJI_INGEST_*`` environment variables).
+    """
+    limits = limits or IngestLimits.from_env()
+    items = iter_articles([Path(p) for p in paths], fmt, limits=limits)
+    options = {
+        "workers": workers,
+        "batch_size": batch_size,
+        "niceness": niceness,
+        "keep_rejections": limits.keep_rejections,
+    }
     if not progress:
         return ingest_stream(store, tokenizer, items, **options)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -193,7 +255,7 @@ def ingest_paths(
             bar.update(
                 task,
                 description=f"{n:,} 件 ({rate:,.0f} 件/s) 追加 {report.added:,} / 更新 "
-                f"{report.updated:,} / 変更なし {report.unchanged:,} / 除外 {len(report.rejected):,}",
+                f"{report.updated:,} / 変更なし {report.unchanged:,} / 除外 {report.rejected_count:,}",
             )
 
         return ingest_stream(store, tokenizer, items, on_progress=on_progress, **options)

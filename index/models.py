@@ -230,8 +230,19 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class Skipped(Rejection):
+    """An input passed over on purpose (a FIFO or a README in a directory): a note, not an error."""
+
+
+MAX_KEPT_REJECTIONS = 1000  # rejections an IngestReport keeps; the rest are only counted
+
+
 @dataclass
 class IngestReport:
+    """What an ingest did. Memory stays bounded on any input: the first ``max_kept``
+    rejections are kept in ``rejected`` and the rest only counted (``rejected_count``)."""
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -239,6 +250,25 @@ class IngestReport:
     passages: int = 0
     chars: int = 0
     seconds: float = 0.0
+    skipped: list[Rejection] = field(default_factory=list)  # not articles (FIFOs, READMEs)
+    rejections_dropped: int = 0  # rejections counted but not kept
+    max_kept: int = MAX_KEPT_REJECTIONS
+
+    def reject(self, rejection: Rejection) -> None:
+        """Record a rejection, keeping it only while fewer than ``max_kept`` are kept."""
+        if len(self.rejected) < self.max_kept:
+            self.rejected.append(rejection)
+        else:
+            self.rejections_dropped += 1
+
+    def skip(self, note: Rejection) -> None:
+        """Record an input that was skipped as not an article (not an error)."""
+        if len(self.skipped) < self.max_kept:
+            self.skipped.append(note)
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.rejections_dropped
 
     @property
     def ok(self) -> bool:

@@ -183,6 +183,33 @@ def verify_file(path: Path) -> CheckReport:
     return report
 
 
+def inspect_readonly(db: Path) -> dict[str, object]:
+    """Schema version, article and passage counts, and schema problems of ``db``, read through a
+    ``mode=ro`` connection: nothing is created, migrated or written (``kiji doctor``)."""
+    problem = _readable_file(db)
+    if problem is not None:
+        raise DatabaseError(problem)
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{db} cannot be opened read-only ({e})") from e
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        facts: dict[str, object] = {"schema_version": version, "problems": []}
+        if version == SCHEMA_VERSION:
+            facts["problems"] = schema_problems(conn)
+        if not facts["problems"]:
+            facts["articles"] = conn.execute(
+                "SELECT count(*) FROM articles WHERE is_stub = 0"
+            ).fetchone()[0]
+            facts["passages"] = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return facts
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{db} could not be read as a kiji database ({e})") from e
+    finally:
+        conn.close()
+
+
 def restore(
     backup_path: Path,
     db: Path,

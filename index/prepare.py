@@ -9,12 +9,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from index.errors import ArticleParseError
 from index.models import Article, ArticleLink, Passage, Section
 from index.passages import split_passages
+from index.sanitize import clean_line, clean_text, lone_surrogate
 from index.store import normalize_title
 from index.tokenizer import JapaneseTokenizer
 
@@ -47,8 +49,57 @@ class PreparedArticle:
     stubs: list[PreparedArticle] = field(default_factory=list)
 
 
+def clean_article(article: Article) -> Article:
+    """``article`` with control, bidi and zero-width characters stripped from every text field
+    (:mod:`index.sanitize`), whichever parser made it.
+
+    :raises ArticleParseError: for text that is not valid Unicode (a lone surrogate such as
+        ``"\\ud800"`` from a JSON escape), which could be neither hashed nor stored.
+    """
+    texts = [article.id, article.url, article.title, article.category or "", article.source or ""]
+    texts += [p for s in article.sections for p in (s.heading or "", *s.paragraphs)]
+    texts += list(article.references)
+    texts += [x for k in (*article.related, *article.latest) for x in (k.title, k.summary, k.url)]
+    for text in texts:
+        bad = lone_surrogate(text)
+        if bad is not None:
+            raise ArticleParseError(
+                f"invalid Unicode: a lone surrogate {bad.encode('unicode_escape').decode()} "
+                "(text must be valid UTF-8)"
+            )
+    if all(clean_text(t) is t for t in texts):
+        return article  # the usual case: nothing to strip
+    sections = []
+    for s in article.sections:
+        paragraphs = tuple(p for p in (clean_text(p).strip() for p in s.paragraphs) if p)
+        sections.append(Section(clean_line(s.heading) if s.heading else s.heading, paragraphs))
+    title = clean_line(article.title)
+    if not title:
+        raise ArticleParseError("the title is empty once control characters are removed")
+    return replace(
+        article,
+        id=clean_text(article.id).strip(),
+        url=clean_text(article.url).strip(),
+        title=title,
+        category=clean_line(article.category) if article.category else article.category,
+        source=clean_line(article.source) if article.source else article.source,
+        sections=tuple(sections),
+        references=tuple(clean_line(r) for r in article.references),
+        related=tuple(_clean_link(x) for x in article.related),
+        latest=tuple(_clean_link(x) for x in article.latest),
+    )
+
+
+def _clean_link(link: ArticleLink) -> ArticleLink:
+    return ArticleLink(clean_line(link.title), clean_line(link.summary), clean_line(link.url))
+
+
 def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
-    """Split and tokenise an article (pure; safe to run in a worker process)."""
+    """Clean, split and tokenise an article (pure; safe to run in a worker process).
+
+    :raises ArticleParseError: for text that cannot be stored (see :func:`clean_article`).
+    """
+    article = clean_article(article)
     title_terms = Counter(tokenizer.terms(article.title))
     passages = split_passages(article)
     if not passages:  # a title-only article still gets one (empty) passage so it can be found
@@ -113,6 +164,7 @@ class PreparedBatch:
     doc: np.ndarray
     term: np.ndarray
     tf: np.ndarray
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (article id, reason) left out
 
     @classmethod
     def build(cls, prepared: Iterable[PreparedArticle]) -> PreparedBatch:
@@ -180,6 +232,32 @@ def _row(prepared: PreparedArticle) -> tuple:
     )
 
 
+def prepare_guarded(
+    article: Article, tokenizer: JapaneseTokenizer
+) -> tuple[PreparedArticle | None, str]:
+    """:func:`prepare`, with any failure turned into a reason: (prepared, "") or (None, why).
+
+    Whatever one record holds, it costs only itself, never the batch it came with.
+    """
+    try:
+        return prepare(article, tokenizer), ""
+    except ArticleParseError as e:
+        return None, str(e)
+    except Exception as e:  # a bug, or a tokenizer failure on odd input
+        return None, f"could not be indexed ({type(e).__name__}: {e})"
+
+
 def prepare_batch(articles: Iterable[Article], tokenizer: JapaneseTokenizer) -> PreparedBatch:
-    """:func:`prepare` a run of articles into one :class:`PreparedBatch` (worker side)."""
-    return PreparedBatch.build(prepare(a, tokenizer) for a in articles)
+    """:func:`prepare` a run of articles into one :class:`PreparedBatch` (worker side); an
+    article that fails is left out and named in ``failed`` with the reason."""
+    prepared: list[PreparedArticle] = []
+    failed: list[tuple[str, str]] = []
+    for article in articles:
+        done, reason = prepare_guarded(article, tokenizer)
+        if done is None:
+            failed.append((article.id, reason))
+        else:
+            prepared.append(done)
+    batch = PreparedBatch.build(prepared)
+    batch.failed = failed
+    return batch

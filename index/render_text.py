@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from index.models import Answer, Excerpt, RelatedArticle
+from index.sanitize import printable
 
 HIGHLIGHT_STYLE = "bold yellow"
 
@@ -59,25 +60,32 @@ def _date(dt: datetime | None) -> str:
 
 
 def highlighted(e: Excerpt, style: str = HIGHLIGHT_STYLE) -> Text:
-    """The excerpt text with its matched terms styled."""
-    text = Text(e.text)
-    for s, t in e.highlights:
-        text.stylize(style, s, t)
+    """The excerpt text with its matched terms styled, control characters escaped
+    (:func:`~index.sanitize.printable`: text stored by an older kiji may still hold them)."""
+    text = Text()
+    at = 0
+    for s, t in sorted(e.highlights):
+        if s < at:
+            continue
+        text.append(printable(e.text[at:s]))
+        text.append(printable(e.text[s:t]), style=style)
+        at = t
+    text.append(printable(e.text[at:]))
     return text
 
 
 def citation_line(e: Excerpt) -> str:
     """title・date・heading・URL, skipping the parts an article does not have."""
     parts = [e.title, _date(e.published_at), e.heading or "", e.url]
-    return "・".join(p for p in parts if p)
+    return printable("・".join(p for p in parts if p))
 
 
 def _article_line(r: RelatedArticle) -> Text:
     line = Text("・")
-    line.append(r.title)
+    line.append(printable(r.title))
     extra = [p for p in (_date(r.published_at), r.url) if p]
     if extra:
-        line.append(f"（{'・'.join(extra)}）", style="dim")
+        line.append(printable(f"（{'・'.join(extra)}）"), style="dim")
     return line
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from index import doctable
-from index.models import Article, IngestReport
+from index.models import Article, IngestReport, Rejection
 from index.prepare import (  # re-exported: the writer's API as callers know it
     BODY,
     HASH,
@@ -36,6 +36,7 @@ from index.prepare import (  # re-exported: the writer's API as callers know it
     passage_terms,
     prepare,
     prepare_batch,
+    prepare_guarded,
     stub_id,
 )
 from index.segments import (  # re-exported likewise
@@ -432,7 +433,11 @@ def ingest_articles(
     writer = BatchWriter(store, tokenizer)
     batch: list[PreparedArticle] = []
     for article in articles:
-        batch.append(prepare(article, tokenizer))
+        prepared, reason = prepare_guarded(article, tokenizer)
+        if prepared is None:  # one bad record costs only itself
+            report.reject(Rejection(f"article {article.id!r}", reason))
+            continue
+        batch.append(prepared)
         if len(batch) >= batch_size:
             writer.write(batch, report)
             batch = []

@@ -6,24 +6,29 @@ never raises; it is reported as a ``Rejection(where, reason)``.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import logging
 import os
+import re
+import stat
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from index.errors import ArticleParseError
-from index.models import Article, Rejection
+from index.limits import MAX_DECOMPRESSED_ENV, MAX_GZIP_RATIO_ENV, RATIO_GRACE, IngestLimits
+from index.models import Article, Rejection, Skipped
 from index.parsers.explainer import parse_explainer
 from index.parsers.feed import FeedEntry, FeedInfo, parse_feed
 from index.parsers.html import decode_html, parse_html
 from index.parsers.jsonl import iter_jsonl
 from index.parsers.livedoor import NON_ARTICLE_FILES, looks_like_livedoor, parse_livedoor
 from index.parsers.text import MAX_DOCUMENT_BYTES, decode_text, sniff_text
+from index.sanitize import clean_text
 
 __all__ = [
     "FORMATS",
@@ -52,11 +57,64 @@ _EXTENSIONS = {
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def iter_input_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Expand directories recursively (sorted; hidden files and livedoor's LICENSE/README/CHANGES
-    skipped); files and paths that do not exist are passed through as given.
+# Files beside the articles of a corpus that are documentation, not articles: README, LICENSE,
+# CHANGELOG and the like (any extension, any case: README.md, LICENSE-MIT, readme_ja.txt), and
+# Markdown or reStructuredText documents. Skipped when a directory is walked; a file named on
+# the command line is always parsed.
+DOC_NAMES = frozenset(
+    {
+        "readme",
+        "license",
+        "licence",
+        "copying",
+        "changelog",
+        "changes",
+        "history",
+        "authors",
+        "contributors",
+        "contributing",
+        "notice",
+        "code_of_conduct",
+        "security",
+    }
+)
+DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst"})
+_DOC_SPLIT = re.compile(r"[.\-_ ]")
 
-    Symbolic links to directories are not followed.
+
+def is_documentation(name: str) -> bool:
+    """True for a file name that documents a corpus (``README.md``, ``LICENSE``, ``x.md``)."""
+    lower = name.lower().removesuffix(".gz")
+    if Path(lower).suffix in DOC_SUFFIXES:
+        return True
+    return _DOC_SPLIT.split(lower, maxsplit=1)[0] in DOC_NAMES or lower.startswith(
+        "code_of_conduct"
+    )
+
+
+def _file_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is (named pipes and devices would block a read)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def iter_input_files(
+    paths: Sequence[Path], on_skip: Callable[[Skipped], None] | None = None
+) -> Iterator[Path]:
+    """Expand directories recursively (sorted); files and paths that do not exist are passed
+    through as given, so a file named explicitly (even a pipe such as ``<(zcat x.jsonl)``) is read.
+
+    Inside directories, hidden files are skipped silently; documentation files
+    (:func:`is_documentation`), and anything that is not a regular file (a FIFO would block the
+    ingest forever) are skipped with a note passed to ``on_skip``. Symbolic links to
+    directories are not followed.
     """
     for path in paths:
         if not path.is_dir():
@@ -68,7 +126,19 @@ def iter_input_files(paths: Sequence[Path]) -> Iterator[Path]:
             for name in files:
                 if name.startswith(".") or name in NON_ARTICLE_FILES:
                     continue
-                found.append(Path(root) / name)
+                file = Path(root) / name
+                try:
+                    kind = _file_kind(file.stat().st_mode)  # follows a symlink to its target
+                except OSError:  # a dangling link: parse_path reports it as unreadable
+                    kind = None
+                if kind is None and is_documentation(name):
+                    kind = "a documentation file, not an article (name it explicitly to ingest it)"
+                if kind is not None:
+                    log.info("skipped %s: %s", file, kind)
+                    if on_skip is not None:
+                        on_skip(Skipped(str(file), kind))
+                    continue
+                found.append(file)
         yield from sorted(found, key=lambda p: p.relative_to(path).parts)
 
 
@@ -81,6 +151,15 @@ def detect_format(path: Path, head: bytes) -> str | None:
     name = path.name.lower()
     suffix = Path(name[:-3] if name.endswith(".gz") else name).suffix
     by_ext = _EXTENSIONS.get(suffix)
+    # JSONL is judged by its first line only: a bad byte on a later line is that line's
+    # rejection, not a reason to refuse the whole file.
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    if by_ext == "jsonl" or (by_ext is None and first.startswith(b"{")):
+        if not first or sniff_text(first) is not None:
+            return "jsonl"
+        if by_ext == "jsonl" and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "jsonl"
+        return None
     text = sniff_text(head)
     if text is None:
         return None
@@ -102,13 +181,59 @@ def detect_format(path: Path, head: bytes) -> str | None:
     return None
 
 
+class DecompressionLimit(OSError):
+    """A ``.gz`` file expanded past a cap (:class:`~index.limits.IngestLimits`)."""
+
+
+class _Capped:
+    """The decompressed stream of a ``.gz`` file, refused (with :class:`DecompressionLimit`) once
+    it passes ``limits.max_decompressed`` bytes, or expands more than ``limits.max_gzip_ratio``
+    times the compressed bytes read so far (a gzip bomb), so a bomb costs neither memory nor
+    minutes of CPU."""
+
+    def __init__(self, gz: gzip.GzipFile, raw: BinaryIO, limits: IngestLimits) -> None:
+        self._gz = gz
+        self._raw = raw
+        self._limits = limits
+        self.out = 0
+
+    def read(self, size: int = -1) -> bytes:
+        cap = self._limits.max_decompressed
+        if size < 0 or size > cap + 1 - self.out:
+            size = max(cap + 1 - self.out, 1)  # never more than the cap at once
+        data = self._gz.read(size)
+        n = len(data)
+        self.out += n
+        if self.out > cap:
+            raise DecompressionLimit(
+                f"decompressed size exceeds the limit of {cap:,} bytes "
+                f"(raise {MAX_DECOMPRESSED_ENV} if this file is genuine)"
+            )
+        if self.out > RATIO_GRACE:
+            try:
+                ratio = self.out / max(self._raw.tell(), 1)
+            except OSError:  # a pipe: no position, only the size cap applies
+                ratio = 0.0
+            if ratio > self._limits.max_gzip_ratio:
+                raise DecompressionLimit(
+                    f"expands {ratio:,.0f} times (the limit is {self._limits.max_gzip_ratio:g}): "
+                    f"a gzip bomb, not an article file (raise {MAX_GZIP_RATIO_ENV} if it is genuine)"
+                )
+        return data
+
+
 def parse_path(
-    path: Path, fmt: str | None = None, *, now: datetime | None = None
+    path: Path,
+    fmt: str | None = None,
+    *,
+    now: datetime | None = None,
+    limits: IngestLimits | None = None,
 ) -> Iterator[Article | Rejection]:
     """Parse one file (plain or ``.gz``); yields a Rejection for unreadable or bad content, never raises.
 
     :param fmt: one of ``FORMATS``; detected from the file when None.
     :param now: the current time for feed future-date checks (default: the system clock).
+    :param limits: caps on decompression (default: :class:`IngestLimits` defaults).
     """
     where = str(path)
     if fmt is not None and fmt not in FORMATS:
@@ -120,7 +245,10 @@ def parse_path(
         yield Rejection(where, f"cannot read the file: {e.strerror or e}")
         return
     with raw:
-        stream = cast(BinaryIO, gzip.GzipFile(fileobj=raw)) if path.name.endswith(".gz") else raw
+        stream: BinaryIO = raw
+        if path.name.endswith(".gz"):
+            capped = _Capped(gzip.GzipFile(fileobj=raw), raw, limits or IngestLimits())
+            stream = cast(BinaryIO, capped)
         try:
             head = stream.read(HEAD_BYTES)
         except _GZIP_ERRORS as e:
@@ -182,7 +310,8 @@ def parse_bytes(
     stem = _stem(path, where)
     try:
         if fmt == "html":
-            yield parse_html(decode_html(data), where, url=url, default_id=stem)
+            # lxml refuses control characters, so one stray escape would lose the whole page.
+            yield parse_html(clean_text(decode_html(data)), where, url=url, default_id=stem)
         elif fmt == "explainer":
             yield parse_explainer(decode_text(data), where, default_id=stem, url=url)
         else:

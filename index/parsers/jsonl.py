@@ -12,6 +12,7 @@ from typing import BinaryIO
 from index.errors import ArticleParseError
 from index.models import Article, Rejection
 from index.parsers.text import BINARY_REASON, decode_utf8_or_cp932, parse_datetime
+from index.sanitize import lone_surrogate
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
 MAX_BODY_CHARS = 1_000_000
@@ -58,6 +59,8 @@ def _iter_bytes_lines(stream: io.BufferedReader, where: str) -> Iterator[Article
         if not raw:
             return
         line_no += 1
+        if raw == b"\n":  # blank lines are common at the end of files; skip them cheaply
+            continue
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             skipped = len(raw) + _skip_line(stream)
             yield Rejection(
@@ -165,6 +168,13 @@ def _article(record: dict) -> Article:
         if value is not None and not isinstance(value, str):
             raise ArticleParseError(f"field {name!r} must be a string, got {type(value).__name__}")
         extra[name] = value.strip() if value else None
+    for name, value in (*values.items(), *extra.items()):
+        bad = lone_surrogate(value) if value else None
+        if bad is not None:  # "\ud800" is valid JSON but not Unicode: it could not be stored
+            raise ArticleParseError(
+                f"field {name!r} is not valid Unicode "
+                f"(a lone surrogate {bad.encode('unicode_escape').decode()})"
+            )
     if len(values["body"]) > MAX_BODY_CHARS:
         raise ArticleParseError(
             f"body too long ({len(values['body']):,} characters; the limit is {MAX_BODY_CHARS:,})"

@@ -17,6 +17,7 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 # C0 controls that ordinary text files contain; any other one marks the data as binary.
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+MAX_CONTROL_SHARE = 100  # more than 1 control character in 100 marks a file as binary
 BINARY_REASON = "binary or unknown encoding"
 
 
@@ -26,14 +27,16 @@ def decode_text(data: bytes) -> str:
     Newlines are normalised to ``"\\n"``. CP932 is tried only when UTF-8 fails, and only a clean
     decode is accepted; nothing is decoded with replacement characters.
 
-    :raises ArticleParseError: "binary or unknown encoding" for NUL bytes, control characters or
-        bytes that decode in none of these encodings.
+    :raises ArticleParseError: "binary or unknown encoding" for NUL bytes, control characters
+        (more than one in ``MAX_CONTROL_SHARE``) or bytes that decode in none of these encodings.
     """
     text = _decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.rstrip("\x1a")  # the DOS end-of-file mark some old Shift_JIS files carry
     m = _CONTROL_RE.search(text)
-    if m:
+    # Binary data is full of control characters; a text file may carry a stray one (a BEL, an
+    # ANSI colour escape pasted from a terminal), which is stripped when the article is prepared.
+    if m and len(_CONTROL_RE.findall(text)) * MAX_CONTROL_SHARE >= len(text):
         raise ArticleParseError(
             f"{BINARY_REASON} (control character U+{ord(m.group()):04X} at character {m.start()})"
         )
