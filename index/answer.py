@@ -33,13 +33,13 @@ from index.errors import InvalidQuery
 from index.evidence import Evidence, Query, build_query, evidence
 from index.markup import strip_markup
 from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
-from index.question import FILLERS, read_intent
+from index.question import FILLERS, question_phrases, read_intent
 from index.related import RelatedFinder
 from index.search import Searcher
 from index.sentences import sentence_spans
 from index.store import IndexStore
 from index.timeexpr import describe_window, find_time
-from index.tokenizer import JapaneseTokenizer, Token, fold, shared_dictionary
+from index.tokenizer import JapaneseTokenizer, Morph, Token, fold, shared_dictionary
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Answerer:
         self.tokenizer = tokenizer
         self.related = related or RelatedFinder(store, searcher, tokenizer)
         self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
-        self._tokens: OrderedDict[int, tuple[list[Token], list[Span]]] = OrderedDict()
+        self._tokens: OrderedDict[int, tuple[list[Token], list[Span], str]] = OrderedDict()
 
     # ------------------------------------------------------------------ the public entry point
     def ask(self, question: str, *, now: datetime, k: int = 3) -> Answer:
@@ -228,7 +228,8 @@ class Answerer:
         if not hits:
             return replace(base, message=NOT_FOUND_MESSAGE)
         top_sents = self._sentences(hits[0], query)
-        ev = self._evidence(query, hits[0], top_sents[1])
+        siblings = self._siblings(hits)
+        ev = self._evidence(query, hits[0], siblings)
         log.debug("evidence %r: coverage %.3f relative %.3f", question, ev.coverage, ev.relative)
         if ev.weak:
             return replace(
@@ -236,7 +237,7 @@ class Answerer:
                 message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST if hits else ''}",
                 closest=_closest(hits),
             )
-        pool = sorted(hits + self._siblings(hits), key=lambda h: -h.score)  # stable: hits[0] first
+        pool = sorted(hits + siblings, key=lambda h: -h.score)  # stable: hits[0] first
         excerpts = self._excerpts(pool, top_sents, query, k)
         related = self.related.related_to([e.article_id for e in excerpts])
         return replace(base, status="answered", excerpts=excerpts, related=related)
@@ -273,7 +274,8 @@ class Answerer:
         return out
 
     def _query(self, terms: list[str], text: str) -> Query:
-        intent = read_intent(self.tokenizer.analyse(text)[1])
+        morphs = self.tokenizer.analyse(text)[1]
+        intent = read_intent(morphs)
         kept = [
             t
             for t in terms
@@ -286,7 +288,12 @@ class Answerer:
         found = {term for _tid, term, df in self.store.lookup_terms(terms) if df > 0}
         if any(t not in found for t in terms):
             weak = self._non_content_terms(text)
-        return replace(build_query(self.searcher, terms, weak), intent=intent, text=text)
+        return replace(
+            build_query(self.searcher, terms, weak),
+            intent=intent,
+            text=text,
+            phrases=question_phrases(morphs),
+        )
 
     def _non_content_terms(self, text: str) -> frozenset[str]:
         """Terms of ``text`` whose part of speech is not a noun (for absent-term weighting)."""
@@ -301,10 +308,28 @@ class Answerer:
             )
         return frozenset(other - content)
 
-    def _evidence(self, query: Query, top: Hit, passage_terms: set[str]) -> Evidence:
-        present = passage_terms | set(self.tokenizer.terms(top.title))
-        if top.heading:
-            present |= set(self.tokenizer.terms(top.heading))
+    def _evidence(self, query: Query, top: Hit, siblings: Sequence[Hit] = ()) -> Evidence:
+        """Evidence of the best passage read with the rest of its article (title, heading, the
+        other passages): a news article states its topic once and the facts further on.
+
+        A name the question writes as one compound (「iPhone 6」「ポケモンGO」) counts only
+        where the article has it in one piece: ``iPhone`` here and ``6`` there is not it.
+        """
+        passages = [top, *(h for h in siblings if h.article_id == top.article_id)]
+        present: set[str] = set()
+        joined: list[str] = []
+        for h in passages:
+            tokens, _spans, norm = self._analysis(h)
+            present.update(t.term for t in tokens)
+            joined.append(norm)
+        for extra in (top.title, top.heading or ""):
+            tokens, morphs = self.tokenizer.analyse(extra)
+            present.update(t.term for t in tokens)
+            joined.append(_normalised(morphs))
+        article = "\n".join(joined)
+        for phrase, terms in query.phrases:
+            if phrase not in article:
+                present -= terms
         return evidence(query, top, present)
 
     def explain(self, question: str, *, now: datetime) -> Evidence:
@@ -321,16 +346,16 @@ class Answerer:
             hits = self.searcher.hits(self.searcher.score_terms(list(_expand(query)), 1))
         if not hits:
             return Evidence(0.0, 0.0)
-        return self._evidence(query, hits[0], self._sentences(hits[0], query)[1])
+        return self._evidence(query, hits[0], self._siblings(list(hits)))
 
-    def _analysis(self, hit: Hit) -> tuple[list[Token], list[Span]]:
-        """Terms and candidate answer spans of a passage, cached by passage id (a passage's text
-        never changes: an updated article gets new passage ids)."""
+    def _analysis(self, hit: Hit) -> tuple[list[Token], list[Span], str]:
+        """Terms, candidate answer spans and the normalised text of a passage, cached by passage
+        id (a passage's text never changes: an updated article gets new passage ids)."""
         cache = self._tokens
         got = cache.get(hit.passage_id)
         if got is None:
             tokens, morphs = self.tokenizer.analyse(hit.text)
-            got = (tokens, find_spans(hit.text, morphs))
+            got = (tokens, find_spans(hit.text, morphs), _normalised(morphs))
             cache[hit.passage_id] = got
             if len(cache) > TOKEN_CACHE_PASSAGES:
                 cache.popitem(last=False)
@@ -579,6 +604,11 @@ def _closest(hits: Sequence[Hit]) -> tuple[RelatedArticle, ...]:
         if len(out) >= CLOSEST:
             break
     return tuple(out)
+
+
+def _normalised(morphs: Sequence[Morph]) -> str:
+    """Normalised forms of a text's words run together: where a phrase of the question is sought."""
+    return "".join(m.norm for m in morphs if not m.norm.isspace() and m.pos[0] != "補助記号")
 
 
 def _ms(t0: float) -> float:

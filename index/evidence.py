@@ -51,6 +51,8 @@ class Query:
         default_factory=Intent
     )  # what the question asks for (a person, a number of 台 …)
     text: str = ""  # the question as analysed (answers already in it are not answers)
+    # Names the question writes as one compound (normalised, with their terms): see answer.py.
+    phrases: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:

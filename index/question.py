@@ -271,3 +271,75 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
     if nouns & _NAME_NOUNS:
         return Intent(PERSON if nouns & _PERSON_NOUNS else NAME, asked=span)
     return Intent(OTHER if morphs[i].norm in _WHICH else NAME, asked=span)
+
+
+_DATE_UNITS = frozenset({"年", "月", "日", "頃", "ごろ", "末", "時", "分", "上旬", "中旬", "下旬"})
+
+
+def _is_name(words: Sequence[Morph]) -> bool:
+    """A product or person name rather than a description: all proper nouns (藤井聡太), or Latin
+    letters with digits, other Latin words or katakana (iPhone 6, PS4, ポケモンGO)."""
+    if len(words) > 4:
+        return False
+    if all(m.pos[1] == "固有名詞" for m in words):
+        return True
+    latin = [any(ch.isascii() and ch.isalpha() for ch in m.surface) for m in words]
+    if not any(latin):
+        return False
+    return all(
+        is_latin or m.is_number or all("\u30a0" <= ch <= "\u30ff" for ch in m.surface)
+        for m, is_latin in zip(words, latin, strict=True)
+    )
+
+
+def question_phrases(morphs: Sequence[Morph]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Compound names of a question: runs of two or more nouns that make a name (「iPhone 6」
+    「ポケモンGO」「藤井聡太」), as their normalised forms run together, with their terms.
+
+    Dates and amounts (2012年5月, 3台) are not names; question words never join a run.
+    """
+    out: list[tuple[str, frozenset[str]]] = []
+    run: list[Morph] = []
+
+    def flush() -> None:
+        words = [m for m in run if not m.norm.isspace()]
+        run.clear()
+        if len(words) < 2:
+            return
+        if any(m.is_number for m in words) and any(m.norm in _DATE_UNITS for m in words):
+            return
+        if not _is_name(words):
+            return
+        phrase = "".join(m.norm for m in words)
+        if len(phrase) >= 3:
+            out.append((phrase, frozenset(m.norm for m in words)))
+
+    # A title the question quotes (『風立ちぬ』「君の名は。」) is a name whatever its words are.
+    depth = 0
+    quoted: list[Morph] = []
+    for m in morphs:
+        if m.surface in ("『", "「"):
+            depth += 1
+            quoted.clear()
+        elif m.surface in ("』", "」") and depth:
+            depth -= 1
+            words = [w for w in quoted if not w.norm.isspace() and w.pos[0] != "補助記号"]
+            phrase = "".join(w.norm for w in words)
+            if len(words) >= 2 and len(phrase) >= 3:
+                out.append((phrase, frozenset(w.norm for w in words)))
+        elif depth:
+            quoted.append(m)
+    prev_end = -1
+    for m in morphs:
+        nounish = m.pos[0] in ("名詞", "接頭辞", "接尾辞") and m.norm not in FILLERS
+        asked = m.norm in _WHAT or m.norm in _WHO or m.norm in _WHERE or m.surface.startswith("何")
+        space = m.pos[0] == "空白" and bool(run)
+        if (nounish and not asked) or space:
+            if run and m.start != prev_end:
+                flush()
+            run.append(m)
+        else:
+            flush()
+        prev_end = m.end
+    flush()
+    return tuple(out)

@@ -200,6 +200,13 @@ class JapaneseTokenizer:
 
         If a question is made only of question words, they are kept rather than losing it all.
         """
-        terms = self.terms(text)
-        kept = [t for t in terms if t not in QUESTION_WORDS]
-        return kept or terms
+        tokens = self.tokens(text)
+        # A question word's mode-A parts go with it: いくつ → 幾, つ must not find いくつか.
+        asked = [(t.start, t.end) for t in tokens if t.term in QUESTION_WORDS]
+        kept = [
+            t.term
+            for t in tokens
+            if t.term not in QUESTION_WORDS
+            and not any(a <= t.start and t.end <= b for a, b in asked)
+        ]
+        return kept or [t.term for t in tokens]
