@@ -82,6 +82,12 @@ class DigestCog(commands.Cog):
             raise UserFacingError(t(None, "digest_unavailable"))
         return self._scheduler
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """The one check of every /digest subcommand (``default_permissions`` is only a hint
+        that server admins can override): moderators only, refused before any option is read."""
+        ensure_moderator(interaction, self.settings)
+        return True
+
     async def cog_load(self) -> None:
         if self.background and self._scheduler is not None:
             self.tick_loop.start()
@@ -123,7 +129,6 @@ class DigestCog(commands.Cog):
     )
     @app_commands.checks.cooldown(3, 60.0)
     async def preview(self, interaction: discord.Interaction, day: str | None = None) -> None:
-        ensure_moderator(interaction, self.settings)
         wanted = parse_day(day, interaction.locale)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
@@ -146,7 +151,6 @@ class DigestCog(commands.Cog):
         day: str | None = None,
         again: bool = False,
     ) -> None:
-        ensure_moderator(interaction, self.settings)
         wanted = parse_day(day, interaction.locale)
         await defer(interaction, ephemeral=True)
         guild_id = interaction.guild_id
@@ -184,7 +188,6 @@ class DigestCog(commands.Cog):
         timezone: app_commands.Range[str, 1, 60] | None = None,
         categories: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        ensure_moderator(interaction, self.settings)
         loc = interaction.locale
         when = parse_time(at, loc)
         tz = parse_tz(timezone, loc)
@@ -203,7 +206,6 @@ class DigestCog(commands.Cog):
 
     @digest.command(name=_("off"), description=_("Stop the daily digest"))
     async def off(self, interaction: discord.Interaction) -> None:
-        ensure_moderator(interaction, self.settings)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         was_on = await self.scheduler.disable(interaction.guild_id)
@@ -215,7 +217,6 @@ class DigestCog(commands.Cog):
 
     @digest.command(name=_("status"), description=_("Show the digest schedule and the last post"))
     async def status(self, interaction: discord.Interaction) -> None:
-        ensure_moderator(interaction, self.settings)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         status = await self.scheduler.status(interaction.guild_id)

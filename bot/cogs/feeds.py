@@ -76,6 +76,12 @@ class FeedsCog(commands.Cog):
             raise UserFacingError(t(None, "feeds_unavailable"))
         return await self.writer.run(fn)
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """The one check of every /feeds subcommand (``default_permissions`` is only a hint that
+        server admins can override): moderators only, refused before any option is read."""
+        ensure_moderator(interaction, self.settings)
+        return True
+
     async def cog_load(self) -> None:
         if self.background and self.writer is not None:
             self.poll_loop.start()
@@ -114,7 +120,6 @@ class FeedsCog(commands.Cog):
     async def add(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
-        ensure_moderator(interaction, self.settings)
         guild_id = interaction.guild_id
         if self.limits is not None and guild_id is not None:
             self.limits.feed_addition(guild_id, interaction.locale)  # before any fetch
@@ -139,7 +144,6 @@ class FeedsCog(commands.Cog):
 
     @feeds.command(name=_("list"), description=_("List subscribed feeds"))
     async def list(self, interaction: discord.Interaction) -> None:
-        ensure_moderator(interaction, self.settings)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         feeds = await self.guild_feeds(interaction.guild_id)
@@ -157,7 +161,6 @@ class FeedsCog(commands.Cog):
     async def remove(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
-        ensure_moderator(interaction, self.settings)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         mine = {f.url for f in await self.guild_feeds(interaction.guild_id)}
@@ -184,7 +187,6 @@ class FeedsCog(commands.Cog):
     @feeds.command(name=_("poll"), description=_("Fetch new articles from every feed now"))
     @app_commands.checks.cooldown(1, 60.0)
     async def poll(self, interaction: discord.Interaction) -> None:
-        ensure_moderator(interaction, self.settings)
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         urls = [f.url for f in await self.guild_feeds(interaction.guild_id)]
