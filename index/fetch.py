@@ -12,6 +12,8 @@ import http.client
 import ipaddress
 import logging
 import socket
+import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from index.errors import FeedError
+from index.limits import FETCH_DEADLINE_ENV, fetch_deadline
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,52 @@ TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2048
+
+
+# ------------------------------------------------------------------------------------ deadline
+# One deadline covers a whole fetch (connect, TLS, request, headers, body, redirects): a server
+# that dribbles a byte a second never holds a poll. Every socket read or write re-arms its
+# timeout to what is left, so the deadline holds however the bytes are spread.
+_deadline = threading.local()
+
+
+def _budget() -> float | None:
+    """Seconds the next socket operation may block (None: no fetch deadline in this thread)."""
+    end: float | None = getattr(_deadline, "end", None)
+    if end is None:
+        return None
+    left = end - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the fetch deadline has passed")
+    return min(left, _deadline.op)
+
+
+class _DeadlineSocket(socket.socket):
+    def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:  # type: ignore[override]
+        budget = _budget()
+        if budget is not None:
+            self.settimeout(budget)
+        return super().recv_into(buffer, nbytes, flags)
+
+    def sendall(self, data, flags: int = 0) -> None:  # type: ignore[override]
+        budget = _budget()
+        if budget is not None:
+            self.settimeout(budget)
+        return super().sendall(data, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    def recv_into(self, buffer, nbytes=None, flags: int = 0) -> int:  # type: ignore[override]
+        budget = _budget()
+        if budget is not None:
+            self.settimeout(budget)
+        return super().recv_into(buffer, nbytes, flags)  # type: ignore[arg-type]
+
+    def sendall(self, data, flags: int = 0) -> None:  # type: ignore[override]
+        budget = _budget()
+        if budget is not None:
+            self.settimeout(budget)
+        return super().sendall(data, flags)
 
 
 # ------------------------------------------------------------------------------------ fetching
@@ -81,6 +130,10 @@ class Fetcher:
     (server-side request forgery). Proxies from the environment are not used.
 
     :param allow_private: allow loopback/private/link-local addresses (tests, intranet feeds).
+    :param allow_addresses: these addresses only are allowed although private (one intranet
+        host; tests). A redirect to any other private address is still refused.
+    :param deadline: seconds one whole fetch may take, redirects included (default:
+        ``KIJI_FETCH_DEADLINE``, else 30); ``timeout`` bounds each single socket operation.
     """
 
     def __init__(
@@ -90,11 +143,17 @@ class Fetcher:
         max_bytes: int = MAX_RESPONSE_BYTES,
         allow_private: bool = False,
         user_agent: str = USER_AGENT,
+        allow_addresses: frozenset[str] = frozenset(),
+        deadline: float | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.allow_private = allow_private
+        self.allow_addresses = allow_addresses
         self.user_agent = user_agent
+        self.deadline = fetch_deadline() if deadline is None else deadline
+        tls = ssl.create_default_context()
+        tls.sslsocket_class = _DeadlineSSLSocket
         connect = self._connect
 
         class _HTTPConnection(http.client.HTTPConnection):
@@ -122,7 +181,7 @@ class Fetcher:
         self._opener = urllib.request.OpenerDirector()
         for handler in (
             _HTTPHandler(),
-            _HTTPSHandler(),
+            _HTTPSHandler(context=tls),
             _Redirects(),
             urllib.request.HTTPDefaultErrorHandler(),
             urllib.request.HTTPErrorProcessor(),
@@ -138,14 +197,20 @@ class Fetcher:
         last: OSError | None = None
         for family, socktype, proto, _, sockaddr in infos:
             ip = str(sockaddr[0])
-            if not self.allow_private and not is_public_address(ip):
+            if (
+                not self.allow_private
+                and ip not in self.allow_addresses
+                and not is_public_address(ip)
+            ):
                 raise FeedError(
                     f"refusing to connect to {host} ({ip}): a private, loopback or link-local "
                     "address (only public addresses can be fetched)"
                 )
-            sock = socket.socket(family, socktype, proto)
+            sock = _DeadlineSocket(family, socktype, proto)
             try:
-                sock.settimeout(timeout if timeout is not None else self.timeout)
+                budget = _budget()
+                op = timeout if timeout is not None else self.timeout
+                sock.settimeout(op if budget is None else min(op, budget))
                 if source_address:
                     sock.bind(source_address)
                 sock.connect(sockaddr)
@@ -170,6 +235,29 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         request = urllib.request.Request(url, headers=headers)
         started = time.monotonic()
+        _deadline.end, _deadline.op = started + self.deadline, self.timeout
+        try:
+            return self._fetch(request, url, etag, last_modified, started)
+        except FeedError:
+            raise
+        except (TimeoutError, urllib.error.URLError, OSError) as e:
+            if time.monotonic() - started < self.deadline:
+                raise FeedError(f"{url}: cannot fetch ({e})") from e
+            raise FeedError(
+                f"{url}: timed out (the whole fetch may take {self.deadline:g} s; "
+                f"{FETCH_DEADLINE_ENV} sets it)"
+            ) from e
+        finally:
+            _deadline.end = None
+
+    def _fetch(
+        self,
+        request: urllib.request.Request,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        started: float,
+    ) -> FetchResult:
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
@@ -203,8 +291,12 @@ class Fetcher:
             reason = e.reason
             if isinstance(reason, FeedError):
                 raise reason from e
+            if time.monotonic() - started >= self.deadline:
+                raise
             raise FeedError(f"{url}: cannot fetch ({reason})") from e
         except TimeoutError as e:
+            if time.monotonic() - started >= self.deadline:
+                raise
             raise FeedError(f"{url}: timed out after {self.timeout:g} s") from e
         except (OSError, http.client.HTTPException, ValueError) as e:
             raise FeedError(f"{url}: cannot fetch ({e})") from e
@@ -219,8 +311,6 @@ class Fetcher:
             size += len(chunk)
             if size > self.max_bytes:
                 raise FeedError(f"{url}: response is larger than {self.max_bytes:,} bytes")
-            if time.monotonic() - started > 3 * self.timeout:
-                raise FeedError(
-                    f"{url}: timed out (still downloading after {3 * self.timeout:g} s)"
-                )
+            if time.monotonic() - started > self.deadline:
+                raise TimeoutError("the fetch deadline has passed")
             chunks.append(chunk)
