@@ -58,7 +58,8 @@ CLOSEST = 3
 # question asks for that the question does not already contain (index.answer_spans).
 SIBLING_ARTICLES = 3  # the best articles whose other passages are read for the answer too
 MAX_SIBLING_PASSAGES = 24
-ARTICLE_CARRY = 0.6  # a sibling passage's score: this share of its article's best passage
+ARTICLE_CARRY = 0.6
+PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)  # a sibling passage's score: this share of its article's best passage
 W_COVERAGE = 0.45
 W_CONTEXT = 0.2
 W_FIT = 0.5
@@ -406,9 +407,7 @@ class Answerer:
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
                     break
             sents = top_sents[0] if i == 0 else self._sentences(hit, query)[0]
-            cand = self._candidate(hit, sents, query, best_score)
-            if cand is not None:
-                cands.append(cand)
+            cands.extend(self._candidates(hit, sents, query, best_score))
         if not cands:
             return ()
         chosen: list[_Candidate] = []
@@ -448,12 +447,12 @@ class Answerer:
             for i, c in enumerate(chosen)
         )
 
-    def _candidate(
+    def _candidates(
         self, hit: Hit, sents: list[_Sentence], query: Query, best_score: float
-    ) -> _Candidate | None:
+    ) -> list[_Candidate]:
         text = hit.text
         if not text.strip():
-            return None
+            return []
 
         mass = query.mass or 1.0
         spans = self._analysis(hit)[1]
@@ -496,16 +495,35 @@ class Answerer:
             + W_FIT * fits[i].weight * min(1.0, 2.0 * max(cov[i], ctx[i], rel))
             for i in range(n)
         ]
-        # Best sentence: ties go to the earlier sentence (the lead).
-        best_i = max(range(n), key=lambda i: (quality[i], -i))
+        # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its
+        # best window and, when it holds more, a second one that does not overlap it.
+        order = sorted(range(n), key=lambda i: (-quality[i], i))
+        out: list[_Candidate] = []
+        taken: list[tuple[int, int]] = []
+        for best_i in order:
+            if len(out) >= PER_PASSAGE or (quality[best_i] <= 0 and out):
+                break
+            best = sents[best_i]
+            if any(a < best.end and best.start < b for a, b in taken):
+                continue
+            lo, hi = self._window(text, sents, best_i, query, same_paragraph, taken)
+            taken.append((lo, hi))
+            out.append(
+                self._cut(hit, sents, lo, hi, fits[best_i], query, quality[best_i], best_score)
+            )
+        return out
+
+    def _window(self, text, sents, best_i, query, same_paragraph, taken) -> tuple[int, int]:
+        """The best sentence and, when it helps, its neighbour in the same paragraph."""
         best = sents[best_i]
-        fit: Fit = fits[best_i]
         lo, hi = best.start, best.end
         matched = set(best.matched)
         # The neighbour joins when it adds matched terms, or when the best sentence is very short.
         options = []
         for j in (best_i + 1, best_i - 1):
-            if not 0 <= j < n or not same_paragraph(best_i, j):
+            if not 0 <= j < len(sents) or not same_paragraph(best_i, j):
+                continue
+            if any(a < sents[j].end and sents[j].start < b for a, b in taken):
                 continue
             extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
             options.append((extra, j == best_i + 1, j))
@@ -516,14 +534,27 @@ class Answerer:
                 nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
                 if nhi - nlo <= MAX_EXCERPT_CHARS:
                     lo, hi = nlo, nhi
-                    matched |= sents[j].matched
+        return lo, hi
+
+    def _cut(
+        self,
+        hit: Hit,
+        sents: list[_Sentence],
+        lo: int,
+        hi: int,
+        fit: Fit,
+        query: Query,
+        quality: float,
+        best_score: float,
+    ) -> _Candidate:
+        text = hit.text
         inside = [x for x in sents if lo <= x.start and x.end <= hi]
         span_list = [sp for x in inside for sp in x.spans]
         weighted = [(a, b, query.idf[t]) for x in inside for a, b, t in x.weighted]
         if fit.span is not None and fit.weight > 0:
             # The answer itself: highlighted, and never cut out of a long sentence.
             span_list.append((fit.span.start, fit.span.end))
-            weighted.append((fit.span.start, fit.span.end, mass))
+            weighted.append((fit.span.start, fit.span.end, query.mass or 1.0))
         cuts = sorted({c for x in inside for c in x.cuts})
         cut_lo, cut_hi = _bound(text, lo, hi, weighted, cuts)
         prefix = "…" if cut_lo > lo else ""
@@ -533,7 +564,7 @@ class Answerer:
         highlights = _merge_spans(
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
-        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality[best_i]
+        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality
         if hit.is_stub:
             score *= STUB_FACTOR
         return _Candidate(hit, score, excerpt, highlights, _fold_key(text[cut_lo:cut_hi]))
