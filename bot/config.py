@@ -36,6 +36,7 @@ class BotSettings:
     shard_count: int | None = None
     metrics_port: int | None = None  # serve /metrics and /healthz on 127.0.0.1 when set
     log_json: bool = False  # one JSON object per log line (KIJI_LOG_FORMAT=json)
+    feeds_allow_private: bool = False  # KIJI_FEEDS_ALLOW_PRIVATE=1: intranet feeds
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_token: bool = True) -> BotSettings:
@@ -80,6 +81,7 @@ class BotSettings:
             shard_count=shard_count,
             metrics_port=metrics_port,
             log_json=log_format == "json",
+            feeds_allow_private=env.get("KIJI_FEEDS_ALLOW_PRIVATE", "").strip() == "1",
         )
 
 

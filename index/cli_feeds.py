@@ -7,11 +7,11 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from index.config import CoreSettings
 from index.errors import FeedError
-
-# Set to 1 to allow feeds on private/loopback addresses (an intranet feed server).
-ALLOW_PRIVATE_ENV = "KIJI_FEEDS_ALLOW_PRIVATE"
+from index.fetch import ALLOW_PRIVATE_ENV  # set to 1 to allow intranet (private) feed servers
 
 
 def register(sub) -> None:
@@ -49,7 +49,6 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _manager(args: argparse.Namespace, *, tokenizer: bool):
-    from index.config import CoreSettings
     from index.feeds import FeedManager
     from index.fetch import Fetcher
     from index.store import IndexStore
@@ -92,7 +91,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+    """A feed time in the zone of every other kiji date (KIJI_TZ, default Asia/Tokyo)."""
+    if value is None:
+        return "-"
+    return value.astimezone(ZoneInfo(CoreSettings.from_env().timezone)).strftime(
+        "%Y-%m-%d %H:%M %Z"
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from index.errors import FeedError
-from index.fetch import Fetcher, check_url
+from index.fetch import Fetcher, check_destination, check_url
 from index.models import Article, IngestReport, Rejection
 from index.parsers import parse_bytes
 from index.parsers.feed import FeedEntry, parse_feed
@@ -105,9 +105,16 @@ class FeedManager:
     def add(self, url: str, *, guild_id: int | None = None) -> FeedStatus:
         """Subscribe to ``url`` (due for polling at once); does not fetch it.
 
-        :raises FeedError: for a URL that is not http(s) or is already subscribed.
+        :raises FeedError: for a URL that is not http(s), is on a private or loopback address
+            (unless the fetcher allows them), or is already subscribed.
         """
         url = check_url(url)
+        # A loopback or private address is refused now rather than at every poll.
+        check_destination(
+            url,
+            allow_private=getattr(self.fetcher, "allow_private", False),
+            allow_addresses=getattr(self.fetcher, "allow_addresses", frozenset()),
+        )
         existing = self._find(url)
         if existing is not None:
             raise FeedError(f"already subscribed: {existing}")

@@ -30,6 +30,9 @@ TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2048
+# Named in every refusal of a private address: the setting that allows intranet feeds.
+ALLOW_PRIVATE_ENV = "KIJI_FEEDS_ALLOW_PRIVATE"
+PRIVATE_HINT = f"set {ALLOW_PRIVATE_ENV}=1 to allow feeds on private or loopback addresses"
 
 
 # ------------------------------------------------------------------------------------ deadline
@@ -122,6 +125,34 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def literal_private_host(url: str) -> str | None:
+    """The host of ``url`` if it is private without a DNS lookup: ``localhost`` or a private,
+    loopback or link-local IP literal. None otherwise (names are checked when connecting)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        return None if is_public_address(host) else host
+    except ValueError:  # a name, not an address
+        return None
+
+
+def check_destination(
+    url: str, *, allow_private: bool, allow_addresses: frozenset[str] = frozenset()
+) -> None:
+    """Refuse, before any fetch, a URL whose host is plainly private (see
+    :func:`literal_private_host`) unless private addresses, or that one, are allowed.
+
+    :raises FeedError: naming the host and ``KIJI_FEEDS_ALLOW_PRIVATE``.
+    """
+    host = None if allow_private else literal_private_host(url)
+    if host is not None and host not in allow_addresses:
+        raise FeedError(
+            f"refusing {url}: {host} is a private, loopback or link-local address "
+            f"(only public addresses can be fetched; {PRIVATE_HINT})"
+        )
+
+
 class Fetcher:
     """HTTP(S) GET with the standard library only: timeouts, a size limit, no private addresses.
 
@@ -204,7 +235,7 @@ class Fetcher:
             ):
                 raise FeedError(
                     f"refusing to connect to {host} ({ip}): a private, loopback or link-local "
-                    "address (only public addresses can be fetched)"
+                    f"address (only public addresses can be fetched; {PRIVATE_HINT})"
                 )
             sock = _DeadlineSocket(family, socktype, proto)
             try:

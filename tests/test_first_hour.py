@@ -171,3 +171,75 @@ def test_display_time() -> None:
     assert display_time(datetime(2026, 11, 20, 0, 0, 1, tzinfo=JST), TOKYO) == "00:00"
     assert display_time(datetime(2026, 11, 20, 9, 30, tzinfo=JST), TOKYO) == "09:30"
     assert display_time(datetime(2026, 11, 20, 9, 30, tzinfo=UTC), TOKYO) == "18:30"
+
+
+# --- feeds ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/feed.xml",
+        "http://localhost:8080/rss",
+        "http://[::1]/atom",
+        "https://10.0.0.5/news.rdf",
+        "http://169.254.169.254/latest",
+    ],
+)
+def test_feeds_add_refuses_a_private_address_and_names_the_setting(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KIJI_FEEDS_ALLOW_PRIVATE", raising=False)
+    db = str(tmp_path / "f.db")
+    assert main(["feeds", "add", url, "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "private, loopback or link-local" in err and "KIJI_FEEDS_ALLOW_PRIVATE=1" in err
+    assert main(["feeds", "list", "--json", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+    monkeypatch.setenv("KIJI_FEEDS_ALLOW_PRIVATE", "1")
+    assert main(["feeds", "add", url, "--db", db]) == 0
+
+
+def test_feeds_add_accepts_a_public_name_without_a_lookup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KIJI_FEEDS_ALLOW_PRIVATE", raising=False)
+    assert (
+        main(["feeds", "add", "https://news.example/feed.xml", "--db", str(tmp_path / "f.db")]) == 0
+    )
+
+
+def test_feed_times_are_shown_in_the_kiji_time_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "f.db")
+    monkeypatch.delenv("KIJI_TZ", raising=False)
+    assert main(["feeds", "add", "https://news.example/feed.xml", "--db", db]) == 0
+    capsys.readouterr()
+    with IndexStore.open(Path(db)) as store, store.transaction() as conn:
+        conn.execute("UPDATE feeds SET next_poll_at = ?", ("2026-11-20T03:00:00+00:00",))
+    assert main(["feeds", "list", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "2026-11-20 12:00 JST" in out and "UTC" not in out
+    monkeypatch.setenv("KIJI_TZ", "Europe/London")
+    assert main(["feeds", "list", "--db", db]) == 0
+    assert "2026-11-20 03:00 GMT" in capsys.readouterr().out
+
+
+def test_feed_manager_add_honours_allowed_addresses(tmp_path: Path) -> None:
+    from index.errors import FeedError
+    from index.feeds import FeedManager
+    from index.fetch import Fetcher
+
+    with IndexStore.open(tmp_path / "f.db") as store:
+
+        def manager(fetcher: Fetcher) -> FeedManager:
+            return FeedManager(store, None, clock=lambda: datetime.now(UTC), fetcher=fetcher)
+
+        with pytest.raises(FeedError, match="KIJI_FEEDS_ALLOW_PRIVATE"):
+            manager(Fetcher()).add("http://127.0.0.1/a.xml")
+        one = Fetcher(allow_addresses=frozenset({"127.0.0.1"}))
+        assert manager(one).add("http://127.0.0.1/a.xml").url == "http://127.0.0.1/a.xml"
+        with pytest.raises(FeedError, match=r"127\.0\.0\.2 is a private"):
+            manager(one).add("http://127.0.0.2/b.xml")

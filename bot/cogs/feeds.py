@@ -204,7 +204,7 @@ def feed_line(f: FeedStatus) -> str:
     """One feed in /feeds list: its link, then its state (last success or last error)."""
     state = []
     if f.last_success_at:
-        state.append(f"✅ {f.last_success_at:%Y-%m-%d %H:%M}")
+        state.append(f"✅ {discord.utils.format_dt(f.last_success_at, 'f')}")  # viewer's zone
     if f.last_error:
         state.append(f"⚠️ {render.escape(truncate(f.last_error, 120))}")
     state.append(f"{f.items_ingested}")
@@ -234,6 +234,7 @@ async def setup(bot: commands.Bot) -> None:
             bot.writer,
             bot.guild_settings,
             clock=bot.clock,
+            fetcher=Fetcher(allow_private=bot.settings.feeds_allow_private),
             background=bot.background_tasks and bot.owns_shard_zero(),
             metrics=bot.metrics,
             limits=bot.limits,

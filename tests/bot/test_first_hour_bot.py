@@ -80,3 +80,25 @@ def test_kiji_commands_prints_no_voice_warnings(tmp_path: Path) -> None:
     assert "聞く" in done.stdout
     assert "PyNaCl" not in done.stderr and "davey" not in done.stderr
     assert done.stderr == ""
+
+
+def test_the_bot_reads_kiji_feeds_allow_private() -> None:
+    from bot.config import BotSettings
+
+    base = {"KIJI_DB": "/tmp/x.db"}
+    assert not BotSettings.from_env(base, require_token=False).feeds_allow_private
+    allowed = BotSettings.from_env({**base, "KIJI_FEEDS_ALLOW_PRIVATE": "1"}, require_token=False)
+    assert allowed.feeds_allow_private
+
+
+async def test_feeds_cog_fetcher_follows_the_setting(tmp_path: Path) -> None:
+    from bot.client import NewsBot
+    from bot.config import BotSettings
+
+    env = {"KIJI_DB": str(tmp_path / "k.db"), "KIJI_FEEDS_ALLOW_PRIVATE": "1"}
+    settings = BotSettings.from_env(env, require_token=False)
+    bot = NewsBot(settings=settings, guild_settings=None, index=None, background_tasks=False)
+    await bot.install()
+    cog = bot.get_cog("FeedsCog")  # loaded as an extension: another class object than an import
+    assert cog is not None
+    assert getattr(cog, "fetcher").allow_private  # noqa: B009

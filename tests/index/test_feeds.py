@@ -508,14 +508,21 @@ def test_cli_feeds(
     url = site.url("/feed.xml")
     site.routes["/feed.xml"] = Route(rss([item("c-1", "記事", "https://city.example/c1")]))
 
+    # A loopback address is refused when it is added, with the setting that would allow it.
+    assert main(["feeds", "add", url, "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "refusing" in err and "127.0.0.1" in err and "KIJI_FEEDS_ALLOW_PRIVATE=1" in err
+    monkeypatch.setenv("KIJI_FEEDS_ALLOW_PRIVATE", "1")
     assert main(["feeds", "add", url, "--db", db]) == 0
     assert "subscribed" in capsys.readouterr().out
+    monkeypatch.delenv("KIJI_FEEDS_ALLOW_PRIVATE")
     assert main(["feeds", "add", "ftp://x.example/f", "--db", db]) == 2
     assert "only http:// and https://" in capsys.readouterr().err
 
-    # The default fetcher refuses the loopback test server: a per-feed error, exit 1.
+    # Without the setting, polling refuses the loopback test server too: a per-feed error, exit 1.
     assert main(["feeds", "poll", "--db", db]) == 1
-    assert "refusing to connect" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "refusing to connect" in out and "KIJI_FEEDS_ALLOW_PRIVATE=1" in out
     assert main(["feeds", "list", "--json", "--db", db]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["url"], row["error_count"], row["items_ingested"]) == (url, 1, 0)
