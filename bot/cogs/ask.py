@@ -268,7 +268,11 @@ class AskCog(commands.Cog):
         user_id: int,
     ) -> None:
         """ "More results" edits the asker's answer in place (others get their own copy);
-        "Show sources" replies to the clicker only."""
+        "Show sources" replies to the clicker only.
+
+        Either runs the question again, so a click takes from the same per-member and per-guild
+        budgets as a question; over the limit, the clicker gets the same explanation."""
+        self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
         own = interaction.user.id == user_id
         if action == "more" and own:
             await interaction.response.defer()  # a silent ack; the message is edited below

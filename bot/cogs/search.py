@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot import limits, render
 from bot.errors import UserFacingError
+from bot.guards import Limits
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import NO_MENTIONS, defer, reply
@@ -69,11 +70,17 @@ def summary_of(body: str, sentences: int = SUMMARY_SENTENCES) -> str:
 
 class SearchCog(commands.Cog):
     def __init__(
-        self, index: IndexWorker, settings: SettingsStore, *, clock: Callable[[], datetime]
+        self,
+        index: IndexWorker,
+        settings: SettingsStore,
+        *,
+        clock: Callable[[], datetime],
+        limits: Limits | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
         self.clock = clock
+        self.limits = limits
 
     # ------------------------------------------------------------------ /search
     async def results(self, keywords: str, period: str) -> list[Hit]:
@@ -128,7 +135,12 @@ class SearchCog(commands.Cog):
     async def on_search_button(
         self, interaction: discord.Interaction, ask_id: int, period: str, page: int, user_id: int
     ) -> None:
-        """Previous/next: the asker's list changes in place; anyone else gets their own copy."""
+        """Previous/next: the asker's list changes in place; anyone else gets their own copy.
+
+        A click runs the search again, so it takes from the same per-member and per-guild
+        budgets as a question (:class:`RateLimited` becomes an ephemeral explanation)."""
+        if self.limits is not None:
+            self.limits.question(interaction.user.id, interaction.guild_id, interaction.locale)
         own = interaction.user.id == user_id
         if own:
             await interaction.response.defer()
@@ -203,4 +215,4 @@ async def setup(bot: commands.Bot) -> None:
     from bot.client import NewsBot
 
     assert isinstance(bot, NewsBot)
-    await bot.add_cog(SearchCog(bot.index, bot.guild_settings, clock=bot.clock))
+    await bot.add_cog(SearchCog(bot.index, bot.guild_settings, clock=bot.clock, limits=bot.limits))
