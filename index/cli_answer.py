@@ -157,13 +157,10 @@ def _questions(stdin: TextIO, db: Path) -> Iterator[str]:
             yield line.text
         return
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    try:
-        history: FileHistory | InMemoryHistory = FileHistory(str(db.parent / "chat_history"))
-    except OSError:
-        history = InMemoryHistory()
-    session: PromptSession[str] = PromptSession(history=history)
+    from index.chat_history import open_history  # bounded; KIJI_CHAT_HISTORY=off disables it
+
+    session: PromptSession[str] = PromptSession(history=open_history(db))
     while True:
         try:
             yield session.prompt("質問> ")

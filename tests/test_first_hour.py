@@ -243,3 +243,46 @@ def test_feed_manager_add_honours_allowed_addresses(tmp_path: Path) -> None:
         assert manager(one).add("http://127.0.0.1/a.xml").url == "http://127.0.0.1/a.xml"
         with pytest.raises(FeedError, match=r"127\.0\.0\.2 is a private"):
             manager(one).add("http://127.0.0.2/b.xml")
+
+
+# --- chat history ----------------------------------------------------------------------------------
+
+
+def test_chat_history_is_trimmed_to_the_newest_entries(tmp_path: Path) -> None:
+    from prompt_toolkit.history import FileHistory
+
+    from index.chat_history import open_history
+
+    path = tmp_path / "chat_history"
+    writer = FileHistory(str(path))
+    for i in range(12):
+        writer.store_string(f"質問{i}\n二行目{i}" if i == 11 else f"質問{i}")
+    history = open_history(tmp_path / "kiji.db", {"KIJI_CHAT_HISTORY_MAX": "5"})
+    assert isinstance(history, FileHistory)
+    assert list(history.load_history_strings()) == [
+        "質問11\n二行目11", "質問10", "質問9", "質問8", "質問7",
+    ]  # fmt: skip
+    assert path.stat().st_mode & 0o777 == 0o600
+    history.store_string("新しい質問")  # prompt_toolkit keeps appending to the trimmed file
+    assert list(FileHistory(str(path)).load_history_strings())[:2] == [
+        "新しい質問",
+        "質問11\n二行目11",
+    ]
+
+
+def test_chat_history_default_path_custom_path_and_off(tmp_path: Path) -> None:
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from index.chat_history import history_path, open_history
+
+    db = tmp_path / "data" / "kiji.db"
+    assert history_path(db, {}) == tmp_path / "data" / "chat_history"
+    custom = tmp_path / "elsewhere" / "h"
+    assert history_path(db, {"KIJI_CHAT_HISTORY": str(custom)}) == custom
+    made = open_history(db, {"KIJI_CHAT_HISTORY": str(custom)})
+    assert isinstance(made, FileHistory) and custom.exists()
+    assert custom.stat().st_mode & 0o777 == 0o600
+    for off in ("off", "OFF", "0", "none"):
+        assert history_path(db, {"KIJI_CHAT_HISTORY": off}) is None
+        assert isinstance(open_history(db, {"KIJI_CHAT_HISTORY": off}), InMemoryHistory)
+    assert not (tmp_path / "data" / "chat_history").exists()
