@@ -174,10 +174,12 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         if norm in _WHO:
             found.append(Intent(PERSON, asked=span))
         elif norm in _WHY or (
-            norm in ("何", "なん")
+            # なんで is "why" in speech; 何で before a noun and a verb of means (何で払う) is
+            # "by what", rare in questions about the news.
+            surface in ("なん", "何")
             and nxt is not None
             and nxt.surface == "で"
-            and (i + 2 >= len(morphs) or morphs[i + 2].pos[0] != "名詞")
+            and (surface == "なん" or i + 2 >= len(morphs) or morphs[i + 2].pos[0] != "動詞")
         ):
             found.append(Intent(REASON, asked=span))
         elif norm in _WHEN and surface not in ("何時",):

@@ -1,0 +1,292 @@
+"""Answers that answer: what a question asks for, answer-shaped spans, casual Japanese, names that
+must be found in one piece, and `kiji eval` — all on real Sudachi output and real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from index.answer import Answerer
+from index.answer_spans import answer_weight, find_spans
+from index.evaluate import EvalFileError, read_questions, run_eval
+from index.models import Article, Section
+from index.question import DATE, NAME, NUMBER, PERSON, PLACE, QUOTE, REASON, question_phrases
+from index.question import read_intent as _read_intent
+from index.search import Searcher
+from index.store import IndexStore
+from index.tokenizer import JapaneseTokenizer
+
+JST = timezone(timedelta(hours=9))
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
+
+
+@pytest.fixture(scope="module")
+def tok() -> JapaneseTokenizer:
+    return JapaneseTokenizer()
+
+
+def intent(tok: JapaneseTokenizer, question: str):
+    return _read_intent(tok.analyse(question)[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "counter"),
+    [
+        ("ドコモの社長って誰だっけ", PERSON, None),
+        ("トヨタ86って予約何台入ってたんだっけ？", NUMBER, "台"),
+        ("新ラクティスっていくらから買えるの？", NUMBER, "円"),
+        ("初回視聴率何％だった？", NUMBER, "%"),
+        ("スクリーム4のブルーレイっていつ出るの？", DATE, None),
+        ("皆既食が始まるの何時だった？", DATE, "時"),
+        ("何年間の話？", NUMBER, "年間"),
+        ("マクドナルドに何年いたの？", DATE, "年"),
+        ("お守りって、どこの神社のやつ？", PLACE, None),
+        ("主題歌って桑田佳祐の何て曲？", NAME, None),
+        ("ピクサー作品で一番好きなのって何て言ってた？", QUOTE, None),
+        ("フリップに書いたメッセージってなんだった？", QUOTE, None),
+        ("続編ってなんで公開延期になったの？", REASON, None),
+        ("川澄奈穂美のお父さんって何て名前？", PERSON, None),
+        ("1日何個しか作らないんだっけ", NUMBER, "個"),
+        ("クマってどんくらい出てんの？", NUMBER, None),
+    ],
+)
+def test_the_answer_type_a_question_asks_for(
+    tok: JapaneseTokenizer, question: str, kind: str, counter: str | None
+) -> None:
+    got = intent(tok, question)
+    assert got.kind == kind, got
+    if counter is not None:
+        assert counter in got.counters, got
+
+
+def test_indefinite_and_everyday_words_are_not_questions(tok: JapaneseTokenizer) -> None:
+    # いつも is "always", not いつ: the question is about a place.
+    assert intent(tok, "いつも持ち歩いてるお守りって、どこの神社のやつ？").kind == PLACE
+    assert intent(tok, "日銀の会合の結果を教えて").kind is None
+
+
+def test_question_words_and_their_parts_never_become_search_terms(tok: JapaneseTokenizer) -> None:
+    # いくつ is split into 幾/つ by mode A: neither part may find いくつか in a document.
+    terms = tok.query_terms("熊本地震って最大震度いくつだった？")
+    assert "幾つ" not in terms and "幾" not in terms and "つ" not in terms
+    assert "震度" in terms
+    assert "どん" not in tok.query_terms("クマってどんくらい出てんの？")
+
+
+def test_spans_of_numbers_carry_their_counter(tok: JapaneseTokenizer) -> None:
+    text = "予約は7000台に達した。重さは約875gで、価格は144万5000円から。打率は3割8厘。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    numbers = {text[s.start : s.end]: s.counter for s in spans if s.kind == "number"}
+    assert numbers["7000台"] == "台"
+    assert numbers["約875g"] == "g"
+    assert numbers["144万5000円"] == "円"
+    assert numbers["3割8厘"].startswith("割")
+
+
+def test_person_place_and_quote_spans(tok: JapaneseTokenizer) -> None:
+    text = (
+        "コリン・ファレルが吸血鬼役を演じる。お守りは熱田神宮のもの。「ママへありがとう」と書いた。"
+    )
+    spans = find_spans(text, tok.analyse(text)[1])
+    kinds = {(s.kind, text[s.start : s.end]) for s in spans}
+    assert ("person", "コリン・ファレル") in kinds
+    assert ("place", "熱田神宮") in kinds
+    assert ("quote", "「ママへありがとう」") in kinds
+
+
+def test_an_answer_already_in_the_question_is_not_an_answer(tok: JapaneseTokenizer) -> None:
+    question = "浅田真央の舞ちゃんって誰？"
+    it = intent(tok, question)
+    text = "浅田真央は笑顔を見せた。姉の浅田舞も応援した。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    first = answer_weight(text, spans, 0, text.index("。") + 1, it, question)
+    assert first.weight == 0.0  # 浅田真央 is the topic, not the answer
+    second = answer_weight(text, spans, text.index("。") + 1, len(text), it, question)
+    assert second.weight == 1.0 and second.span is not None
+
+
+def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
+    question = "予約何台入ってたの？"
+    it = intent(tok, question)
+    text = "発表から3日で、予約は7000台に達した。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.span is not None
+    assert text[fit.span.start : fit.span.end] == "7000台"
+
+
+def test_names_written_as_one_compound_or_quoted_are_phrases(tok: JapaneseTokenizer) -> None:
+    got = {p for p, _ in question_phrases(tok.analyse("iPhone 6っていつ発売だったっけ？")[1])}
+    assert "iphone6" in got
+    got = {p for p, _ in question_phrases(tok.analyse("藤井聡太ってデビューから何連勝した？")[1])}
+    assert any("藤井" in p and "聡太" in p for p in got)
+    got = {p for p, _ in question_phrases(tok.analyse("『君の名は。』って興行収入は？")[1])}
+    assert got, "a quoted title is a phrase"
+    # A plain description is not a name.
+    assert not question_phrases(tok.analyse("ウルトラブック専門サイトっていつ始まったの？")[1])
+
+
+# ------------------------------------------------------------------ the whole pipeline
+SALES = Article(
+    id="car",
+    title="新型ミニバン「ラクティオ」発表会に俳優の山川太郎さん",
+    sections=(
+        Section(
+            None,
+            (
+                "東京都内で22日、新型ミニバン「ラクティオ」の発表会が開かれ、CMに出演する俳優の"
+                "山川太郎さんが登場した。会場には多くの報道陣が詰めかけた。",
+                "エンジンは1.3リットルと1.5リットルの2タイプで、4WD車もラインアップする。"
+                "販売価格は144万5000円からとなっている。",
+                "発表会では家族向けのアンケート結果も紹介された。山川さんは「家族で遠出したい」と話した。",
+            ),
+        ),
+    ),
+    url="https://kiji.example/car",
+    published_at=datetime(2026, 11, 22, 10, 0, tzinfo=JST),
+    category="経済",
+)
+QUAKE = Article(
+    id="quake",
+    title="北海道で震度5弱の地震、けが人なし",
+    sections=(
+        Section(
+            None,
+            (
+                "23日午前、北海道東部で震度5弱を観測する地震があった。気象庁によると、"
+                "震源の深さは約50キロで、津波の心配はないという。",
+            ),
+        ),
+    ),
+    url="https://kiji.example/quake",
+    published_at=datetime(2026, 11, 23, 9, 0, tzinfo=JST),
+    category="社会",
+)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build_db(db: Path, tok: JapaneseTokenizer) -> None:
+    """The bundled sample articles (a realistic vocabulary for idf) plus the two above."""
+    run = subprocess.run(
+        [sys.executable, "-m", "index.cli", "ingest", "--db", str(db), "--workers", "1",
+         str(REPO / "data" / "articles")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    with IndexStore.open(db) as store:
+        store.add_articles([SALES, QUAKE], tok)
+
+
+@pytest.fixture(scope="module")
+def answer_db(tmp_path_factory: pytest.TempPathFactory, tok: JapaneseTokenizer) -> Path:
+    db = tmp_path_factory.mktemp("answers") / "kiji.db"
+    build_db(db, tok)
+    return db
+
+
+@pytest.fixture
+def answerer(answer_db: Path, tok: JapaneseTokenizer):
+    store = IndexStore.open(answer_db, create=False)
+    yield Answerer(store, Searcher(store, tok), tok)
+    store.close()
+
+
+def test_excerpt_one_holds_the_price_not_the_topic_sentence(answerer: Answerer) -> None:
+    ans = answerer.ask("ラクティオっていくらから買えるの？", now=NOW)
+    assert ans.status == "answered"
+    first = ans.excerpts[0]
+    assert first.article_id == "car"
+    assert "144万5000円" in first.text
+    # The answer is highlighted, and the link is there to click.
+    assert any(first.text[a:b] == "144万5000円" for a, b in first.highlights)
+    assert first.url == "https://kiji.example/car"
+
+
+def test_casual_fillers_do_not_weaken_the_evidence(answerer: Answerer) -> None:
+    plain = answerer.explain("ラクティオの発表会に出た俳優は誰", now=NOW)
+    casual = answerer.explain("結局さ、ラクティオの発表会に出てた俳優って誰だっけ？", now=NOW)
+    assert casual.coverage >= plain.coverage - 1e-9
+    ans = answerer.ask("結局さ、ラクティオの発表会に出てた俳優って誰だっけ？", now=NOW)
+    assert ans.status == "answered"
+    assert "結局" not in ans.terms
+    assert "山川" in ans.excerpts[0].text
+
+
+def test_a_name_found_only_in_pieces_is_not_found(answerer: Answerer) -> None:
+    # 「北海道」 and 「5弱」 are there, 「ラクティオ5」 is not: the model name must be in one piece.
+    ans = answerer.ask("ラクティオ5っていつ発売？", now=NOW)
+    assert ans.status == "not_found"
+
+
+# ------------------------------------------------------------------ kiji eval
+def write_questions(path: Path) -> Path:
+    rows = [
+        {"q": "ラクティオっていくらから買えるの？", "kind": "fact", "gold": "car",
+         "expect_any": ["144万5000円"], "answer_type": "number"},
+        {"q": "北海道の地震って震度いくつだった？", "kind": "fact", "gold": "quake",
+         "expect_any": ["震度5弱"], "answer_type": "number"},
+        {"q": "ポケモンGOってどこの会社が作ってるの？", "kind": "unanswerable", "gold": None,
+         "expect_any": [], "answer_type": "name"},
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
+    return path
+
+
+def test_run_eval_scores_answerable_and_unanswerable(answerer: Answerer, tmp_path: Path) -> None:
+    questions = read_questions(write_questions(tmp_path / "q.jsonl"))
+    report = run_eval(questions, lambda q: answerer.ask(q, now=NOW))
+    summary = report.summary()
+    assert summary["questions"] == 3
+    assert summary["answerable"] == 2
+    assert summary["answered_correctly"] == 2
+    assert summary["not_found_on_unanswerable"] == 1
+    assert summary["overall"] == 1.0
+    assert report.failures == []
+
+
+def test_eval_file_errors_name_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "ok"}\n{"kind": "fact"}\n', "utf-8")
+    with pytest.raises(EvalFileError, match=r"bad.jsonl:2"):
+        read_questions(bad)
+
+
+def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
+    db = answer_db
+    qfile = write_questions(tmp_path / "q.jsonl")
+    run = subprocess.run(
+        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(qfile), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["summary"]["overall"] == 1.0
+    assert out["failures"] == []
+    text = subprocess.run(
+        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(qfile)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert text.returncode == 0
+    assert "overall: 1.000" in text.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(tmp_path / "none.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "cannot read" in missing.stderr
