@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.config import BotSettings, ConfigError
+from bot.shutdown import SHUTDOWN_GRACE, graceful_close
 from index.config import CoreSettings
 from index.errors import NewsIndexError
 from index.metrics import KijiMetrics, Registry, default_registry
 from index.metrics_server import MetricsServer, db_health
 
 if TYPE_CHECKING:
+    from bot.client import NewsBot
     from index.tokenizer import JapaneseTokenizer
 
 log = logging.getLogger("bot")
@@ -146,10 +148,7 @@ async def _run_bot(
         )
         async with scheduler, bot:
             bot.scheduler = scheduler
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError):  # not on Windows
-                    loop.add_signal_handler(sig, lambda s=sig: _shutdown(bot, s))
+            install_signal_handlers(bot)
             try:
                 await bot.start(settings.token)
             except discord.LoginFailure:
@@ -163,9 +162,22 @@ async def _run_bot(
     return 0
 
 
-def _shutdown(bot: discord.Client, sig: signal.Signals) -> None:
+def install_signal_handlers(bot: NewsBot, grace: float = SHUTDOWN_GRACE) -> None:
+    """SIGINT/SIGTERM: stop taking new interactions, finish or answer the ones in flight
+    within ``grace`` seconds, then close (bot/shutdown.py). A second signal changes nothing."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, lambda s=sig: _shutdown(bot, s, grace))
+
+
+def _shutdown(bot: NewsBot, sig: signal.Signals, grace: float) -> None:
+    if bot.inflight.draining:
+        return
     log.info("received %s, shutting down", sig.name)
-    asyncio.get_running_loop().create_task(bot.close())
+    bot.shutdown_task = asyncio.get_running_loop().create_task(
+        graceful_close(bot, bot.inflight, grace)
+    )
 
 
 def run(db_path: Path | None = None, env: Mapping[str, str] | None = None) -> int:

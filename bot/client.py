@@ -5,6 +5,7 @@ Commands are never synced on start (writes are rate-limited): ``kiji sync`` or `
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from bot.guards import Limits
 from bot.i18n import KijiTranslator
 from bot.scheduler import DigestScheduler
 from bot.settings import SettingsStore
+from bot.shutdown import InFlight
 from bot.views import DYNAMIC_ITEMS
 from bot.worker import IndexWorker
 from index.metrics import KijiMetrics, Registry
@@ -52,6 +54,14 @@ class KijiTree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
         await report_error(interaction, error)
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command is admitted by the bot's :class:`~bot.shutdown.InFlight` (refused with a
+        "restarting" reply once a shutdown has begun); autocomplete is not tracked."""
+        inflight = getattr(self.client, "inflight", None)
+        if inflight is None or interaction.type is discord.InteractionType.autocomplete:
+            return True
+        return await inflight.admit(interaction)
 
 
 class NewsBot(commands.AutoShardedBot):
@@ -102,6 +112,8 @@ class NewsBot(commands.AutoShardedBot):
         self.background_tasks = background_tasks
         self.metrics = metrics if metrics is not None else KijiMetrics(Registry())
         self.limits = limits if limits is not None else Limits.default()
+        self.inflight = InFlight()  # interactions being answered (graceful shutdown)
+        self.shutdown_task: asyncio.Task[None] | None = None  # set by the signal handler
         self.translator = KijiTranslator()
 
     async def install(self) -> None:

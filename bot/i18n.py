@@ -140,6 +140,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "問題が起きて処理できませんでした。少し待ってからもう一度お試しください。",
         "Something went wrong. Please try again in a moment.",
     ),
+    "shutting_down": (
+        "kiji は再起動中のため、いまは答えられません。少し待ってからもう一度お試しください。",
+        "kiji is restarting and cannot answer right now. Please try again in a moment.",
+    ),
     "cooldown": (
         "少し間をあけてください。あと{seconds:.0f}秒でまた使えます。",
         "Slow down a little: you can use this again in {seconds:.0f} s.",

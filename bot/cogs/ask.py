@@ -17,6 +17,7 @@ from bot.guards import Limits, RateLimited
 from bot.i18n import _, t
 from bot.respond import NO_MENTIONS, defer, reply
 from bot.settings import SettingsStore
+from bot.shutdown import admit
 from bot.views import AskAction, answer_view
 from bot.worker import IndexContext, IndexWorker
 from index.metrics import KijiMetrics
@@ -272,6 +273,8 @@ class AskCog(commands.Cog):
 
         Either runs the question again, so a click takes from the same per-member and per-guild
         budgets as a question; over the limit, the clicker gets the same explanation."""
+        if not await admit(interaction):  # kiji is shutting down: already answered
+            return
         self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
         own = interaction.user.id == user_id
         if action == "more" and own:

@@ -17,6 +17,7 @@ from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import NO_MENTIONS, defer, reply
 from bot.settings import SettingsStore
+from bot.shutdown import admit
 from bot.views import PERIODS, search_view
 from bot.worker import IndexContext, IndexWorker
 from index.models import Hit, RelatedArticle, StoredArticle
@@ -139,6 +140,8 @@ class SearchCog(commands.Cog):
 
         A click runs the search again, so it takes from the same per-member and per-guild
         budgets as a question (:class:`RateLimited` becomes an ephemeral explanation)."""
+        if not await admit(interaction):  # kiji is shutting down: already answered
+            return
         if self.limits is not None:
             self.limits.question(interaction.user.id, interaction.guild_id, interaction.locale)
         own = interaction.user.id == user_id
