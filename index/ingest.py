@@ -99,8 +99,9 @@ def _chunks(
             report.skip(item)
             continue
         if isinstance(item, Rejection):
+            if report.rejections_dropped == 0:  # logged like kept: a bomb floods no log
+                log.info("rejected %s: %s", item.where, item.reason)
             report.reject(item)
-            log.info("rejected %s: %s", item.where, item.reason)
             continue
         seen = known.get(item.id)  # hashing is left to the workers unless the id is known
         if seen is not None and seen == (item.content_hash(), item.url):

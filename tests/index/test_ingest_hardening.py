@@ -64,7 +64,7 @@ def test_gzip_bomb_of_empty_objects_is_capped_and_rejections_are_bounded(
     monkeypatch.setenv("KIJI_INGEST_KEEP_REJECTIONS", "100")
     started = time.monotonic()
     code, out = run_ingest(capsys, str(bomb), "--db", str(tmp_path / "k.db"))
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60  # about 5 s on an idle machine
     assert code == 1 and out["added"] == 2
     assert len(out["rejected"]) == 100  # memory bounded: the rest only counted
     # every `{}` line up to the cap was rejected, then the file was cut off with one reason
