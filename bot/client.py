@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.config import BotSettings
 from bot.errors import report_error
+from bot.feedback import BotFeedback
 from bot.guards import Limits
 from bot.i18n import KijiTranslator
 from bot.scheduler import DigestScheduler
@@ -39,6 +40,7 @@ EXTENSIONS = (
     "bot.cogs.admin",
     "bot.cogs.feeds",
     "bot.cogs.digest",
+    "bot.cogs.feedback",
 )
 TZ = ZoneInfo("Asia/Tokyo")
 
@@ -74,6 +76,8 @@ class NewsBot(commands.AutoShardedBot):
     :param metrics: where questions, feed polls and digest posts are counted (default: a
         registry of this bot's own).
     :param limits: question and feed-addition rate limits (default: :meth:`Limits.default`).
+    :param feedback: where votes on answers go (default: the tables in ``settings.db_path``,
+        opened on the first vote).
     """
 
     def __init__(
@@ -88,6 +92,7 @@ class NewsBot(commands.AutoShardedBot):
         background_tasks: bool = True,
         metrics: KijiMetrics | None = None,
         limits: Limits | None = None,
+        feedback: BotFeedback | None = None,
     ) -> None:
         kw: dict[str, object] = {}
         if settings.shard_count is not None:
@@ -114,6 +119,7 @@ class NewsBot(commands.AutoShardedBot):
         self.limits = limits if limits is not None else Limits.default()
         self.inflight = InFlight()  # interactions being answered (graceful shutdown)
         self.shutdown_task: asyncio.Task[None] | None = None  # set by the signal handler
+        self.feedback = feedback if feedback is not None else BotFeedback(settings.db_path)
         self.translator = KijiTranslator()
 
     async def install(self) -> None:
@@ -126,6 +132,10 @@ class NewsBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         await self.install()
         log.info("kiji ready to connect (commands are not synced on start: run `kiji sync`)")
+
+    async def close(self) -> None:
+        await super().close()
+        await self.feedback.close()
 
     async def on_ready(self) -> None:
         log.info(

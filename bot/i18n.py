@@ -225,6 +225,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stats_guilds": ("サーバー", "Servers"),
     "stats_latency": ("応答", "Latency"),
     "stats_latest": ("最新の記事", "Newest article"),
+    "stats_helpful": ("役に立った（7日間）", "Helpful (7 days)"),
+    "stats_helpful_value": (
+        "{rate:.0%}（👍 {up} / 👎 {down}）",
+        "{rate:.0%} (👍 {up} / 👎 {down})",
+    ),
+    "stats_helpful_none": ("まだ評価はありません", "No votes yet"),
+    "vote_new": (
+        "{mark} ありがとうございます。評価を記録しました。",
+        "{mark} Thank you, your vote is recorded.",
+    ),
+    "vote_changed": ("評価を{mark}に変更しました。", "Your vote is now {mark}."),
+    "vote_same": (
+        "{mark}で記録済みです（評価は1人1票です）。",
+        "Your {mark} is already recorded (one vote per member).",
+    ),
+    "vote_expired": (
+        "この回答は評価の記録にありません。もう一度質問してください。",
+        "This answer is no longer stored for votes; please ask again.",
+    ),
     "help_title": ("kijiの使い方", "How to use kiji"),
     "help_body": (
         "kijiは登録されたニュース記事から、質問に合う文を出典つきで引用して答えます。\n\n"

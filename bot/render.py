@@ -18,6 +18,7 @@ from bot import limits
 from bot.i18n import lang, t
 from bot.limits import truncate
 from index.digest import display_time
+from index.feedback_store import HelpfulRate
 from index.models import (
     Answer,
     ArticleLink,
@@ -297,7 +298,9 @@ def stats_embed(
     guilds: int,
     latency_ms: float | None,
     newest: StoredArticle | None = None,
+    helpful: HelpfulRate | None = None,
 ) -> discord.Embed:
+    """:param helpful: the 👍/👎 votes of the last 7 days (a field "helpful" when given)."""
     embed = discord.Embed(title=t(locale, "stats_title"), colour=COLOUR)
     size_mb = float(stats.get("size_bytes", 0)) / 1_000_000
     embed.add_field(name=t(locale, "stats_articles"), value=f"{int(stats.get('articles', 0)):,}")
@@ -307,6 +310,14 @@ def stats_embed(
     embed.add_field(name=t(locale, "stats_guilds"), value=f"{guilds:,}")
     if latency_ms is not None:
         embed.add_field(name=t(locale, "stats_latency"), value=f"{latency_ms:.0f} ms")
+    if helpful is not None:
+        rate = helpful.rate
+        value = (
+            t(locale, "stats_helpful_none")
+            if rate is None
+            else t(locale, "stats_helpful_value", rate=rate, up=helpful.up, down=helpful.down)
+        )
+        embed.add_field(name=t(locale, "stats_helpful"), value=value)
     if newest is not None:
         date = day(newest.published_at)
         embed.add_field(

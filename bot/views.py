@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AskAction = Literal["more", "src"]
+VoteKind = Literal["up", "down"]
 PERIODS = ("today", "week", "month", "all")
 
 
@@ -34,6 +35,12 @@ class AskHandler(Protocol):
         ask_id: int,
         page: int,
         user_id: int,
+    ) -> Awaitable[None]: ...
+
+
+class VoteHandler(Protocol):
+    def on_vote_button(
+        self, interaction: discord.Interaction, vote: VoteKind, answer_id: int
     ) -> Awaitable[None]: ...
 
 
@@ -97,6 +104,40 @@ class AskButton(
             await report_error(interaction, e)
 
 
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"kiji:v:(?P<vote>up|down):(?P<id>[0-9]{1,18})",
+):
+    """👍 / 👎 under an answer; ``answer_id`` is the answer as shown (index/feedback_store.py).
+    The voter is whoever clicks: one vote per member per answer, a second click replaces it."""
+
+    def __init__(self, vote: VoteKind, answer_id: int) -> None:
+        custom_id = f"kiji:v:{vote}:{answer_id}"
+        assert len(custom_id) <= limits.CUSTOM_ID
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=custom_id,
+            )
+        )
+        self.vote: VoteKind = vote
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> VoteButton:
+        return cls(match["vote"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            cog: VoteHandler = _cog(interaction, "FeedbackCog")
+            await cog.on_vote_button(interaction, self.vote, self.answer_id)
+        except Exception as e:
+            await report_error(interaction, e)
+
+
 class SearchPageButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"kiji:s:(?P<id>[0-9]{1,18}):(?P<period>today|week|month|all):(?P<page>[0-9]{1,3}):(?P<user>[0-9]{1,20})",
@@ -147,14 +188,24 @@ class SearchPageButton(
 
 
 def answer_view(
-    ask_id: int, page: int, user_id: int, *, has_more: bool, locale: discord.Locale | str | None
+    ask_id: int,
+    page: int,
+    user_id: int,
+    *,
+    has_more: bool,
+    locale: discord.Locale | str | None,
+    answer_id: int | None = None,
 ) -> discord.ui.View:
-    """The buttons under an answer: more results (next page) and show sources."""
+    """The buttons under an answer: more results (next page), show sources, and 👍 / 👎 when
+    the answer was remembered for feedback (``answer_id``)."""
     view = discord.ui.View(timeout=None)
     view.add_item(
         AskButton("more", ask_id, page + 1, user_id, label=t(locale, "more"), disabled=not has_more)
     )
     view.add_item(AskButton("src", ask_id, page, user_id, label=t(locale, "sources")))
+    if answer_id is not None:
+        view.add_item(VoteButton("up", answer_id))
+        view.add_item(VoteButton("down", answer_id))
     return view
 
 
@@ -186,4 +237,8 @@ def search_view(
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, SearchPageButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    AskButton,
+    SearchPageButton,
+    VoteButton,
+)

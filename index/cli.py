@@ -27,7 +27,15 @@ log = logging.getLogger(__name__)
 
 # Subcommand groups written as their own modules; each has ``register(subparsers)``.
 # ``bot.cli`` is imported lazily here only because one console script serves both packages.
-_PLUGINS = ("index.cli_answer", "index.cli_feeds", "index.cli_digest", "index.cli_ops", "bot.cli")
+_PLUGINS = (
+    "index.cli_answer",
+    "index.cli_eval",
+    "index.cli_feedback",
+    "index.cli_feeds",
+    "index.cli_digest",
+    "index.cli_ops",
+    "bot.cli",
+)
 
 
 def _load_env() -> None:
@@ -258,12 +266,19 @@ def _print_hits(result) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from index.feedback_store import FeedbackStore
+
     store, _, _ = open_core(args, create=False)
     try:
         stats = store.stats()
+        helpful = FeedbackStore(store).helpful_rate(datetime.now(UTC) - timedelta(days=7))
     finally:
         store.close()
     stats["path"] = str(args.db)  # type: ignore[assignment]
+    rate = None if helpful.rate is None else round(helpful.rate, 4)
+    stats["helpful_7d"] = {"up": helpful.up, "down": helpful.down, "rate": rate}  # type: ignore[assignment]
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
     else:
@@ -274,6 +289,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"segments   {stats['segments']:,}")
         print(f"size       {int(stats['size_bytes']) / 1e6:,.1f} MB")
         print(f"schema     v{stats['schema_version']}")
+        if helpful.rate is None:
+            print("helpful    no votes in the last 7 days")
+        else:
+            print(
+                f"helpful    {helpful.rate:.0%} ({helpful.up} 👍 / {helpful.down} 👎, last 7 days)"
+            )
     return 0
 
 
@@ -379,7 +400,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,8 @@ from index.cli_args import positive_int
 from index.cli_io import input_lines
 from index.config import SAMPLE_ARTICLES, CoreSettings
 from index.errors import NewsIndexError
+from index.feedback_store import TERMINAL, FeedbackStore
+from index.models import Answer
 from index.render_text import answer_to_dict, render_answer
 from index.search import Searcher
 from index.store import IndexStore
@@ -34,6 +36,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INVALID = 2
 QUIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit", ":q", "終了", "おわり"})
+VOTE_WORDS = {"+": 1, "＋": 1, "👍": 1, "-": -1, "－": -1, "👎": -1}  # on the last answer
 
 
 def _parse_now(value: str) -> datetime:
@@ -196,14 +199,39 @@ def run_chat(
         answerer = _answerer(store, settings)
         stats = store.stats()
         console.print(
-            f"kiji chat — {stats['articles']} 件の記事について質問できます（Ctrl-D で終了）。",
+            f"kiji chat — {stats['articles']} 件の記事について質問できます"
+            "（回答のあとに + / - で役に立った・立たなかったを記録、Ctrl-D で終了）。",
             soft_wrap=True,
         )
+        feedback = FeedbackStore(store)
+        last: Answer | None = None
         for line in _questions(source, db):
             question = line.strip()
             if not question:
                 continue
             if question.lower() in QUIT_WORDS:
                 break
-            render_answer(answerer.ask(question, now=clock(), k=k), console)
+            if question in VOTE_WORDS:
+                _vote(feedback, last, VOTE_WORDS[question], clock(), console)
+                continue
+            last = answerer.ask(question, now=clock(), k=k)
+            render_answer(last, console)
     return EXIT_OK
+
+
+def _vote(
+    feedback: FeedbackStore, answer: Answer | None, vote: int, now: datetime, console: Console
+) -> None:
+    """``+`` / ``-`` after an answer: record the terminal's vote on it (a second one replaces it)."""
+    if answer is None or answer.status != "answered" or not answer.excerpts:
+        console.print("評価できる回答がまだありません（質問に答えたあとに + / - を入力します）。")
+        return
+    answer_id = feedback.remember_answer(answer.question, answer.excerpts, now=now)
+    result = feedback.vote(answer_id, TERMINAL, vote, source="terminal", now=now)
+    mark = "👍" if vote > 0 else "👎"
+    if result.outcome == "same":
+        console.print(f"{mark} はすでに記録されています。")
+    elif result.outcome == "changed":
+        console.print(f"評価を {mark} に変更しました。")
+    else:
+        console.print(f"{mark} を記録しました。ありがとうございます。")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -16,6 +17,7 @@ from bot.i18n import _, t
 from bot.respond import defer, reply
 from bot.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
+from index.feedback_store import FeedbackStore, HelpfulRate
 from index.models import StoredArticle
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ VISIBILITY_CHOICES = [
     app_commands.Choice(name=_("public"), value="public"),
     app_commands.Choice(name=_("only the asker"), value="ephemeral"),
 ]
+HELPFUL_WINDOW = timedelta(days=7)  # /kiji stats: the week's helpful rate
 SCOPE_CHOICES = [
     app_commands.Choice(name=_("this server"), value="guild"),
     app_commands.Choice(name=_("everywhere"), value="global"),
@@ -42,6 +45,7 @@ class AdminCog(commands.Cog):
         owner_ids: frozenset[int] = frozenset(),
         guild_count: Callable[[], int] = lambda: 0,
         latency: Callable[[], float] = lambda: math.nan,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.index = index
         self.settings = settings
@@ -49,6 +53,7 @@ class AdminCog(commands.Cog):
         self.owner_ids = owner_ids
         self.guild_count = guild_count
         self.latency = latency
+        self.clock = clock
 
     @kiji.command(
         name=_("stats"), description=_("How many articles kiji knows, and how it is doing")
@@ -57,11 +62,16 @@ class AdminCog(commands.Cog):
     async def stats(self, interaction: discord.Interaction) -> None:
         await defer(interaction, ephemeral=self.settings.get(interaction.guild_id).ephemeral)
 
-        def job(ctx: IndexContext) -> tuple[dict[str, int | float], StoredArticle | None]:
-            latest = ctx.store.latest_articles(1)
-            return ctx.store.stats(), (latest[0] if latest else None)
+        since = self.clock() - HELPFUL_WINDOW
 
-        stats, newest = await self.index.run(job)
+        def job(
+            ctx: IndexContext,
+        ) -> tuple[dict[str, int | float], StoredArticle | None, HelpfulRate]:
+            latest = ctx.store.latest_articles(1)
+            helpful = FeedbackStore(ctx.store).helpful_rate(since)
+            return ctx.store.stats(), (latest[0] if latest else None), helpful
+
+        stats, newest, helpful = await self.index.run(job)
         latency = self.latency()
         embed = render.stats_embed(
             stats,
@@ -69,6 +79,7 @@ class AdminCog(commands.Cog):
             guilds=self.guild_count(),
             latency_ms=None if math.isnan(latency) or math.isinf(latency) else latency * 1000,
             newest=newest,
+            helpful=helpful,
         )
         await reply(interaction, embed=embed)
 
@@ -172,5 +183,6 @@ async def setup(bot: commands.Bot) -> None:
             owner_ids=bot.settings.owner_ids,
             guild_count=lambda: len(bot.guilds),
             latency=lambda: bot.latency,
+            clock=bot.clock,
         )
     )

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.feedback import BotFeedback
 from bot.guards import Limits, RateLimited
 from bot.i18n import _, t
 from bot.respond import NO_MENTIONS, defer, reply
@@ -44,8 +45,10 @@ class AskCog(commands.Cog):
         tree: app_commands.CommandTree | None = None,
         metrics: KijiMetrics | None = None,
         limits: Limits | None = None,
+        feedback: BotFeedback | None = None,
     ) -> None:
         self.index = index
+        self.feedback = feedback
         self.metrics = metrics
         self.limits = limits
         self.tree = tree
@@ -96,8 +99,28 @@ class AskCog(commands.Cog):
         if answer.status == "answered":
             ask_id = await self.settings.remember("ask", question, now=self.clock())
             has_more = len(answer.excerpts) > (page + 1) * render.ANSWER_PAGE
-            view = answer_view(ask_id, page, user_id, has_more=has_more, locale=locale)
+            view = answer_view(
+                ask_id,
+                page,
+                user_id,
+                has_more=has_more,
+                locale=locale,
+                answer_id=await self._remember_for_votes(question, answer),
+            )
         return embed, view
+
+    async def _remember_for_votes(self, question: str, answer: Answer) -> int | None:
+        """The id the 👍/👎 buttons carry: the answer as shown (its first page of excerpts).
+        None (no vote buttons) when feedback is off or cannot be stored: never fails an answer."""
+        if self.feedback is None:
+            return None
+        try:
+            return await self.feedback.remember_answer(
+                question, answer.excerpts[: render.ANSWER_PAGE], now=self.clock()
+            )
+        except Exception:
+            log.exception("could not remember an answer for votes")
+            return None
 
     def _record(
         self,
@@ -326,5 +349,6 @@ async def setup(bot: commands.Bot) -> None:
             tree=bot.tree,
             metrics=bot.metrics,
             limits=bot.limits,
+            feedback=bot.feedback,
         )
     )

@@ -336,5 +336,12 @@ def test_run_wires_the_stores_into_the_bot(
     assert seen["intents"] == discord.Intents.default().value
     assert seen["mentions"] == {"parse": []}
     assert seen["shards"] == ([0], 2)
-    assert seen["cogs"] == ["AdminCog", "AskCog", "DigestCog", "FeedsCog", "SearchCog"]
+    assert seen["cogs"] == [
+        "AdminCog",
+        "AskCog",
+        "DigestCog",
+        "FeedbackCog",
+        "FeedsCog",
+        "SearchCog",
+    ]
     assert seen["scheduler"] and seen["passages"] == 0
