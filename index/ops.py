@@ -119,9 +119,16 @@ def backup(
         os.replace(tmp, dest)
     except (sqlite3.Error, OSError) as e:
         _remove(_partial_files(tmp))
+        reason = storage_problem(e)
+        with contextlib.suppress(OSError):  # SQLite reports some ENOSPC as a plain I/O error
+            free, needed = shutil.disk_usage(dest.parent).free, db.stat().st_size
+            if free < needed:
+                reason = (
+                    f"no space left on the device ({free // 1024:,} KB free, "
+                    f"the backup needs about {needed // 1024:,} KB)"
+                )
         raise WriteFailed(
-            f"the backup was not written to {dest}: {storage_problem(e)}; "
-            "the partial file was removed"
+            f"the backup was not written to {dest}: {reason}; the partial file was removed"
         ) from e
     except BaseException:
         _remove(_partial_files(tmp))
