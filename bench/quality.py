@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
 from index.bm25 import BM25Params
+from index.fusion import FusionParams
 from index.models import Article, Section
 from index.search import Searcher
 from index.store import IndexStore
@@ -57,22 +58,28 @@ def build_kiji(paragraphs, tokenizer, path: Path) -> IndexStore:
     return store
 
 
-def run(k1: float, b: float, baselines: bool = True) -> list[list[object]]:
+def run(
+    k1: float, b: float, baselines: bool = True, fusion: FusionParams | None = None
+) -> list[list[object]]:
+    fusion = fusion or FusionParams()
     common.require_shared()
     paragraphs, questions = common.jsquad()
     tok = JapaneseTokenizer()
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = build_kiji(paragraphs, tok, Path(tmp) / "jsquad.db")
-        searcher = Searcher(store, tok, BM25Params(k1=k1, b=b))
+        searcher = Searcher(store, tok, BM25Params(k1=k1, b=b), fusion_params=fusion)
         ids = {f"p{i}": i for i in range(len(paragraphs))}
         qterms = [tok.query_terms(q) for q, _, _ in questions]
-        ranks = []
-        for terms, (_, gold, _) in zip(qterms, questions, strict=True):
-            hits = searcher.hits(searcher.score_terms(terms, 10))
-            ranks.append(rank_of([ids[h.article_id] for h in hits], gold))
-        m = metrics(ranks)
-        rows.append([f"kiji (k1 {k1}, b {b})", *m.values()])
+        for fused in (False, True):
+            ranks = []
+            for terms, (q, gold, _) in zip(qterms, questions, strict=True):
+                text = q if fused else None
+                hits = searcher.hits(searcher.score_terms(terms, 10, text=text))
+                ranks.append(rank_of([ids[h.article_id] for h in hits], gold))
+            m = metrics(ranks)
+            name = f"kiji fused {fusion.weights}" if fused else "kiji plain BM25"
+            rows.append([f"{name} (k1 {k1}, b {b})", *m.values()])
         store.close()
     if baselines:
         docs = []
@@ -111,16 +118,27 @@ def main() -> None:
     ap.add_argument("--k1", type=float, default=BM25Params().k1)
     ap.add_argument("--b", type=float, default=BM25Params().b)
     ap.add_argument("--sweep", action="store_true", help="try a grid of k1/b for kiji only")
+    ap.add_argument(
+        "--weights", default=None, help="fusion weights word,bigram,pair (default: the built-in)"
+    )
+    ap.add_argument("--candidates", type=int, default=FusionParams().candidates)
     args = ap.parse_args()
+    fusion = FusionParams(candidates=args.candidates)
+    if args.weights:
+        w = tuple(float(x) for x in args.weights.split(","))
+        fusion = FusionParams(weights=(w[0], w[1], w[2]), candidates=args.candidates)
     common.header("Retrieval quality, JSQuAD valid v1.3 (1,145 paragraphs, 4,442 questions)")
     if args.sweep:
         rows = []
         for k1 in (0.3, 0.5, 0.7, 0.9, 1.2):
             for b in (0.3, 0.5, 0.75):
-                rows += run(k1, b, baselines=False)
+                rows += run(k1, b, baselines=False, fusion=fusion)
         common.table(["system", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"], rows)
         return
-    common.table(["system", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"], run(args.k1, args.b))
+    common.table(
+        ["system", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"],
+        run(args.k1, args.b, fusion=fusion),
+    )
 
 
 if __name__ == "__main__":

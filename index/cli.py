@@ -211,7 +211,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from index.search import Searcher
 
     store, tokenizer, settings = open_core(args, create=False)
-    searcher = Searcher(store, tokenizer, settings.bm25)
+    searcher = Searcher(store, tokenizer, settings.bm25, fusion_params=settings.fusion)
     status = 0
     try:
         if args.query is not None:
@@ -299,11 +299,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    from index.backfill import backfill_signals
     from index.writer import merge_segments
 
-    store, _, _ = open_core(args, create=False)
+    store, tokenizer, _ = open_core(args, create=False)
     try:
         t0 = time.perf_counter()
+        filled = backfill_signals(store, tokenizer)  # fusion postings of pre-schema-3 passages
+        if filled:
+            print(f"added the fusion postings of {filled:,} passages")
         n = merge_segments(store, full=args.full)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

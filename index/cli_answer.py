@@ -97,7 +97,7 @@ def _clock(args: argparse.Namespace, settings: CoreSettings) -> Callable[[], dat
 
 def _answerer(store: IndexStore, settings: CoreSettings) -> Answerer:
     tokenizer = JapaneseTokenizer(settings.split_mode)
-    searcher = Searcher(store, tokenizer, settings.bm25)
+    searcher = Searcher(store, tokenizer, settings.bm25, fusion_params=settings.fusion)
     return Answerer(store, searcher, tokenizer)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.bm25 import DEFAULT_B, DEFAULT_K1, BM25Params
+from index.fusion import FusionParams
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "data" / "articles"
@@ -29,6 +30,7 @@ class CoreSettings:
     split_mode: str = "C"
     bm25: BM25Params = field(default_factory=BM25Params)
     timezone: str = "Asia/Tokyo"
+    fusion: FusionParams = field(default_factory=FusionParams)  # KIJI_FUSION=0: plain BM25
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CoreSettings:
@@ -41,4 +43,8 @@ class CoreSettings:
                 b=float(env.get("KIJI_BM25_B", DEFAULT_B)),
             ),
             timezone=env.get("KIJI_TZ", "Asia/Tokyo"),
+            fusion=FusionParams(
+                enabled=env.get("KIJI_FUSION", "1").strip().lower()
+                not in ("0", "off", "false", "no")
+            ),
         )

@@ -26,7 +26,7 @@ from index.errors import DatabaseError, NewsIndexError
 from index.schema import SCHEMA_VERSION, schema_problems
 from index.store import SQLITE_HEADER, IndexStore
 from index.tokenizer import JapaneseTokenizer
-from index.writer import passage_terms
+from index.writer import indexed_terms, passage_terms
 
 
 @dataclass
@@ -315,6 +315,17 @@ def check(
                 report.fail(f"passage count {meta.get('n_docs')} in meta, {n_docs} in passages")
             if int(meta.get("total_len", 0)) != total:
                 report.fail(f"total length {meta.get('total_len')} in meta, {total} in passages")
+            for name in ("bigram", "pair"):  # the fusion signals' lengths (index.fusion)
+                key, column = f"total_len_{name}", f"dl_{name}"
+                signal_total = conn.execute(
+                    f"SELECT ifnull(sum({column}), 0) FROM passages"
+                ).fetchone()[0]
+                if int(meta.get(key, 0)) != signal_total:
+                    report.fail(
+                        f"{name} length {meta.get(key, 0)} in meta, {signal_total} in passages"
+                    )
+            if "signals_missing_below" in meta:
+                report.facts["fusion"] = "missing for older passages: run `kiji optimize`"
             live = {r[0] for r in conn.execute("SELECT pid FROM passages")}
             dead = {r[0] for r in conn.execute("SELECT pid FROM tombstones")}
             live_arr = np.fromiter(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
@@ -356,13 +367,17 @@ def check(
 def _sample_postings(store: IndexStore, tokenizer: JapaneseTokenizer, pids: list[int]) -> int:
     conn = store.conn
     mismatched = 0
+    below = store.meta_int("signals_missing_below", 0)
     for pid in pids:
         title, heading, text = conn.execute(
             "SELECT a.title, p.heading, substr(a.body, p.start + 1, p.end - p.start) FROM passages p "
             "JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid = ?",
             (pid,),
         ).fetchone()
-        expected = passage_terms(tokenizer, Counter(tokenizer.terms(title)), heading, text)
+        if pid < below:  # indexed before schema 3: word terms only
+            expected = passage_terms(tokenizer, Counter(tokenizer.terms(title)), heading, text)
+        else:  # words and fusion signal terms
+            expected = indexed_terms(tokenizer, title, heading, text)
         rows = store.lookup_terms(list(expected))
         if len(rows) != len(expected):
             mismatched += 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from index.errors import ArticleParseError
+from index.fusion import signal_counts, signal_lengths
 from index.models import Article, ArticleLink, Passage, Section
 from index.passages import split_passages
 from index.sanitize import clean_line, clean_text, lone_surrogate
@@ -38,6 +39,40 @@ def passage_terms(
     return counts
 
 
+def title_analysis(tokenizer: JapaneseTokenizer, title: str) -> tuple[Counter[str], Counter[str]]:
+    """(word terms, fusion signal terms) of an article title, counted once per article."""
+    words: list[str] = []
+    terms = Counter(tokenizer.terms(title, words))
+    return terms, signal_counts([(title, words)])
+
+
+def passage_analysis(
+    tokenizer: JapaneseTokenizer,
+    title: tuple[Counter[str], Counter[str]],
+    heading: str | None,
+    text: str,
+) -> tuple[Counter[str], Counter[str]]:
+    """(word terms, fusion signal terms of :mod:`index.fusion`) of one passage: its article
+    title, heading and text, from one Sudachi pass each. The word terms equal :func:`passage_terms`."""
+    counts = Counter(title[0])
+    signals = Counter(title[1])
+    for part in (heading, text):
+        if part:
+            words: list[str] = []
+            counts.update(tokenizer.terms(part, words))
+            signals.update(signal_counts([(part, words)]))
+    return counts, signals
+
+
+def indexed_terms(
+    tokenizer: JapaneseTokenizer, title: str, heading: str | None, text: str
+) -> Counter[str]:
+    """Every term a passage is indexed under (words and signal terms) with its count."""
+    counts, signals = passage_analysis(tokenizer, title_analysis(tokenizer, title), heading, text)
+    counts.update(signals)
+    return counts
+
+
 @dataclass
 class PreparedArticle:
     """An article with its passages tokenised: everything a write needs, nothing it must compute."""
@@ -47,6 +82,7 @@ class PreparedArticle:
     passages: list[Passage]
     counts: list[dict[str, int]]
     stubs: list[PreparedArticle] = field(default_factory=list)
+    signals: list[dict[str, int]] = field(default_factory=list)  # per passage, index.fusion terms
 
 
 def clean_article(article: Article) -> Article:
@@ -100,11 +136,13 @@ def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
     :raises ArticleParseError: for text that cannot be stored (see :func:`clean_article`).
     """
     article = clean_article(article)
-    title_terms = Counter(tokenizer.terms(article.title))
+    title = title_analysis(tokenizer, article.title)
     passages = split_passages(article)
     if not passages:  # a title-only article still gets one (empty) passage so it can be found
         passages = [Passage(0, None, 0, 0, "")]
-    counts = [dict(passage_terms(tokenizer, title_terms, p.heading, p.text)) for p in passages]
+    analysed = [passage_analysis(tokenizer, title, p.heading, p.text) for p in passages]
+    counts = [dict(a[0]) for a in analysed]
+    signals = [dict(a[1]) for a in analysed]
     stubs = []
     seen = {normalize_title(article.title)}
     for link in (*article.related, *article.latest):
@@ -113,7 +151,7 @@ def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
             continue
         seen.add(key)
         stubs.append(prepare(_stub_article(link, article), tokenizer))
-    return PreparedArticle(article, article.content_hash(), passages, counts, stubs)
+    return PreparedArticle(article, article.content_hash(), passages, counts, stubs, signals)
 
 
 def _stub_article(link: ArticleLink, parent: Article) -> Article:
@@ -152,14 +190,15 @@ class PreparedBatch:
     consumes. Cheap to pickle, and nothing per term is left for the writing process to do.
 
     ``rows`` are in write order, each article followed by its stubs. The passages of row ``i``
-    are ``passages[bounds[i]:bounds[i + 1]]`` as ``(ordinal, heading, start, end, dl)``. The
-    postings are triples ``(doc[j], term[j], tf[j])``: a passage index into ``passages``, a
-    term index into ``vocab`` and the capped term count.
+    are ``passages[bounds[i]:bounds[i + 1]]`` as ``(ordinal, heading, start, end, dl, dl_bigram,
+    dl_pair)``: the word length and each fusion signal's length. The postings are triples
+    ``(doc[j], term[j], tf[j])``: a passage index into ``passages``, a term index into ``vocab``
+    (words and signal terms alike) and the capped term count.
     """
 
     rows: list[tuple]
     bounds: list[int]
-    passages: list[tuple[int, str | None, int, int, int]]
+    passages: list[tuple[int, str | None, int, int, int, int, int]]
     vocab: list[str]
     doc: np.ndarray
     term: np.ndarray
@@ -170,7 +209,7 @@ class PreparedBatch:
     def build(cls, prepared: Iterable[PreparedArticle]) -> PreparedBatch:
         rows: list[tuple] = []
         bounds = [0]
-        passages: list[tuple[int, str | None, int, int, int]] = []
+        passages: list[tuple[int, str | None, int, int, int, int, int]] = []
         index: dict[str, int] = {}
         doc: list[int] = []
         term: list[int] = []
@@ -178,7 +217,8 @@ class PreparedBatch:
         for top in prepared:
             for item in (top, *top.stubs):
                 rows.append(_row(item))
-                for passage, counts in zip(item.passages, item.counts, strict=True):
+                signals = item.signals or [{}] * len(item.counts)
+                for passage, counts, sig in zip(item.passages, item.counts, signals, strict=True):
                     d = len(passages)
                     passages.append(
                         (
@@ -187,11 +227,13 @@ class PreparedBatch:
                             passage.start,
                             passage.end,
                             sum(counts.values()),
+                            *signal_lengths(sig),
                         )
                     )
-                    doc.extend([d] * len(counts))
-                    term.extend([index.setdefault(t, len(index)) for t in counts])
-                    tf.extend(counts.values())
+                    for c in (counts, sig):
+                        doc.extend([d] * len(c))
+                        term.extend([index.setdefault(t, len(index)) for t in c])
+                        tf.extend(c.values())
                 bounds.append(len(passages))
         return cls(
             rows,

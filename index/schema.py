@@ -10,9 +10,36 @@ from index.errors import DatabaseError, SchemaTooNew
 
 
 def _v2_doc_chunks(conn: sqlite3.Connection) -> None:
-    """1 -> 2: packed per-passage arrays, filled from the passages already indexed."""
+    """1 -> 2: packed per-passage arrays, filled from the passages already indexed (by the next
+    step, which adds the columns :func:`doctable.rebuild` reads)."""
     conn.execute(doctable.DDL)
-    doctable.rebuild(conn)
+
+
+def _v3_fusion_signals(conn: sqlite3.Connection) -> None:
+    """2 -> 3: per-passage lengths of the fusion signals (index.fusion). The signal postings of
+    passages indexed before are missing: ``signals_missing_below`` marks them until
+    ``kiji optimize`` backfills them (queries rank by plain BM25 meanwhile)."""
+
+    def columns(table: str) -> set[str]:
+        return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+    have = columns("passages")
+    for name in ("dl_bigram", "dl_pair"):
+        if name not in have:
+            conn.execute(f"ALTER TABLE passages ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
+    if "sdls" not in columns("doc_chunks"):
+        conn.execute(doctable.SIGNAL_DDL)
+    if conn.execute("SELECT count(*) FROM doc_chunks").fetchone()[0] == 0:
+        doctable.rebuild(conn)  # coming from schema 1 (or an empty database: a no-op)
+    top = conn.execute("SELECT max(pid) FROM passages").fetchone()[0]
+    seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'passages'").fetchone()
+    below = max(top or 0, seq[0] if seq else 0) + 1
+    if top is not None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('signals_missing_below', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(below),),
+        )
 
 
 # Each step moves the file from version i to i + 1 and is applied in the same transaction that
@@ -77,6 +104,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     );
     """,
     _v2_doc_chunks,
+    _v3_fusion_signals,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

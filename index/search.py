@@ -18,12 +18,12 @@ from datetime import datetime
 
 import numpy as np
 
-from index import bm25
+from index import bm25, fusion
 from index.bm25 import BM25Params
 from index.errors import InvalidQuery
 from index.models import Hit, SearchResult
 from index.store import IndexStore, parse_dt
-from index.tokenizer import JapaneseTokenizer
+from index.tokenizer import QUESTION_WORDS, JapaneseTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,16 @@ MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongo
 
 @dataclass(frozen=True)
 class Scored:
-    """Passage ids with their scores, best first (ties: lower passage id first)."""
+    """Passage ids with their scores, best first (ties: lower passage id first).
+
+    ``scores`` are always the word BM25 scores. When the ranking was fused (``fused`` not None),
+    the order is by ``fused`` (descending), so ``scores`` need not be descending.
+    """
 
     pids: np.ndarray
     scores: np.ndarray
     terms: tuple[str, ...]
+    fused: np.ndarray | None = None
 
 
 class _Postings:
@@ -86,10 +91,12 @@ class Searcher:
         params: BM25Params | None = None,
         *,
         cache_bytes: int = CACHE_BYTES,
+        fusion_params: fusion.FusionParams | None = None,
     ) -> None:
         self.store = store
         self.tokenizer = tokenizer
         self.params = params or BM25Params()
+        self.fusion = fusion_params or fusion.FusionParams()
         self._cache = _Postings(cache_bytes)
         self._data_version: int | None = None
         self._merge_gen = -1
@@ -99,14 +106,18 @@ class Searcher:
         self._ts = np.full(1, np.nan)
         self._stub = np.zeros(1, dtype=bool)
         self._art = np.zeros(1, dtype=np.int64)
+        self._sdl = np.zeros((1, fusion.N_SIGNALS), dtype=np.float64)  # signal lengths
         self._norm = np.zeros(1, dtype=np.float64)
         self._n_docs = 0
         self._avgdl = 0.0
+        self._signal_avgdl = (0.0,) * fusion.N_SIGNALS
+        self._signals_ready = False
         self._mean_idf: float | None = None
         self._mean_idf_stale: float | None = None  # the last value, while writes keep coming
         self._mean_idf_at = -math.inf
         self._scores = np.zeros(1, dtype=np.float64)
         self._hit = np.zeros(1, dtype=bool)
+        self._warned = False
         self.refresh()
 
     # ------------------------------------------------------------------ keeping up with writes
@@ -121,7 +132,8 @@ class Searcher:
             if merge_gen != self._merge_gen:
                 self._cache.clear()
                 self._merge_gen = merge_gen
-            pid, dl, ts, stub, art = self.store.load_docs(self._max_pid)
+                self._max_pid = 0  # the packed doc arrays were rewritten: reload them all
+            pid, dl, ts, stub, art, sdl = self.store.load_docs(self._max_pid)
             if len(pid):
                 size = int(pid[-1]) + 1
                 self._grow(size)
@@ -130,6 +142,7 @@ class Searcher:
                 self._ts[pid] = ts
                 self._stub[pid] = stub
                 self._art[pid] = art
+                self._sdl[pid] = sdl
                 self._max_pid = int(pid[-1])
             dead = self.store.tombstones()
             dead = dead[dead < len(self._live)]
@@ -137,6 +150,17 @@ class Searcher:
             self._n_docs = int(meta.get("n_docs", 0))
             total = int(meta.get("total_len", 0))
             self._avgdl = total / self._n_docs if self._n_docs else 0.0
+            self._signal_avgdl = tuple(
+                int(meta.get(f"total_len_{name}", 0)) / self._n_docs if self._n_docs else 0.0
+                for name in fusion.SIGNALS
+            )
+            self._signals_ready = "signals_missing_below" not in meta
+            if not self._signals_ready and not self._warned:
+                self._warned = True
+                log.warning(
+                    "this index was built before lexical fusion: ranking by plain BM25 until "
+                    "`kiji optimize` adds the fusion postings"
+                )
             if self._mean_idf is not None:
                 self._mean_idf_stale = self._mean_idf
             self._mean_idf = None
@@ -160,6 +184,9 @@ class Searcher:
         self._ts = grown(self._ts, np.nan)
         self._stub = grown(self._stub, False)
         self._art = grown(self._art, 0)
+        sdl = np.zeros((cap, fusion.N_SIGNALS), dtype=np.float64)
+        sdl[: len(self._sdl)] = self._sdl
+        self._sdl = sdl
         self._scores = np.zeros(cap, dtype=np.float64)
         self._hit = np.zeros(cap, dtype=bool)
 
@@ -226,8 +253,86 @@ class Searcher:
         until: datetime | None = None,
         include_stubs: bool = True,
         exclude_articles: Sequence[int] = (),
+        text: str | None = None,
     ) -> Scored:
-        """Top ``k`` passages for already-analysed ``terms`` (each occurrence counts, as in BM25Okapi)."""
+        """Top ``k`` passages for already-analysed ``terms`` (each occurrence counts, as in BM25Okapi).
+
+        With the question's ``text`` (and fusion enabled, and the index holding the fusion
+        postings), the word BM25's best ``fusion.candidates`` passages are re-ranked by the fused
+        word + character-bigram + word-pair score (:mod:`index.fusion`); without it, plain BM25.
+        """
+        if text is None or not self.fusion.enabled:
+            return self._score_words(
+                terms, k, since=since, until=until, include_stubs=include_stubs,
+                exclude_articles=exclude_articles,
+            )  # fmt: skip
+        with self.store.snapshot():  # words and signals read the same committed state
+            words = self._score_words(
+                terms, max(k, self.fusion.candidates), since=since, until=until,
+                include_stubs=include_stubs, exclude_articles=exclude_articles,
+            )  # fmt: skip
+            if not self._signals_ready or len(words.pids) == 0:
+                n = min(k, len(words.pids))
+                return Scored(words.pids[:n], words.scores[:n], words.terms)
+            bigrams, pairs = self.query_signals(text)
+            cand = words.pids
+            order = np.argsort(cand, kind="stable")
+            cand_sorted = cand[order]
+            signals = [words.scores]
+            for i, qterms in enumerate((bigrams, pairs)):
+                sig_sorted = self._signal_scores(cand_sorted, qterms, i)
+                sig = np.empty_like(sig_sorted)
+                sig[order] = sig_sorted
+                signals.append(sig)
+        fused = fusion.fuse(signals, self.fusion.weights)
+        top = fusion.rank(cand, fused, k)
+        return Scored(cand[top], words.scores[top], words.terms, fused[top])
+
+    def query_signals(self, text: str) -> tuple[list[str], list[str]]:
+        """(character bigram terms, word pair terms) of a question (:mod:`index.fusion`)."""
+        words: list[str] = []
+        self.tokenizer.terms(text, words)
+        return fusion.query_signals(text, [w for w in words if w not in QUESTION_WORDS])
+
+    def _signal_scores(
+        self, cand_sorted: np.ndarray, qterms: Sequence[str], sig: int
+    ) -> np.ndarray:
+        """One fusion signal's BM25 over the (ascending) candidate passages only."""
+        out = np.zeros(len(cand_sorted), dtype=np.float64)
+        if not qterms:
+            return out
+        qcount = Counter(qterms)
+        cap = self.fusion.df_cap * self._n_docs
+        found = {
+            tid: (term, df)
+            for tid, term, df in self.store.lookup_terms(list(qcount))
+            if 0 < df <= cap
+        }
+        if not found:
+            return out
+        norm = bm25.length_norm(self._sdl[cand_sorted, sig], self._signal_avgdl[sig], self.params)
+        k1 = self.params.k1
+        for tid, ids_b, tfs_b in self.store.postings_of(list(found)):
+            term, df = found[tid]
+            idf = max(math.log((self._n_docs - df + 0.5) / (df + 0.5)), 0.0)
+            ids = np.frombuffer(ids_b, dtype="<i4")
+            tf = fusion.candidate_tfs(cand_sorted, ids, np.frombuffer(tfs_b, dtype="<u2"))
+            hit = tf > 0
+            if hit.any():
+                out[hit] += qcount[term] * bm25.term_weights(idf, tf[hit], norm[hit], k1)
+        return out
+
+    def _score_words(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+        exclude_articles: Sequence[int] = (),
+    ) -> Scored:
+        """Plain word BM25: top ``k`` passages for ``terms``."""
         qcount = Counter(terms)
         # One read transaction for the statistics, the dfs and the postings: refreshing before
         # it would let another process commit in between, and a df from a newer state than N
@@ -331,7 +436,9 @@ class Searcher:
         """
         t0 = time.perf_counter()
         terms = self.analyse(query)
-        scored = self.score_terms(terms, k, since=since, until=until, include_stubs=include_stubs)
+        scored = self.score_terms(
+            terms, k, since=since, until=until, include_stubs=include_stubs, text=query
+        )
         hits = self.hits(scored)
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(query=query, terms=tuple(terms), hits=hits, took_ms=took)

@@ -203,6 +203,15 @@ class IndexStore:
             (tid,),
         ).fetchall()
 
+    def postings_of(self, tids: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
+        """(tid, ids, tfs) of every segment of the given terms, in one statement."""
+        if not tids:
+            return []
+        marks = ",".join("?" * len(tids))
+        return self.conn.execute(
+            f"SELECT tid, ids, tfs FROM postings WHERE tid IN ({marks})", list(tids)
+        ).fetchall()
+
     def main_postings(self, tid: int) -> tuple[bytes, bytes]:
         row = self.conn.execute(
             "SELECT ids, tfs FROM postings WHERE tid = ? AND seg = 0", (tid,)
@@ -215,7 +224,8 @@ class IndexStore:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def load_docs(self, after_pid: int = 0) -> tuple[np.ndarray, ...]:
-        """Arrays (pid, dl, published_ts, is_stub, article_rowid) of passages with pid > after_pid."""
+        """Arrays (pid, dl, published_ts, is_stub, article_rowid, signal lengths) of passages
+        with pid > after_pid."""
         return doctable.load(self.conn, after_pid)
 
     def tombstones(self) -> np.ndarray:

@@ -33,6 +33,7 @@ from index.prepare import (  # re-exported: the writer's API as callers know it
     URL_NORM,
     PreparedArticle,
     PreparedBatch,
+    indexed_terms,
     passage_terms,
     prepare,
     prepare_batch,
@@ -220,11 +221,13 @@ class _Write:
         self.first_rowid = self.next_rowid
         self.art_rows: list[tuple] = []  # queued INSERTs
         self.passage_rows: list[tuple] = []
-        self.docs: list[tuple[int, int, float, int, int]] = []  # (pid, dl, ts, stub, rowid)
+        # (pid, dl, ts, stub, rowid, (dl_bigram, dl_pair))
+        self.docs: list[tuple[int, int, float, int, int, tuple[int, int]]] = []
         self.post: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (tids, pids, tfs)
         self.df_removed: Counter[str] = Counter()  # terms of deleted passages
         self.n_docs = 0
         self.total_len = 0
+        self.signal_len = [0, 0]  # total bigram and pair lengths (index.fusion)
 
     def _next_id(self, table: str, column: str) -> int:
         # AUTOINCREMENT never reuses an id (tombstoned passage ids stay in old segments), so
@@ -307,14 +310,16 @@ class _Write:
         )  # fmt: skip
         ts = row[PUB_TS] if row[PUB_TS] is not None else float("nan")
         for d in range(b.bounds[i], b.bounds[i + 1]):
-            ordinal, heading, start, end, dl = b.passages[d]
+            ordinal, heading, start, end, dl, dl_bi, dl_pair = b.passages[d]
             pid = self.next_pid
             self.next_pid += 1
             pid_of[d] = pid
-            self.passage_rows.append((pid, rowid, ordinal, heading, start, end, dl))
-            self.docs.append((pid, dl, ts, row[IS_STUB], rowid))
+            self.passage_rows.append((pid, rowid, ordinal, heading, start, end, dl, dl_bi, dl_pair))
+            self.docs.append((pid, dl, ts, row[IS_STUB], rowid, (dl_bi, dl_pair)))
             self.n_docs += 1
             self.total_len += dl
+            self.signal_len[0] += dl_bi
+            self.signal_len[1] += dl_pair
 
     def _send_inserts(self) -> None:
         if self.art_rows:
@@ -327,8 +332,8 @@ class _Write:
             self.art_rows = []
         if self.passage_rows:
             self.conn.executemany(
-                "INSERT INTO passages (pid, article_rowid, ordinal, heading, start, end, dl) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages (pid, article_rowid, ordinal, heading, start, end, dl, "
+                "dl_bigram, dl_pair) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.passage_rows,
             )
             self.passage_rows = []
@@ -342,15 +347,31 @@ class _Write:
             "SELECT title, body FROM articles WHERE rowid = ?", (rowid,)
         ).fetchone()
         tokenizer = self.writer.tokenizer
-        title_terms = Counter(tokenizer.terms(title))
         rows = conn.execute(
-            "SELECT pid, heading, start, end, dl FROM passages WHERE article_rowid = ?", (rowid,)
+            "SELECT pid, heading, start, end, dl, dl_bigram, dl_pair FROM passages "
+            "WHERE article_rowid = ?",
+            (rowid,),
         ).fetchall()
-        for _pid, heading, start, end, dl in rows:
-            counts = passage_terms(tokenizer, title_terms, heading, body[start:end])
+        below = int(
+            (
+                conn.execute(
+                    "SELECT value FROM meta WHERE key = 'signals_missing_below'"
+                ).fetchone()
+                or [0]
+            )[0]
+        )
+        for pid, heading, start, end, dl, dl_bi, dl_pair in rows:
+            if pid < below:  # indexed before schema 3: words only (see index.schema)
+                counts = passage_terms(
+                    tokenizer, Counter(tokenizer.terms(title)), heading, body[start:end]
+                )
+            else:
+                counts = indexed_terms(tokenizer, title, heading, body[start:end])
             self.df_removed.update(counts.keys())
             self.n_docs -= 1
             self.total_len -= dl
+            self.signal_len[0] -= dl_bi
+            self.signal_len[1] -= dl_pair
         conn.executemany(
             "INSERT OR IGNORE INTO tombstones(pid) VALUES (?)", [(r[0],) for r in rows]
         )
@@ -413,6 +434,11 @@ class _Write:
             [
                 ("n_docs", str(int(meta.get("n_docs", 0)) + self.n_docs)),
                 ("total_len", str(int(meta.get("total_len", 0)) + self.total_len)),
+                (
+                    "total_len_bigram",
+                    str(int(meta.get("total_len_bigram", 0)) + self.signal_len[0]),
+                ),
+                ("total_len_pair", str(int(meta.get("total_len_pair", 0)) + self.signal_len[1])),
                 ("next_seg", str(seg)),
                 ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if rows else 0))),
                 ("generation", str(int(meta.get("generation", 0)) + 1)),

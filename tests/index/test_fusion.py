@@ -1,0 +1,184 @@
+"""Lexical fusion: the pure signal and fusion functions, and fused ranking over a real index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import doctable
+from index.backfill import backfill_signals
+from index.fusion import (
+    BIGRAM,
+    PAIR,
+    FusionParams,
+    candidate_tfs,
+    char_bigrams,
+    fuse,
+    normalise,
+    pair_term,
+    rank,
+    signal_lengths,
+    word_pairs,
+)
+from index.models import Article, Section
+from index.ops import check
+from index.search import Searcher
+from index.segments import merge_segments
+from index.store import IndexStore
+from index.tokenizer import JapaneseTokenizer
+
+
+# ---------------------------------------------------------------------------- pure functions
+def test_fuse_divides_each_signal_by_its_top_score() -> None:
+    words = np.array([10.0, 5.0, 0.0])
+    bigrams = np.array([1.0, 2.0, 4.0])
+    out = fuse([words, bigrams], [1.0, 0.5])
+    assert out.tolist() == pytest.approx([1.0 + 0.125, 0.5 + 0.25, 0.0 + 0.5])
+    assert fuse([words, np.zeros(3)], [1.0, 1.0]).tolist() == [1.0, 0.5, 0.0]  # no match: no NaN
+    assert normalise(np.zeros(0)).tolist() == []
+    with pytest.raises(ValueError):
+        fuse([words], [1.0, 1.0])
+    with pytest.raises(ValueError):
+        fuse([words, np.zeros(2)], [1.0, 1.0])
+
+
+def test_rank_breaks_ties_by_passage_id() -> None:
+    cand = np.array([7, 3, 5])
+    assert cand[rank(cand, np.array([1.0, 1.0, 2.0]), 3)].tolist() == [5, 3, 7]
+    assert cand[rank(cand, np.array([1.0, 1.0, 2.0]), 1)].tolist() == [5]
+
+
+def test_candidate_tfs_binary_searches_sorted_postings() -> None:
+    ids = np.array([2, 4, 9, 30], dtype="<i4")
+    tfs = np.array([1, 3, 2, 5], dtype="<u2")
+    cand = np.array([1, 4, 9, 31, 40])
+    assert candidate_tfs(cand, ids, tfs).tolist() == [0, 3, 2, 0, 0]
+    assert candidate_tfs(cand, ids[:0], tfs[:0]).tolist() == [0, 0, 0, 0, 0]
+
+
+def test_char_bigrams_skip_punctuation_and_pure_hiragana() -> None:
+    grams = [g[1:] for g in char_bigrams("ＡＩが開発した、ポケモン")]
+    # NFKC + lower case; した (hiragana only) and anything across 、 are left out
+    assert grams == ["ai", "iが", "が開", "開発", "発し", "ポケ", "ケモ", "モン"]
+    assert all(g.startswith(BIGRAM) for g in char_bigrams("東京"))
+
+
+def test_pairs_are_stable_hashed_terms_and_lengths_split_by_signal() -> None:
+    assert word_pairs(["a", "b", "c"]) == [pair_term("a", "b"), pair_term("b", "c")]
+    assert pair_term("a", "b") == pair_term("a", "b") != pair_term("b", "a")
+    assert pair_term("a", "b").startswith(PAIR) and len(pair_term("a", "b")) == 6
+    counts = {BIGRAM + "東京": 2, BIGRAM + "京都": 1, pair_term("a", "b"): 3}
+    assert signal_lengths(counts) == (3, 3)
+
+
+def test_params_are_validated() -> None:
+    with pytest.raises(ValueError):
+        FusionParams(weights=(1.0, -1.0, 0.0))
+    with pytest.raises(ValueError):
+        FusionParams(candidates=0)
+
+
+# ---------------------------------------------------------------------------- a real index
+DOCS = [
+    ("ゲーム", "ポケモンGOは米国のナイアンティック社が開発した位置情報ゲームだ。"),
+    ("新薬", "新しい薬の開発が進む。開発チームは開発の遅れを認め、開発費を見直す。"),
+    ("天気", "台風が接近し、週末は各地で大雨となる見込みです。"),
+    ("経済", "円安が進み、輸入物価が上昇している。"),
+    ("スポーツ", "日本代表が決勝で勝利し、優勝を決めた。"),
+]
+QUESTION = "ポケモンゴーの開発元はどこ？"
+
+
+def build(path: Path, tokenizer: JapaneseTokenizer) -> IndexStore:
+    store = IndexStore.open(path)
+    arts = [
+        Article(id=f"d{i}", title=t, sections=(Section(None, (x,)),), url=f"https://k.example/{i}")
+        for i, (t, x) in enumerate(DOCS)
+    ]
+    store.add_articles(arts, tokenizer)
+    return store
+
+
+def ranking(searcher: Searcher, question: str, *, fused: bool) -> list[str]:
+    terms = searcher.analyse(question)
+    scored = searcher.score_terms(terms, 5, text=question if fused else None)
+    return [h.article_id for h in searcher.hits(scored)]
+
+
+def test_fusion_rescues_a_word_sudachi_splits_differently(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """ポケモンゴー is one word in the question, ポケモン + GO in the article: the word index only
+    matches 開発, which the drug article repeats; the character bigrams (ポケ, ケモ, モン) find it."""
+    assert "ポケモンゴー" in tokenizer.query_terms(QUESTION)
+    assert "ポケモンゴー" not in tokenizer.terms(DOCS[0][1])
+    store = build(tmp_path / "f.db", tokenizer)
+    searcher = Searcher(store, tokenizer)
+    assert ranking(searcher, QUESTION, fused=False)[0] == "d1"
+    assert ranking(searcher, QUESTION, fused=True)[0] == "d0"
+    scored = searcher.score_terms(searcher.analyse(QUESTION), 5, text=QUESTION)
+    assert scored.fused is not None and (np.diff(scored.fused) <= 0).all()
+    # switched off, the same call ranks by plain BM25 exactly
+    off = Searcher(store, tokenizer, fusion_params=FusionParams(enabled=False))
+    plain = searcher.score_terms(searcher.analyse(QUESTION), 5)
+    same = off.score_terms(off.analyse(QUESTION), 5, text=QUESTION)
+    assert same.pids.tolist() == plain.pids.tolist() and same.fused is None
+    assert np.array_equal(same.scores, plain.scores)
+    assert searcher.search(QUESTION, 3).hits[0].article_id == "d0"  # kiji search is fused
+    store.close()
+
+
+def test_check_delete_and_merge_keep_signal_postings_consistent(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    db = tmp_path / "c.db"
+    store = build(db, tokenizer)
+    assert store.meta_int("total_len_bigram") > 0 and store.meta_int("total_len_pair") > 0
+    assert check(db, tokenizer).ok
+    assert store.delete_article("d1", tokenizer)
+    report = check(db, tokenizer)
+    assert report.ok, report.problems
+    before = ranking(Searcher(store, tokenizer), QUESTION, fused=True)
+    merge_segments(store, full=True)
+    assert check(db, tokenizer).ok
+    assert ranking(Searcher(store, tokenizer), QUESTION, fused=True) == before == ["d0"]
+    store.close()
+
+
+def _strip_signals(store: IndexStore) -> None:
+    """The state the schema-3 migration leaves an index built before fusion in."""
+    with store.transaction() as conn:
+        conn.execute(
+            "DELETE FROM postings WHERE tid IN (SELECT tid FROM terms WHERE "
+            "substr(term, 1, 1) IN (char(1), char(2)))"
+        )
+        conn.execute("DELETE FROM terms WHERE substr(term, 1, 1) IN (char(1), char(2))")
+        conn.execute("UPDATE passages SET dl_bigram = 0, dl_pair = 0")
+        doctable.rebuild(conn)
+        top = conn.execute("SELECT max(pid) FROM passages").fetchone()[0]
+        store.set_meta(
+            {"total_len_bigram": 0, "total_len_pair": 0, "signals_missing_below": top + 1}
+        )
+
+
+def test_an_index_from_before_fusion_ranks_plain_until_backfilled(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    fresh = build(tmp_path / "fresh.db", tokenizer)
+    expected = ranking(Searcher(fresh, tokenizer), QUESTION, fused=True)
+    fresh.close()
+    db = tmp_path / "old.db"
+    store = build(db, tokenizer)
+    _strip_signals(store)
+    searcher = Searcher(store, tokenizer)
+    assert check(db, tokenizer).ok  # words-only passages are consistent too
+    assert ranking(searcher, QUESTION, fused=True) == ranking(searcher, QUESTION, fused=False)
+    assert backfill_signals(store, tokenizer, chunk=2) == len(DOCS)
+    assert "signals_missing_below" not in store.meta()
+    report = check(db, tokenizer)
+    assert report.ok, report.problems
+    assert ranking(searcher, QUESTION, fused=True) == expected  # the open searcher catches up
+    assert backfill_signals(store, tokenizer) == 0
+    store.close()
