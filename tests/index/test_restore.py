@@ -41,6 +41,25 @@ def good_backup(good: Path, tmp_path: Path) -> Path:
     return backup(good, tmp_path / "good-backup.db")
 
 
+@pytest.fixture
+def big(good: Path, tokenizer: JapaneseTokenizer) -> Path:
+    """The same database grown past 600 KB, so that a write limit of 256 KB leaves room for
+    SQLite's own files (WAL index) but not for a copy."""
+    extra = [
+        Article.from_text(
+            f"filler-{i}",
+            f"市町村の話題{i}",
+            f"第{i}地区の住民{i * 7}人が清掃活動に参加しました。" * 40,
+        )
+        for i in range(250)
+    ]
+    with IndexStore.open(good) as s:
+        s.add_articles(extra, tokenizer)
+        s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert good.stat().st_size > 600_000
+    return good
+
+
 def first_hit(db: Path, tokenizer: JapaneseTokenizer, query: str = "台風") -> str:
     with IndexStore.open(db) as s:
         return Searcher(s, tokenizer).search(query).hits[0].article_id
@@ -229,12 +248,11 @@ def test_backup_into_a_missing_directory(good: Path, tmp_path: Path) -> None:
 
 
 def test_backup_that_hits_the_file_size_limit_leaves_no_partial_file(
-    good: Path, tmp_path: Path
+    big: Path, tmp_path: Path
 ) -> None:
     dest = tmp_path / "backups"
     dest.mkdir()
-    limit = good.stat().st_size // 3
-    proc = run_kiji("backup", str(dest), "--db", str(good), limit_bytes=limit)
+    proc = run_kiji("backup", str(dest), "--db", str(big), limit_bytes=256 * 1024)
     assert proc.returncode == 1, proc.stderr
     line = one_line_error(proc)
     assert "the backup was not written" in line and "partial file was removed" in line
@@ -242,10 +260,13 @@ def test_backup_that_hits_the_file_size_limit_leaves_no_partial_file(
 
 
 def test_restore_whose_copy_hits_the_limit_changes_nothing(
-    good: Path, good_backup: Path, tokenizer: JapaneseTokenizer
+    big: Path, tmp_path: Path, tokenizer: JapaneseTokenizer
 ) -> None:
-    limit = good_backup.stat().st_size // 3
-    proc = run_kiji("restore", str(good_backup), "--db", str(good), "--yes", limit_bytes=limit)
+    big_backup = backup(big, tmp_path / "big-backup.db")
+    with IndexStore.open(big) as s:
+        s.delete_article("filler-3", tokenizer)
+    good = big
+    proc = run_kiji("restore", str(big_backup), "--db", str(good), "--yes", limit_bytes=256 * 1024)
     assert proc.returncode == 1, proc.stderr
     assert "the database is unchanged" in one_line_error(proc)
     assert leftovers(good.parent) == []
@@ -277,7 +298,8 @@ def _can_mount_tmpfs() -> bool:
 
 
 @pytest.mark.skipif(not _can_mount_tmpfs(), reason="cannot mount a tmpfs here (needs root)")
-def test_backup_onto_a_full_disk_in_a_real_tiny_tmpfs(good: Path, tmp_path: Path) -> None:
+def test_backup_onto_a_full_disk_in_a_real_tiny_tmpfs(big: Path, tmp_path: Path) -> None:
+    good = big
     mount = tmp_path / "tiny"
     mount.mkdir()
     script = (
