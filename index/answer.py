@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_EXCERPT_CHARS = 200  # an excerpt is cut at a sentence (or, inside one long sentence, a word)
 SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
 CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
-PASSAGE_WEIGHT = 0.45  # excerpt score = 0.45 · passage BM25 / best BM25 + 0.55 · sentence quality
+PASSAGE_WEIGHT = 0.5  # excerpt score = 0.5 · passage BM25 / best BM25 + 0.5 · sentence quality
 SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers its next one
 STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
@@ -62,7 +62,11 @@ ARTICLE_CARRY = 0.6
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)  # a sibling passage's score: this share of its article's best passage
 W_COVERAGE = 0.45
 W_CONTEXT = 0.2
-W_FIT = 0.5
+W_FIT = 0.45
+W_FOCUS = 0.2  # the sentence names the question's focus (社長 in 「社長って誰」) …
+FOCUS_ALONE = 0.3  # … weighted by the answer it holds next to it (this much without one)
+TITLE_CONTEXT = True
+MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A question word the tokenizer keeps (何回, 何人, 何割 …) says what is asked, not what about.
 QUESTION_PREFIX = "何"
@@ -139,6 +143,7 @@ class Answerer:
         self.tokenizer = tokenizer
         self.related = related or RelatedFinder(store, searcher, tokenizer)
         self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
+        self._titles: dict[tuple[str, str], set[str]] = {}
         self._tokens: OrderedDict[int, tuple[list[Token], list[Span], str]] = OrderedDict()
 
     # ------------------------------------------------------------------ the public entry point
@@ -349,6 +354,19 @@ class Answerer:
             return Evidence(0.0, 0.0)
         return self._evidence(query, hits[0], self._siblings(list(hits)))
 
+    def _title_terms(self, hit: Hit) -> set[str]:
+        """Terms of a passage's title and heading, cached per (title, heading)."""
+        key = (hit.title, hit.heading or "")
+        got = self._titles.get(key)
+        if got is None:
+            got = set(self.tokenizer.terms(hit.title)) | set(
+                self.tokenizer.terms(hit.heading or "")
+            )
+            if len(self._titles) > TOKEN_CACHE_PASSAGES:
+                self._titles.clear()
+            self._titles[key] = got
+        return got
+
     def _analysis(self, hit: Hit) -> tuple[list[Token], list[Span], str]:
         """Terms, candidate answer spans and the normalised text of a passage, cached by passage
         id (a passage's text never changes: an updated article gets new passage ids)."""
@@ -398,16 +416,20 @@ class Answerer:
     ) -> tuple[Excerpt, ...]:
         best_score = max(h.score for h in hits) or 1.0
         cands: list[_Candidate] = []
+        firsts: list[float] = []
         for i, hit in enumerate(hits):
             # Hits come best first: once even a perfect sentence could not lift a passage above
             # half of what is already held, the rest is not tokenised (the costly step).
-            bound = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT)
-            if len(cands) >= k:
-                held = sorted((c.score for c in cands), reverse=True)
+            bound = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * MAX_QUALITY
+            if len(firsts) >= k:
+                held = sorted(firsts, reverse=True)
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
                     break
             sents = top_sents[0] if i == 0 else self._sentences(hit, query)[0]
-            cands.extend(self._candidates(hit, sents, query, best_score))
+            got = self._candidates(hit, sents, query, best_score)
+            if got:
+                firsts.append(got[0].score)  # one per passage: the bound is about passages
+            cands.extend(got)
         if not cands:
             return ()
         chosen: list[_Candidate] = []
@@ -462,6 +484,9 @@ class Answerer:
             return sum(query.counts[t] * query.idf[t] for t in s.matched)
 
         cov = [min(gain(x) / mass, 1.0) for x in sents]
+        # The title is the topic of every sentence under it (「ラオス」 heads a sentence about
+        # 公用語 that never repeats it): a sentence's own coverage counts its title's words too.
+        titled = set(query.counts) & self._title_terms(hit)
         fits = [
             answer_weight(
                 text,
@@ -473,6 +498,13 @@ class Answerer:
                 [(a, b) for a, b, _t in x.weighted],
             )
             for x in sents
+        ]
+        own = [
+            min(sum(query.counts[t] * query.idf[t] for t in x.matched | titled) / mass, 1.0)
+            # only for a sentence that says something itself: a word asked, or an answer
+            if x.matched - titled or fits[i].weight > 0
+            else cov[i]
+            for i, x in enumerate(sents)
         ]
 
         def same_paragraph(i: int, j: int) -> bool:
@@ -489,10 +521,12 @@ class Answerer:
         # An answer-shaped span counts as far as its sentence, its neighbour or its passage is
         # about the question (a number in an unrelated passage is not an answer).
         rel = hit.score / best_score
+        focus = query.intent.focus
         quality = [
-            W_COVERAGE * cov[i]
+            W_COVERAGE * (own[i] if TITLE_CONTEXT else cov[i])
             + W_CONTEXT * ctx[i]
             + W_FIT * fits[i].weight * min(1.0, 2.0 * max(cov[i], ctx[i], rel))
+            + (W_FOCUS * max(fits[i].weight, FOCUS_ALONE) if focus & sents[i].matched else 0.0)
             for i in range(n)
         ]
         # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its

@@ -126,6 +126,9 @@ class Intent:
     counters: frozenset[str] = frozenset()
     head: str | None = None
     asked: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    # The question's focus: the noun the interrogative asks about (「社長って誰」 → 社長,
+    # 「予約何台」 → 予約, 「どこの神社」 → 神社). The answer is usually stated next to it.
+    focus: frozenset[str] = frozenset()
 
 
 def _next_noun(morphs: Sequence[Morph], i: int) -> str | None:
@@ -189,9 +192,12 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         elif norm in _HOW_MUCH:
             units = _measure_units(nouns) or _MONEY
             found.append(Intent(NUMBER, units, asked=span))
-        elif norm in _HOW_MANY or (
-            norm in _DEGREE_HEADS and nxt is not None and nxt.norm in _DEGREE_PARTICLES
-        ):
+        elif norm in _HOW_MANY:
+            # いくつ counts things: 〜つ, 〜個, or the counted noun itself (お店いくつ → 23店舗).
+            found.append(
+                Intent(NUMBER, _measure_units(nouns) or _counted_noun(morphs, i), asked=span)
+            )
+        elif norm in _DEGREE_HEADS and nxt is not None and nxt.norm in _DEGREE_PARTICLES:
             found.append(Intent(NUMBER, _measure_units(nouns), asked=span))
         elif norm in _WHERE:
             found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
@@ -215,7 +221,25 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     typed = [f for f in found if f.kind not in (None, OTHER)]
     best = typed[-1] if typed else found[-1]
     asked = tuple(s for f in found for s in f.asked)
-    return Intent(best.kind, best.counters, best.head, asked)
+    return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best))
+
+
+def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
+    """The noun just before the interrogative (particles and fillers skipped) and its head."""
+    out: set[str] = set()
+    if intent.head:
+        out.add(intent.head)
+    if intent.asked:
+        start = intent.asked[0][0]
+        i = next((j for j, m in enumerate(morphs) if m.start == start), None)
+        if i is not None:
+            for m in reversed(morphs[max(0, i - 4) : i]):
+                if m.pos[0] in ("助詞", "補助記号", "助動詞") or m.norm in FILLERS:
+                    continue
+                if m.pos[0] == "名詞" and m.pos[1] != "数詞":
+                    out.add(m.norm)
+                break
+    return frozenset(out - FILLERS)
 
 
 def _counted(counter: str, period: bool, span: tuple[tuple[int, int], ...]) -> Intent:
@@ -228,6 +252,19 @@ def _counted(counter: str, period: bool, span: tuple[tuple[int, int], ...]) -> I
     if counter in ("%", "％", "パーセント", "割"):
         return Intent(NUMBER, _PERCENT, asked=span)
     return Intent(NUMBER, frozenset({counter}), asked=span)
+
+
+def _counted_noun(morphs: Sequence[Morph], i: int) -> frozenset[str]:
+    """Counters for いくつ at ``i``: つ and 個, and the noun before it (skipping は/って/が)."""
+    out = {"つ", "個"}
+    for m in reversed(morphs[max(0, i - 3) : i]):
+        if m.pos[0] == "助詞":
+            continue
+        if m.pos[0] == "名詞":
+            word = m.surface.removeprefix("お").removeprefix("御")
+            out |= {word, word[-1:]}
+        break
+    return frozenset(x for x in out if x)
 
 
 def _measure_units(nouns: set[str]) -> frozenset[str]:
@@ -272,7 +309,7 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
         return Intent(REASON, asked=span)
     if nouns & _NAME_NOUNS:
         return Intent(PERSON if nouns & _PERSON_NOUNS else NAME, asked=span)
-    return Intent(OTHER if morphs[i].norm in _WHICH else NAME, asked=span)
+    return Intent(OTHER, asked=span)  # 「Xって何？」: a name or a description, nothing to prefer
 
 
 _DATE_UNITS = frozenset({"年", "月", "日", "頃", "ごろ", "末", "時", "分", "上旬", "中旬", "下旬"})
