@@ -226,6 +226,7 @@ class Answerer:
             n_cand * (2 if boost else 1),
             since=since,
             until=until,
+            text=query.text or None,
         )
         hits = list(self.searcher.hits(scored))
         if boost is not None:
@@ -243,7 +244,9 @@ class Answerer:
                 message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST if hits else ''}",
                 closest=_closest(hits),
             )
-        pool = sorted(hits + siblings, key=lambda h: -h.score)  # stable: hits[0] first
+        # The hits in ranked order (fused ranking need not follow the word BM25 score), then
+        # the sibling passages, best article first.
+        pool = hits + sorted(siblings, key=lambda h: -h.score)
         excerpts = self._excerpts(pool, top_sents, query, k)
         related = self.related.related_to([e.article_id for e in excerpts])
         return replace(base, status="answered", excerpts=excerpts, related=related)
@@ -349,7 +352,9 @@ class Answerer:
         terms = self.searcher.analyse(text)
         with self._consistent():
             query = self._query(terms, text)
-            hits = self.searcher.hits(self.searcher.score_terms(list(_expand(query)), 1))
+            hits = self.searcher.hits(
+                self.searcher.score_terms(list(_expand(query)), 1, text=query.text or None)
+            )
         if not hits:
             return Evidence(0.0, 0.0)
         return self._evidence(query, hits[0], self._siblings(list(hits)))
@@ -418,13 +423,13 @@ class Answerer:
         cands: list[_Candidate] = []
         firsts: list[float] = []
         for i, hit in enumerate(hits):
-            # Hits come best first: once even a perfect sentence could not lift a passage above
-            # half of what is already held, the rest is not tokenised (the costly step).
+            # A passage that even a perfect sentence could not lift above what is already held
+            # is not tokenised (the costly step).
             bound = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * MAX_QUALITY
             if len(firsts) >= k:
                 held = sorted(firsts, reverse=True)
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
-                    break
+                    continue
             sents = top_sents[0] if i == 0 else self._sentences(hit, query)[0]
             got = self._candidates(hit, sents, query, best_score)
             if got:
