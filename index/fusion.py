@@ -26,6 +26,7 @@ their postings are the long ones.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zlib
 from collections import Counter
@@ -50,7 +51,7 @@ class FusionParams:
 
     enabled: bool = True
     weights: tuple[float, float, float] = DEFAULT_WEIGHTS  # word, bigram, pair
-    candidates: int = 500  # word-BM25 passages re-scored by the extra signals
+    candidates: int = 100  # word-BM25 passages re-scored by the extra signals
     df_cap: float = 0.2  # skip signal terms in more than this share of passages
 
     def __post_init__(self) -> None:
@@ -61,30 +62,18 @@ class FusionParams:
 
 
 # ---------------------------------------------------------------------------- signal terms
-def _content(ch: str) -> bool:
-    """Letters, digits, kana and kanji (not punctuation, symbols, spaces or controls)."""
-    return unicodedata.category(ch)[0] in "LN"
-
-
-def _hiragana(ch: str) -> bool:
-    return "\u3041" <= ch <= "\u309f" or ch == "ー"
+# Every bigram of letters and digits (kana and kanji are letters) that is not two hiragana,
+# found by one overlapping regex search in C: never across punctuation, symbols or spaces.
+_BIGRAMS = re.compile(r"(?=(?![\u3041-\u309fー]{2})([^\W_]{2}))")
 
 
 def char_bigrams(text: str) -> list[str]:
-    """The bigram terms of ``text`` in order (duplicates kept), each prefixed with :data:`BIGRAM`."""
+    """The bigram terms of ``text`` in order (duplicates kept), each prefixed with :data:`BIGRAM`.
+
+    The text is folded first (NFKC, lower case), like the word terms.
+    """
     s = unicodedata.normalize("NFKC", text).lower()
-    out: list[str] = []
-    append = out.append
-    prev = ""
-    prev_ok = False
-    prev_hira = False
-    for ch in s:
-        ok = _content(ch)
-        hira = ok and _hiragana(ch)
-        if ok and prev_ok and not (hira and prev_hira):
-            append(BIGRAM + prev + ch)
-        prev, prev_ok, prev_hira = ch, ok, hira
-    return out
+    return [BIGRAM + g for g in _BIGRAMS.findall(s)]
 
 
 def pair_term(a: str, b: str) -> str:
@@ -129,15 +118,52 @@ def query_signals(text: str, words: Sequence[str]) -> tuple[list[str], list[str]
 
 
 # ---------------------------------------------------------------------------- scoring
-def candidate_tfs(cand_sorted: np.ndarray, ids: np.ndarray, tfs: np.ndarray) -> np.ndarray:
-    """Term counts of the (ascending) candidate ids in one sorted postings list; 0 if absent."""
-    if not len(ids) or not len(cand_sorted):
-        return np.zeros(len(cand_sorted), dtype=np.float64)
-    pos = np.searchsorted(ids, cand_sorted)
-    pos[pos >= len(ids)] = len(ids) - 1
-    found = ids[pos] == cand_sorted
-    out = np.zeros(len(cand_sorted), dtype=np.float64)
-    out[found] = tfs[pos[found]]
+def candidate_scores(
+    cand: np.ndarray,
+    ids_parts: Sequence[np.ndarray],
+    tf_parts: Sequence[np.ndarray],
+    weight: np.ndarray,
+    signal: np.ndarray,
+    dls: np.ndarray,
+    avgdl: Sequence[float],
+    k1: float,
+    b: float,
+    slot_of: np.ndarray | None = None,
+) -> np.ndarray:
+    """Okapi BM25 of each signal over the candidate passages only: an (N_SIGNALS, len(cand))
+    array.
+
+    Row ``j`` of the postings is ``ids_parts[j]`` (ascending passage ids) with the term counts
+    ``tf_parts[j]``; its term belongs to signal ``signal[j]`` and weighs ``weight[j]`` (query
+    count · idf). ``dls[i, s]`` is candidate ``i``'s length in signal ``s``, ``avgdl[s]`` the
+    signal's mean length. Every postings id is looked up among the candidates at once, in
+    ``slot_of`` (a dense array: passage id → its index in ``cand``, −1 elsewhere) if given, else
+    by binary search (``np.searchsorted``): the cost grows with the postings, not the terms.
+    """
+    out = np.zeros((N_SIGNALS, len(cand)), dtype=np.float64)
+    if not len(ids_parts) or not len(cand):
+        return out
+    ids = np.concatenate(ids_parts)
+    if slot_of is not None:
+        slot = slot_of[ids]
+        hit = slot >= 0
+        at = slot[hit]
+    else:
+        order = np.argsort(cand, kind="stable")
+        cand_sorted = cand[order]
+        pos = np.searchsorted(cand_sorted, ids)
+        pos[pos >= len(cand_sorted)] = 0
+        hit = cand_sorted[pos] == ids
+        at = order[pos[hit]]  # index into cand
+    if not len(at):
+        return out
+    row = np.repeat(np.arange(len(ids_parts)), [len(x) for x in ids_parts])[hit]
+    tf = np.concatenate(tf_parts)[hit].astype(np.float64)
+    sig = np.asarray(signal, dtype=np.intp)[row]
+    mean = np.asarray(avgdl, dtype=np.float64)[sig]
+    dl = dls[at, sig]
+    norm = k1 * (1.0 - b + b * dl / np.where(mean > 0, mean, 1.0))
+    np.add.at(out, (sig, at), np.asarray(weight)[row] * tf * (k1 + 1.0) / (tf + norm))
     return out
 
 

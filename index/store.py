@@ -203,13 +203,18 @@ class IndexStore:
             (tid,),
         ).fetchall()
 
-    def postings_of(self, tids: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
-        """(tid, ids, tfs) of every segment of the given terms, in one statement."""
-        if not tids:
+    def postings_by_term(
+        self, terms: Sequence[str], max_df: float
+    ) -> list[tuple[str, int, bytes, bytes]]:
+        """(term, df, ids, tfs) of every segment of the given terms in at most ``max_df``
+        passages, in one statement (the fusion signals' look-up)."""
+        if not terms:
             return []
-        marks = ",".join("?" * len(tids))
+        marks = ",".join("?" * len(terms))
         return self.conn.execute(
-            f"SELECT tid, ids, tfs FROM postings WHERE tid IN ({marks})", list(tids)
+            "SELECT t.term, t.df, p.ids, p.tfs FROM terms t JOIN postings p ON p.tid = t.tid "
+            f"WHERE t.term IN ({marks}) AND t.df > 0 AND t.df <= ?",
+            [*terms, max_df],
         ).fetchall()
 
     def main_postings(self, tid: int) -> tuple[bytes, bytes]:

@@ -13,7 +13,7 @@ from index.fusion import (
     BIGRAM,
     PAIR,
     FusionParams,
-    candidate_tfs,
+    candidate_scores,
     char_bigrams,
     fuse,
     normalise,
@@ -50,12 +50,28 @@ def test_rank_breaks_ties_by_passage_id() -> None:
     assert cand[rank(cand, np.array([1.0, 1.0, 2.0]), 1)].tolist() == [5]
 
 
-def test_candidate_tfs_binary_searches_sorted_postings() -> None:
-    ids = np.array([2, 4, 9, 30], dtype="<i4")
-    tfs = np.array([1, 3, 2, 5], dtype="<u2")
-    cand = np.array([1, 4, 9, 31, 40])
-    assert candidate_tfs(cand, ids, tfs).tolist() == [0, 3, 2, 0, 0]
-    assert candidate_tfs(cand, ids[:0], tfs[:0]).tolist() == [0, 0, 0, 0, 0]
+def test_candidate_scores_are_bm25_over_the_candidates_only() -> None:
+    cand = np.array([9, 2, 4, 31])  # word-ranking order, not sorted
+    ids = [np.array([2, 4, 30], dtype="<i4"), np.array([4, 9], dtype="<i4")]
+    tfs = [np.array([1, 3, 7], dtype="<u2"), np.array([2, 1], dtype="<u2")]
+    weight = np.array([2.0, 0.5])  # query count · idf per row
+    signal = np.array([0, 1])  # a bigram row and a pair row
+    dls = np.array([[10, 4], [20, 4], [10, 8], [5, 5]], dtype=np.float64)
+    avgdl, k1, b = (10.0, 4.0), 0.5, 0.5
+    out = candidate_scores(cand, ids, tfs, weight, signal, dls, avgdl, k1, b)
+
+    def w(idf: float, tf: float, dl: float, mean: float) -> float:
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / mean))
+
+    assert out.shape == (2, 4)
+    assert out[0].tolist() == pytest.approx([0.0, w(2, 1, 20, 10), w(2, 3, 10, 10), 0.0])
+    assert out[1].tolist() == pytest.approx([w(0.5, 1, 4, 4), 0.0, w(0.5, 2, 8, 4), 0.0])
+    slot_of = np.full(40, -1)
+    slot_of[cand] = np.arange(len(cand))
+    dense = candidate_scores(cand, ids, tfs, weight, signal, dls, avgdl, k1, b, slot_of)
+    assert np.array_equal(dense, out)
+    empty = candidate_scores(cand, [], [], weight[:0], signal[:0], dls, avgdl, k1, b)
+    assert not empty.any()
 
 
 def test_char_bigrams_skip_punctuation_and_pure_hiragana() -> None:
