@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index import doctable
 from index.backfill import backfill_signals
 from index.fusion import (
     BIGRAM,
@@ -24,6 +24,7 @@ from index.fusion import (
 )
 from index.models import Article, Section
 from index.ops import check
+from index.schema import SCHEMA_VERSION
 from index.search import Searcher
 from index.segments import merge_segments
 from index.store import IndexStore
@@ -163,34 +164,49 @@ def test_check_delete_and_merge_keep_signal_postings_consistent(
     store.close()
 
 
-def _strip_signals(store: IndexStore) -> None:
-    """The state the schema-3 migration leaves an index built before fusion in."""
-    with store.transaction() as conn:
-        conn.execute(
-            "DELETE FROM postings WHERE tid IN (SELECT tid FROM terms WHERE "
-            "substr(term, 1, 1) IN (char(1), char(2)))"
-        )
-        conn.execute("DELETE FROM terms WHERE substr(term, 1, 1) IN (char(1), char(2))")
-        conn.execute("UPDATE passages SET dl_bigram = 0, dl_pair = 0")
-        doctable.rebuild(conn)
-        top = conn.execute("SELECT max(pid) FROM passages").fetchone()[0]
-        store.set_meta(
-            {"total_len_bigram": 0, "total_len_pair": 0, "signals_missing_below": top + 1}
-        )
+def _as_schema_2(db: Path) -> None:
+    """Turn a database into what kiji wrote before fusion (schema 2): no signal postings, no
+    signal lengths, no columns for them."""
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "DELETE FROM postings WHERE tid IN (SELECT tid FROM terms WHERE "
+        "substr(term, 1, 1) IN (char(1), char(2)))"
+    )
+    conn.execute("DELETE FROM terms WHERE substr(term, 1, 1) IN (char(1), char(2))")
+    conn.execute("DELETE FROM meta WHERE key IN ('total_len_bigram', 'total_len_pair')")
+    for table, column in (
+        ("passages", "dl_bigram"),
+        ("passages", "dl_pair"),
+        ("doc_chunks", "sdls"),
+    ):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
 
 
-def test_an_index_from_before_fusion_ranks_plain_until_backfilled(
+def test_a_schema_2_index_is_migrated_ranks_plain_and_is_backfilled(
     tmp_path: Path, tokenizer: JapaneseTokenizer
 ) -> None:
     fresh = build(tmp_path / "fresh.db", tokenizer)
     expected = ranking(Searcher(fresh, tokenizer), QUESTION, fused=True)
     fresh.close()
     db = tmp_path / "old.db"
-    store = build(db, tokenizer)
-    _strip_signals(store)
+    build(db, tokenizer).close()
+    _as_schema_2(db)
+    store = IndexStore.open(db)  # migrates to schema 3 and marks the passages without signals
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.meta_int("signals_missing_below") > 0
     searcher = Searcher(store, tokenizer)
-    assert check(db, tokenizer).ok  # words-only passages are consistent too
+    report = check(db, tokenizer)  # words-only passages are consistent too
+    assert report.ok, report.problems
+    assert "fusion" in report.facts
     assert ranking(searcher, QUESTION, fused=True) == ranking(searcher, QUESTION, fused=False)
+    # a passage added after the migration gets its signal postings at once
+    store.add_articles(
+        [Article(id="new", title="新着", sections=(Section(None, ("東京で初雪を観測した。",)),))],
+        tokenizer,
+    )
     assert backfill_signals(store, tokenizer, chunk=2) == len(DOCS)
     assert "signals_missing_below" not in store.meta()
     report = check(db, tokenizer)
