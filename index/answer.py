@@ -56,8 +56,8 @@ CLOSEST = 3
 # (coverage), how much its neighbour holds (news states the topic, then the fact: the answer often
 # follows the sentence that repeats the question), and whether it holds an answer of the kind the
 # question asks for that the question does not already contain (index.answer_spans).
-SIBLING_ARTICLES = 3  # the best articles whose other passages are read for the answer too
-MAX_SIBLING_PASSAGES = 24
+SIBLING_ARTICLES = 2  # the best articles whose other passages are read for the answer too
+MAX_SIBLING_PASSAGES = 10
 ARTICLE_CARRY = 0.6
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)  # a sibling passage's score: this share of its article's best passage
 W_COVERAGE = 0.45
@@ -88,6 +88,31 @@ class _Sentence:
     spans: list[tuple[int, int]]  # matched token spans to highlight (passage offsets)
     weighted: list[tuple[int, int, str]]  # every matched token span with its term
     cuts: list[int]  # word boundaries inside (passage offsets)
+
+
+class _Analysed:
+    """A passage's terms and morphemes; answer spans and the normalised text when first asked."""
+
+    __slots__ = ("_norm", "_spans", "morphs", "text", "tokens")
+
+    def __init__(self, text: str, tokens: list[Token], morphs: list[Morph]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.morphs = morphs
+        self._spans: list[Span] | None = None
+        self._norm: str | None = None
+
+    @property
+    def spans(self) -> list[Span]:
+        if self._spans is None:
+            self._spans = find_spans(self.text, self.morphs)
+        return self._spans
+
+    @property
+    def normalised(self) -> str:
+        if self._norm is None:
+            self._norm = _normalised(self.morphs)
+        return self._norm
 
 
 @dataclass
@@ -144,7 +169,7 @@ class Answerer:
         self.related = related or RelatedFinder(store, searcher, tokenizer)
         self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
         self._titles: dict[tuple[str, str], set[str]] = {}
-        self._tokens: OrderedDict[int, tuple[list[Token], list[Span], str]] = OrderedDict()
+        self._tokens: OrderedDict[int, _Analysed] = OrderedDict()
 
     # ------------------------------------------------------------------ the public entry point
     def ask(self, question: str, *, now: datetime, k: int = 3) -> Answer:
@@ -328,9 +353,9 @@ class Answerer:
         present: set[str] = set()
         joined: list[str] = []
         for h in passages:
-            tokens, _spans, norm = self._analysis(h)
-            present.update(t.term for t in tokens)
-            joined.append(norm)
+            got = self._analysis(h)
+            present.update(t.term for t in got.tokens)
+            joined.append(got.normalised)
         for extra in (top.title, top.heading or ""):
             tokens, morphs = self.tokenizer.analyse(extra)
             present.update(t.term for t in tokens)
@@ -372,14 +397,14 @@ class Answerer:
             self._titles[key] = got
         return got
 
-    def _analysis(self, hit: Hit) -> tuple[list[Token], list[Span], str]:
-        """Terms, candidate answer spans and the normalised text of a passage, cached by passage
-        id (a passage's text never changes: an updated article gets new passage ids)."""
+    def _analysis(self, hit: Hit) -> _Analysed:
+        """Terms and morphemes of a passage, cached by passage id (a passage's text never
+        changes: an updated article gets new passage ids)."""
         cache = self._tokens
         got = cache.get(hit.passage_id)
         if got is None:
             tokens, morphs = self.tokenizer.analyse(hit.text)
-            got = (tokens, find_spans(hit.text, morphs), _normalised(morphs))
+            got = _Analysed(hit.text, tokens, morphs)
             cache[hit.passage_id] = got
             if len(cache) > TOKEN_CACHE_PASSAGES:
                 cache.popitem(last=False)
@@ -394,7 +419,7 @@ class Answerer:
         sents = [_Sentence(s, e, set(), [], [], []) for s, e in spans]
         starts = [s for s, _ in spans]
         present: set[str] = set()
-        tokens = self._analysis(hit)[0]
+        tokens = self._analysis(hit).tokens
         for tok in tokens:
             present.add(tok.term)
             i = bisect.bisect_right(starts, tok.start) - 1
@@ -482,7 +507,7 @@ class Answerer:
             return []
 
         mass = query.mass or 1.0
-        spans = self._analysis(hit)[1]
+        spans = self._analysis(hit).spans if query.intent.typed else []
         n = len(sents)
 
         def gain(s: _Sentence) -> float:

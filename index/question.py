@@ -130,6 +130,11 @@ class Intent:
     # 「予約何台」 → 予約, 「どこの神社」 → 神社). The answer is usually stated next to it.
     focus: frozenset[str] = frozenset()
 
+    @property
+    def typed(self) -> bool:
+        """Whether the question asks for a kind of answer that spans can hold."""
+        return self.kind is not None and self.kind != OTHER
+
 
 def _next_noun(morphs: Sequence[Morph], i: int) -> str | None:
     """The first noun after position ``i``, skipping particles (の, て, って, という)."""

@@ -10,6 +10,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from sudachipy import Dictionary, SplitMode
 
@@ -44,9 +45,9 @@ def fold(term: str) -> str:
     return unicodedata.normalize("NFKC", term).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Morph:
-    """One Sudachi morpheme of the main segmentation with what answer analysis reads of it."""
+class Morph(NamedTuple):
+    """One Sudachi morpheme of the main segmentation with what answer analysis reads of it
+    (a named tuple: answers build thousands per question, and tuples are the cheapest)."""
 
     start: int
     end: int
@@ -92,6 +93,7 @@ class JapaneseTokenizer:
         self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
         self._local = threading.local()
         self._folded: dict[str, str] = {}  # normalized_form → fold(normalized_form)
+        self._pos_of: dict[int, tuple[str, str, str]] = {}  # POS id → first three fields
 
     def _tokenizer(self):
         tok = getattr(self._local, "tok", None)
@@ -133,22 +135,37 @@ class JapaneseTokenizer:
         morphs: list[Morph] = []
         if not text:
             return out, morphs
-        stop = self._stop
         split_a = SplitMode.A
+        folded = self._folded
+        pos_of = self._pos_of
         for m in self._tokenizer().tokenize(text):
             start, end = m.begin(), m.end()
-            pos = m.part_of_speech()
-            norm = fold(m.normalized_form())
-            morphs.append(Morph(start, end, m.surface(), (pos[0], pos[1], pos[2]), norm))
-            if stop(m) or not norm or norm.isspace():
+            pos = pos_of.get(m.part_of_speech_id())
+            if pos is None:
+                full = m.part_of_speech()
+                pos = pos_of[m.part_of_speech_id()] = (full[0], full[1], full[2])
+            form = m.normalized_form()
+            norm = folded.get(form)
+            if norm is None:
+                norm = self._fold(form)
+            morphs.append(Morph(start, end, m.surface(), pos, norm))
+            if pos[0] in STOP_POS or not norm or norm.isspace():
                 continue
             out.append(Token(norm, start, end))
             if self.compound_parts and end - start >= _MIN_COMPOUND_CHARS:
                 parts = m.split(split_a)
                 if len(parts) > 1:
                     for p in parts:
-                        if not stop(p):
-                            out.append(Token(fold(p.normalized_form()), p.begin(), p.end()))
+                        if p.part_of_speech()[0] not in STOP_POS:
+                            form = p.normalized_form()
+                            part = folded.get(form)
+                            out.append(
+                                Token(
+                                    part if part is not None else self._fold(form),
+                                    p.begin(),
+                                    p.end(),
+                                )
+                            )
         return out, morphs
 
     def terms(self, text: str, words: list[str] | None = None) -> list[str]:
