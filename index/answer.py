@@ -273,6 +273,12 @@ class Answerer:
         # the sibling passages, best article first.
         pool = hits + sorted(siblings, key=lambda h: -h.score)
         excerpts = self._excerpts(pool, top_sents, query, k)
+        if not excerpts:  # only link-less stubs held the words: offer them, cite nothing
+            return replace(
+                base,
+                message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST}",
+                closest=_closest(hits),
+            )
         related = self.related.related_to([e.article_id for e in excerpts])
         return replace(base, status="answered", excerpts=excerpts, related=related)
 
@@ -460,6 +466,9 @@ class Answerer:
             if got:
                 firsts.append(got[0].score)  # one per passage: the bound is about passages
             cands.extend(got)
+        # Evidence is something a member can open: a stub without a link is no citation (its
+        # summary is offered among the related articles instead).
+        cands = [c for c in cands if c.hit.url or not c.hit.is_stub]
         if not cands:
             return ()
         chosen: list[_Candidate] = []
@@ -472,7 +481,8 @@ class Answerer:
             def eff(c: _Candidate) -> float:
                 return c.score * SAME_ARTICLE_FACTOR ** per_article[c.hit.article_id]
 
-            pick = max(pool, key=lambda c: (eff(c), -c.hit.passage_id))
+            # A stub (a 関連記事 title and summary) never comes before a real article's excerpt.
+            pick = max(pool, key=lambda c: (not c.hit.is_stub, eff(c), -c.hit.passage_id))
             pool.remove(pick)
             if pick.key in seen_keys:  # the same words twice (a stub summary, a reprint)
                 continue

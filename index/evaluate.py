@@ -125,7 +125,8 @@ def _norm(text: str) -> str:
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
-    """Questions of a JSON-lines file; blank lines and ``#`` comments are skipped.
+    """Questions of a JSON-lines file; blank lines, ``#`` comments and unhelpful-vote records
+    with neither gold nor expected text (``kiji feedback export --include-negative``) are skipped.
 
     Raises :class:`EvalFileError` naming the line of the first record that is not a question.
     """
@@ -158,6 +159,8 @@ def _parse(lines: Iterable[str], path: Path) -> Iterator[EvalQuestion]:
             raise EvalFileError(f'{path}:{no}: "expect_any" must be a list of strings')
         kind = str(obj.get("kind") or "fact")
         gold = obj.get("gold")
+        if obj.get("vote") == "down" and gold in (None, "") and not expect:
+            continue  # a 👎 from `kiji feedback export --include-negative`: to review, not to score
         yield EvalQuestion(
             q=obj["q"],
             kind=kind,

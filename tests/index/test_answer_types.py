@@ -234,6 +234,9 @@ def write_questions(path: Path) -> Path:
          "expect_any": ["震度5弱"], "answer_type": "number"},
         {"q": "ポケモンGOってどこの会社が作ってるの？", "kind": "unanswerable", "gold": None,
          "expect_any": [], "answer_type": "name"},
+        # A 👎 exported for review: no gold, nothing expected; not a question to score.
+        {"q": "ラクティオの色は？", "kind": "fact", "gold": None, "expect_any": [],
+         "vote": "down"},
     ]  # fmt: skip
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
     return path
@@ -290,3 +293,48 @@ def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
     )
     assert missing.returncode == 1
     assert "cannot read" in missing.stderr
+
+
+# ------------------------------------------------------------------ stubs
+def _with_related(url: str) -> list[Article]:
+    from index.models import ArticleLink
+
+    parent = Article(
+        id="parent",
+        title="ミニバン市場の年末商戦",
+        sections=(Section(None, ("年末に向けて各社がミニバンの新型を投入している。",)),),
+        url="https://kiji.example/parent",
+        published_at=datetime(2026, 11, 24, 9, 0, tzinfo=JST),
+        category="経済",
+        related=(
+            ArticleLink(
+                "ラクティオの受注が好調",
+                "ラクティオの受注は発表から1週間で1万台を超えた。",
+                url,
+            ),
+        ),
+    )
+    return [parent, SALES]
+
+
+@pytest.mark.parametrize("url", ["", "https://kiji.example/orders"])
+def test_a_stub_is_never_evidence_above_a_real_article(
+    tmp_path: Path, tok: JapaneseTokenizer, url: str
+) -> None:
+    db = tmp_path / "kiji.db"
+    build_db(db, tok)
+    with IndexStore.open(db) as store:
+        store.add_articles(_with_related(url), tok)
+        answerer = Answerer(store, Searcher(store, tok), tok)
+        ans = answerer.ask("ラクティオの受注って何台？", now=NOW)
+    assert ans.status == "answered"
+    stub_id = "ラクティオの受注が好調"
+    cited = [e for e in ans.excerpts if e.title == stub_id]
+    if not url:
+        assert cited == []  # no link to click: not a citation
+    else:
+        # With a link it may be cited, but only after the real article's excerpts.
+        real = [i for i, e in enumerate(ans.excerpts) if e.title != stub_id]
+        stubs = [i for i, e in enumerate(ans.excerpts) if e.title == stub_id]
+        assert real and all(r < s for r in real for s in stubs)
+    assert all(e.url for e in ans.excerpts)
