@@ -66,6 +66,7 @@ W_FIT = 0.45
 W_FOCUS = 0.2  # the sentence names the question's focus (社長 in 「社長って誰」) …
 FOCUS_ALONE = 0.3  # … weighted by the answer it holds next to it (this much without one)
 TITLE_CONTEXT = True
+TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
 MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A question word the tokenizer keeps (何回, 何人, 何割 …) says what is asked, not what about.
@@ -540,9 +541,15 @@ class Answerer:
             for x in sents
         ]
         own = [
-            min(sum(query.counts[t] * query.idf[t] for t in x.matched | titled) / mass, 1.0)
+            min(
+                cov[i]
+                + TITLE_SHARE
+                * sum(query.counts[t] * query.idf[t] for t in titled - x.matched)
+                / mass,
+                1.0,
+            )
             # only for a sentence that says something itself: a word asked, or an answer
-            if x.matched - titled or fits[i].weight > 0
+            if (x.matched - titled - _NO_HIGHLIGHT) or fits[i].weight > 0
             else cov[i]
             for i, x in enumerate(sents)
         ]
