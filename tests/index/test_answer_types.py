@@ -338,3 +338,24 @@ def test_a_stub_is_never_evidence_above_a_real_article(
         stubs = [i for i, e in enumerate(ans.excerpts) if e.title == stub_id]
         assert real and all(r < s for r in real for s in stubs)
     assert all(e.url for e in ans.excerpts)
+
+
+def test_the_readme_eval_example_runs_and_passes(answer_db: Path, tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    section = readme[readme.index("\n## Evaluating answers") :]
+    block = section[
+        section.index("```json\n") + 8 : section.index("\n```", section.index("```json"))
+    ]
+    qfile = tmp_path / "readme.jsonl"
+    qfile.write_text(block + "\n", "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "index.cli", "eval", "--db", str(answer_db), str(qfile), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)["summary"]
+    assert summary["questions"] == 2
+    assert summary["overall"] == 1.0
