@@ -104,6 +104,17 @@ _MEASURES: dict[str, frozenset[str]] = {
     "人数": frozenset({"人", "名"}),
     "時間": frozenset({"時間", "分", "秒"}),
     "期間": frozenset({"日", "日間", "週間", "か月", "ヶ月", "カ月", "年", "年間"}),
+    # Adjectives of degree say the dimension too (どのくらい速い → seconds, 重い → grams).
+    "速い": frozenset({"秒", "km", "mbps", "キロ"}),
+    "早い": frozenset({"秒", "分", "日"}),
+    "重い": frozenset({"g", "kg", "グラム", "キロ"}),
+    "軽い": frozenset({"g", "kg", "グラム", "キロ"}),
+    "長い": frozenset({"時間", "分", "mm", "cm", "m", "km"}),
+    "大きい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
+    "小さい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
+    "高い": frozenset({"円", "m", "メートル", "%"}),
+    "安い": frozenset({"円"}),
+    "広い": frozenset({"m", "平方メートル", "畳", "ha"}),
 }
 _MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ウォン", "ポンド"})
 _PERCENT = frozenset({"%", "パーセント", "割", "ポイント"})
@@ -174,7 +185,7 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     (「いつも持ってる…どこの神社」: いつも is one word and not いつ; どこ decides).
     """
     found: list[Intent] = []
-    nouns = {m.norm for m in morphs if m.pos[0] == "名詞"}
+    nouns = {m.norm for m in morphs if m.pos[0] in ("名詞", "形容詞")}
     for i, m in enumerate(morphs):
         norm, surface = m.norm, m.surface
         span = ((m.start, m.end),)
