@@ -122,7 +122,11 @@ class _Candidate:
     score: float
     text: str
     highlights: tuple[tuple[int, int], ...]
-    key: str
+
+    @property
+    def key(self) -> str:
+        """Key under which two excerpts count as the same words (only the picked are keyed)."""
+        return _fold_key(self.text.strip("…"))
 
 
 # Light verbs and forms that match almost every sentence: they score, but are not highlighted.
@@ -485,13 +489,14 @@ class Answerer:
             # A stub (a 関連記事 title and summary) never comes before a real article's excerpt.
             pick = max(pool, key=lambda c: (not c.hit.is_stub, eff(c), -c.hit.passage_id))
             pool.remove(pick)
-            if pick.key in seen_keys:  # the same words twice (a stub summary, a reprint)
+            key = pick.key
+            if key in seen_keys:  # the same words twice (a stub summary, a reprint)
                 continue
             if chosen and eff(pick) < first_score * MIN_EXCERPT_RATIO:
                 break
             if not chosen:
                 first_score = eff(pick)
-            seen_keys.add(pick.key)
+            seen_keys.add(key)
             per_article[pick.hit.article_id] += 1
             chosen.append(pick)
         return tuple(
@@ -648,7 +653,7 @@ class Answerer:
         score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality
         if hit.is_stub:
             score *= STUB_FACTOR
-        return _Candidate(hit, score, excerpt, highlights, _fold_key(text[cut_lo:cut_hi]))
+        return _Candidate(hit, score, excerpt, highlights)
 
 
 def _bound(
