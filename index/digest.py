@@ -119,7 +119,7 @@ def build_digest(
             break
 
     by_section: dict[str, list[DigestItem]] = {}
-    for article in kept:  # already in importance order
+    for rank, article in enumerate(kept):  # already in importance order
         by_section.setdefault(_category(article), []).append(
             DigestItem(
                 article_id=article.id,
@@ -128,6 +128,7 @@ def build_digest(
                 published_at=article.published_at,
                 summary=lead_summary(article.body, tokenizer=tokenizer),
                 category=article.category,
+                rank=rank,
             )
         )
     sections = tuple(

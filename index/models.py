@@ -198,6 +198,7 @@ class DigestItem:
     published_at: datetime | None
     summary: str
     category: str | None = None
+    rank: int = 0  # importance within the day's digest, 0 = most important
 
 
 @dataclass(frozen=True)

@@ -359,3 +359,29 @@ def test_the_readme_eval_example_runs_and_passes(answer_db: Path, tmp_path: Path
     summary = json.loads(run.stdout)["summary"]
     assert summary["questions"] == 2
     assert summary["overall"] == 1.0
+
+
+# ------------------------------------------------------------------ requests that are not facts
+def test_a_request_for_the_weeks_news_gets_the_digest_of_the_week(answerer: Answerer) -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=JST)
+    ans = answerer.ask("今週のニュースまとめて", now=now)
+    assert ans.status == "answered"
+    assert "/digest preview" in ans.note and "kiji digest" in ans.note
+    assert ans.window is not None and ans.window.label == "今週"
+    assert ans.excerpts
+    for e in ans.excerpts:  # leads of articles of this week (Monday 23rd until now)
+        assert e.published_at is not None
+        assert datetime(2026, 11, 23, tzinfo=JST) <= e.published_at <= now
+        assert e.url
+    # A summary of one topic is a search, not a digest.
+    topic = answerer.ask("ラクティオのニュースまとめて", now=now)
+    assert "/digest preview" not in topic.note
+    assert topic.status == "answered" and topic.excerpts[0].article_id == "car"
+
+
+def test_an_english_question_gets_a_hint_to_ask_in_japanese(answerer: Answerer) -> None:
+    ans = answerer.ask("What did the central bank decide?", now=NOW)
+    assert ans.status == "not_found"
+    assert "please ask in Japanese" in ans.message
+    jp = answerer.ask("ポケモンGOってどこの会社が作ってるの？", now=NOW)
+    assert jp.status == "not_found" and "please ask in Japanese" not in jp.message
