@@ -276,18 +276,36 @@ class Searcher:
             if not self._signals_ready or len(words.pids) == 0:
                 n = min(k, len(words.pids))
                 return Scored(words.pids[:n], words.scores[:n], words.terms)
-            bigrams, pairs = self.query_signals(text)
+            bigrams, pairs = self.query_signals(text, terms)
             cand = words.pids
             signals = [words.scores, *self._signal_scores(cand, bigrams, pairs)]
         fused = fusion.fuse(signals, self.fusion.weights)
         top = fusion.rank(cand, fused, k)
         return Scored(cand[top], words.scores[top], words.terms, fused[top])
 
-    def query_signals(self, text: str) -> tuple[list[str], list[str]]:
-        """(character bigram terms, word pair terms) of a question (:mod:`index.fusion`)."""
+    def query_signals(
+        self, text: str, terms: Sequence[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """(character bigram terms, word pair terms) of a question (:mod:`index.fusion`).
+
+        Words the caller left out of the query ``terms`` (question words, casual fillers) are
+        left out of the signals too: their span of the text is blanked before the bigrams are
+        taken, and they are not paired. Without ``terms``, question words are left out.
+        """
+        tokens = self.tokenizer.tokens(text)
+        kept = set(terms) if terms is not None else {t.term for t in tokens} - QUESTION_WORDS
+        chars = list(text)
         words: list[str] = []
-        self.tokenizer.terms(text, words)
-        return fusion.query_signals(text, [w for w in words if w not in QUESTION_WORDS])
+        end = -1
+        for t in tokens:
+            if t.start < end:  # a mode-A part of the word before: goes with it
+                continue
+            end = t.end
+            if t.term in kept:
+                words.append(t.term)
+            else:
+                chars[t.start : t.end] = " " * (t.end - t.start)
+        return fusion.query_signals("".join(chars), words)
 
     def _signal_scores(
         self, cand: np.ndarray, bigrams: Sequence[str], pairs: Sequence[str]
