@@ -4,7 +4,7 @@
 
 Prints markdown tables of measured figures only. Skips JSQuAD cleanly when ../shared is absent.
 ``--calibrate`` prints the evidence (coverage, relative score) distributions of answerable and
-unanswerable questions and the not-found thresholds they support (see index/evidence.py).
+unanswerable questions and the not-found thresholds they support (see index/answer/evidence.py).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import JSQUAD, REPO, header, jsquad, pct, table
-from index.answer import Answerer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.answer.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.config import SAMPLE_ARTICLES
 from index.errors import InvalidQuery
-from index.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.models import Answer, Article
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
@@ -58,8 +58,8 @@ def build_jsquad(tokenizer: JapaneseTokenizer, path: Path) -> IndexStore:
 
 
 def build_data(tokenizer: JapaneseTokenizer, path: Path) -> IndexStore:
+    from index.ingest.parsers import iter_input_files, parse_path
     from index.models import Article as _Article
-    from index.parsers import iter_input_files, parse_path
 
     store = IndexStore.open(path)
     files = list(iter_input_files([SAMPLE_ARTICLES]))

@@ -5,7 +5,7 @@
 ``--db`` defaults to /tmp/big.db when it exists; otherwise one is built (livedoor + Aozora parts,
 one ``kiji ingest`` per file, until the file is at least ``--min-mb``). One thread runs JSQuAD
 queries continuously (its own store and searcher; ``--ask`` uses the whole answer path) and
-records every latency, first idle, then while another thread runs :func:`index.ops.backup` with
+records every latency, first idle, then while another thread runs :func:`index.ops.ops.backup` with
 each ``pages_per_step:pause`` setting. Reports max and p99 query latency during each backup
 (target: none slower than 100 ms), the backup's duration and size. Skips without ../shared.
 """
@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import AOZORA, LIVEDOOR, header, jsquad, pct, require_shared, table
-from index.answer import Answerer
-from index.ops import backup
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.ops.ops import backup
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
@@ -178,7 +178,7 @@ def main() -> None:
     header(f"Online backup while serving: {what}")
     print(f"Database: {db}{built}: {size_mb(db):,.0f} MB, {stats['articles']:,} articles, "
           f"{stats['passages']:,} passages. One query thread with its own store; the backup in "
-          f"another thread (index.ops.backup, verified with quick_check).\n")  # fmt: skip
+          f"another thread (index.ops.ops.backup, verified with quick_check).\n")  # fmt: skip
     table(["phase", "backup s", "backup MB", "MB/s", "queries", "p50 ms", "p99 ms", "max ms",
            f"> {SLOW_MS:g} ms"], rows)  # fmt: skip
     print()

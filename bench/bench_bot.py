@@ -29,10 +29,10 @@ from bench.common import REPO, header, pct, table
 from bot.cogs.ask import AskCog
 from bot.settings import SettingsStore
 from bot.worker import IndexWorker
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import SAMPLE_ARTICLES
-from index.ingest import ingest_paths
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ingest.ingest import ingest_paths
+from index.store.store import IndexStore
 
 JST = ZoneInfo("Asia/Tokyo")
 QUESTIONS_FILE = REPO / "bench" / "questions_data.jsonl"

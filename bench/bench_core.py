@@ -30,12 +30,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
-from index.ingest import ingest_stream
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.ingest.ingest import ingest_stream
 from index.models import Article, IngestReport
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
-from index.writer import BatchWriter, merge_segments, passage_terms, prepare
+from index.search.search import Searcher
+from index.store.store import IndexStore
+from index.store.writer import BatchWriter, merge_segments, passage_terms, prepare
 
 
 def corpus_records():
@@ -91,9 +91,9 @@ def baseline_docs(store: IndexStore) -> list[list[str]]:
 SERVE = r"""
 import json, os, sys, time
 t0 = time.perf_counter()
-from index.store import IndexStore
-from index.search import Searcher
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
+from index.search.search import Searcher
+from index.analysis.tokenizer import JapaneseTokenizer
 store = IndexStore.open(sys.argv[1], create=False)
 searcher = Searcher(store, JapaneseTokenizer())
 searcher.search(sys.argv[2], 10)
@@ -103,7 +103,7 @@ start_ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
 first = time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
 queries = json.loads(open(sys.argv[3], encoding="utf-8").read())
 lat = []
-for q in queries:  # search() ranks with lexical fusion (index.fusion) unless KIJI_FUSION=0
+for q in queries:  # search() ranks with lexical fusion (index.ranking.fusion) unless KIJI_FUSION=0
     s = time.perf_counter(); searcher.search(q, 10); lat.append((time.perf_counter() - s) * 1000)
 plain = []
 for q in queries:  # plain word BM25: score_terms without the question text
@@ -322,7 +322,7 @@ def main() -> None:
 
 
 def store_params():
-    from index.bm25 import BM25Params
+    from index.ranking.bm25 import BM25Params
 
     return BM25Params()
 

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.digest import build_digest, day_bounds
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.digest.digest import build_digest, day_bounds
 from index.models import Article, ArticleLink, Section
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 
 TZ = ZoneInfo("Asia/Tokyo")
 CATEGORIES = ("経済", "政治", "社会", "国際", "テクノロジー", "スポーツ", "文化", None)

@@ -34,10 +34,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import AOZORA, LIVEDOOR, header, jsquad, pct, require_shared, table
-from index.answer import Answerer
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
@@ -183,7 +183,7 @@ def verify(
     db: Path, tokenizer: JapaneseTokenizer, before: int, known: set[str], report: dict, sample: int
 ) -> list:
     """Rows for the "after the ingest" table."""
-    from index.ops import check
+    from index.ops.ops import check
 
     rows: list[list[object]] = []
     with IndexStore.open(db, create=False) as store:
@@ -253,7 +253,7 @@ def main() -> None:
     db = Path(tmp.name) / "load.db"
     t0 = time.perf_counter()
     if args.db:
-        from index.ops import backup
+        from index.ops.ops import backup
 
         backup(args.db, db)
         built = f"copy of {args.db}"

@@ -18,9 +18,9 @@ import common
 
 CHILD = r"""
 import os, sys, time
-from index.store import IndexStore
-from index.search import Searcher
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
+from index.search.search import Searcher
+from index.analysis.tokenizer import JapaneseTokenizer
 searcher = Searcher(IndexStore.open(sys.argv[1], create=False), JapaneseTokenizer())
 searcher.search("日本の首相は誰ですか", 10)
 now = time.clock_gettime(time.CLOCK_BOOTTIME)
@@ -40,7 +40,7 @@ def main() -> None:
             [sys.executable, "-c", CHILD, str(args.db)], capture_output=True, text=True, check=True
         )
         times.append(float(out.stdout.strip()))
-    from index.store import IndexStore
+    from index.store.store import IndexStore
 
     store = IndexStore.open(args.db, create=False)
     passages = store.stats()["passages"]

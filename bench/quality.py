@@ -2,7 +2,7 @@
 
 Every paragraph is a document (title + text, one passage); a question's own paragraph is the one
 relevant document. Prints Recall@1/5/10, MRR@10 and nDCG@10 of kiji's plain word BM25 and of
-its lexical fusion (index/fusion.py: + character bigrams + word pairs) over the same index.
+its lexical fusion (index/ranking/fusion.py: + character bigrams + word pairs) over the same index.
 
     python bench/quality.py [--k1 0.9 --b 0.5] [--weights 1,0.7,0.2] [--candidates 100]
 """
@@ -21,13 +21,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
-from index.bm25 import BM25Params
-from index.fusion import FusionParams
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, Section
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
-from index.writer import passage_terms
+from index.ranking.bm25 import BM25Params
+from index.ranking.fusion import FusionParams
+from index.search.search import Searcher
+from index.store.store import IndexStore
+from index.store.writer import passage_terms
 
 
 def metrics(ranks: list[int | None]) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """``python -m bot``: read the environment (and .env), set up logging once, open the stores, run.
 
-This module and ``index/cli.py`` are the only places that read ``os.environ``; ``bot/cli.py``
-(``kiji run | sync | commands``) calls the functions below.
+This module and the command line (``index/cli/main.py``, ``bot/cli.py``) are the only places that
+read ``os.environ``; ``bot/cli.py`` (``kiji run | sync | commands``) calls the functions below.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
 from index.config import CoreSettings
 from index.errors import NewsIndexError
-from index.metrics import KijiMetrics, Registry, default_registry
-from index.metrics_server import MetricsServer, db_health
+from index.ops.metrics import KijiMetrics, Registry, default_registry
+from index.ops.metrics_server import MetricsServer, db_health
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
-    from index.tokenizer import JapaneseTokenizer
+    from index.analysis.tokenizer import JapaneseTokenizer
 
 log = logging.getLogger("bot")
 
@@ -49,10 +49,10 @@ def load_env(dotenv: Path | None = None) -> dict[str, str]:
 def configure_logging(level: str, *, as_json: bool = False) -> None:
     """discord.py's handler on the root logger (or JSON lines with ``as_json``); our packages at
     ``level``, the gateway quieter. Bot tokens are redacted from every record either way."""
-    from index.logs import RedactTokens, json_handler
+    from index.ops.logs import RedactTokens, json_handler
 
     root = logging.getLogger()
-    # Exactly one handler: the CLI's basicConfig (index/cli.py) has usually installed a text
+    # Exactly one handler: the CLI's basicConfig (index/cli/main.py) has usually installed a text
     # handler already, and keeping it would print every event twice (once as text).
     # (Only plain StreamHandlers go: a test harness's capturing handlers are subclasses.)
     for handler in root.handlers[:]:
@@ -84,7 +84,7 @@ async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
     """Open the stores, build the bot with them (advanced_startup.py's shape) and run it until
     SIGINT/SIGTERM; resources are closed in reverse order on the way out. With
     KIJI_METRICS_PORT set, /metrics and /healthz are served on 127.0.0.1 meanwhile."""
-    from index.tokenizer import JapaneseTokenizer
+    from index.analysis.tokenizer import JapaneseTokenizer
 
     db = settings.db_path
     tokenizer = JapaneseTokenizer(core.split_mode)
@@ -119,7 +119,7 @@ async def _run_bot(
     from bot.scheduler import DigestScheduler
     from bot.settings import SettingsStore
     from bot.worker import IndexWorker
-    from index.digest import build_digest
+    from index.digest.digest import build_digest
 
     async with (
         await IndexWorker.open(db, tokenizer, params=core.bm25, name="reader") as reader,

@@ -1,12 +1,35 @@
-"""``kiji run | sync | commands``: argparse subcommands the core CLI (index/cli.py) adds lazily.
+"""The ``kiji`` console script: the core's command line (index/cli/main.py) plus ``kiji run |
+sync | commands``.
 
-A thin adapter: each handler turns ``args`` into a call of ``bot/__main__.py`` and returns an
-exit code.
+This side may import both packages, so the bot's subcommands reach the core's parser as a plugin
+(``index`` never names ``bot``). A thin adapter: each handler turns ``args`` into a call of
+``bot/__main__.py`` and returns an exit code; discord is imported only when one of them runs, so
+``kiji search`` starts as fast as the core alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+
+from index.cli.main import build_parser as core_parser
+from index.cli.main import main as core_main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``kiji`` parser with every command, the bot's included (what ``kiji --help`` shows)."""
+    return core_parser(plugins=(register,))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``kiji``: every command; ``kiji`` alone runs the bot when DISCORD_TOKEN is set (from the
+    environment or .env), else the terminal chat."""
+    return core_main(argv, plugins=(register,), default=default_command)
+
+
+def default_command() -> list[str]:
+    """``kiji`` alone: the Discord bot when a token is configured, else the terminal chat."""
+    return ["run"] if os.environ.get("DISCORD_TOKEN") else ["chat"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,8 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import os
-
     from bot.__main__ import run
 
     # The flags are the environment settings under another name; the bot reads its settings

@@ -25,7 +25,7 @@ from bot.settings import SettingsStore
 from bot.shutdown import InFlight
 from bot.views import DYNAMIC_ITEMS
 from bot.worker import IndexWorker
-from index.metrics import KijiMetrics, Registry
+from index.ops.metrics import KijiMetrics, Registry
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The bot's side of answer feedback: :class:`index.feedback_store.FeedbackStore`, awaited.
+"""The bot's side of answer feedback: :class:`index.store.feedback_store.FeedbackStore`, awaited.
 
 The tables and their SQL belong to the core's feedback store (``kiji feedback export`` and
 ``kiji chat`` read and write the same tables); the bot uses it on a connection of its own,
@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from index.feedback_store import FeedbackStore, HelpfulRate, VoteOutcome
 from index.models import Excerpt
-from index.store import IndexStore
+from index.store.feedback_store import FeedbackStore, HelpfulRate, VoteOutcome
+from index.store.store import IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class BotFeedback:
     async def vote(
         self, answer_id: int, member_id: int, vote: int, *, guild_id: int | None, now: datetime
     ) -> VoteOutcome:
-        """Record a member's vote; raises :class:`index.feedback_store.AnswerNotFound`."""
+        """Record a member's vote; raises :class:`index.store.feedback_store.AnswerNotFound`."""
         return await self._run(
             lambda s: s.vote(
                 answer_id, str(member_id), vote, source="discord", guild_id=guild_id, now=now

@@ -1,5 +1,5 @@
 """Rate limits on questions (per user and per guild) and feed additions (per guild), with the
-localized replies that explain them. The limiters themselves are :mod:`index.ratelimit`."""
+localized replies that explain them. The limiters themselves are :mod:`index.ops.ratelimit`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import discord
 
 from bot.errors import UserFacingError
 from bot.i18n import t
-from index.ratelimit import RateLimiter, check_all
+from index.ops.ratelimit import RateLimiter, check_all
 
 # Defaults: generous for people, tight for scripts. A user's burst across /ask, the message menu
 # and mentions; a guild's share of the one reader thread; feed additions, which fetch the web.

@@ -17,8 +17,7 @@ import discord
 from bot import limits
 from bot.i18n import lang, t
 from bot.limits import truncate
-from index.digest import display_time
-from index.feedback_store import HelpfulRate
+from index.digest.digest import display_time
 from index.models import (
     Answer,
     ArticleLink,
@@ -28,6 +27,7 @@ from index.models import (
     RelatedArticle,
     StoredArticle,
 )
+from index.store.feedback_store import HelpfulRate
 
 COLOUR = discord.Colour(0x2B6CB0)
 NOT_FOUND_COLOUR = discord.Colour(0x718096)

@@ -43,8 +43,8 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.digest_store import DigestStore, LogEntry, LogState, Schedule, Trigger
-from index.metrics import KijiMetrics
 from index.models import Digest
+from index.ops.metrics import KijiMetrics
 
 __all__ = [
     "ChannelGone",

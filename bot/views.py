@@ -108,7 +108,7 @@ class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"kiji:v:(?P<vote>up|down):(?P<id>[0-9]{1,18})",
 ):
-    """👍 / 👎 under an answer; ``answer_id`` is the answer as shown (index/feedback_store.py).
+    """👍 / 👎 under an answer; ``answer_id`` is the answer as shown (index/store/feedback_store.py).
     The voter is whoever clicks: one vote per member per answer, a second click replaces it."""
 
     def __init__(self, vote: VoteKind, answer_id: int) -> None:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from index.answer import Answerer
-from index.bm25 import BM25Params
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.ranking.bm25 import BM25Params
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 log = logging.getLogger(__name__)
 

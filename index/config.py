@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.bm25 import DEFAULT_B, DEFAULT_K1, BM25Params
-from index.fusion import FusionParams
+from index.ranking.bm25 import DEFAULT_B, DEFAULT_K1, BM25Params
+from index.ranking.fusion import FusionParams
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "data" / "articles"

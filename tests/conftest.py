@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, ArticleLink, Section
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 REPO = Path(__file__).resolve().parents[1]

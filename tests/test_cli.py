@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
+from index.cli.main import main
 
 
 def write_jsonl(path: Path, lines: list[str]) -> Path:

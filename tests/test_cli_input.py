@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.cli_io import input_lines, utf8_problem
-from index.store import IndexStore
+from index.cli.user_input import input_lines, utf8_problem
+from index.store.store import IndexStore
 
 KIJI = [sys.executable, "-m", "index.cli"]
 

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from index.cli import main
-from index.digest import build_digest, display_time, empty_digest_message
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
+from index.digest.digest import build_digest, display_time, empty_digest_message
+from index.store.store import IndexStore
 from tests.conftest import make_article
 
 JST = timezone(timedelta(hours=9))
@@ -229,8 +229,8 @@ def test_feed_times_are_shown_in_the_kiji_time_zone(
 
 def test_feed_manager_add_honours_allowed_addresses(tmp_path: Path) -> None:
     from index.errors import FeedError
-    from index.feeds import FeedManager
-    from index.fetch import Fetcher
+    from index.ingest.feeds import FeedManager
+    from index.ingest.fetch import Fetcher
 
     with IndexStore.open(tmp_path / "f.db") as store:
 
@@ -251,7 +251,7 @@ def test_feed_manager_add_honours_allowed_addresses(tmp_path: Path) -> None:
 def test_chat_history_is_trimmed_to_the_newest_entries(tmp_path: Path) -> None:
     from prompt_toolkit.history import FileHistory
 
-    from index.chat_history import open_history
+    from index.cli.chat_history import open_history
 
     path = tmp_path / "chat_history"
     writer = FileHistory(str(path))
@@ -273,7 +273,7 @@ def test_chat_history_is_trimmed_to_the_newest_entries(tmp_path: Path) -> None:
 def test_chat_history_default_path_custom_path_and_off(tmp_path: Path) -> None:
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    from index.chat_history import history_path, open_history
+    from index.cli.chat_history import history_path, open_history
 
     db = tmp_path / "data" / "kiji.db"
     assert history_path(db, {}) == tmp_path / "data" / "chat_history"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import build_parser, main
+from bot.cli import build_parser, main
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -45,7 +45,7 @@ def run_kiji(
     *argv: str, cwd: Path, env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess:
     """The real console entry point in a child process (what `kiji` runs)."""
-    code = "import sys; from index.cli import main; sys.exit(main())"
+    code = "import sys; from bot.cli import main; sys.exit(main())"
     return subprocess.run(
         [sys.executable, "-c", code, *argv],
         input=stdin,

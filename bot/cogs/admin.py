@@ -17,8 +17,8 @@ from bot.i18n import _, t
 from bot.respond import defer, reply
 from bot.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
-from index.feedback_store import FeedbackStore, HelpfulRate
 from index.models import StoredArticle
+from index.store.feedback_store import FeedbackStore, HelpfulRate
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from bot.settings import SettingsStore
 from bot.shutdown import admit
 from bot.views import AskAction, answer_view
 from bot.worker import IndexContext, IndexWorker
-from index.metrics import KijiMetrics
 from index.models import Answer
-from index.search import MAX_QUERY_CHARS
+from index.ops.metrics import KijiMetrics
+from index.search.search import MAX_QUERY_CHARS
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.guards import Limits
 from bot.i18n import t
 from bot.respond import reply
 from bot.views import VoteKind
-from index.feedback_store import AnswerNotFound
+from index.store.feedback_store import AnswerNotFound
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from bot.limits import truncate
 from bot.respond import defer, reply
 from bot.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
-from index.feeds import FeedManager, FeedStatus, PollResult
-from index.fetch import Fetcher
-from index.metrics import KijiMetrics
+from index.ingest.feeds import FeedManager, FeedStatus, PollResult
+from index.ingest.fetch import Fetcher
+from index.ops.metrics import KijiMetrics
 
 log = logging.getLogger(__name__)
 

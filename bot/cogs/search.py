@@ -20,8 +20,8 @@ from bot.settings import SettingsStore
 from bot.shutdown import admit
 from bot.views import PERIODS, search_view
 from bot.worker import IndexContext, IndexWorker
+from index.analysis.sentences import split_sentences
 from index.models import Hit, RelatedArticle, StoredArticle
-from index.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

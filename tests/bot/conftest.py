@@ -16,9 +16,9 @@ from bot.client import NewsBot
 from bot.config import BotSettings
 from bot.settings import SettingsStore
 from bot.worker import IndexWorker
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, ArticleLink, Section
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 from tests.bot.fakes import (
     BOT_ID,
     CHANNEL_ID,

@@ -15,9 +15,9 @@ from bot.cogs.ask import AskCog
 from bot.settings import SettingsStore
 from bot.views import AskButton
 from bot.worker import IndexWorker
-from index.answer import Answerer
-from index.search import Searcher
-from index.store import IndexStore
+from index.answer.answer import Answerer
+from index.search.search import Searcher
+from index.store.store import IndexStore
 from tests.bot.conftest import NOW, make_bot
 from tests.bot.fakes import (
     BOT_ID,

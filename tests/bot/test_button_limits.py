@@ -11,7 +11,7 @@ from bot import render
 from bot.client import NewsBot
 from bot.guards import Limits
 from bot.i18n import t
-from index.ratelimit import RateLimiter
+from index.ops.ratelimit import RateLimiter
 from tests.bot.fakes import click, component, dispatch, slash
 from tests.bot.test_commands import cmd
 

@@ -15,7 +15,7 @@ from bot.client import NewsBot
 from bot.scheduler import DigestScheduler
 from bot.settings import SettingsStore
 from bot.worker import IndexWorker
-from index.digest import build_digest
+from index.digest.digest import build_digest
 from index.errors import NewsIndexError
 from tests.bot.conftest import NOW, make_bot
 from tests.bot.fakes import (
@@ -234,7 +234,7 @@ class FakeFetcher:
         self.urls: list[str] = []
 
     def fetch(self, url: str, **kw):
-        from index.fetch import FetchResult
+        from index.ingest.fetch import FetchResult
 
         self.urls.append(url)
         return FetchResult(url=url, status=200, body=self.body, content_type="application/atom+xml")

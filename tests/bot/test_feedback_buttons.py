@@ -15,10 +15,10 @@ from bot.guards import Limits
 from bot.settings import SettingsStore
 from bot.views import VoteButton
 from bot.worker import IndexWorker
-from index.feedback import eval_records
-from index.feedback_store import FeedbackStore, HelpfulRate
-from index.ratelimit import RateLimiter
-from index.store import IndexStore
+from index.answer.feedback import eval_records
+from index.ops.ratelimit import RateLimiter
+from index.store.feedback_store import FeedbackStore, HelpfulRate
+from index.store.store import IndexStore
 from tests.bot.conftest import NOW, make_bot
 from tests.bot.fakes import (
     BOT_ID,

@@ -10,10 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import render
-from index.digest import build_digest
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.digest.digest import build_digest
 from index.models import Article, Section
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -69,7 +69,12 @@ def test_kiji_commands_prints_no_voice_warnings(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "KIJI_"))}
     env["KIJI_DB"] = str(tmp_path / "k.db")
     done = subprocess.run(
-        [sys.executable, "-c", "from index.cli import main; raise SystemExit(main())", "commands"],
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli import main; raise SystemExit(main())",
+            "commands",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

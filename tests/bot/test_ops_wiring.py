@@ -19,10 +19,10 @@ from bot.guards import Limits
 from bot.scheduler import DigestScheduler, MissingPermissions
 from bot.settings import SettingsStore
 from bot.worker import IndexWorker
-from index.digest import DigestBuilder
-from index.metrics import KijiMetrics, Registry
-from index.ratelimit import RateLimiter
-from index.store import IndexStore
+from index.digest.digest import DigestBuilder
+from index.ops.metrics import KijiMetrics, Registry
+from index.ops.ratelimit import RateLimiter
+from index.store.store import IndexStore
 from tests.bot.conftest import make_bot
 from tests.bot.fakes import GUILD_ID, OTHER_USER_ID, USER_ID, dispatch, slash
 from tests.bot.test_commands import FakeFetcher, cmd, only_send

@@ -48,7 +48,7 @@ def fake_discord() -> Iterator[str]:
 RUN = """
 import sys, discord.http
 discord.http.Route.BASE = sys.argv[1]
-from index.cli import main
+from bot.cli import main
 sys.exit(main(["run", "--db", sys.argv[2]]))
 """
 

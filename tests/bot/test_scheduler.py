@@ -22,10 +22,10 @@ from bot.scheduler import (
     RateLimited,
     ServerError,
 )
-from index.digest import DigestBuilder
+from index.digest.digest import DigestBuilder
 from index.errors import SchemaTooNew
 from index.models import Digest
-from index.store import IndexStore
+from index.store.store import IndexStore
 from tests.index.test_digest import corpus
 
 TOKYO = ZoneInfo("Asia/Tokyo")

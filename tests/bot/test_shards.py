@@ -16,8 +16,8 @@ import discord
 from bot.scheduler import DigestScheduler
 from bot.settings import SettingsStore
 from bot.worker import IndexWorker
-from index.digest import DigestBuilder
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.digest.digest import DigestBuilder
 from tests.bot.conftest import NOW, make_bot
 from tests.bot.fakes import CHANNEL_ID, GUILD_ID, channel_payload
 from tests.bot.test_scheduler import FakePoster

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import MAX_EXCERPT_CHARS, Answerer
-from index.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence, Query, evidence
-from index.markup import strip_markup
+from index.analysis.markup import strip_markup
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import MAX_EXCERPT_CHARS, Answerer
+from index.answer.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence, Query, evidence
 from index.models import Article, ArticleLink, Hit, Section
-from index.related import RelatedFinder
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.search.related import RelatedFinder
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)

@@ -11,15 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
-from index.answer_spans import answer_weight, find_spans
-from index.evaluate import EvalFileError, read_questions, run_eval
+from index.analysis.question import (
+    DATE,
+    NAME,
+    NUMBER,
+    PERSON,
+    PLACE,
+    QUOTE,
+    REASON,
+    question_phrases,
+)
+from index.analysis.question import read_intent as _read_intent
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.answer.evaluate import EvalFileError, read_questions, run_eval
 from index.models import Article, Section
-from index.question import DATE, NAME, NUMBER, PERSON, PLACE, QUOTE, REASON, question_phrases
-from index.question import read_intent as _read_intent
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ranking.answer_spans import answer_weight, find_spans
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index.bm25 import BM25Params
 from index.models import Article, IngestReport, Passage
-from index.search import Searcher
-from index.store import IndexStore
-from index.writer import BatchWriter, PreparedArticle
+from index.ranking.bm25 import BM25Params
+from index.search.search import Searcher
+from index.store.store import IndexStore
+from index.store.writer import BatchWriter, PreparedArticle
 
 
 class WhitespaceTokens:

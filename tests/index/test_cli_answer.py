@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from index.cli_answer import register, run_chat
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.answer import register, run_chat
+from index.store.store import IndexStore
 from tests.index.test_answer import ARTICLES
 
 NOW = "2026-11-20T12:00:00+09:00"
 
 
 def run(argv: list[str]) -> int:
-    """The subcommands behind a tiny parser with the global --db option, as index/cli.py has."""
+    """The subcommands behind a tiny parser with the global --db option, as index/cli/main.py has."""
     parser = argparse.ArgumentParser(prog="kiji")
     parser.add_argument("--db", type=Path)
     register(parser.add_subparsers(dest="command", required=True))

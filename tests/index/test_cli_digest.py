@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index import cli_digest
-from index.store import IndexStore
+from index.cli import digest as cli_digest
+from index.store.store import IndexStore
 from tests.index.test_digest import RATE, corpus
 
 

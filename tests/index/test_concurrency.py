@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import search as search_module
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
-from index.writer import merge_segments
+from index.search import search as search_module
+from index.search.search import Searcher
+from index.store.store import IndexStore
+from index.store.writer import merge_segments
 
 TOPICS = ["金利", "台風", "半導体", "選挙", "野球", "円安", "美術館", "米価"]
 
@@ -225,7 +225,7 @@ def test_backup_finishes_while_another_process_ingests(
     tmp_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]
 ) -> None:
     """A paced online backup reads one snapshot, so a steady writer cannot make it restart."""
-    from index.ops import backup, check
+    from index.ops.ops import backup, check
 
     db = tmp_path / "live.db"
     with IndexStore.open(db) as s:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from index.digest import (
+from index.analysis.sentences import split_sentences
+from index.digest.digest import (
     OTHER_CATEGORY,
     DigestBuilder,
     build_digest,
@@ -16,8 +17,7 @@ from index.digest import (
     lead_summary,
 )
 from index.models import Article, ArticleLink, Section
-from index.sentences import split_sentences
-from index.store import IndexStore
+from index.store.store import IndexStore
 
 JST = timezone(timedelta(hours=9))
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -310,8 +310,8 @@ def _sample_files() -> list[Path]:
 
 @pytest.mark.skipif(len(_sample_files()) < 24, reason="data/articles is not complete yet")
 def test_bundled_articles(store: IndexStore, tokenizer):
+    from index.ingest.parsers import parse_path
     from index.models import Article as ArticleType
-    from index.parsers import parse_path
 
     articles = [a for p in _sample_files() for a in parse_path(p) if isinstance(a, ArticleType)]
     store.add_articles(articles, tokenizer)

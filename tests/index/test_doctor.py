@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article
-from index.schema import SCHEMA_VERSION
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.schema import SCHEMA_VERSION
+from index.store.store import IndexStore
 from tests.conftest import REPO
 
 TOKEN = "MTA1234567890123456789012.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789"

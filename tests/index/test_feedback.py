@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
-from index.cli import main
-from index.feedback import eval_records, expect_strings
-from index.feedback_store import (
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.answer.feedback import eval_records, expect_strings
+from index.cli.main import main
+from index.models import Answer
+from index.search.search import Searcher
+from index.store.feedback_store import (
     TERMINAL,
     AnswerNotFound,
     FeedbackStore,
     HelpfulRate,
     VotedAnswer,
 )
-from index.models import Answer
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 from tests.index.test_answer import ARTICLES
 
 NOW = "2026-11-20T12:00:00+09:00"
@@ -185,7 +185,7 @@ def test_export_since_keeps_only_later_votes(
 
 
 def _voted(question: str, up: int, down: int, day: int, article: str = "a") -> VotedAnswer:
-    from index.feedback_store import ShownExcerpt
+    from index.store.feedback_store import ShownExcerpt
 
     when = datetime(2026, 11, day, tzinfo=UTC)
     text = "…冒頭は省略。日本銀行は利上げを決めました。短い。"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
 from index.errors import FeedError
-from index.feeds import MAX_BACKOFF, FeedManager, PollResult, backoff
-from index.fetch import Fetcher, check_url, is_public_address
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ingest.feeds import MAX_BACKOFF, FeedManager, PollResult, backoff
+from index.ingest.fetch import Fetcher, check_url, is_public_address
+from index.store.store import IndexStore
 
 T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 LONG = "".join(

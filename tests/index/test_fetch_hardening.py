@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
 from index.errors import FeedError
-from index.feeds import FeedManager, backoff
-from index.fetch import Fetcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ingest.feeds import FeedManager, backoff
+from index.ingest.fetch import Fetcher
+from index.store.store import IndexStore
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
 <title>架空市ニュース</title><link>https://city.example/</link>

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.backfill import backfill_signals
-from index.fusion import (
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.models import Article, Section
+from index.ops.ops import check
+from index.ranking.fusion import (
     BIGRAM,
     PAIR,
     FusionParams,
@@ -22,13 +24,11 @@ from index.fusion import (
     signal_lengths,
     word_pairs,
 )
-from index.models import Article, Section
-from index.ops import check
-from index.schema import SCHEMA_VERSION
-from index.search import Searcher
-from index.segments import merge_segments
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.search.search import Searcher
+from index.store.backfill import backfill_signals
+from index.store.schema import SCHEMA_VERSION
+from index.store.segments import merge_segments
+from index.store.store import IndexStore
 
 
 # ---------------------------------------------------------------------------- pure functions

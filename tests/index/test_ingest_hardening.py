@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
-from index.ingest import ingest_paths, ingest_stream
-from index.limits import IngestLimits
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
+from index.ingest.ingest import ingest_paths, ingest_stream
+from index.ingest.limits import IngestLimits
 from index.models import Article
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.store.store import IndexStore
 from tests.conftest import REPO, make_article
 
 

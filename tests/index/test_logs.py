@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from index.logs import REDACTED, JsonFormatter, RedactTokens, json_handler, redact
+from index.ops.logs import REDACTED, JsonFormatter, RedactTokens, json_handler, redact
 
 # Shaped like a bot token (id . timestamp . hmac), not a real one.
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_-"

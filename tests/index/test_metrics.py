@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from index.errors import NewsIndexError
-from index.metrics import CONTENT_TYPE, Histogram, KijiMetrics, Registry, format_value
-from index.metrics_server import MetricsServer, db_health, is_loopback
 from index.models import IngestReport, Rejection
-from index.store import IndexStore
+from index.ops.metrics import CONTENT_TYPE, Histogram, KijiMetrics, Registry, format_value
+from index.ops.metrics_server import MetricsServer, db_health, is_loopback
+from index.store.store import IndexStore
 
 
 def test_counter_with_labels_renders_help_type_and_sorted_samples() -> None:

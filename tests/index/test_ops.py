@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import main
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
 from index.errors import DatabaseError
 from index.models import Article
-from index.ops import backup, check, restore
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ops.ops import backup, check, restore
+from index.search.search import Searcher
+from index.store.store import IndexStore
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.models import Article, ArticleLink, Rejection, Section
-from index.parsers import (
+from index.ingest.parsers import (
     FORMATS,
     FeedEntry,
     FeedInfo,
@@ -23,9 +22,10 @@ from index.parsers import (
     parse_feed,
     parse_path,
 )
-from index.parsers.explainer import is_heading
-from index.parsers.html import html_to_paragraphs
-from index.parsers.text import decode_text
+from index.ingest.parsers.explainer import is_heading
+from index.ingest.parsers.html import html_to_paragraphs
+from index.ingest.parsers.text import decode_text
+from index.models import Article, ArticleLink, Rejection, Section
 from index.urls import normalize_url
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.ingest.parsers import FORMATS, parse_bytes, parse_feed, parse_path
 from index.models import Article, Rejection
-from index.parsers import FORMATS, parse_bytes, parse_feed, parse_path
 from index.urls import normalize_url
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)

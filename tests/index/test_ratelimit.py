@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from index.ratelimit import PRUNE_EVERY, RateLimiter, check_all
+from index.ops.ratelimit import PRUNE_EVERY, RateLimiter, check_all
 
 
 class FakeClock:

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from index import dblock
-from index.cli import main
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
 from index.models import Article
-from index.ops import backup
-from index.schema import SCHEMA_VERSION
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.ops.ops import backup
+from index.search.search import Searcher
+from index.store import dblock
+from index.store.schema import SCHEMA_VERSION
+from index.store.store import IndexStore
 from tests.conftest import REPO
 
 KIJI = [sys.executable, "-m", "index.cli"]
@@ -153,7 +153,7 @@ print("ready", flush=True)
 sys.stdin.read()
 """
 OPENERS = {
-    "kiji store": "from index.store import IndexStore; s = IndexStore.open(sys.argv[1])",
+    "kiji store": "from index.store.store import IndexStore; s = IndexStore.open(sys.argv[1])",
     "plain sqlite3": (
         "import sqlite3; c = sqlite3.connect(sys.argv[1]);"
         "c.execute('SELECT count(*) FROM articles').fetchone()"
@@ -190,7 +190,7 @@ def test_restore_is_refused_while_another_process_has_the_database_open(
 
 def test_a_process_opening_during_the_swap_waits_and_sees_the_restored_file(good: Path) -> None:
     code = (
-        "import sys; from index.store import IndexStore;"
+        "import sys; from index.store.store import IndexStore;"
         "print(IndexStore.open(sys.argv[1]).stats()['articles'])"
     )
     with dblock.exclusive(good):

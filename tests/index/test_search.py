@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import InvalidQuery
-from index.search import MAX_QUERY_CHARS, Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
+from index.search.search import MAX_QUERY_CHARS, Searcher
+from index.store.store import IndexStore
 
 from ..conftest import JST
 

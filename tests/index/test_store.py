@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, SchemaTooNew
 from index.models import Article, ArticleLink
-from index.schema import SCHEMA_VERSION
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
-from index.writer import merge_segments
+from index.search.search import Searcher
+from index.store.schema import SCHEMA_VERSION
+from index.store.store import IndexStore
+from index.store.writer import merge_segments
 
 from ..conftest import make_article
 
@@ -287,7 +287,7 @@ def test_tiered_compaction_keeps_results_and_bounds_segments(
     db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
 ) -> None:
     """One small segment per write; folding and merging them never changes a ranking."""
-    from index.writer import FOLD_AFTER, MAIN_AFTER, compact
+    from index.store.writer import FOLD_AFTER, MAIN_AFTER, compact
 
     store = IndexStore.open(db_path)
     extra = [

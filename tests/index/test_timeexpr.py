@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from index.analysis.timeexpr import describe_window, find_time
 from index.models import DateWindow
-from index.timeexpr import describe_window, find_time
 
 JST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import ops
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, ArticleLink, IngestReport, Section
-from index.prepare import TITLE
-from index.search import Searcher
-from index.store import IndexStore
-from index.tokenizer import JapaneseTokenizer
-from index.writer import (
+from index.ops import ops
+from index.search.search import Searcher
+from index.store.prepare import TITLE
+from index.store.store import IndexStore
+from index.store.writer import (
     BatchWriter,
     PreparedBatch,
     merge_segments,
@@ -220,7 +220,7 @@ def test_ingest_stream_with_workers_reports_progress_per_chunk(
     store: IndexStore, tokenizer: JapaneseTokenizer
 ) -> None:
     """Worker processes hand back columnar chunks; progress is reported as each one arrives."""
-    from index.ingest import ingest_stream
+    from index.ingest.ingest import ingest_stream
 
     articles = [
         make_article(f"n{i}", f"ニュース{i}号", [f"第{i}号の記事です。台風{i}号が近づいています。"])
@@ -251,7 +251,7 @@ def test_tokenising_workers_run_at_lower_cpu_priority() -> None:
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from index import ingest
+    from index.ingest import ingest
 
     if not hasattr(os, "nice") or "fork" not in mp.get_all_start_methods():
         pytest.skip("no os.nice / fork on this platform")
@@ -269,7 +269,7 @@ def test_tokenising_workers_run_at_lower_cpu_priority() -> None:
 def test_remembered_term_ids_are_bounded(
     monkeypatch: pytest.MonkeyPatch, store: IndexStore, tokenizer: JapaneseTokenizer
 ) -> None:
-    import index.writer as writer_module
+    import index.store.writer as writer_module
 
     monkeypatch.setattr(writer_module, "TID_CACHE", 5)
     writer = BatchWriter(store, tokenizer)

@@ -1,0 +1,434 @@
+"""What a question asks for: its answer type, read from Sudachi morphemes (pure functions).
+
+Japanese marks what is asked with an interrogative (疑問詞) and, for amounts, a counter
+(助数詞): 「何台」 asks for a number of 台, 「いくら」 for an amount of money, 「いつ」 for a date,
+「誰」 for a person, 「どこ」 for a place, 「何て曲」 for a title, 「何て言った」 for a quotation,
+「なんで」 for a reason. :func:`read_intent` maps the interrogatives of a question (and the noun
+they modify: 「どこの神社」, 「何て雑誌」) to an :class:`Intent`; :mod:`index.ranking.answer_spans` finds
+spans of that type in the sentences of candidate passages.
+
+Everything here works on :class:`~index.analysis.tokenizer.Morph` tuples: no Sudachi call, no I/O, so the
+rules are testable on their own and cost nothing at query time beyond one tokenisation.
+
+Colloquial forms are handled by part of speech where Sudachi already marks them (って, っけ, の,
+てる are particles and auxiliaries, never search terms); :data:`FILLERS` lists the discourse
+words that are nouns or adverbs to Sudachi but say nothing about the topic (結局, やつ, ぶっちゃけ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from index.analysis.tokenizer import Morph
+
+# Answer kinds. "number" carries the counters that may follow the number (empty: any).
+PERSON = "person"
+NUMBER = "number"
+DATE = "date"
+PLACE = "place"
+NAME = "name"
+QUOTE = "quote"
+REASON = "reason"
+OTHER = "other"
+
+# Discourse words and fillers of casual questions: never search terms, never evidence.
+FILLERS = frozenset(
+    {
+        "結局", "一体", "ぶっちゃけ", "ちなみに", "そもそも", "要するに", "奴", "やつ", "なんか",
+        "何か", "確か", "たしか", "あれ", "これ", "それ", "あの", "その", "この", "ほら", "ねえ",
+        "えっと", "マジ", "本当", "ほんと", "ホント", "実際", "今", "いま", "全部", "全然",
+        "一番", "いちばん", "感じ", "的", "話", "件", "記事", "ニュース", "確認", "ところ",
+    }
+)  # fmt: skip
+# Interrogatives (normalised forms) and what they ask for.
+_WHO = frozenset({"誰", "だれ", "どなた", "何者"})
+_WHERE = frozenset({"何処", "どこ", "どちら", "何方"})
+_WHEN = frozenset({"何時", "いつ"})  # 何時 is read as いつ by Sudachi's normalisation
+_WHY = frozenset({"何故", "なぜ", "どうして", "なんで"})
+_HOW_MUCH = frozenset({"幾ら", "いくら"})
+_HOW_MANY = frozenset({"幾つ", "いくつ"})
+_WHAT = frozenset({"何", "なに", "なん"})
+_WHICH = frozenset({"どの", "どれ", "どっち", "どんな"})
+# 「どのくらい」「どれくらい」「どんくらい」「どれほど」「どれだけ」「どんだけ」: an amount.
+_DEGREE_HEADS = frozenset({"どの", "どれ", "どん", "どんだけ"})
+_DEGREE_PARTICLES = frozenset({"くらい", "ぐらい", "位", "ほど", "程", "だけ", "程度"})
+# Verbs of saying: 「何て言った」「なんと語った」 ask for a quotation.
+_SAY = frozenset(
+    {"言う", "云う", "語る", "述べる", "話す", "書く", "答える", "叫ぶ", "呟く", "明かす",
+     "コメント", "発言", "ツイート", "告白", "説明", "説教", "アドバイス", "指摘", "返す", "突っ込む"}
+)  # fmt: skip
+# Nouns whose content is a quotation: 「メッセージってなんだった」「どんなツッコミ」.
+_QUOTE_NOUNS = frozenset(
+    {"メッセージ", "コメント", "言葉", "発言", "台詞", "セリフ", "名言", "ツッコミ", "突っ込み",
+     "答え", "説教", "返事", "一言", "感想", "回答", "アドバイス", "助言", "意見", "キャッチコピー",
+     "スローガン", "合言葉", "呟き", "つぶやき", "見出し"}
+)  # fmt: skip
+_REASON_NOUNS = frozenset({"理由", "原因", "訳", "わけ", "ワケ", "きっかけ", "動機", "要因"})
+_NAME_NOUNS = frozenset(
+    {"名前", "名", "タイトル", "名称", "題名", "曲名", "作品名", "商品名", "店名", "社名", "番組名",
+     "呼び方", "呼び名", "愛称", "通称", "本名", "芸名", "品名", "銘柄"}
+)  # fmt: skip
+_DATE_WORDS = frozenset({"日付", "時期", "日程", "日時", "期日", "期限", "締め切り", "締切"})
+_PLACE_WORDS = frozenset({"場所", "会場", "開催地", "舞台", "所在地", "出身地", "産地", "行き先"})
+# Nouns of persons: 「何て名前」 after one of these asks for a person's name.
+_PERSON_NOUNS = frozenset(
+    {"人", "方", "父", "母", "父親", "母親", "お父さん", "お母さん", "旦那", "妻", "夫", "嫁", "彼氏",
+     "彼女", "息子", "娘", "兄", "姉", "弟", "妹", "子", "芸人", "俳優", "女優", "選手", "監督",
+     "社長", "会長", "作者", "著者", "作家", "歌手", "声優", "先生", "講師", "犯人", "相手", "本名"}
+)  # fmt: skip
+# Dimension nouns of 「どのくらい」 questions and the units that measure them.
+_MEASURES: dict[str, frozenset[str]] = {
+    "重さ": frozenset({"g", "kg", "グラム", "キロ", "t", "トン"}),
+    "重量": frozenset({"g", "kg", "グラム", "キロ", "t", "トン"}),
+    "大きさ": frozenset({"mm", "cm", "m", "km", "インチ", "ミリ", "センチ", "メートル"}),
+    "長さ": frozenset({"mm", "cm", "m", "km", "ミリ", "センチ", "メートル", "キロ"}),
+    "高さ": frozenset({"mm", "cm", "m", "ミリ", "センチ", "メートル"}),
+    "距離": frozenset({"m", "km", "メートル", "キロ"}),
+    "サイズ": frozenset({"mb", "gb", "kb", "mm", "cm", "インチ", "バイト"}),
+    "容量": frozenset({"mb", "gb", "tb", "mah", "l", "ml", "リットル"}),
+    "速さ": frozenset({"秒", "km", "mbps", "キロ"}),
+    "速度": frozenset({"秒", "km", "mbps", "キロ"}),
+    "視聴率": frozenset({"%", "パーセント", "割"}),
+    "割合": frozenset({"%", "パーセント", "割"}),
+    "率": frozenset({"%", "パーセント", "割"}),
+    "打率": frozenset({"割", "分", "厘"}),
+    "値段": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
+    "価格": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
+    "料金": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
+    "金額": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
+    "年収": frozenset({"円", "ドル"}),
+    "給料": frozenset({"円", "ドル"}),
+    "賞金": frozenset({"円", "ドル"}),
+    "費用": frozenset({"円", "ドル"}),
+    "人数": frozenset({"人", "名"}),
+    "時間": frozenset({"時間", "分", "秒"}),
+    "期間": frozenset({"日", "日間", "週間", "か月", "ヶ月", "カ月", "年", "年間"}),
+    # Adjectives of degree say the dimension too (どのくらい速い → seconds, 重い → grams).
+    "速い": frozenset({"秒", "km", "mbps", "キロ"}),
+    "早い": frozenset({"秒", "分", "日"}),
+    "重い": frozenset({"g", "kg", "グラム", "キロ"}),
+    "軽い": frozenset({"g", "kg", "グラム", "キロ"}),
+    "長い": frozenset({"時間", "分", "mm", "cm", "m", "km"}),
+    "大きい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
+    "小さい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
+    "高い": frozenset({"円", "m", "メートル", "%"}),
+    "安い": frozenset({"円"}),
+    "広い": frozenset({"m", "平方メートル", "畳", "ha"}),
+}
+_MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ウォン", "ポンド"})
+_PERCENT = frozenset({"%", "パーセント", "割", "ポイント"})
+_DATE_COUNTERS = frozenset({"年", "月", "日", "曜日", "曜", "時", "分", "年度"})
+_COUNTER_PERIOD = frozenset({"間", "ぶり", "目", "連続"})  # 何年間 / 何年ぶり: a count, not a date
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for.
+
+    :param kind: one of the kinds above, or None when the question names no answer type.
+    :param counters: for numbers, the counters or units an answer should carry (何台 → 台,
+        いくら → 円 …); empty means any number.
+    :param head: the noun an interrogative modifies (「どこの神社」 → 神社, 「何て雑誌」 → 雑誌).
+    :param asked: surface spans of the question that are the question words themselves.
+    """
+
+    kind: str | None = None
+    counters: frozenset[str] = frozenset()
+    head: str | None = None
+    asked: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    # The question's focus: the noun the interrogative asks about (「社長って誰」 → 社長,
+    # 「予約何台」 → 予約, 「どこの神社」 → 神社). The answer is usually stated next to it.
+    focus: frozenset[str] = frozenset()
+
+    @property
+    def typed(self) -> bool:
+        """Whether the question asks for a kind of answer that spans can hold."""
+        return self.kind is not None and self.kind != OTHER
+
+
+def _next_noun(morphs: Sequence[Morph], i: int) -> str | None:
+    """The first noun after position ``i``, skipping particles (の, て, って, という)."""
+    for m in morphs[i + 1 : i + 5]:
+        if m.pos[0] in ("助詞", "補助記号") or m.norm in ("言う", "いう"):
+            continue
+        if m.pos[0] == "名詞":
+            return m.norm
+        return None
+    return None
+
+
+def _counter_after(morphs: Sequence[Morph], i: int) -> tuple[str, bool]:
+    """The counter written after 何 at ``i`` (何台 → 台) and whether it counts a period."""
+    parts: list[str] = []
+    period = False
+    for k, m in enumerate(morphs[i + 1 : i + 4]):
+        if m.start != morphs[i + k].end:
+            break
+        if m.is_counter or (not parts and m.pos[0] in ("接尾辞", "名詞") and m.pos[1] != "数詞"):
+            parts.append(m.surface)
+        elif m.pos[0] == "接尾辞" or m.norm in _COUNTER_PERIOD:
+            period = True
+            break
+        else:
+            break
+    counter = "".join(parts)
+    if any(counter.endswith(p) for p in ("間", "ぶり")):
+        period = True
+    return counter, period
+
+
+def read_intent(morphs: Sequence[Morph]) -> Intent:
+    """The answer type a question asks for, from its morphemes (see the module docstring).
+
+    The interrogative nearest the end of the question decides when there are several
+    (「いつも持ってる…どこの神社」: いつも is one word and not いつ; どこ decides).
+    """
+    found: list[Intent] = []
+    nouns = {m.norm for m in morphs if m.pos[0] in ("名詞", "形容詞")}
+    for i, m in enumerate(morphs):
+        norm, surface = m.norm, m.surface
+        span = ((m.start, m.end),)
+        nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+        if norm in _WHO:
+            found.append(Intent(PERSON, asked=span))
+        elif norm in _WHY or (
+            # なんで is "why" in speech; 何で before a noun and a verb of means (何で払う) is
+            # "by what", rare in questions about the news.
+            surface in ("なん", "何")
+            and nxt is not None
+            and nxt.surface == "で"
+            and (surface == "なん" or i + 2 >= len(morphs) or morphs[i + 2].pos[0] != "動詞")
+        ):
+            found.append(Intent(REASON, asked=span))
+        elif norm in _WHEN and surface not in ("何時",):
+            found.append(Intent(DATE, asked=span))
+        elif surface in ("何時", "なんじ"):
+            found.append(Intent(DATE, frozenset({"時", "分"}), asked=span))
+        elif norm in _HOW_MUCH:
+            units = _measure_units(nouns) or _MONEY
+            found.append(Intent(NUMBER, units, asked=span))
+        elif norm in _HOW_MANY:
+            # いくつ counts things: 〜つ, 〜個, or the counted noun itself (お店いくつ → 23店舗).
+            found.append(
+                Intent(NUMBER, _measure_units(nouns) or _counted_noun(morphs, i), asked=span)
+            )
+        elif norm in _DEGREE_HEADS and nxt is not None and nxt.norm in _DEGREE_PARTICLES:
+            found.append(Intent(NUMBER, _measure_units(nouns), asked=span))
+        elif norm in _WHERE:
+            found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
+        elif m.pos[1] == "数詞" and surface in ("何", "なん", "幾"):
+            counter, period = _counter_after(morphs, i)
+            found.append(_counted(counter, period, span))
+        elif surface.startswith("何") and len(surface) > 1 and m.pos[0] == "名詞":
+            counter = surface[1:]  # 何個, 何回 kept whole by the dictionary
+            found.append(_counted(counter, counter.endswith(("間", "ぶり")), span))
+        elif norm in _WHAT or norm in _WHICH:
+            found.append(_what(morphs, i, nouns, span))
+    if not found:
+        for m in morphs:  # no interrogative: a noun may still say it (理由は？ 日程は？)
+            if m.norm in _REASON_NOUNS:
+                return Intent(REASON)
+            if m.norm in _DATE_WORDS:
+                return Intent(DATE)
+            if m.norm in _PLACE_WORDS:
+                return Intent(PLACE)
+        return Intent()
+    typed = [f for f in found if f.kind not in (None, OTHER)]
+    best = typed[-1] if typed else found[-1]
+    asked = tuple(s for f in found for s in f.asked)
+    return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best))
+
+
+def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
+    """The noun just before the interrogative (particles and fillers skipped) and its head."""
+    out: set[str] = set()
+    if intent.head:
+        out.add(intent.head)
+    if intent.asked:
+        start = intent.asked[0][0]
+        i = next((j for j, m in enumerate(morphs) if m.start == start), None)
+        if i is not None:
+            for m in reversed(morphs[max(0, i - 4) : i]):
+                if m.pos[0] in ("助詞", "補助記号", "助動詞") or m.norm in FILLERS:
+                    continue
+                if m.pos[0] == "名詞" and m.pos[1] != "数詞":
+                    out.add(m.norm)
+                break
+    return frozenset(out - FILLERS)
+
+
+def _counted(counter: str, period: bool, span: tuple[tuple[int, int], ...]) -> Intent:
+    if not counter:
+        return Intent(NUMBER, asked=span)
+    if counter in _DATE_COUNTERS and not period:
+        return Intent(DATE, frozenset({counter}), asked=span)
+    if counter in ("対",):  # 何対何: a score
+        return Intent(NUMBER, frozenset({"対", "-", "−"}), asked=span)
+    if counter in ("%", "％", "パーセント", "割"):
+        return Intent(NUMBER, _PERCENT, asked=span)
+    return Intent(NUMBER, frozenset({counter}), asked=span)
+
+
+def _counted_noun(morphs: Sequence[Morph], i: int) -> frozenset[str]:
+    """Counters for いくつ at ``i``: つ and 個, and the noun before it (skipping は/って/が)."""
+    out = {"つ", "個"}
+    for m in reversed(morphs[max(0, i - 3) : i]):
+        if m.pos[0] == "助詞":
+            continue
+        if m.pos[0] == "名詞":
+            word = m.surface.removeprefix("お").removeprefix("御")
+            out |= {word, word[-1:]}
+        break
+    return frozenset(x for x in out if x)
+
+
+def _measure_units(nouns: set[str]) -> frozenset[str]:
+    units: set[str] = set()
+    for n in nouns:
+        got = _MEASURES.get(n)
+        if got is None and len(n) > 1:
+            got = _MEASURES.get(n[-2:]) or _MEASURES.get(n[-1:])  # 初回視聴率, 平均年収
+        if got:
+            units |= got
+    return frozenset(units)
+
+
+def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
+    """何 / どの / どんな: the kind comes from what follows (何て言った, 何て曲) or the topic."""
+    rest = morphs[i + 1 : i + 6]
+    norms = [m.norm for m in rest]
+    head = _next_noun(morphs, i)
+    # 何て言った / なんと語った / 何しろって言われた: a quotation.
+    if any(n in _SAY for n in norms[:4]) and head is None:
+        return Intent(QUOTE, asked=span)
+    if head in _NAME_NOUNS:
+        if nouns & _PERSON_NOUNS:
+            return Intent(PERSON, head=head, asked=span)
+        return Intent(NAME, head=head, asked=span)
+    if head in _REASON_NOUNS or (morphs[i].norm == "何" and norms[:2] == ["の", "ため"]):
+        return Intent(REASON, asked=span)
+    if head in _QUOTE_NOUNS:
+        return Intent(QUOTE, head=head, asked=span)
+    if head in _PERSON_NOUNS:
+        return Intent(PERSON, head=head, asked=span)
+    if head in _PLACE_WORDS:
+        return Intent(PLACE, head=head, asked=span)
+    if head in _DATE_WORDS:
+        return Intent(DATE, asked=span)
+    if head is not None:
+        return Intent(NAME, head=head, asked=span)
+    # 「Xって何？」: what X is called or is; the topic nouns before it may say which.
+    if nouns & _QUOTE_NOUNS:
+        return Intent(QUOTE, asked=span)
+    if nouns & _REASON_NOUNS:
+        return Intent(REASON, asked=span)
+    if nouns & _NAME_NOUNS:
+        return Intent(PERSON if nouns & _PERSON_NOUNS else NAME, asked=span)
+    return Intent(OTHER, asked=span)  # 「Xって何？」: a name or a description, nothing to prefer
+
+
+_DATE_UNITS = frozenset({"年", "月", "日", "頃", "ごろ", "末", "時", "分", "上旬", "中旬", "下旬"})
+
+
+def _is_name(words: Sequence[Morph]) -> bool:
+    """A product or person name rather than a description: all proper nouns (藤井聡太), or Latin
+    letters with digits, other Latin words or katakana (iPhone 6, PS4, ポケモンGO)."""
+    if len(words) > 4:
+        return False
+    if all(m.pos[1] == "固有名詞" for m in words):
+        return True
+    latin = [any(ch.isascii() and ch.isalpha() for ch in m.surface) for m in words]
+    if not any(latin):
+        return False
+    return all(
+        is_latin or m.is_number or all("\u30a0" <= ch <= "\u30ff" for ch in m.surface)
+        for m, is_latin in zip(words, latin, strict=True)
+    )
+
+
+def question_phrases(morphs: Sequence[Morph]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Compound names of a question: runs of two or more nouns that make a name (「iPhone 6」
+    「ポケモンGO」「藤井聡太」), as their normalised forms run together, with their terms.
+
+    Dates and amounts (2012年5月, 3台) are not names; question words never join a run.
+    """
+    out: list[tuple[str, frozenset[str]]] = []
+    run: list[Morph] = []
+
+    def flush() -> None:
+        words = [m for m in run if not m.norm.isspace()]
+        run.clear()
+        if len(words) < 2:
+            return
+        if any(m.is_number for m in words) and any(m.norm in _DATE_UNITS for m in words):
+            return
+        if not _is_name(words):
+            return
+        phrase = "".join(m.norm for m in words)
+        if len(phrase) >= 3:
+            out.append((phrase, frozenset(m.norm for m in words)))
+
+    # A title the question quotes (『風立ちぬ』「君の名は。」) is a name whatever its words are.
+    depth = 0
+    quoted: list[Morph] = []
+    for m in morphs:
+        if m.surface in ("『", "「"):
+            depth += 1
+            quoted.clear()
+        elif m.surface in ("』", "」") and depth:
+            depth -= 1
+            words = [w for w in quoted if not w.norm.isspace() and w.pos[0] != "補助記号"]
+            phrase = "".join(w.norm for w in words)
+            if len(words) >= 2 and len(phrase) >= 3:
+                out.append((phrase, frozenset(w.norm for w in words)))
+        elif depth:
+            quoted.append(m)
+    prev_end = -1
+    for m in morphs:
+        nounish = m.pos[0] in ("名詞", "接頭辞", "接尾辞") and m.norm not in FILLERS
+        asked = m.norm in _WHAT or m.norm in _WHO or m.norm in _WHERE or m.surface.startswith("何")
+        space = m.pos[0] == "空白" and bool(run)
+        if (nounish and not asked) or space:
+            if run and m.start != prev_end:
+                flush()
+            run.append(m)
+        else:
+            flush()
+        prev_end = m.end
+    flush()
+    return tuple(out)
+
+
+# Words of a request for a summary of a period (「今週のニュースまとめて」「昨日何があった？」).
+_SUMMARY_ASK = frozenset(
+    {"纏める", "まとめる", "まとめ", "纏め", "要約", "ダイジェスト", "振り返る", "振り返り", "総括"}
+)
+_SUMMARY_TOPIC = frozenset({"ニュース", "出来事", "話題", "記事", "ヘッドライン", "見出し", "動き"})
+_SUMMARY_FILLER = frozenset(
+    {"何", "なに", "なん", "有る", "ある", "起こる", "起きる", "教える", "知る", "見る", "為る",
+     "呉れる", "下さる", "欲しい", "頂戴", "願う", "主", "主要", "最新", "大きな", "大きい", "色々",
+     "いろいろ", "ざっくり", "簡単", "一覧", "流れ", "どんな", "どう", "世の中", "世間", "日本",
+     "国内", "今日", "全体", "重要", "有り", "的", "主な"}
+)  # fmt: skip
+
+
+def asks_for_summary(morphs: Sequence[Morph], *, has_period: bool) -> bool:
+    """Whether a question asks for the news of a period rather than a fact: every content word
+    is about summarising (まとめて, ニュース, 何があった) and it says so (a summary word, or
+    「何があった」 with a period such as 今週)."""
+    content = [
+        m.norm
+        for m in morphs
+        if m.pos[0] in ("名詞", "動詞", "形容詞", "代名詞", "連体詞", "副詞", "形状詞")
+        and (m.norm not in FILLERS or m.norm in _SUMMARY_TOPIC)
+    ]
+    if not content:
+        return False
+    if any(w not in _SUMMARY_ASK | _SUMMARY_TOPIC | _SUMMARY_FILLER for w in content):
+        return False
+    words = set(content)
+    if words & _SUMMARY_ASK:
+        return True
+    happened = bool(words & {"有る", "ある", "起こる", "起きる"}) and bool(words & _WHAT)
+    return has_period and (happened or bool(words & _SUMMARY_TOPIC))

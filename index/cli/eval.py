@@ -1,0 +1,113 @@
+"""``kiji eval FILE``: run a question file through the answer pipeline and print its scores.
+
+Communities use it on their own corpora (the file format is documented in :mod:`index.answer.evaluate`
+and the README); developers run it for every change to the answer path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from index.answer.evaluate import EvalReport, read_questions, result_dict, run_eval
+from index.cli.answer import EXIT_ERROR, EXIT_OK, _answerer, _clock, _db_path, _parse_now
+from index.config import CoreSettings
+from index.errors import NewsIndexError
+from index.store.store import IndexStore
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from e
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n})")
+    return n
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parents = [getattr(sub, "common")] if hasattr(sub, "common") else []  # noqa: B009
+    p = sub.add_parser(
+        "eval",
+        parents=parents,
+        help="score a question file (JSON lines) through the answer pipeline",
+        description=(
+            "Ask every question of FILE (one JSON object per line: q, kind, gold, expect_any) "
+            "as `kiji ask` would, and print the scores and the failures."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="question file (JSON lines)")
+    p.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
+    p.add_argument(
+        "-k", type=_positive, default=3, help="excerpts per answer, as in kiji ask (default 3)"
+    )
+    p.add_argument("--now", type=_parse_now, help="answer as of this time (ISO, with timezone)")
+    p.add_argument("--all", action="store_true", help="list every question, not only failures")
+    p.set_defaults(func=eval_command, handler=eval_command)
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    """0 when the file ran (whatever the scores), 1 on a database or file error."""
+    from pathlib import Path
+
+    settings = CoreSettings.from_env()
+    try:
+        questions = read_questions(Path(args.file))
+        store = IndexStore.open(_db_path(args, settings), create=False)
+    except NewsIndexError as e:
+        print(f"kiji: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if not questions:
+        print(f"kiji: {args.file}: no questions", file=sys.stderr)
+        return EXIT_ERROR
+    clock = _clock(args, settings)
+    with store:
+        answerer = _answerer(store, settings)
+        report = run_eval(questions, lambda q: answerer.ask(q, now=clock(), k=args.k))
+    if args.as_json:
+        shown = report.results if args.all else report.failures
+        out = {
+            "summary": report.summary(),
+            "results" if args.all else "failures": [result_dict(r) for r in shown],
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_report(report, show_all=args.all)
+    return EXIT_OK
+
+
+def _print_report(report: EvalReport, *, show_all: bool) -> None:
+    s = report.summary()
+    w = sys.stdout.write
+    w(f"questions: {s['questions']}  overall: {s['overall']:.3f}\n")
+    w(
+        f"answerable: {s['answered_correctly']}/{s['answerable']} with the answer in the excerpts "
+        f"({s['answer_in_top_k']:.3f}); in excerpt 1: {s['answer_in_excerpt_1']:.3f}; "
+        f"gold article cited: {s['gold_cited']:.3f}; wrongly not found: {s['false_not_found']}\n"
+    )
+    if s["unanswerable"]:
+        w(f"unanswerable: {s['not_found_on_unanswerable']}/{s['unanswerable']} not found\n")
+    w(f"time per question: p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms\n")
+    by_type = s["by_answer_type"]
+    assert isinstance(by_type, dict)
+    if len(by_type) > 1:
+        w(
+            "by answer type: "
+            + ", ".join(f"{k} {v['score']:.2f} ({v['n']})" for k, v in by_type.items())
+            + "\n"
+        )
+    shown = report.results if show_all else report.failures
+    if shown:
+        w("\n" + ("all questions:" if show_all else "failures:") + "\n")
+    for r in shown:
+        mark = "ok  " if r.ok else "FAIL"
+        w(f"{mark} line {r.question.line} [{r.question.kind}] {r.question.q}\n")
+        if r.question.expect_any:
+            w(f"     expected: {' | '.join(r.question.expect_any)} in {r.question.gold or 'any'}\n")
+        if r.status != "answered":
+            w(f"     got: {r.status}\n")
+        for e in r.excerpts:
+            text = e.text.replace("\n", " ")
+            w(f"     [{e.n}] {e.article_id}: {text[:90]}\n")

@@ -1,0 +1,419 @@
+"""The ``kiji`` command line: a thin adapter over the core (exit 0 ok, 1 partial failure, 2 usage).
+
+The core's subcommands only: the ``kiji`` console script (``bot/cli.py``) passes the bot's
+``register`` as a plugin, so this package never names ``bot``. Library errors (:class:`~index.errors.NewsIndexError`) become one-line messages on stderr;
+tracebacks only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from index import __version__
+from index.cli import answer as cli_answer
+from index.cli import digest as cli_digest
+from index.cli import eval as cli_eval
+from index.cli import feedback as cli_feedback
+from index.cli import feeds as cli_feeds
+from index.cli import ops as cli_ops
+from index.cli.args import positive_int
+from index.cli.user_input import input_lines, utf8_problem
+from index.config import CoreSettings
+from index.errors import InvalidQuery, NewsIndexError
+from index.sanitize import printable
+
+log = logging.getLogger(__name__)
+
+# Adds subcommands to the ``kiji`` subparsers (``args.db`` is a Path by the time they run).
+Register = Callable[[argparse._SubParsersAction], None]
+
+# Subcommand groups written as their own modules; each has ``register(subparsers)``.
+_COMMANDS: tuple[Register, ...] = (
+    cli_answer.register,
+    cli_eval.register,
+    cli_feedback.register,
+    cli_feeds.register,
+    cli_digest.register,
+    cli_ops.register,
+)
+
+
+def _load_env() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # pragma: no cover - python-dotenv is a dependency
+        return
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
+    """The ``kiji`` parser: the core's subcommands, then those that ``plugins`` add."""
+    parser = argparse.ArgumentParser(
+        prog="kiji",
+        description="kiji (記事): answers Japanese questions about news articles, with citations.",
+    )
+    parser.add_argument("--version", action="version", version=f"kiji {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", type=Path, help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.common = common  # type: ignore[attr-defined]  # plugins reuse the shared options
+
+    p = sub.add_parser("ingest", parents=[common], help="add articles from files or directories")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--format", choices=("jsonl", "explainer", "livedoor", "feed", "html"))
+    p.add_argument("--workers", type=int, default=None, help="tokenising processes (default: CPUs)")
+    p.add_argument("--batch-size", type=int, default=5000, help="articles per transaction")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="lower the tokenising workers' CPU priority by N (default 10; 0: normal priority)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "search", parents=[common], help="rank passages for a query (JSON lines on stdin)"
+    )
+    p.add_argument("query", nargs="?", help="the query; without it, one query per line on stdin")
+    p.add_argument("-k", type=positive_int, default=10, help="number of hits (default 10)")
+    p.add_argument("--json", action="store_true", help="JSON output (always on for stdin queries)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", parents=[common], help="articles, passages, terms, size on disk")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "optimize", parents=[common], help="merge index segments (--full purges deletions)"
+    )
+    p.add_argument("--full", action="store_true")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("delete", parents=[common], help="delete articles by id")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_delete)
+
+    for register in (*_COMMANDS, *plugins):
+        register(sub)
+    return parser
+
+
+def resolve_db(args: argparse.Namespace) -> Path:
+    db = getattr(args, "db", None)
+    return Path(db).expanduser() if db else CoreSettings.from_env().db_path
+
+
+def open_core(args: argparse.Namespace, *, create: bool = True):
+    """(store, tokenizer, settings) for a command."""
+    from index.analysis.tokenizer import JapaneseTokenizer
+    from index.store.store import IndexStore
+
+    settings = CoreSettings.from_env()
+    store = IndexStore.open(args.db, create=create)
+    return store, JapaneseTokenizer(mode=settings.split_mode), settings
+
+
+# ---------------------------------------------------------------------------------- commands
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from index.ingest.ingest import ingest_paths
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"kiji: no such file or directory: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    if args.batch_size < 1 or not 0 <= args.nice <= 19:
+        print("kiji: --batch-size must be at least 1, and --nice between 0 and 19", file=sys.stderr)
+        return 2
+    store, tokenizer, _ = open_core(args)
+    try:
+        report = ingest_paths(
+            store,
+            tokenizer,
+            args.paths,
+            fmt=args.format,
+            workers=args.workers,
+            progress=sys.stderr.isatty(),
+            batch_size=args.batch_size,
+            niceness=args.nice,
+        )
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "rejected": [{"where": r.where, "reason": r.reason} for r in report.rejected],
+                    "rejected_count": report.rejected_count,
+                    "skipped": [{"where": r.where, "reason": r.reason} for r in report.skipped],
+                    "passages": report.passages,
+                    "chars": report.chars,
+                    "seconds": round(report.seconds, 3),
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for r in report.skipped[:50]:
+            print(f"スキップ skipped  {printable(r.where)}: {r.reason}", file=sys.stderr)
+        if len(report.skipped) > 50:
+            print(f"… and {len(report.skipped) - 50} more skipped", file=sys.stderr)
+        for r in report.rejected[:50]:
+            print(f"除外 rejected  {printable(r.where)}: {printable(r.reason)}", file=sys.stderr)
+        if report.rejected_count > 50:
+            print(f"… and {report.rejected_count - 50:,} more rejections", file=sys.stderr)
+        print(
+            f"追加 added {report.added} / 更新 updated {report.updated} / "
+            f"変更なし unchanged {report.unchanged} / 除外 rejected {report.rejected_count} "
+            f"— {report.passages:,} passages, {_throughput(report.chars, report.seconds)}"
+        )
+    return 1 if report.rejected else 0
+
+
+# Below this many characters an ingest is too short for its rate to mean anything.
+RATE_MIN_CHARS = 100_000
+
+
+def _throughput(chars: int, seconds: float) -> str:
+    """``1,234 chars in 0.3 s``, with the rate in M chars/s only for an ingest big enough."""
+    text = f"{chars:,} chars in {seconds:.1f} s"
+    if chars >= RATE_MIN_CHARS and seconds > 0:
+        text += f" ({chars / seconds / 1e6:.2f} M chars/s)"
+    return text
+
+
+def _hit_dict(hit) -> dict:
+    return {
+        "article_id": hit.article_id,
+        "url": hit.url,
+        "title": hit.title,
+        "published_at": hit.published_at.isoformat() if hit.published_at else None,
+        "passage_id": hit.passage_id,
+        "heading": hit.heading,
+        "score": round(hit.score, 6),
+        "text": hit.text,
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from index.search.search import Searcher
+
+    store, tokenizer, settings = open_core(args, create=False)
+    searcher = Searcher(store, tokenizer, settings.bm25, fusion_params=settings.fusion)
+    status = 0
+    try:
+        if args.query is not None:
+            result = searcher.search(args.query, args.k)
+            if args.json:
+                print(json.dumps(_result_dict(result), ensure_ascii=False))
+            else:
+                _print_hits(result)
+            return 0
+        for line in input_lines(sys.stdin):
+            query = line.text
+            if not query.strip() and line.error is None:
+                continue
+            try:
+                if line.error is not None:
+                    raise InvalidQuery(line.error, "not_utf8")
+                result = searcher.search(query, args.k)
+                print(json.dumps(_result_dict(result), ensure_ascii=False), flush=True)
+            except InvalidQuery as e:
+                status = 1
+                print(
+                    json.dumps(
+                        {"query": query, "took_ms": 0, "hits": [], "error": str(e)},
+                        ensure_ascii=False,
+                    ),
+                    flush=True,
+                )
+    finally:
+        store.close()
+    return status
+
+
+def _result_dict(result) -> dict:
+    return {
+        "query": result.query,
+        "took_ms": round(result.took_ms, 3),
+        "hits": [_hit_dict(h) for h in result.hits],
+    }
+
+
+def _print_hits(result) -> None:
+    if not result.hits:
+        print(f"該当なし no passages match ({result.took_ms:.1f} ms)")
+        return
+    for i, h in enumerate(result.hits, 1):
+        date = h.published_at.date().isoformat() if h.published_at else "日付なし"
+        heading = f" › {printable(h.heading)}" if h.heading else ""
+        print(f"{i}. [{h.score:.3f}] {printable(h.title)}{heading} ({date}) {printable(h.url)}")
+        text = h.text.replace("\n", " ")
+        print(f"   {printable(text[:160])}{'…' if len(text) > 160 else ''}")
+    print(f"({len(result.hits)} hits, {result.took_ms:.1f} ms)")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from index.store.feedback_store import FeedbackStore
+
+    store, _, _ = open_core(args, create=False)
+    try:
+        stats = store.stats()
+        helpful = FeedbackStore(store).helpful_rate(datetime.now(UTC) - timedelta(days=7))
+    finally:
+        store.close()
+    stats["path"] = str(args.db)  # type: ignore[assignment]
+    rate = None if helpful.rate is None else round(helpful.rate, 4)
+    stats["helpful_7d"] = {"up": helpful.up, "down": helpful.down, "rate": rate}  # type: ignore[assignment]
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False))
+    else:
+        print(f"database   {args.db}")
+        print(f"articles   {stats['articles']:,} (+ {stats['stubs']:,} stubs)")
+        print(f"passages   {stats['passages']:,}")
+        print(f"terms      {stats['terms']:,}")
+        print(f"segments   {stats['segments']:,}")
+        print(f"size       {int(stats['size_bytes']) / 1e6:,.1f} MB")
+        print(f"schema     v{stats['schema_version']}")
+        if helpful.rate is None:
+            print("helpful    no votes in the last 7 days")
+        else:
+            print(
+                f"helpful    {helpful.rate:.0%} ({helpful.up} 👍 / {helpful.down} 👎, last 7 days)"
+            )
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from index.store.backfill import backfill_signals
+    from index.store.writer import merge_segments
+
+    store, tokenizer, _ = open_core(args, create=False)
+    try:
+        t0 = time.perf_counter()
+        filled = backfill_signals(store, tokenizer)  # fusion postings of pre-schema-3 passages
+        if filled:
+            print(f"added the fusion postings of {filled:,} passages")
+        n = merge_segments(store, full=args.full)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+    print(f"merged {n:,} terms in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store, tokenizer, _ = open_core(args, create=False)
+    missing = 0
+    try:
+        for article_id in args.ids:
+            if store.delete_article(article_id, tokenizer):
+                print(f"deleted {article_id}")
+            else:
+                missing += 1
+                print(f"kiji: no article with id {article_id}", file=sys.stderr)
+    finally:
+        store.close()
+    return 1 if missing else 0
+
+
+def _default_command() -> list[str]:
+    """The command line alone: the terminal chat (the ``kiji`` script may run the bot instead)."""
+    return ["chat"]
+
+
+def _utf8_output() -> None:
+    """Japanese and JSON go out as UTF-8 even under an ASCII locale (LANG=C), and text that cannot
+    be encoded (a path holding bytes that were not UTF-8) is escaped instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("_", "-")
+        try:
+            if encoding in ("utf-8", "utf8"):
+                reconfigure(errors="backslashreplace")
+            else:
+                reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+            pass
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    plugins: Sequence[Register] = (),
+    default: Callable[[], list[str]] = _default_command,
+) -> int:
+    """Run one ``kiji`` command: the core's, or one that ``plugins`` add; without arguments,
+    ``default()`` (called once ``.env`` is loaded)."""
+    _load_env()
+    _utf8_output()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(plugins)
+    if not argv:
+        argv = default()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    func = getattr(args, "func", None) or getattr(args, "handler", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name, value in vars(args).items():  # text arguments; paths may hold any bytes
+        values = value if isinstance(value, list) else [value]
+        for text in values:
+            problem = utf8_problem(text) if isinstance(text, str) else None
+            if problem is not None:
+                print(f"kiji: the {name} argument {problem}", file=sys.stderr)
+                return 2
+    args.db = resolve_db(args)
+    try:
+        return int(func(args) or 0)
+    except NewsIndexError as e:
+        if getattr(args, "verbose", False):
+            raise
+        print(f"kiji: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kiji: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except (sqlite3.Error, OSError) as e:  # disk full, I/O errors: one line, exit 1
+        if getattr(args, "verbose", False):
+            raise
+        from index.ops.ops import storage_problem
+
+        where = f" ({e.filename})" if isinstance(e, OSError) and e.filename else ""
+        print(
+            f"kiji: {args.command} failed: {storage_problem(e)}{where}; "
+            "what was committed before is kept (-v shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

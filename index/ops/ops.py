@@ -1,0 +1,395 @@
+"""Operations on a database file: online backup, verified restore, integrity and index checks.
+
+Read-only except :func:`restore`, which replaces the file atomically once the candidate has
+passed every check and no other process has the database open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import random
+import shutil
+import sqlite3
+import stat
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.errors import DatabaseError, NewsIndexError
+from index.store import dblock
+from index.store.schema import SCHEMA_VERSION, schema_problems
+from index.store.store import SQLITE_HEADER, IndexStore
+from index.store.writer import indexed_terms, passage_terms
+
+
+@dataclass
+class CheckReport:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)
+
+    def fail(self, message: str) -> None:
+        self.ok = False
+        self.problems.append(message)
+
+
+class WriteFailed(DatabaseError):
+    """A backup or restore could not write its file (disk full, I/O error); nothing changed."""
+
+
+def _partial_files(path: Path) -> list[Path]:
+    return [path, *(Path(f"{path}{suffix}") for suffix in ("-journal", "-wal", "-shm"))]
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def storage_problem(error: BaseException) -> str:
+    """One line for a failed write: a full disk says so, anything else keeps SQLite's words."""
+    text = str(error)
+    errno_ = getattr(error, "errno", None)
+    if errno_ in (errno.ENOSPC, errno.EDQUOT) or "database or disk is full" in text:
+        return "no space left on the device (database or disk is full)"
+    if errno_ == errno.EFBIG:
+        return "the file grew past the size this process may write (file too large)"
+    return text or type(error).__name__
+
+
+def backup(
+    db: Path,
+    dest: Path,
+    *,
+    pages_per_step: int = 256,
+    pause: float = 0.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Copy a live database with SQLite's online backup API, a few pages at a time.
+
+    Readers and the writer keep working during the copy (in WAL mode the copy's one read
+    transaction blocks neither; the WAL grows until it ends). The copy is written to ``dest`` via
+    a temporary ``.partial`` file and verified before it is kept; when anything fails (disk full,
+    an unwritable directory) the partial file is removed and :class:`DatabaseError` says why.
+    Measured (bench/bench_backup.py, 1.1 GB index, 2 cores): 2.3 s with the defaults, while a
+    serving thread's search p50/p99 stayed at their idle 3.2/12 ms; ``pause`` only slows the copy.
+    The copy is the state committed when it started, however much is written meanwhile.
+    """
+    dest = Path(dest)
+    if dest.exists() and dest.is_dir():
+        dest = dest / f"kiji-{time.strftime('%Y%m%d-%H%M%S')}.db"
+    if not dest.parent.is_dir():
+        raise DatabaseError(f"the backup was not written: no directory {dest.parent}")
+    tmp = dest.with_name(dest.name + ".partial")
+    src = IndexStore.open(db, create=False)
+    try:
+        _remove(_partial_files(tmp))  # a leftover of an earlier, killed backup
+        target = sqlite3.connect(tmp)
+        try:
+
+            def step(status: int, remaining: int, total: int) -> None:
+                if progress:
+                    progress(total - remaining, total)
+                if pause:
+                    time.sleep(pause)
+
+            # Hold one read transaction on the source for the whole copy: every step then reads
+            # the same snapshot, so commits by other connections (WAL: never blocked by this)
+            # no longer make SQLite restart the copy from page 1, which under a steady writer
+            # meant never finishing. The WAL grows until the copy ends.
+            with src.snapshot() as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # starts it
+                conn.backup(target, pages=pages_per_step, progress=step)
+            target.execute("PRAGMA journal_mode = DELETE")
+            result = target.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise DatabaseError(
+                    f"the backup failed its check ({result}); the source may be damaged"
+                )
+        finally:
+            target.close()
+        os.replace(tmp, dest)
+    except (sqlite3.Error, OSError) as e:
+        _remove(_partial_files(tmp))
+        reason = storage_problem(e)
+        with contextlib.suppress(OSError):  # SQLite reports some ENOSPC as a plain I/O error
+            free, needed = shutil.disk_usage(dest.parent).free, db.stat().st_size
+            if free < needed:
+                reason = (
+                    f"no space left on the device ({free // 1024:,} KB free, "
+                    f"the backup needs about {needed // 1024:,} KB)"
+                )
+        raise WriteFailed(
+            f"the backup was not written to {dest}: {reason}; the partial file was removed"
+        ) from e
+    except BaseException:
+        _remove(_partial_files(tmp))
+        raise
+    finally:
+        src.close()
+    return dest
+
+
+def _readable_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a database file, or None."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return f"{path} does not exist"
+    except OSError as e:
+        return f"{path} cannot be read ({e.strerror or e})"
+    if stat.S_ISDIR(st.st_mode):
+        return f"{path} is a directory; give the backup file itself (kiji-YYYYmmdd-HHMMSS.db)"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path} is not a regular file"
+    try:
+        with path.open("rb") as f:
+            header = f.read(16)
+    except OSError as e:
+        return f"{path} cannot be read ({e.strerror or e})"
+    if header != SQLITE_HEADER:
+        return f"{path} is not a SQLite database"
+    return None
+
+
+def verify_file(path: Path) -> CheckReport:
+    """Integrity of a database file that is not in use (used before a restore)."""
+    report = CheckReport()
+    problem = _readable_file(path)
+    if problem is not None:
+        report.fail(problem)
+        return report
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        report.fail(f"{path} cannot be read: {e}")
+        return report
+    if result != "ok":
+        report.fail(f"integrity check failed: {result}")
+    if not {"articles", "passages", "terms", "postings"} <= tables:
+        report.fail(f"{path} is a SQLite file but not a kiji database")
+    if version > SCHEMA_VERSION:
+        report.fail(f"schema version {version} is newer than this kiji ({SCHEMA_VERSION})")
+    report.facts["schema_version"] = version
+    return report
+
+
+def inspect_readonly(db: Path) -> dict[str, object]:
+    """Schema version, article and passage counts, and schema problems of ``db``, read through a
+    ``mode=ro`` connection: nothing is created, migrated or written (``kiji doctor``)."""
+    problem = _readable_file(db)
+    if problem is not None:
+        raise DatabaseError(problem)
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{db} cannot be opened read-only ({e})") from e
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        facts: dict[str, object] = {"schema_version": version, "problems": []}
+        if version == SCHEMA_VERSION:
+            facts["problems"] = schema_problems(conn)
+        if not facts["problems"]:
+            facts["articles"] = conn.execute(
+                "SELECT count(*) FROM articles WHERE is_stub = 0"
+            ).fetchone()[0]
+            facts["passages"] = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return facts
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{db} could not be read as a kiji database ({e})") from e
+    finally:
+        conn.close()
+
+
+def restore(
+    backup_path: Path,
+    db: Path,
+    tokenizer: JapaneseTokenizer | None = None,
+    *,
+    sample: int = 200,
+) -> CheckReport:
+    """Replace ``db`` with a fully verified copy of ``backup_path``; the database is unchanged
+    unless every step succeeds.
+
+    1. The backup is copied beside ``db`` (``<db>.restoring``, same file system) and only the
+       copy is used from then on; it is migrated to this kiji's schema.
+    2. The copy must pass what ``kiji check`` checks: ``PRAGMA integrity_check``, every kiji
+       table with exactly this kiji's columns, and the postings agreeing with the passages
+       (re-tokenising a sample when ``tokenizer`` is given). Otherwise :class:`DatabaseError`.
+    3. The swap happens under the exclusive lock of :mod:`index.store.dblock`: when any other process
+       has the database open it is refused with :class:`~index.store.dblock.DatabaseInUse` naming the
+       processes, so no running process keeps serving (or writing to) the replaced file.
+
+    The copy is removed whatever happens. Returns the report of the checks.
+    """
+    backup_path, db = Path(backup_path), Path(db)
+    problem = _readable_file(backup_path)  # the full checks run on the copy
+    if problem is not None:
+        raise DatabaseError(f"the backup was not restored: {problem}")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(db.name + ".restoring")
+    partial = _partial_files(tmp)
+    try:
+        _remove(partial)
+        try:
+            shutil.copyfile(backup_path, tmp)
+        except OSError as e:
+            raise WriteFailed(
+                f"the backup was not restored: copying it beside {db} failed: "
+                f"{storage_problem(e)}; the database is unchanged"
+            ) from e
+        report = check(tmp, tokenizer, sample=sample, lock=False)
+        if not report.ok:
+            raise DatabaseError(
+                "the backup was not restored, it failed the checks: " + "; ".join(report.problems)
+            )
+        with dblock.exclusive(db):
+            for suffix in ("-wal", "-shm", "-journal"):  # they belong to the file being replaced
+                with contextlib.suppress(FileNotFoundError):
+                    Path(f"{db}{suffix}").unlink()
+            os.replace(tmp, db)
+            _fsync_dir(db.parent)
+    finally:
+        _remove(partial)
+    return report
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def check(
+    db: Path, tokenizer: JapaneseTokenizer | None = None, *, sample: int = 200, lock: bool = True
+) -> CheckReport:
+    """``PRAGMA integrity_check`` plus index consistency: the postings agree with the passages.
+
+    Verifies the document count and total length, every term's document frequency against its
+    live postings, that postings only name existing or tombstoned passages, and — for a random
+    sample of passages — that re-tokenising the text gives exactly the stored postings.
+    """
+    report = verify_file(db)
+    if not report.ok:
+        return report
+    try:
+        store = IndexStore.open(db, create=False, lock=lock)
+    except NewsIndexError as e:  # e.g. a migration that cannot apply to these tables
+        report.fail(str(e))
+        return report
+    try:
+        for problem in schema_problems(store.conn):
+            report.fail(problem)
+        if not report.ok:
+            return report
+        with store.snapshot() as conn:
+            n_docs, total = conn.execute(
+                "SELECT count(*), ifnull(sum(dl), 0) FROM passages"
+            ).fetchone()
+            meta = store.meta()
+            report.facts.update({"passages": n_docs, "articles": store.stats()["articles"]})
+            if int(meta.get("n_docs", 0)) != n_docs:
+                report.fail(f"passage count {meta.get('n_docs')} in meta, {n_docs} in passages")
+            if int(meta.get("total_len", 0)) != total:
+                report.fail(f"total length {meta.get('total_len')} in meta, {total} in passages")
+            for name in ("bigram", "pair"):  # the fusion signals' lengths (index.ranking.fusion)
+                key, column = f"total_len_{name}", f"dl_{name}"
+                signal_total = conn.execute(
+                    f"SELECT ifnull(sum({column}), 0) FROM passages"
+                ).fetchone()[0]
+                if int(meta.get(key, 0)) != signal_total:
+                    report.fail(
+                        f"{name} length {meta.get(key, 0)} in meta, {signal_total} in passages"
+                    )
+            if "signals_missing_below" in meta:
+                report.facts["fusion"] = "missing for older passages: run `kiji optimize`"
+            live = {r[0] for r in conn.execute("SELECT pid FROM passages")}
+            dead = {r[0] for r in conn.execute("SELECT pid FROM tombstones")}
+            live_arr = np.fromiter(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
+            live_arr.sort()
+            counted: Counter[int] = Counter()
+            unknown = 0
+            for tid, ids in conn.execute("SELECT tid, ids FROM postings"):
+                arr = np.frombuffer(ids, dtype="<i4").astype(np.int64)
+                is_live = np.isin(arr, live_arr, assume_unique=True)
+                counted[tid] += int(is_live.sum())
+                stray = arr[~is_live]
+                unknown += sum(1 for p in stray.tolist() if p not in dead)
+            bad_df = 0
+            for tid, term, df in conn.execute("SELECT tid, term, df FROM terms"):
+                if counted.get(tid, 0) != df:
+                    bad_df += 1
+                    if bad_df <= 5:
+                        report.fail(
+                            f"term {term!r}: df {df} but {counted.get(tid, 0)} live postings"
+                        )
+            if bad_df > 5:
+                report.fail(f"… {bad_df} terms in all with a wrong document frequency")
+            if unknown:
+                report.fail(f"{unknown} postings name passages that do not exist")
+            report.facts["terms"] = len(counted)
+            if tokenizer is not None and live:
+                pids = random.Random(0).sample(sorted(live), min(sample, len(live)))
+                mismatched = _sample_postings(store, tokenizer, pids)
+                report.facts["sampled_passages"] = len(pids)
+                if mismatched:
+                    report.fail(
+                        f"{mismatched} of {len(pids)} sampled passages disagree with their postings"
+                    )
+    finally:
+        store.close()
+    return report
+
+
+def _sample_postings(store: IndexStore, tokenizer: JapaneseTokenizer, pids: list[int]) -> int:
+    conn = store.conn
+    mismatched = 0
+    below = store.meta_int("signals_missing_below", 0)
+    for pid in pids:
+        title, heading, text = conn.execute(
+            "SELECT a.title, p.heading, substr(a.body, p.start + 1, p.end - p.start) FROM passages p "
+            "JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid = ?",
+            (pid,),
+        ).fetchone()
+        if pid < below:  # indexed before schema 3: word terms only
+            expected = passage_terms(tokenizer, Counter(tokenizer.terms(title)), heading, text)
+        else:  # words and fusion signal terms
+            expected = indexed_terms(tokenizer, title, heading, text)
+        rows = store.lookup_terms(list(expected))
+        if len(rows) != len(expected):
+            mismatched += 1
+            continue
+        for tid, term, _df in rows:
+            found = 0
+            for _seg, ids, tfs in store.postings(tid):
+                arr = np.frombuffer(ids, dtype="<i4")
+                i = int(np.searchsorted(arr, pid))
+                if i < len(arr) and arr[i] == pid:
+                    found = int(np.frombuffer(tfs, dtype="<u2")[i])
+            if found != min(expected[term], 65535):
+                mismatched += 1
+                break
+    return mismatched

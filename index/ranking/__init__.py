@@ -1,0 +1,7 @@
+"""Ranking: pure scoring, with no I/O.
+
+Owns Okapi BM25 (``bm25``), the lexical fusion signals and their fusion (``fusion``) and the
+candidate answer spans of a passage and their weights (``answer_spans``). Everything here is a
+pure function of terms, counts and morphemes, so it can be tested and tuned in isolation. May
+import ``index.analysis`` and the shared foundations; never the store, search or anything above.
+"""

@@ -1,0 +1,513 @@
+"""Searcher: BM25 over the packed postings of the query terms only, with exact statistics.
+
+Per query: look up the query terms, decode each term's postings (int32 passage ids + uint16
+counts) with ``np.frombuffer``, add ``idf · tf · (k1+1) / (tf + norm[id])`` into a dense score
+array, then select the top k with a threshold (no sort of the whole array). The length-norm array
+and the live mask are kept in memory and refreshed when another connection commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from index.analysis.tokenizer import QUESTION_WORDS, JapaneseTokenizer
+from index.errors import InvalidQuery
+from index.models import Hit, SearchResult
+from index.ranking import bm25, fusion
+from index.ranking.bm25 import BM25Params
+from index.store.store import IndexStore, parse_dt
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+CACHE_MIN_DF = 5_000  # decoded main-segment postings of terms at least this common are cached
+CACHE_BYTES = 40 * 1024 * 1024
+MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongoing writes
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Passage ids with their scores, best first (ties: lower passage id first).
+
+    ``scores`` are always the word BM25 scores. When the ranking was fused (``fused`` not None),
+    the order is by ``fused`` (descending), so ``scores`` need not be descending.
+    """
+
+    pids: np.ndarray
+    scores: np.ndarray
+    terms: tuple[str, ...]
+    fused: np.ndarray | None = None
+
+
+class _Postings:
+    """An LRU of decoded main-segment postings, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int, int | None]] = OrderedDict()
+
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
+        item = self.items.get(tid)
+        if item is not None:
+            self.items.move_to_end(tid)
+        return item
+
+    def put(
+        self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int, version: int | None
+    ) -> None:
+        size = ids.nbytes + tfs.nbytes
+        if size > self.max_bytes // 4:
+            return
+        old = self.items.pop(tid, None)
+        if old is not None:
+            self.used -= old[0].nbytes + old[1].nbytes
+        self.items[tid] = (ids, tfs, stored_bytes, version)
+        self.used += size
+        while self.used > self.max_bytes and self.items:
+            _, (a, b, _n, _v) = self.items.popitem(last=False)
+            self.used -= a.nbytes + b.nbytes
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.used = 0
+
+
+class Searcher:
+    """Ranks passages for a query. One per thread (it owns a store connection's read path)."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        tokenizer: JapaneseTokenizer,
+        params: BM25Params | None = None,
+        *,
+        cache_bytes: int = CACHE_BYTES,
+        fusion_params: fusion.FusionParams | None = None,
+    ) -> None:
+        self.store = store
+        self.tokenizer = tokenizer
+        self.params = params or BM25Params()
+        self.fusion = fusion_params or fusion.FusionParams()
+        self._cache = _Postings(cache_bytes)
+        self._data_version: int | None = None
+        self._merge_gen = -1
+        self._max_pid = 0
+        self._dl = np.zeros(1, dtype=np.float64)
+        self._live = np.zeros(1, dtype=bool)
+        self._ts = np.full(1, np.nan)
+        self._stub = np.zeros(1, dtype=bool)
+        self._art = np.zeros(1, dtype=np.int64)
+        self._sdl = np.zeros((1, fusion.N_SIGNALS), dtype=np.float64)  # signal lengths
+        self._norm = np.zeros(1, dtype=np.float64)
+        self._n_docs = 0
+        self._avgdl = 0.0
+        self._signal_avgdl = (0.0,) * fusion.N_SIGNALS
+        self._signals_ready = False
+        self._mean_idf: float | None = None
+        self._mean_idf_stale: float | None = None  # the last value, while writes keep coming
+        self._mean_idf_at = -math.inf
+        self._scores = np.zeros(1, dtype=np.float64)
+        self._hit = np.zeros(1, dtype=bool)
+        self._slot = np.full(1, -1, dtype=np.int32)  # passage id → fusion candidate index
+        self._warned = False
+        self.refresh()
+
+    # ------------------------------------------------------------------ keeping up with writes
+    def refresh(self) -> None:
+        """Reload what changed since the last look (cheap when nothing did)."""
+        with self.store.snapshot():
+            version = self.store.data_version()  # starts the read transaction: same state
+            if version == self._data_version:
+                return
+            meta = self.store.meta()
+            merge_gen = int(meta.get("merge_gen", 0))
+            if merge_gen != self._merge_gen:
+                self._cache.clear()
+                self._merge_gen = merge_gen
+                self._max_pid = 0  # the packed doc arrays were rewritten: reload them all
+            pid, dl, ts, stub, art, sdl = self.store.load_docs(self._max_pid)
+            if len(pid):
+                size = int(pid[-1]) + 1
+                self._grow(size)
+                self._dl[pid] = dl
+                self._live[pid] = True
+                self._ts[pid] = ts
+                self._stub[pid] = stub
+                self._art[pid] = art
+                self._sdl[pid] = sdl
+                self._max_pid = int(pid[-1])
+            dead = self.store.tombstones()
+            dead = dead[dead < len(self._live)]
+            self._live[dead] = False
+            self._n_docs = int(meta.get("n_docs", 0))
+            total = int(meta.get("total_len", 0))
+            self._avgdl = total / self._n_docs if self._n_docs else 0.0
+            self._signal_avgdl = tuple(
+                int(meta.get(f"total_len_{name}", 0)) / self._n_docs if self._n_docs else 0.0
+                for name in fusion.SIGNALS
+            )
+            self._signals_ready = "signals_missing_below" not in meta
+            if not self._signals_ready and not self._warned:
+                self._warned = True
+                log.warning(
+                    "this index was built before lexical fusion: ranking by plain BM25 until "
+                    "`kiji optimize` adds the fusion postings"
+                )
+            if self._mean_idf is not None:
+                self._mean_idf_stale = self._mean_idf
+            self._mean_idf = None
+        norm = bm25.length_norm(self._dl, self._avgdl, self.params)
+        norm[~self._live] = np.inf  # a deleted passage gets weight 0 from every term
+        self._norm = norm
+        self._data_version = version
+
+    def _grow(self, size: int) -> None:
+        if size <= len(self._dl):
+            return
+        cap = max(size, int(len(self._dl) * 1.25) + 1024)
+
+        def grown(a: np.ndarray, fill: float | bool | int) -> np.ndarray:
+            out = np.full(cap, fill, dtype=a.dtype)
+            out[: len(a)] = a
+            return out
+
+        self._dl = grown(self._dl, 0.0)
+        self._live = grown(self._live, False)
+        self._ts = grown(self._ts, np.nan)
+        self._stub = grown(self._stub, False)
+        self._art = grown(self._art, 0)
+        sdl = np.zeros((cap, fusion.N_SIGNALS), dtype=np.float64)
+        sdl[: len(self._sdl)] = self._sdl
+        self._sdl = sdl
+        self._scores = np.zeros(cap, dtype=np.float64)
+        self._hit = np.zeros(cap, dtype=bool)
+        self._slot = np.full(cap, -1, dtype=np.int32)
+
+    @property
+    def n_docs(self) -> int:
+        return self._n_docs
+
+    def _idf(self, df: int) -> float:
+        raw = bm25.raw_idf(self._n_docs, df)
+        assert isinstance(raw, float)
+        if raw >= 0:
+            return raw
+        if self._mean_idf is None:  # rare: only terms in more than half the passages need it
+            # The mean runs over the whole vocabulary (a scan of every term's df). While another
+            # process commits every second, rescanning after each commit cost queries ~100 ms;
+            # so a value at most MEAN_IDF_MAX_AGE old is reused until writes pause. A static
+            # index is always exact (the parity tests with rank_bm25 rely on that).
+            now = time.monotonic()
+            if self._mean_idf_stale is not None and now - self._mean_idf_at < MEAN_IDF_MAX_AGE:
+                return self.params.epsilon * self._mean_idf_stale
+            self._mean_idf = bm25.mean_idf(self._n_docs, self.store.all_dfs())
+            self._mean_idf_at = now
+        return self.params.epsilon * self._mean_idf
+
+    def _term_weights(self, tid: int, df: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(passage ids, BM25 weight of the term in each) per segment of one term.
+
+        The main segment of a common term is cached with its weights already computed
+        (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for as long as the
+        index does not change (``_data_version``): a query then only adds them up. The cached
+        ids stay valid across merges while the stored main segment has the same length (merges
+        only append to it; a full merge, which may shrink it, bumps merge_gen). length() of a
+        BLOB column is read from the record header, not from the blob.
+        """
+        cached = self._cache.get(tid)
+        fresh = cached is not None and cached[3] == self._data_version
+        rows = self.store.postings_with_main_length(tid, skip_main=fresh)
+        k1 = self.params.k1
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for seg, ids_b, tfs_b, nbytes in rows:
+            if seg == 0 and fresh:
+                assert cached is not None
+                if cached[2] == nbytes:
+                    parts.append((cached[0], cached[1]))
+                    continue
+                ids_b, tfs_b = self.store.main_postings(tid)
+            assert ids_b is not None and tfs_b is not None  # only main's may be skipped
+            ids = np.frombuffer(ids_b, dtype="<i4")
+            tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
+            w = bm25.term_weights(idf, tfs, self._norm[ids], k1)
+            if seg == 0 and df >= CACHE_MIN_DF:
+                ids = ids.astype(np.intp)
+                self._cache.put(tid, ids, w, nbytes, self._data_version)
+            parts.append((ids, w))
+        return parts
+
+    # ------------------------------------------------------------------ scoring
+    def score_terms(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+        exclude_articles: Sequence[int] = (),
+        text: str | None = None,
+    ) -> Scored:
+        """Top ``k`` passages for already-analysed ``terms`` (each occurrence counts, as in BM25Okapi).
+
+        With the question's ``text`` (and fusion enabled, and the index holding the fusion
+        postings), the word BM25's best ``fusion.candidates`` passages are re-ranked by the fused
+        word + character-bigram + word-pair score (:mod:`index.ranking.fusion`); without it, plain BM25.
+        """
+        if text is None or not self.fusion.enabled:
+            return self._score_words(
+                terms, k, since=since, until=until, include_stubs=include_stubs,
+                exclude_articles=exclude_articles,
+            )  # fmt: skip
+        with self.store.snapshot():  # words and signals read the same committed state
+            words = self._score_words(
+                terms, max(k, self.fusion.candidates), since=since, until=until,
+                include_stubs=include_stubs, exclude_articles=exclude_articles,
+            )  # fmt: skip
+            if not self._signals_ready or len(words.pids) == 0:
+                n = min(k, len(words.pids))
+                return Scored(words.pids[:n], words.scores[:n], words.terms)
+            bigrams, pairs = self.query_signals(text, terms)
+            cand = words.pids
+            signals = [words.scores, *self._signal_scores(cand, bigrams, pairs)]
+        fused = fusion.fuse(signals, self.fusion.weights)
+        top = fusion.rank(cand, fused, k)
+        return Scored(cand[top], words.scores[top], words.terms, fused[top])
+
+    def query_signals(
+        self, text: str, terms: Sequence[str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """(character bigram terms, word pair terms) of a question (:mod:`index.ranking.fusion`).
+
+        Words the caller left out of the query ``terms`` (question words, casual fillers) are
+        left out of the signals too: their span of the text is blanked before the bigrams are
+        taken, and they are not paired. Without ``terms``, question words are left out.
+        """
+        tokens = self.tokenizer.tokens(text)
+        kept = set(terms) if terms is not None else {t.term for t in tokens} - QUESTION_WORDS
+        chars = list(text)
+        words: list[str] = []
+        end = -1
+        for t in tokens:
+            if t.start < end:  # a mode-A part of the word before: goes with it
+                continue
+            end = t.end
+            if t.term in kept:
+                words.append(t.term)
+            else:
+                chars[t.start : t.end] = " " * (t.end - t.start)
+        return fusion.query_signals("".join(chars), words)
+
+    def _signal_scores(
+        self, cand: np.ndarray, bigrams: Sequence[str], pairs: Sequence[str]
+    ) -> list[np.ndarray]:
+        """Each fusion signal's BM25 over the candidate passages only (one array per signal).
+
+        All the signal terms' postings (those in at most ``df_cap`` of the passages) are read
+        in one statement and looked up among the candidates at once through a dense slot array,
+        so the cost grows with the postings read, not with the number of terms.
+        """
+        out = np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64)
+        qcount = Counter(bigrams)
+        qcount.update(pairs)
+        if not qcount or not len(cand):
+            return list(out)
+        rows = self.store.postings_by_term(list(qcount), self.fusion.df_cap * self._n_docs)
+        if not rows:
+            return list(out)
+        n = self._n_docs
+        weight = np.empty(len(rows))  # query count · idf of each row's term
+        signal = np.empty(len(rows), dtype=np.intp)
+        ids_parts, tf_parts = [], []
+        for j, (term, df, ids_b, tfs_b) in enumerate(rows):
+            weight[j] = qcount[term] * max(math.log((n - df + 0.5) / (df + 0.5)), 0.0)
+            signal[j] = 0 if term[0] == fusion.BIGRAM else 1
+            ids_parts.append(np.frombuffer(ids_b, dtype="<i4"))
+            tf_parts.append(np.frombuffer(tfs_b, dtype="<u2"))
+        k1, b = self.params.k1, self.params.b
+        dls = self._sdl[cand]
+        slot = self._slot
+        slot[cand] = np.arange(len(cand), dtype=np.int32)
+        try:
+            scores = fusion.candidate_scores(
+                cand, ids_parts, tf_parts, weight, signal, dls, self._signal_avgdl, k1, b, slot
+            )
+        finally:
+            slot[cand] = -1
+        return list(scores)
+
+    def _score_words(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+        exclude_articles: Sequence[int] = (),
+    ) -> Scored:
+        """Plain word BM25: top ``k`` passages for ``terms``."""
+        qcount = Counter(terms)
+        # One read transaction for the statistics, the dfs and the postings: refreshing before
+        # it would let another process commit in between, and a df from a newer state than N
+        # (or a passage id past the loaded arrays) breaks the scoring.
+        with self.store.snapshot():
+            self.refresh()
+            found = self.store.lookup_terms(list(qcount))
+            term_data = []
+            for tid, term, df in sorted(found, key=lambda r: r[2]):
+                if df <= 0:
+                    continue
+                term_data.append((term, self._term_weights(tid, df, self._idf(df))))
+        if not term_data or self._n_docs == 0:
+            return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
+        scores = self._scores
+        touched: list[np.ndarray] = []
+        for term, parts in term_data:
+            n = qcount[term]
+            for ids, w in parts:
+                # np.add.at: 2.4× faster than `scores[ids] += w` on numpy 2 (same sums, since
+                # ids are unique within a term)
+                np.add.at(scores, ids, w if n == 1 else n * w)
+                touched.append(ids)
+        try:
+            return self._top(
+                scores, touched, k, since, until, include_stubs, exclude_articles, terms
+            )
+        finally:
+            if sum(len(ids) for ids in touched) > len(scores) // 8:
+                scores.fill(0.0)  # one sequential pass beats scattering zeros over many ids
+            else:
+                for ids in touched:
+                    scores[ids] = 0.0
+
+    def _top(self, scores, touched, k, since, until, include_stubs, exclude, terms) -> Scored:
+        filtered = since is not None or until is not None or not include_stubs or len(exclude)
+        cand: np.ndarray | None = None
+        if not filtered:
+            # Threshold from the rarest terms: k passages score at least t, so every passage of
+            # the top k does too; one comparison pass over the dense array finds them all.
+            pool: list[np.ndarray] = []
+            n = 0
+            for ids in touched:
+                pool.append(ids)
+                n += len(ids)
+                if n >= k * 4:
+                    break
+            # the rarest terms' passages, at most 16·k of them: any k distinct passages give a
+            # valid threshold, and np.unique over whole common lists cost 0.5 ms at k = 100
+            sample = np.unique(np.concatenate(pool)[: k * 16]) if len(pool) > 1 else pool[0]
+            sample = sample[self._live[sample]]
+            if len(sample) >= k:
+                vals = scores[sample]
+                t = np.partition(vals, len(vals) - k)[len(vals) - k]
+                if t > 0:
+                    cand = np.flatnonzero(scores >= t)
+        if cand is None:
+            # Mark the matched passages in a dense flag array: one pass over it beats
+            # np.unique over millions of touched ids, and zero-score matches stay hits.
+            hit = self._hit
+            for ids in touched:
+                hit[ids] = True
+            cand = np.flatnonzero(hit)
+            hit[cand] = False
+        cand = cand[self._live[cand]]
+        if filtered and len(cand):
+            keep = np.ones(len(cand), dtype=bool)
+            if since is not None or until is not None:
+                ts = self._ts[cand]
+                if since is not None:
+                    keep &= ts >= since.timestamp()
+                if until is not None:
+                    keep &= ts < until.timestamp()
+            if not include_stubs:
+                keep &= ~self._stub[cand]
+            if len(exclude):
+                keep &= ~np.isin(self._art[cand], np.asarray(exclude, dtype=np.int64))
+            cand = cand[keep]
+        vals = scores[cand]
+        if len(cand) > k:
+            kth = np.partition(vals, len(vals) - k)[len(vals) - k]
+            sel = vals >= kth
+            cand, vals = cand[sel], vals[sel]
+        order = np.lexsort((cand, -vals))[:k]  # score desc, then passage id asc: deterministic
+        return Scored(cand[order].astype(np.int64), vals[order].copy(), tuple(terms))
+
+    def article_rowid(self, pid: int) -> int:
+        return int(self._art[pid])
+
+    # ------------------------------------------------------------------ the public query API
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_stubs: bool = True,
+    ) -> SearchResult:
+        """Analyse ``query`` and return its top ``k`` passages as hits.
+
+        Raises :class:`InvalidQuery` for an empty, over-long or term-less query.
+        """
+        t0 = time.perf_counter()
+        terms = self.analyse(query)
+        scored = self.score_terms(
+            terms, k, since=since, until=until, include_stubs=include_stubs, text=query
+        )
+        hits = self.hits(scored)
+        took = (time.perf_counter() - t0) * 1000
+        return SearchResult(query=query, terms=tuple(terms), hits=hits, took_ms=took)
+
+    def analyse(self, query: str) -> list[str]:
+        text = query.strip()
+        if not text:
+            raise InvalidQuery("質問が空です。知りたいことを文章で入力してください。", "empty")
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidQuery(
+                f"質問が長すぎます（{len(text)}文字）。{MAX_QUERY_CHARS}文字以内にしてください。",
+                "too_long",
+            )
+        terms = self.tokenizer.query_terms(text)
+        if not terms:
+            raise InvalidQuery(
+                "検索できる語が見つかりませんでした。記号や絵文字だけでなく、言葉で質問してください。",
+                "no_terms",
+            )
+        return terms
+
+    def hits(self, scored: Scored) -> tuple[Hit, ...]:
+        pids = [int(p) for p in scored.pids]
+        rows = self.store.passage_rows(pids)
+        out = []
+        for pid, score in zip(pids, scored.scores, strict=True):
+            row = rows.get(pid)
+            if row is None:  # deleted between scoring and fetching: skip rather than fail
+                continue
+            heading, start, end, text, aid, title, url, pub, cat, stub = row
+            out.append(
+                Hit(
+                    passage_id=pid,
+                    article_id=aid,
+                    title=title,
+                    url=url,
+                    published_at=parse_dt(pub),
+                    category=cat,
+                    heading=heading,
+                    text=text,
+                    start=start,
+                    end=end,
+                    score=float(score) if math.isfinite(score) else 0.0,
+                    is_stub=bool(stub),
+                )
+            )
+        return tuple(out)

@@ -1,0 +1,9 @@
+"""Store: the SQLite file of a kiji database, and all of the core's SQL.
+
+Owns the schema and its migrations (``schema``), the articles and their reads (``store``), the
+per-passage arrays (``doctable``), postings segments and their merging (``segments``), preparing
+and writing batches (``prepare``, ``writer``), the fusion backfill (``backfill``), the
+process lock on the file (``dblock``) and the feedback tables (``feedback_store``). May import
+``index.ranking`` (the fusion signals it stores), ``index.analysis`` (tokenising what it writes)
+and the shared foundations; it is used by search, ingest, answer, digest and ops, never the reverse.
+"""

@@ -1,0 +1,114 @@
+"""Adding the fusion postings (:mod:`index.ranking.fusion`) to passages indexed before schema 3.
+
+The schema-3 migration only marks them (meta ``signals_missing_below``: passages with a lower
+id have no signal postings); queries rank by plain BM25 until :func:`backfill_signals` (run by
+``kiji optimize``) has added them. It works from the newest such passage down, one short
+transaction per chunk, each one lowering the mark, so it can be interrupted and resumed, and
+readers and writers keep going.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.ranking.fusion import signal_lengths
+from index.store import doctable
+from index.store.prepare import MAX_TF, passage_analysis, title_analysis
+from index.store.segments import compact
+from index.store.store import IndexStore
+
+MARK = "signals_missing_below"
+
+
+def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: int = 2000) -> int:
+    """Add the missing fusion postings; returns the number of passages filled in."""
+    from index.store.writer import BatchWriter  # writer imports prepare, which this module does too
+
+    writer = BatchWriter(store, tokenizer)
+    done = 0
+    conn = store.conn
+    while True:
+        below = store.meta_int(MARK, 0)
+        if not below:
+            break
+        rows = conn.execute(
+            "SELECT p.pid, a.title, p.heading, substr(a.body, p.start + 1, p.end - p.start) "
+            "FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid < ? "
+            "ORDER BY p.pid DESC LIMIT ?",
+            (below, chunk),
+        ).fetchall()
+        rows.reverse()  # ascending pids: each term's postings come out sorted
+        titles: dict[str, tuple[Counter[str], Counter[str]]] = {}
+        pids: list[int] = []
+        terms: list[str] = []
+        tfs: list[int] = []
+        lengths: list[tuple[int, int, int]] = []
+        for pid, title, heading, text in rows:
+            if title not in titles:
+                titles[title] = title_analysis(tokenizer, title)
+            _, sig = passage_analysis(tokenizer, titles[title], heading, text)
+            pids.extend([pid] * len(sig))
+            terms.extend(sig)
+            tfs.extend(sig.values())
+            lengths.append((*signal_lengths(sig), pid))
+        with store.transaction():
+            if store.meta_int(MARK, 0) != below:
+                continue  # another process is backfilling too: start over from its mark
+            meta = store.meta()
+            seg = int(meta.get("next_seg", 1))
+            if terms:
+                vocab = list(dict.fromkeys(terms))
+                index = {t: i for i, t in enumerate(vocab)}
+                lut = writer.term_ids(conn, vocab)
+                tids = lut[np.array([index[t] for t in terms], dtype=np.int64)]
+                pid_arr = np.array(pids, dtype=np.int64)
+                tf_arr = np.minimum(np.array(tfs, dtype=np.int64), MAX_TF)
+                order = np.lexsort((pid_arr, tids))
+                tids, pid_arr, tf_arr = tids[order], pid_arr[order], tf_arr[order]
+                cut = np.flatnonzero(np.diff(tids)) + 1
+                starts = np.concatenate(([0], cut))
+                ends = np.concatenate((cut, [len(tids)]))
+                out = []
+                dfs = []
+                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                    tid = int(tids[s])
+                    out.append(
+                        (
+                            tid,
+                            seg,
+                            pid_arr[s:e].astype("<i4").tobytes(),
+                            tf_arr[s:e].astype("<u2").tobytes(),
+                        )
+                    )
+                    dfs.append((e - s, tid))
+                conn.executemany(
+                    "INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", out
+                )
+                conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", dfs)
+            conn.executemany(
+                "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths
+            )
+            low = rows[0][0] if rows else 0
+            store.set_meta(
+                {
+                    "next_seg": seg + 1,
+                    "small_segs": int(meta.get("small_segs", 0)) + (1 if terms else 0),
+                    "total_len_bigram": int(meta.get("total_len_bigram", 0))
+                    + sum(x[0] for x in lengths),
+                    "total_len_pair": int(meta.get("total_len_pair", 0))
+                    + sum(x[1] for x in lengths),
+                    "generation": int(meta.get("generation", 0)) + 1,
+                }
+            )
+            if rows:
+                store.set_meta({MARK: low})
+            else:  # nothing below the mark: every passage has its signal postings now
+                doctable.rebuild(conn)  # the packed per-passage arrays get the signal lengths
+                conn.execute("DELETE FROM meta WHERE key = ?", (MARK,))
+                store.set_meta({"merge_gen": int(meta.get("merge_gen", 0)) + 1})
+        done += len(rows)
+        compact(store)
+    return done

@@ -1,0 +1,307 @@
+"""Preparing articles for the index: split into passages and tokenise (pure, so it runs in
+worker processes), then lay the result out in columns (:class:`PreparedBatch`) that the single
+writing process can apply with set-wise work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from index.analysis.passages import split_passages
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.errors import ArticleParseError
+from index.models import Article, ArticleLink, Passage, Section
+from index.ranking.fusion import signal_counts, signal_lengths
+from index.sanitize import clean_line, clean_text, lone_surrogate
+from index.store.store import normalize_title
+
+MAX_TF = 65535  # term counts are stored as uint16
+
+
+def stub_id(title: str) -> str:
+    return "stub-" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:16]
+
+
+def passage_terms(
+    tokenizer: JapaneseTokenizer, title_terms: Counter[str], heading: str | None, text: str
+) -> Counter[str]:
+    """The indexed terms of one passage: its article title, its heading and its text."""
+    counts = Counter(title_terms)
+    if heading:
+        counts.update(tokenizer.terms(heading))
+    counts.update(tokenizer.terms(text))
+    return counts
+
+
+def title_analysis(tokenizer: JapaneseTokenizer, title: str) -> tuple[Counter[str], Counter[str]]:
+    """(word terms, fusion signal terms) of an article title, counted once per article."""
+    words: list[str] = []
+    terms = Counter(tokenizer.terms(title, words))
+    return terms, signal_counts([(title, words)])
+
+
+def passage_analysis(
+    tokenizer: JapaneseTokenizer,
+    title: tuple[Counter[str], Counter[str]],
+    heading: str | None,
+    text: str,
+) -> tuple[Counter[str], Counter[str]]:
+    """(word terms, fusion signal terms of :mod:`index.ranking.fusion`) of one passage: its article
+    title, heading and text, from one Sudachi pass each. The word terms equal :func:`passage_terms`."""
+    counts = Counter(title[0])
+    signals = Counter(title[1])
+    for part in (heading, text):
+        if part:
+            words: list[str] = []
+            counts.update(tokenizer.terms(part, words))
+            signals.update(signal_counts([(part, words)]))
+    return counts, signals
+
+
+def indexed_terms(
+    tokenizer: JapaneseTokenizer, title: str, heading: str | None, text: str
+) -> Counter[str]:
+    """Every term a passage is indexed under (words and signal terms) with its count."""
+    counts, signals = passage_analysis(tokenizer, title_analysis(tokenizer, title), heading, text)
+    counts.update(signals)
+    return counts
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its passages tokenised: everything a write needs, nothing it must compute."""
+
+    article: Article
+    content_hash: str
+    passages: list[Passage]
+    counts: list[dict[str, int]]
+    stubs: list[PreparedArticle] = field(default_factory=list)
+    signals: list[dict[str, int]] = field(
+        default_factory=list
+    )  # per passage, index.ranking.fusion terms
+
+
+def clean_article(article: Article) -> Article:
+    """``article`` with control, bidi and zero-width characters stripped from every text field
+    (:mod:`index.sanitize`), whichever parser made it.
+
+    :raises ArticleParseError: for text that is not valid Unicode (a lone surrogate such as
+        ``"\\ud800"`` from a JSON escape), which could be neither hashed nor stored.
+    """
+    texts = [article.id, article.url, article.title, article.category or "", article.source or ""]
+    texts += [p for s in article.sections for p in (s.heading or "", *s.paragraphs)]
+    texts += list(article.references)
+    texts += [x for k in (*article.related, *article.latest) for x in (k.title, k.summary, k.url)]
+    for text in texts:
+        bad = lone_surrogate(text)
+        if bad is not None:
+            raise ArticleParseError(
+                f"invalid Unicode: a lone surrogate {bad.encode('unicode_escape').decode()} "
+                "(text must be valid UTF-8)"
+            )
+    if all(clean_text(t) is t for t in texts):
+        return article  # the usual case: nothing to strip
+    sections = []
+    for s in article.sections:
+        paragraphs = tuple(p for p in (clean_text(p).strip() for p in s.paragraphs) if p)
+        sections.append(Section(clean_line(s.heading) if s.heading else s.heading, paragraphs))
+    title = clean_line(article.title)
+    if not title:
+        raise ArticleParseError("the title is empty once control characters are removed")
+    return replace(
+        article,
+        id=clean_text(article.id).strip(),
+        url=clean_text(article.url).strip(),
+        title=title,
+        category=clean_line(article.category) if article.category else article.category,
+        source=clean_line(article.source) if article.source else article.source,
+        sections=tuple(sections),
+        references=tuple(clean_line(r) for r in article.references),
+        related=tuple(_clean_link(x) for x in article.related),
+        latest=tuple(_clean_link(x) for x in article.latest),
+    )
+
+
+def _clean_link(link: ArticleLink) -> ArticleLink:
+    return ArticleLink(clean_line(link.title), clean_line(link.summary), clean_line(link.url))
+
+
+def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
+    """Clean, split and tokenise an article (pure; safe to run in a worker process).
+
+    :raises ArticleParseError: for text that cannot be stored (see :func:`clean_article`).
+    """
+    article = clean_article(article)
+    title = title_analysis(tokenizer, article.title)
+    passages = split_passages(article)
+    if not passages:  # a title-only article still gets one (empty) passage so it can be found
+        passages = [Passage(0, None, 0, 0, "")]
+    analysed = [passage_analysis(tokenizer, title, p.heading, p.text) for p in passages]
+    counts = [dict(a[0]) for a in analysed]
+    signals = [dict(a[1]) for a in analysed]
+    stubs = []
+    seen = {normalize_title(article.title)}
+    for link in (*article.related, *article.latest):
+        key = normalize_title(link.title)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        stubs.append(prepare(_stub_article(link, article), tokenizer))
+    return PreparedArticle(article, article.content_hash(), passages, counts, stubs, signals)
+
+
+def _stub_article(link: ArticleLink, parent: Article) -> Article:
+    return Article(
+        id=stub_id(link.title),
+        title=link.title,
+        sections=(Section(None, (link.summary,) if link.summary else ()),),
+        url=link.url,
+        published_at=None,
+        category=parent.category,
+        source=parent.source,
+        is_stub=True,
+    )
+
+
+def _url_norm(url: str) -> str | None:
+    if not url:
+        return None
+    from index.urls import normalize_url  # parsers' module; imported lazily
+
+    try:
+        return normalize_url(url)
+    except ValueError:
+        return url
+
+
+# Columns of PreparedBatch.rows (the articles table without rowid, added_at and updated_at).
+ID, URL, URL_NORM, TITLE, TITLE_NORM, PUB, PUB_TS, CATEGORY, SOURCE, IS_STUB, BODY, META, HASH = (
+    range(13)
+)
+
+
+@dataclass
+class PreparedBatch:
+    """Prepared articles in columnar form: what a worker returns and :meth:`BatchWriter.write`
+    consumes. Cheap to pickle, and nothing per term is left for the writing process to do.
+
+    ``rows`` are in write order, each article followed by its stubs. The passages of row ``i``
+    are ``passages[bounds[i]:bounds[i + 1]]`` as ``(ordinal, heading, start, end, dl, dl_bigram,
+    dl_pair)``: the word length and each fusion signal's length. The postings are triples
+    ``(doc[j], term[j], tf[j])``: a passage index into ``passages``, a term index into ``vocab``
+    (words and signal terms alike) and the capped term count.
+    """
+
+    rows: list[tuple]
+    bounds: list[int]
+    passages: list[tuple[int, str | None, int, int, int, int, int]]
+    vocab: list[str]
+    doc: np.ndarray
+    term: np.ndarray
+    tf: np.ndarray
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (article id, reason) left out
+
+    @classmethod
+    def build(cls, prepared: Iterable[PreparedArticle]) -> PreparedBatch:
+        rows: list[tuple] = []
+        bounds = [0]
+        passages: list[tuple[int, str | None, int, int, int, int, int]] = []
+        index: dict[str, int] = {}
+        doc: list[int] = []
+        term: list[int] = []
+        tf: list[int] = []
+        for top in prepared:
+            for item in (top, *top.stubs):
+                rows.append(_row(item))
+                signals = item.signals or [{}] * len(item.counts)
+                for passage, counts, sig in zip(item.passages, item.counts, signals, strict=True):
+                    d = len(passages)
+                    passages.append(
+                        (
+                            passage.ordinal,
+                            passage.heading,
+                            passage.start,
+                            passage.end,
+                            sum(counts.values()),
+                            *signal_lengths(sig),
+                        )
+                    )
+                    for c in (counts, sig):
+                        doc.extend([d] * len(c))
+                        term.extend([index.setdefault(t, len(index)) for t in c])
+                        tf.extend(c.values())
+                bounds.append(len(passages))
+        return cls(
+            rows,
+            bounds,
+            passages,
+            list(index),
+            np.array(doc, dtype=np.int32),
+            np.array(term, dtype=np.int32),
+            np.minimum(np.array(tf, dtype=np.int64), MAX_TF).astype(np.uint16),
+        )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _row(prepared: PreparedArticle) -> tuple:
+    art = prepared.article
+    meta = {
+        "headings": [s.heading for s in art.sections if s.heading],
+        "references": list(art.references),
+        "related": [[x.title, x.summary, x.url] for x in art.related],
+        "latest": [[x.title, x.summary, x.url] for x in art.latest],
+    }
+    return (
+        art.id,
+        art.url,
+        _url_norm(art.url),
+        art.title,
+        normalize_title(art.title),
+        art.published_at.isoformat() if art.published_at else None,
+        art.published_at.timestamp() if art.published_at else None,
+        art.category,
+        art.source,
+        int(art.is_stub),
+        art.body,
+        json.dumps(meta, ensure_ascii=False),
+        prepared.content_hash,
+    )
+
+
+def prepare_guarded(
+    article: Article, tokenizer: JapaneseTokenizer
+) -> tuple[PreparedArticle | None, str]:
+    """:func:`prepare`, with any failure turned into a reason: (prepared, "") or (None, why).
+
+    Whatever one record holds, it costs only itself, never the batch it came with.
+    """
+    try:
+        return prepare(article, tokenizer), ""
+    except ArticleParseError as e:
+        return None, str(e)
+    except Exception as e:  # a bug, or a tokenizer failure on odd input
+        return None, f"could not be indexed ({type(e).__name__}: {e})"
+
+
+def prepare_batch(articles: Iterable[Article], tokenizer: JapaneseTokenizer) -> PreparedBatch:
+    """:func:`prepare` a run of articles into one :class:`PreparedBatch` (worker side); an
+    article that fails is left out and named in ``failed`` with the reason."""
+    prepared: list[PreparedArticle] = []
+    failed: list[tuple[str, str]] = []
+    for article in articles:
+        done, reason = prepare_guarded(article, tokenizer)
+        if done is None:
+            failed.append((article.id, reason))
+        else:
+            prepared.append(done)
+    batch = PreparedBatch.build(prepared)
+    batch.failed = failed
+    return batch

@@ -1,0 +1,473 @@
+"""Writing to the index: prepare articles (tokenise; runs in worker processes) and apply batches.
+
+Every batch is one transaction: its articles, passages, term statistics and a new postings
+segment become visible together or not at all. Small segments are merged into the main segment
+by :func:`index.store.segments.merge_segments`; queries read all segments, so a merge never changes a
+result.
+
+A worker hands the writer a :class:`~index.store.prepare.PreparedBatch`: its articles as ready-made rows and its
+postings as three numpy arrays, so the single writing process does set-wise work per batch
+(one look-up of the keys it touches, ``executemany`` inserts, one sort of the postings) instead
+of Python work per term and per article. That process is what bounds a bulk ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.models import Article, IngestReport, Rejection
+from index.store import doctable
+from index.store.prepare import (  # re-exported: the writer's API as callers know it
+    BODY,
+    HASH,
+    ID,
+    IS_STUB,
+    PUB_TS,
+    TITLE_NORM,
+    URL,
+    URL_NORM,
+    PreparedArticle,
+    PreparedBatch,
+    indexed_terms,
+    passage_terms,
+    prepare,
+    prepare_batch,
+    prepare_guarded,
+    stub_id,
+)
+from index.store.segments import (  # re-exported likewise
+    FOLD_AFTER,
+    FOLDED_BASE,
+    MAIN_AFTER,
+    compact,
+    merge_segments,
+    segment_levels,
+)
+from index.store.store import IndexStore
+
+__all__ = [
+    "FOLDED_BASE",
+    "FOLD_AFTER",
+    "MAIN_AFTER",
+    "BatchWriter",
+    "PreparedArticle",
+    "PreparedBatch",
+    "compact",
+    "ingest_articles",
+    "merge_segments",
+    "passage_terms",
+    "prepare",
+    "prepare_batch",
+    "segment_levels",
+    "stub_id",
+]
+
+log = logging.getLogger(__name__)
+
+TID_CACHE = 2_000_000  # term ids a writer remembers (about 200 MB at most), then starts over
+
+
+class _Existing:
+    """The stored articles a batch can collide with, looked up once per batch by its keys
+    (ids, normalised URLs, normalised titles) and kept exact as the batch inserts and deletes.
+
+    Only keys of the batch are ever asked about, and every stored row holding such a key was
+    loaded, so the answers equal per-article SELECTs.
+    """
+
+    def __init__(self, conn, batches: Sequence[PreparedBatch]) -> None:
+        ids, urls, titles = set(), set(), set()
+        for b in batches:
+            for r in b.rows:
+                ids.add(r[ID])
+                titles.add(r[TITLE_NORM])
+                if r[URL_NORM]:
+                    urls.add(r[URL_NORM])
+        self.by_id: dict[str, tuple] = {}  # id → (rowid, hash, added_at, url)
+        self.dups: Counter[tuple[str, str]] = Counter()  # (url_norm, hash) of real articles
+        self.titles: Counter[str] = Counter()
+        self.stubs: dict[str, set[int]] = {}  # title_norm → stub rowids
+        self.keys: dict[int, tuple] = {}  # rowid → (id, url_norm, hash, title_norm, is_stub)
+        select = (
+            "SELECT rowid, id, content_hash, added_at, url, url_norm, title_norm, is_stub "
+            "FROM articles WHERE {} IN ({})"
+        )
+        for column, values in (("id", ids), ("url_norm", urls), ("title_norm", titles)):
+            values_list = list(values)
+            for i in range(0, len(values_list), 500):
+                part = values_list[i : i + 500]
+                for row in conn.execute(select.format(column, ",".join("?" * len(part))), part):
+                    if row[0] not in self.keys:
+                        self.add(*row)
+
+    def add(self, rowid, id_, hash_, added_at, url, url_norm, title_norm, is_stub) -> None:
+        self.keys[rowid] = (id_, url_norm, hash_, title_norm, is_stub)
+        self.by_id[id_] = (rowid, hash_, added_at, url)
+        self.titles[title_norm] += 1
+        if is_stub:
+            self.stubs.setdefault(title_norm, set()).add(rowid)
+        elif url_norm:
+            self.dups[(url_norm, hash_)] += 1
+
+    def remove(self, rowid: int) -> None:
+        id_, url_norm, hash_, title_norm, is_stub = self.keys.pop(rowid)
+        del self.by_id[id_]
+        self.titles[title_norm] -= 1
+        if is_stub:
+            self.stubs[title_norm].discard(rowid)
+        elif url_norm:
+            self.dups[(url_norm, hash_)] -= 1
+
+
+class BatchWriter:
+    """Applies prepared articles to a store, one transaction per :meth:`write` call."""
+
+    def __init__(self, store: IndexStore, tokenizer: JapaneseTokenizer) -> None:
+        self.store = store
+        self.tokenizer = tokenizer
+        self._tids: dict[str, int] = {}  # term → tid, valid while merge_gen is unchanged
+        self._tids_gen = -1
+
+    def write(
+        self, batch: Sequence[PreparedArticle] | Sequence[PreparedBatch], report: IngestReport
+    ) -> None:
+        """Write ``batch`` atomically, counting added/updated/unchanged into ``report``."""
+        if not batch:
+            return
+        articles = [item for item in batch if isinstance(item, PreparedArticle)]
+        if len(articles) == len(batch):  # in-process writes: one columnar batch for them all
+            batches = [PreparedBatch.build(articles)]
+        else:
+            batches = [
+                item if isinstance(item, PreparedBatch) else PreparedBatch.build([item])
+                for item in batch
+            ]
+        try:
+            with self.store.transaction() as conn:
+                _Write(self, conn, batches, report).run()
+        except BaseException:
+            self._tids.clear()  # may name terms the rollback removed
+            raise
+
+    def delete(self, article_id: str) -> bool:
+        """Delete one article by id (a transaction of its own); False if there is none."""
+        try:
+            with self.store.transaction() as conn:
+                row = conn.execute(
+                    "SELECT rowid FROM articles WHERE id = ?", (article_id,)
+                ).fetchone()
+                if row is None:
+                    return False
+                w = _Write(self, conn, [], IngestReport())
+                w.delete_rowid(row[0])
+                w.flush()
+        except BaseException:
+            self._tids.clear()
+            raise
+        return True
+
+    def term_ids(self, conn, terms: Sequence[str]) -> np.ndarray:
+        """tid of every term (in order), creating the missing terms with df 0."""
+        gen = int(
+            (conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone() or [0])[0]
+        )
+        if gen != self._tids_gen or len(self._tids) > TID_CACHE:
+            self._tids.clear()  # a full merge may have dropped terms; or the cache is full
+            self._tids_gen = gen
+        cache = self._tids
+        get = cache.get
+        found = [get(t) for t in terms]
+        missing = [t for t, tid in zip(terms, found, strict=True) if tid is None]
+        if not missing:
+            return np.array(found, dtype=np.int64)
+        for i in range(0, len(missing), 500):  # another writer may have added some since
+            part = missing[i : i + 500]
+            cache.update(
+                conn.execute(
+                    f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+            )
+        new = [t for t in dict.fromkeys(missing) if t not in cache]
+        if new:
+            next_tid = (conn.execute("SELECT max(tid) FROM terms").fetchone()[0] or 0) + 1
+            rows = [(next_tid + i, t) for i, t in enumerate(new)]
+            conn.executemany("INSERT INTO terms (tid, term, df) VALUES (?, ?, 0)", rows)
+            cache.update((t, tid) for tid, t in rows)
+        return np.array([cache[t] for t in terms], dtype=np.int64)
+
+
+class _Write:
+    """One write transaction: decisions per article against :class:`_Existing`, inserts queued
+    and sent with ``executemany``, postings gathered as arrays and written as one new segment."""
+
+    def __init__(
+        self, writer: BatchWriter, conn, batches: Sequence[PreparedBatch], report: IngestReport
+    ) -> None:
+        self.writer = writer
+        self.conn = conn
+        self.batches = batches
+        self.report = report
+        self.now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.existing = _Existing(conn, batches) if batches else None
+        self.next_rowid = self._next_id("articles", "rowid")
+        self.next_pid = self._next_id("passages", "pid")
+        self.first_rowid = self.next_rowid
+        self.art_rows: list[tuple] = []  # queued INSERTs
+        self.passage_rows: list[tuple] = []
+        # (pid, dl, ts, stub, rowid, (dl_bigram, dl_pair))
+        self.docs: list[tuple[int, int, float, int, int, tuple[int, int]]] = []
+        self.post: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (tids, pids, tfs)
+        self.df_removed: Counter[str] = Counter()  # terms of deleted passages
+        self.n_docs = 0
+        self.total_len = 0
+        self.signal_len = [0, 0]  # total bigram and pair lengths (index.ranking.fusion)
+
+    def _next_id(self, table: str, column: str) -> int:
+        # AUTOINCREMENT never reuses an id (tombstoned passage ids stay in old segments), so
+        # explicit ids continue after the highest ever handed out.
+        seq = self.conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
+        ).fetchone()
+        top = self.conn.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
+        return max(seq[0] if seq else 0, top or 0) + 1
+
+    def run(self) -> None:
+        report = self.report
+        for b in self.batches:
+            pid_of = np.full(len(b.passages), -1, dtype=np.int64)
+            for i, row in enumerate(b.rows):
+                if row[IS_STUB]:
+                    if not self._stub_exists(row):
+                        self.insert(b, i, row, self.now, pid_of)
+                    continue
+                outcome = self._apply(b, i, row, pid_of)
+                if outcome == "added":
+                    report.added += 1
+                elif outcome == "updated":
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                    continue
+                report.passages += b.bounds[i + 1] - b.bounds[i]
+                report.chars += len(row[BODY])
+            keep = pid_of[b.doc] >= 0
+            if keep.all():  # the usual case: everything in the chunk was written
+                lut = self.writer.term_ids(self.conn, b.vocab)
+                self.post.append((lut[b.term], pid_of[b.doc], b.tf))
+            elif keep.any():  # terms of what was not written (unchanged articles) stay uncreated
+                terms = b.term[keep]
+                used = np.unique(terms)
+                lut = np.zeros(len(b.vocab), dtype=np.int64)
+                lut[used] = self.writer.term_ids(self.conn, [b.vocab[j] for j in used.tolist()])
+                self.post.append((lut[terms], pid_of[b.doc[keep]], b.tf[keep]))
+        self.flush()
+
+    # -- one article ----------------------------------------------------------------------
+    def _apply(self, b: PreparedBatch, i: int, row: tuple, pid_of: np.ndarray) -> str:
+        ex = self.existing
+        assert ex is not None
+        old = ex.by_id.get(row[ID])
+        if old is not None and old[1] == row[HASH] and old[3] != row[URL]:
+            old = (old[0], "", old[2], old[3])  # same content at a new URL: store the new URL
+        if old is None and row[URL_NORM] and ex.dups[(row[URL_NORM], row[HASH])] > 0:
+            # The same content under another id at the same URL is a duplicate (feeds re-keying
+            # an entry, utm parameters). Different content at a shared URL is another article:
+            # corpora such as Aozora Bunko give every passage of a work the work's URL.
+            return "unchanged"
+        if old is not None and old[1] == row[HASH]:
+            return "unchanged"
+        added_at = self.now
+        if old is not None:
+            added_at = old[2]
+            self.delete_rowid(old[0])
+        for stub_rowid in sorted(ex.stubs.get(row[TITLE_NORM], ())):
+            self.delete_rowid(stub_rowid)  # a real article replaces the stub of the same title
+        self.insert(b, i, row, added_at, pid_of)
+        return "updated" if old is not None else "added"
+
+    def _stub_exists(self, row: tuple) -> bool:
+        ex = self.existing
+        assert ex is not None
+        return ex.titles[row[TITLE_NORM]] > 0 or row[ID] in ex.by_id
+
+    def insert(
+        self, b: PreparedBatch, i: int, row: tuple, added_at: str, pid_of: np.ndarray
+    ) -> None:
+        rowid = self.next_rowid
+        self.next_rowid += 1
+        self.art_rows.append((rowid, *row, added_at, self.now))
+        assert self.existing is not None
+        self.existing.add(
+            rowid, row[ID], row[HASH], added_at, row[URL], row[URL_NORM], row[TITLE_NORM],
+            row[IS_STUB],
+        )  # fmt: skip
+        ts = row[PUB_TS] if row[PUB_TS] is not None else float("nan")
+        for d in range(b.bounds[i], b.bounds[i + 1]):
+            ordinal, heading, start, end, dl, dl_bi, dl_pair = b.passages[d]
+            pid = self.next_pid
+            self.next_pid += 1
+            pid_of[d] = pid
+            self.passage_rows.append((pid, rowid, ordinal, heading, start, end, dl, dl_bi, dl_pair))
+            self.docs.append((pid, dl, ts, row[IS_STUB], rowid, (dl_bi, dl_pair)))
+            self.n_docs += 1
+            self.total_len += dl
+            self.signal_len[0] += dl_bi
+            self.signal_len[1] += dl_pair
+
+    def _send_inserts(self) -> None:
+        if self.art_rows:
+            self.conn.executemany(
+                "INSERT INTO articles (rowid, id, url, url_norm, title, title_norm, published_at, "
+                "published_ts, category, source, is_stub, body, meta, content_hash, added_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.art_rows,
+            )
+            self.art_rows = []
+        if self.passage_rows:
+            self.conn.executemany(
+                "INSERT INTO passages (pid, article_rowid, ordinal, heading, start, end, dl, "
+                "dl_bigram, dl_pair) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.passage_rows,
+            )
+            self.passage_rows = []
+
+    def delete_rowid(self, rowid: int) -> None:
+        """Remove an article: its passages become tombstones and leave the statistics exactly."""
+        conn = self.conn
+        if rowid >= self.first_rowid:
+            self._send_inserts()  # it was inserted by this batch: make it visible first
+        title, body = conn.execute(
+            "SELECT title, body FROM articles WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        tokenizer = self.writer.tokenizer
+        rows = conn.execute(
+            "SELECT pid, heading, start, end, dl, dl_bigram, dl_pair FROM passages "
+            "WHERE article_rowid = ?",
+            (rowid,),
+        ).fetchall()
+        below = int(
+            (
+                conn.execute(
+                    "SELECT value FROM meta WHERE key = 'signals_missing_below'"
+                ).fetchone()
+                or [0]
+            )[0]
+        )
+        for pid, heading, start, end, dl, dl_bi, dl_pair in rows:
+            if pid < below:  # indexed before schema 3: words only (see index.store.schema)
+                counts = passage_terms(
+                    tokenizer, Counter(tokenizer.terms(title)), heading, body[start:end]
+                )
+            else:
+                counts = indexed_terms(tokenizer, title, heading, body[start:end])
+            self.df_removed.update(counts.keys())
+            self.n_docs -= 1
+            self.total_len -= dl
+            self.signal_len[0] -= dl_bi
+            self.signal_len[1] -= dl_pair
+        conn.executemany(
+            "INSERT OR IGNORE INTO tombstones(pid) VALUES (?)", [(r[0],) for r in rows]
+        )
+        conn.execute("DELETE FROM passages WHERE article_rowid = ?", (rowid,))
+        conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
+        if self.existing is not None:
+            self.existing.remove(rowid)
+
+    # -- statistics and the new segment ----------------------------------------------------
+    def flush(self) -> None:
+        self._send_inserts()
+        conn = self.conn
+        if not (self.post or self.df_removed or self.docs or self.n_docs or self.total_len):
+            return  # nothing changed: leave the file (and the generation) untouched
+        df: Counter[int] = Counter()
+        if self.df_removed:
+            removed = list(self.df_removed)
+            for tid, term in zip(
+                self.writer.term_ids(conn, removed).tolist(), removed, strict=True
+            ):
+                df[tid] -= self.df_removed[term]
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        seg = int(meta.get("next_seg", 1))
+        rows: list[tuple] = []
+        if self.post:
+            tids = np.concatenate([p[0] for p in self.post])
+            pids = np.concatenate([p[1] for p in self.post])
+            tfs = np.concatenate([p[2] for p in self.post])
+            if (pids[1:] >= pids[:-1]).all():  # written in pid order: sorting by tid suffices
+                order = np.argsort(tids, kind="stable")
+            else:
+                order = np.lexsort((pids, tids))
+            tids = tids[order]
+            ids = memoryview(pids[order].astype("<i4").tobytes())
+            counts = memoryview(tfs[order].astype("<u2").tobytes())
+            cut = np.flatnonzero(np.diff(tids)) + 1
+            starts = np.concatenate(([0], cut))
+            ends = np.concatenate((cut, [len(tids)]))
+            firsts = tids[starts].tolist()
+            rows = [
+                (tid, seg, ids[4 * s : 4 * e], counts[2 * s : 2 * e])
+                for tid, s, e in zip(firsts, starts.tolist(), ends.tolist(), strict=True)
+            ]
+            if df:
+                for tid, n in zip(firsts, (ends - starts).tolist(), strict=True):
+                    df[tid] += n
+            else:
+                df = Counter(dict(zip(firsts, (ends - starts).tolist(), strict=True)))
+        conn.executemany(
+            "UPDATE terms SET df = df + ? WHERE tid = ?", [(d, t) for t, d in df.items() if d]
+        )
+        if rows:
+            conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", rows)
+            seg += 1
+        if self.docs:
+            doctable.append_chunk(conn, *zip(*self.docs, strict=True))
+        conn.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [
+                ("n_docs", str(int(meta.get("n_docs", 0)) + self.n_docs)),
+                ("total_len", str(int(meta.get("total_len", 0)) + self.total_len)),
+                (
+                    "total_len_bigram",
+                    str(int(meta.get("total_len_bigram", 0)) + self.signal_len[0]),
+                ),
+                ("total_len_pair", str(int(meta.get("total_len_pair", 0)) + self.signal_len[1])),
+                ("next_seg", str(seg)),
+                ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if rows else 0))),
+                ("generation", str(int(meta.get("generation", 0)) + 1)),
+            ],
+        )
+
+
+def ingest_articles(
+    store: IndexStore,
+    tokenizer: JapaneseTokenizer,
+    articles: Iterable[Article],
+    *,
+    batch_size: int = 500,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Prepare and write ``articles`` in this process (small ingests, feeds, tests)."""
+    report = report or IngestReport()
+    writer = BatchWriter(store, tokenizer)
+    batch: list[PreparedArticle] = []
+    for article in articles:
+        prepared, reason = prepare_guarded(article, tokenizer)
+        if prepared is None:  # one bad record costs only itself
+            report.reject(Rejection(f"article {article.id!r}", reason))
+            continue
+        batch.append(prepared)
+        if len(batch) >= batch_size:
+            writer.write(batch, report)
+            batch = []
+    if batch:
+        writer.write(batch, report)
+    compact(store)
+    return report
