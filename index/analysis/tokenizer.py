@@ -54,6 +54,7 @@ class Morph(NamedTuple):
     surface: str
     pos: tuple[str, str, str]  # the first three part-of-speech fields (名詞, 固有名詞, 人名)
     norm: str  # folded normalised form
+    form: str = ""  # conjugation form (命令形 …), "*" when none
 
     @property
     def is_number(self) -> bool:
@@ -93,7 +94,8 @@ class JapaneseTokenizer:
         self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
         self._local = threading.local()
         self._folded: dict[str, str] = {}  # normalized_form → fold(normalized_form)
-        self._pos_of: dict[int, tuple[str, str, str]] = {}  # POS id → first three fields
+        # POS id → (first three fields, conjugation form)
+        self._pos_of: dict[int, tuple[tuple[str, str, str], str]] = {}
 
     def _tokenizer(self):
         tok = getattr(self._local, "tok", None)
@@ -140,15 +142,16 @@ class JapaneseTokenizer:
         pos_of = self._pos_of
         for m in self._tokenizer().tokenize(text):
             start, end = m.begin(), m.end()
-            pos = pos_of.get(m.part_of_speech_id())
-            if pos is None:
+            got = pos_of.get(m.part_of_speech_id())
+            if got is None:
                 full = m.part_of_speech()
-                pos = pos_of[m.part_of_speech_id()] = (full[0], full[1], full[2])
+                got = pos_of[m.part_of_speech_id()] = ((full[0], full[1], full[2]), full[5])
+            pos, conj = got
             form = m.normalized_form()
             norm = folded.get(form)
             if norm is None:
                 norm = self._fold(form)
-            morphs.append(Morph(start, end, m.surface(), pos, norm))
+            morphs.append(Morph(start, end, m.surface(), pos, norm, conj))
             if pos[0] in STOP_POS or not norm or norm.isspace():
                 continue
             out.append(Token(norm, start, end))

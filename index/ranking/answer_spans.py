@@ -40,6 +40,7 @@ _REASON_WORDS = frozenset(
     {"理由", "原因", "ため", "為", "せい", "影響", "きっかけ", "要因", "背景"}
 )
 _REASON_CONJ = frozenset({"から", "ので"})
+_SPEECH_ENDINGS = frozenset({"よ", "わ", "ぞ", "ぜ", "わよ", "のよ"})
 _DATE_RE = re.compile(
     r"(?:(?:明治|大正|昭和|平成|令和)\s*[0-9０-９元]{1,2}\s*年)"
     r"|(?:[0-9０-９]{2,4}\s*[/／.．]\s*[0-9０-９]{1,2}(?:\s*[/／.．]\s*[0-9０-９]{1,2})?)"
@@ -91,6 +92,10 @@ def find_spans(text: str, morphs: Sequence[Morph]) -> list[Span]:
         if m.end() - m.start() >= 3 and any(ch.isupper() for ch in m.group()):
             spans.append(Span(m.start(), m.end(), "latin"))
     for i, m in enumerate(morphs):
+        # Direct speech without 「」: an imperative (しなさい, 転職せよ) or a sentence-final
+        # particle of speech (〜肝心よ, 〜だわ) marks what someone says or advises.
+        if m.form.startswith("命令形") or (m.pos[1] == "終助詞" and m.norm in _SPEECH_ENDINGS):
+            spans.append(Span(m.start, m.end, "speech"))
         if m.norm in _REASON_WORDS and m.pos[0] == "名詞":
             spans.append(Span(m.start, m.end, "reason"))
         elif m.norm in _REASON_CONJ and m.pos[1] == "接続助詞":
@@ -209,7 +214,7 @@ _FIT: dict[str, dict[str, float]] = {
     PLACE: {"place": 1.0, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
     NAME: {"title": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6, "org": 0.6,
            "person": 0.4, "place": 0.4},
-    QUOTE: {"quote": 1.0, "title": 0.5},
+    QUOTE: {"quote": 1.0, "speech": 0.8, "title": 0.5},
     DATE: {"date": 1.0, "time": 0.4},
     REASON: {"reason": 1.0},
 }  # fmt: skip
@@ -304,7 +309,9 @@ def answer_weight(
             w *= DATELINE_FACTOR
         if w <= best.weight:
             continue
-        if sp.kind != "reason" and _asked(text, sp, q, matched):  # a connective never is
+        if sp.kind not in ("reason", "speech") and _asked(
+            text, sp, q, matched
+        ):  # markers never are
             continue
         best = Fit(w, sp)
     return best

@@ -106,6 +106,12 @@ def test_person_place_and_quote_spans(tok: JapaneseTokenizer) -> None:
     assert ("person", "コリン・ファレル") in kinds
     assert ("place", "熱田神宮") in kinds
     assert ("quote", "「ママへありがとう」") in kinds
+    # Advice without 「」: an imperative or a sentence-final particle of speech.
+    advice = "仕事より大切なものが多いなら、とっとと転職せよ。会社なんていくらでもあるわよ。"
+    kinds = {s.kind for s in find_spans(advice, tok.analyse(advice)[1])}
+    assert "speech" in kinds
+    plain = "日銀は政策金利を引き上げた。"
+    assert "speech" not in {s.kind for s in find_spans(plain, tok.analyse(plain)[1])}
 
 
 def test_an_answer_already_in_the_question_is_not_an_answer(tok: JapaneseTokenizer) -> None:
