@@ -122,9 +122,11 @@ async def _run_bot(
     from index.digest.digest import build_digest
 
     async with (
-        await IndexWorker.open(db, tokenizer, params=core.bm25, name="reader") as reader,
         await IndexWorker.open(
-            db, tokenizer, params=core.bm25, name="writer", warm=False
+            db, tokenizer, params=core.bm25, fusion=core.fusion, name="reader"
+        ) as reader,
+        await IndexWorker.open(
+            db, tokenizer, params=core.bm25, fusion=core.fusion, name="writer", warm=False
         ) as writer,
         await SettingsStore.open(db) as guild_settings,
     ):

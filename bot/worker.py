@@ -14,13 +14,14 @@ import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
 from index.ranking.bm25 import BM25Params
+from index.ranking.fusion import FusionParams
 from index.search.search import Searcher
 from index.store.store import IndexStore
 
@@ -36,13 +37,16 @@ class IndexContext:
     store: IndexStore
     tokenizer: JapaneseTokenizer
     params: BM25Params
+    fusion: FusionParams = field(default_factory=FusionParams)
     _searcher: Searcher | None = None
     _answerer: Answerer | None = None
 
     @property
     def searcher(self) -> Searcher:
         if self._searcher is None:
-            self._searcher = Searcher(self.store, self.tokenizer, self.params)
+            self._searcher = Searcher(
+                self.store, self.tokenizer, self.params, fusion_params=self.fusion
+            )
         return self._searcher
 
     @property
@@ -67,6 +71,7 @@ class IndexWorker:
         tokenizer: JapaneseTokenizer,
         *,
         params: BM25Params | None = None,
+        fusion: FusionParams | None = None,
         name: str = "reader",
         warm: bool = True,
         readonly: bool = False,
@@ -82,7 +87,7 @@ class IndexWorker:
 
         def start() -> IndexContext:
             store = IndexStore.open(path, readonly=readonly)
-            ctx = IndexContext(store, tokenizer, params or BM25Params())
+            ctx = IndexContext(store, tokenizer, params or BM25Params(), fusion or FusionParams())
             if warm:
                 _ = ctx.searcher
             return ctx
