@@ -67,7 +67,6 @@ W_CONTEXT = 0.2
 W_FIT = 0.45
 W_FOCUS = 0.2  # the sentence names the question's focus (社長 in 「社長って誰」) …
 FOCUS_ALONE = 0.3  # … weighted by the answer it holds next to it (this much without one)
-TITLE_CONTEXT = True
 TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
 MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
@@ -640,7 +639,7 @@ class Answerer:
         rel = hit.score / best_score
         focus = query.intent.focus
         quality = [
-            W_COVERAGE * (own[i] if TITLE_CONTEXT else cov[i])
+            W_COVERAGE * own[i]
             + W_CONTEXT * ctx[i]
             + W_FIT * fits[i].weight * min(1.0, 2.0 * max(cov[i], ctx[i], rel))
             + (W_FOCUS * max(fits[i].weight, FOCUS_ALONE) if focus & sents[i].matched else 0.0)
