@@ -38,7 +38,7 @@ from index.answer.evidence import Evidence, Query, build_query, evidence
 from index.digest.digest import DEFAULT_TZ, build_digest
 from index.errors import InvalidQuery
 from index.models import Answer, DateWindow, DigestItem, Excerpt, Hit, RelatedArticle
-from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans
+from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
 from index.store.store import IndexStore
@@ -151,16 +151,6 @@ def _fold_key(text: str) -> str:
     """Key under which two excerpts count as duplicates: NFKC, no blanks or punctuation."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in text if ch.isalnum())
-
-
-def _merge_spans(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[list[int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return tuple((s, e) for s, e in out)
 
 
 class Answerer:
@@ -711,7 +701,7 @@ class Answerer:
         suffix = "…" if cut_hi < hi else ""
         excerpt = prefix + text[cut_lo:cut_hi] + suffix
         shift = len(prefix) - cut_lo
-        highlights = _merge_spans(
+        highlights = merge_spans(
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
         score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality

@@ -324,15 +324,16 @@ def _asked(text: str, sp: Span, q: str, matched: Sequence[tuple[int, int]]) -> b
     counter = _norm(sp.counter)
     if sp.kind == "number" and counter and body.removesuffix(counter) in q:
         return True
-    covered = sum(max(0, min(b, sp.end) - max(a, sp.start)) for a, b in _merged(matched))
+    covered = sum(max(0, min(b, sp.end) - max(a, sp.start)) for a, b in merge_spans(matched))
     return covered * 2 >= sp.end - sp.start
 
 
-def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """[start, end) spans sorted, overlapping or touching ones merged."""
     out: list[list[int]] = []
     for a, b in sorted(spans):
         if out and a <= out[-1][1]:
             out[-1][1] = max(out[-1][1], b)
         else:
             out.append([a, b])
-    return [(a, b) for a, b in out]
+    return tuple((a, b) for a, b in out)

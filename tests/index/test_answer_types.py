@@ -187,13 +187,20 @@ QUAKE = Article(
 REPO = Path(__file__).resolve().parents[2]
 
 
+def kiji(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "index.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def build_db(db: Path, tok: JapaneseTokenizer) -> None:
     """The bundled sample articles (a realistic vocabulary for idf) plus the two above."""
-    run = subprocess.run(
-        [sys.executable, "-m", "index.cli", "ingest", "--db", str(db), "--workers", "1",
-         str(REPO / "data" / "articles")],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    run = kiji("ingest", "--db", str(db), "--workers", "1", str(REPO / "data" / "articles"))
     assert run.returncode == 0, run.stderr
     with IndexStore.open(db) as store:
         store.add_articles([SALES, QUAKE], tok)
@@ -279,33 +286,15 @@ def test_eval_file_errors_name_the_line(tmp_path: Path) -> None:
 def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
     db = answer_db
     qfile = write_questions(tmp_path / "q.jsonl")
-    run = subprocess.run(
-        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(qfile), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = kiji("eval", "--db", str(db), str(qfile), "--json")
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert out["summary"]["overall"] == 1.0
     assert out["failures"] == []
-    text = subprocess.run(
-        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(qfile)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    text = kiji("eval", "--db", str(db), str(qfile))
     assert text.returncode == 0
     assert "overall: 1.000" in text.stdout
-    missing = subprocess.run(
-        [sys.executable, "-m", "index.cli", "eval", "--db", str(db), str(tmp_path / "none.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    missing = kiji("eval", "--db", str(db), str(tmp_path / "none.jsonl"))
     assert missing.returncode == 1
     assert "cannot read" in missing.stderr
 
@@ -363,13 +352,7 @@ def test_the_readme_eval_example_runs_and_passes(answer_db: Path, tmp_path: Path
     ]
     qfile = tmp_path / "readme.jsonl"
     qfile.write_text(block + "\n", "utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "index.cli", "eval", "--db", str(answer_db), str(qfile), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = kiji("eval", "--db", str(answer_db), str(qfile), "--json")
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)["summary"]
     assert summary["questions"] == 2
