@@ -398,37 +398,3 @@ def question_phrases(morphs: Sequence[Morph]) -> tuple[tuple[str, frozenset[str]
         prev_end = m.end
     flush()
     return tuple(out)
-
-
-# Words of a request for a summary of a period (「今週のニュースまとめて」「昨日何があった？」).
-_SUMMARY_ASK = frozenset(
-    {"纏める", "まとめる", "まとめ", "纏め", "要約", "ダイジェスト", "振り返る", "振り返り", "総括"}
-)
-_SUMMARY_TOPIC = frozenset({"ニュース", "出来事", "話題", "記事", "ヘッドライン", "見出し", "動き"})
-_SUMMARY_FILLER = frozenset(
-    {"何", "なに", "なん", "有る", "ある", "起こる", "起きる", "教える", "知る", "見る", "為る",
-     "呉れる", "下さる", "欲しい", "頂戴", "願う", "主", "主要", "最新", "大きな", "大きい", "色々",
-     "いろいろ", "ざっくり", "簡単", "一覧", "流れ", "どんな", "どう", "世の中", "世間", "日本",
-     "国内", "今日", "全体", "重要", "有り", "的", "主な"}
-)  # fmt: skip
-
-
-def asks_for_summary(morphs: Sequence[Morph], *, has_period: bool) -> bool:
-    """Whether a question asks for the news of a period rather than a fact: every content word
-    is about summarising (まとめて, ニュース, 何があった) and it says so (a summary word, or
-    「何があった」 with a period such as 今週)."""
-    content = [
-        m.norm
-        for m in morphs
-        if m.pos[0] in ("名詞", "動詞", "形容詞", "代名詞", "連体詞", "副詞", "形状詞")
-        and (m.norm not in FILLERS or m.norm in _SUMMARY_TOPIC)
-    ]
-    if not content:
-        return False
-    if any(w not in _SUMMARY_ASK | _SUMMARY_TOPIC | _SUMMARY_FILLER for w in content):
-        return False
-    words = set(content)
-    if words & _SUMMARY_ASK:
-        return True
-    happened = bool(words & {"有る", "ある", "起こる", "起きる"}) and bool(words & _WHAT)
-    return has_period and (happened or bool(words & _SUMMARY_TOPIC))

@@ -24,20 +24,19 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sudachipy import SplitMode
 
 from index.analysis.markup import strip_markup
-from index.analysis.question import FILLERS, asks_for_summary, question_phrases, read_intent
+from index.analysis.question import FILLERS, question_phrases, read_intent
 from index.analysis.sentences import sentence_spans
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token, fold, shared_dictionary
 from index.answer.evidence import Evidence, Query, build_query, evidence
-from index.digest.digest import DEFAULT_TZ, build_digest
+from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
-from index.models import Answer, DateWindow, DigestItem, Excerpt, Hit, RelatedArticle
+from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
 from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
@@ -83,7 +82,6 @@ NOT_JAPANESE_HINT = (
     "kiji answers questions in Japanese about Japanese news articles: please ask in Japanese "
     "(例：「日銀は政策金利を何%に引き上げた？」)。"
 )
-SUMMARY_DAYS = 7  # a summary request without a period covers the last week; never more days
 EMPTY_INDEX_MESSAGE = "まだ記事が登録されていません。`kiji ingest` で記事を取り込んでください。"
 
 
@@ -200,67 +198,18 @@ class Answerer:
         window = match.window if match else None
         rest = match.remaining if match else cleaned
         with self._consistent():
-            if asks_for_summary(self.tokenizer.analyse(rest)[1], has_period=window is not None):
-                answer = self._period_summary(question, window, now, k)
+            morphs = self.tokenizer.analyse(rest)[1]
+            if asks_for_summary(morphs, has_period=window is not None):
+                answer = period_summary(
+                    self.store, self.related, self.tokenizer, question, window, now, k
+                )
             else:
-                query = self._query(terms, rest)
+                query = self._query(terms, rest, morphs)
                 answer = self._answer_in_window(question, query, window, now, k)
         if answer.status == "not_found" and not _has_japanese(cleaned):
             answer = replace(answer, message=f"{answer.message}\n{NOT_JAPANESE_HINT}")
         log.debug("ask %r -> %s (%d excerpts)", question, answer.status, len(answer.excerpts))
         return replace(answer, took_ms=_ms(t0))
-
-    def _period_summary(
-        self, question: str, window: DateWindow | None, now: datetime, k: int
-    ) -> Answer:
-        """「今週のニュースまとめて」: the most important articles of the period, each with its
-        lead (the digest's own ranking and summaries, :mod:`index.digest.digest`), and where the full
-        daily digest is."""
-        tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo(DEFAULT_TZ)
-        if window is None or window.since is None:
-            window = DateWindow("最近", now - timedelta(days=SUMMARY_DAYS), now)
-        until = min(window.until or now, now)  # nothing is published after now
-        first = window.since.astimezone(tz).date() if window.since else now.date()
-        last = (until - timedelta(microseconds=1)).astimezone(tz).date()
-        days = [last - timedelta(days=i) for i in range((last - first).days + 1)][:SUMMARY_DAYS]
-        ranked: list[tuple[int, int, DigestItem]] = []
-        for age, day in enumerate(days):  # newest day first
-            digest = build_digest(self.store, day, tz, max_items=k, tokenizer=self.tokenizer)
-            items = [item for section in digest.sections for item in section.items]
-            ranked.extend((item.rank, age, item) for item in items)
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        desc = describe_window(window)
-        pointer = "日ごとのダイジェストは /digest preview（ターミナルでは kiji digest --date 日付）で見られます。"
-        if not ranked:
-            return Answer(
-                question=question,
-                status="not_found",
-                message=f"{desc}に公開された記事はありません。{pointer}",
-                window=window,
-            )
-        excerpts = tuple(
-            Excerpt(
-                n=i + 1,
-                text=item.summary,
-                highlights=(),
-                article_id=item.article_id,
-                title=item.title,
-                url=item.url,
-                published_at=item.published_at,
-                heading=None,
-                score=0.0,
-            )
-            for i, (_rank, _age, item) in enumerate(ranked[:k])
-        )
-        related = self.related.related_to([e.article_id for e in excerpts])
-        return Answer(
-            question=question,
-            status="answered",
-            excerpts=excerpts,
-            related=related,
-            note=f"{desc}の主なニュースです。{pointer}",
-            window=window,
-        )
 
     @contextmanager
     def _consistent(self) -> Iterator[None]:
@@ -372,8 +321,9 @@ class Answerer:
                 )
         return out
 
-    def _query(self, terms: list[str], text: str) -> Query:
-        morphs = self.tokenizer.analyse(text)[1]
+    def _query(self, terms: list[str], text: str, morphs: Sequence[Morph] | None = None) -> Query:
+        if morphs is None:
+            morphs = self.tokenizer.analyse(text)[1]
         intent = read_intent(morphs)
         kept = [
             t
