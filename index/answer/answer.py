@@ -19,7 +19,6 @@ import bisect
 import logging
 import threading
 import time
-import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +33,15 @@ from index.analysis.sentences import sentence_spans
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token, fold, shared_dictionary
 from index.answer.evidence import Evidence, Query, build_query, evidence
+from index.answer.excerpt_text import (
+    MAX_EXCERPT_CHARS,
+    NO_HIGHLIGHT,
+    bound,
+    fold_key,
+    has_japanese,
+    highlightable,
+    normalised,
+)
 from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
 from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
@@ -44,7 +52,6 @@ from index.store.store import IndexStore
 
 log = logging.getLogger(__name__)
 
-MAX_EXCERPT_CHARS = 200  # an excerpt is cut at a sentence (or, inside one long sentence, a word)
 SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
 CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
 PASSAGE_WEIGHT = 0.5  # excerpt score = 0.5 · passage BM25 / best BM25 + 0.5 · sentence quality
@@ -59,8 +66,8 @@ CLOSEST = 3
 # question asks for that the question does not already contain (index.ranking.answer_spans).
 SIBLING_ARTICLES = 2  # the best articles whose other passages are read for the answer too
 MAX_SIBLING_PASSAGES = 10
-ARTICLE_CARRY = 0.6
-PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)  # a sibling passage's score: this share of its article's best passage
+ARTICLE_CARRY = 0.6  # a sibling passage's score: this share of its article's best passage
+PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
 W_COVERAGE = 0.45
 W_CONTEXT = 0.2
 W_FIT = 0.45
@@ -116,7 +123,7 @@ class _Analysed:
     @property
     def normalised(self) -> str:
         if self._norm is None:
-            self._norm = _normalised(self.morphs)
+            self._norm = normalised(self.morphs)
         return self._norm
 
 
@@ -130,25 +137,7 @@ class _Candidate:
     @property
     def key(self) -> str:
         """Key under which two excerpts count as the same words (only the picked are keyed)."""
-        return _fold_key(self.text.strip("…"))
-
-
-# Light verbs and forms that match almost every sentence: they score, but are not highlighted.
-_NO_HIGHLIGHT = frozenset(
-    {"為る", "有る", "居る", "成る", "出来る", "言う", "こと", "もの", "よう", "ため"}
-)
-
-
-def _highlightable(term: str, surface: str) -> bool:
-    if term in _NO_HIGHLIGHT:
-        return False
-    return not (len(surface) <= 2 and all("\u3041" <= ch <= "\u309f" for ch in surface))
-
-
-def _fold_key(text: str) -> str:
-    """Key under which two excerpts count as duplicates: NFKC, no blanks or punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum())
+        return fold_key(self.text.strip("…"))
 
 
 class Answerer:
@@ -206,7 +195,7 @@ class Answerer:
             else:
                 query = self._query(terms, rest, morphs)
                 answer = self._answer_in_window(question, query, window, now, k)
-        if answer.status == "not_found" and not _has_japanese(cleaned):
+        if answer.status == "not_found" and not has_japanese(cleaned):
             answer = replace(answer, message=f"{answer.message}\n{NOT_JAPANESE_HINT}")
         log.debug("ask %r -> %s (%d excerpts)", question, answer.status, len(answer.excerpts))
         return replace(answer, took_ms=_ms(t0))
@@ -374,7 +363,7 @@ class Answerer:
         for extra in (top.title, top.heading or ""):
             tokens, morphs = self.tokenizer.analyse(extra)
             present.update(t.term for t in tokens)
-            joined.append(_normalised(morphs))
+            joined.append(normalised(morphs))
         article = "\n".join(joined)
         for phrase, terms in query.phrases:
             if phrase not in article:
@@ -448,7 +437,7 @@ class Answerer:
             if tok.term in query.counts:
                 sent.matched.add(tok.term)
                 sent.weighted.append((tok.start, tok.end, tok.term))
-                if _highlightable(tok.term, text[tok.start : tok.end]):
+                if highlightable(tok.term, text[tok.start : tok.end]):
                     sent.spans.append((tok.start, tok.end))
         return sents, present
 
@@ -558,7 +547,7 @@ class Answerer:
                 1.0,
             )
             # only for a sentence that says something itself: a word asked, or an answer
-            if (x.matched - titled - _NO_HIGHLIGHT) or fits[i].weight > 0
+            if (x.matched - titled - NO_HIGHLIGHT) or fits[i].weight > 0
             else cov[i]
             for i, x in enumerate(sents)
         ]
@@ -646,7 +635,7 @@ class Answerer:
             span_list.append((fit.span.start, fit.span.end))
             weighted.append((fit.span.start, fit.span.end, query.mass or 1.0))
         cuts = sorted({c for x in inside for c in x.cuts})
-        cut_lo, cut_hi = _bound(text, lo, hi, weighted, cuts)
+        cut_lo, cut_hi = bound(text, lo, hi, weighted, cuts)
         prefix = "…" if cut_lo > lo else ""
         suffix = "…" if cut_hi < hi else ""
         excerpt = prefix + text[cut_lo:cut_hi] + suffix
@@ -658,38 +647,6 @@ class Answerer:
         if hit.is_stub:
             score *= STUB_FACTOR
         return _Candidate(hit, score, excerpt, highlights)
-
-
-def _bound(
-    text: str, lo: int, hi: int, matches: list[tuple[int, int, float]], cuts: list[int]
-) -> tuple[int, int]:
-    """Cut [lo, hi) to MAX_EXCERPT_CHARS (with room for "…") where it holds the most matched weight.
-
-    Only a single sentence longer than the bound is cut: neighbours are added only when they fit.
-    A window starts at the sentence start or just after a 、 (else on a Sudachi word boundary) and
-    ends after a 、 or on a word boundary, so a word is never cut.
-    """
-    if hi - lo <= MAX_EXCERPT_CHARS:
-        return lo, hi
-    room = MAX_EXCERPT_CHARS - 2
-    commas = [i + 1 for i in range(lo, hi) if text[i] in "、，,"]
-    bounds = sorted(set(cuts) | set(commas) | {lo, hi})
-    starts = [lo, *commas] if commas else [lo]
-    if matches:  # also a word boundary just before each match, for sentences without 、
-        starts += [max((b for b in bounds if b <= a), default=lo) for a, _, _ in matches]
-
-    def held(start: int) -> float:
-        end = start + room
-        return sum(w for a, b, w in {(a, b, w) for a, b, w in matches} if a >= start and b <= end)
-
-    start = max(sorted(set(starts)), key=lambda st: (held(st), -st))
-    limit = start + room
-    last_match = max((b for a, b, _ in matches if a >= start and b <= limit), default=start)
-    good = [c for c in commas if max(last_match, start + room // 2) <= c <= limit]
-    if good:
-        return start, good[-1]
-    ends = [b for b in bounds if start < b <= limit]
-    return start, ends[-1] if ends else min(hi, limit)
 
 
 def _expand(query: Query):
@@ -725,19 +682,6 @@ def _closest(hits: Sequence[Hit]) -> tuple[RelatedArticle, ...]:
         if len(out) >= CLOSEST:
             break
     return tuple(out)
-
-
-def _has_japanese(text: str) -> bool:
-    """Whether ``text`` has any kana or kanji (an English question gets a hint, not only 見つかり…)."""
-    return any(
-        "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uff66" <= ch <= "\uff9f"
-        for ch in text
-    )
-
-
-def _normalised(morphs: Sequence[Morph]) -> str:
-    """Normalised forms of a text's words run together: where a phrase of the question is sought."""
-    return "".join(m.norm for m in morphs if not m.norm.isspace() and m.pos[0] != "補助記号")
 
 
 def _ms(t0: float) -> float:
