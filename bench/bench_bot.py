@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import REPO, header, pct, table
 from bot.cogs.ask import AskCog
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import SAMPLE_ARTICLES

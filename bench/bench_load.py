@@ -288,7 +288,7 @@ def main() -> None:
             return await phases()
         nonlocal workers
         from bot.cogs.ask import AskCog
-        from bot.settings import SettingsStore
+        from bot.state.settings import SettingsStore
         from bot.worker import IndexWorker
 
         async with (

@@ -117,7 +117,7 @@ async def _run_bot(
     from bot.client import NewsBot
     from bot.poster import DiscordDigestPoster
     from bot.scheduler import DigestScheduler
-    from bot.settings import SettingsStore
+    from bot.state.settings import SettingsStore
     from bot.worker import IndexWorker
     from index.digest.digest import build_digest
 

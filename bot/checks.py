@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import NotModerator, NotOwner
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 
 
 def is_moderator(interaction: discord.Interaction, settings: SettingsStore) -> bool:

@@ -21,8 +21,8 @@ from bot.feedback import BotFeedback
 from bot.guards import Limits
 from bot.i18n import KijiTranslator
 from bot.scheduler import DigestScheduler
-from bot.settings import SettingsStore
 from bot.shutdown import InFlight
+from bot.state.settings import SettingsStore
 from bot.views import DYNAMIC_ITEMS
 from bot.worker import IndexWorker
 from index.ops.metrics import KijiMetrics, Registry

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.digest_store import DigestStore, LogEntry, LogState, Schedule, Trigger
+from bot.state.digest import DigestStore, LogEntry, LogState, Schedule, Trigger
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
 

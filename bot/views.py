@@ -1,7 +1,7 @@
 """Buttons that keep working after a restart: all their state is in the ``custom_id``.
 
 Each button is a ``discord.ui.DynamicItem`` whose ``custom_id`` carries the id of a remembered
-question (the ``asked`` table of bot/settings.py), the page and the user it was made for; the
+question (the ``asked`` table of bot/state/settings.py), the page and the user it was made for; the
 bot registers the classes with ``add_dynamic_items`` and rebuilds a button from any message.
 The callbacks only delegate to the cogs, which own the work.
 """

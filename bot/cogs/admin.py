@@ -15,7 +15,7 @@ from bot import render
 from bot.checks import ensure_moderator, ensure_owner
 from bot.i18n import _, t
 from bot.respond import defer, reply
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
 from index.models import StoredArticle
 from index.store.feedback_store import FeedbackStore, HelpfulRate

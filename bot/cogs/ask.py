@@ -17,8 +17,8 @@ from bot.feedback import BotFeedback
 from bot.guards import Limits, RateLimited
 from bot.i18n import _, t
 from bot.respond import NO_MENTIONS, defer, reply
-from bot.settings import SettingsStore
 from bot.shutdown import admit
+from bot.state.settings import SettingsStore
 from bot.views import AskAction, answer_view
 from bot.worker import IndexContext, IndexWorker
 from index.models import Answer

@@ -19,7 +19,7 @@ from bot.errors import UserFacingError
 from bot.i18n import _, t
 from bot.respond import defer, reply
 from bot.scheduler import DigestScheduler
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.guards import Limits
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import defer, reply
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexContext, IndexWorker
 from index.ingest.feeds import FeedManager, FeedStatus, PollResult
 from index.ingest.fetch import Fetcher

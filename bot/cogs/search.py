@@ -16,8 +16,8 @@ from bot.guards import Limits
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import NO_MENTIONS, defer, reply
-from bot.settings import SettingsStore
 from bot.shutdown import admit
+from bot.state.settings import SettingsStore
 from bot.views import PERIODS, search_view
 from bot.worker import IndexContext, IndexWorker
 from index.analysis.sentences import split_sentences

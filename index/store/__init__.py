@@ -1,6 +1,7 @@
 """Store: the SQLite file of a kiji database, and all of the core's SQL.
 
-Owns the schema and its migrations (``schema``), the articles and their reads (``store``), the
+Owns the schema (``schema``), the one migration helper every set of tables in the file uses,
+the bot's included (``migrations``), the articles and their reads (``store``), the
 per-passage arrays (``doctable``), postings segments and their merging (``segments``), preparing
 and writing batches (``prepare``, ``writer``), the fusion backfill (``backfill``), the
 process lock on the file (``dblock``) and the feedback tables (``feedback_store``). May import

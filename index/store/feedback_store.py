@@ -12,8 +12,8 @@ statistics read through it. Two tables:
   second vote by the same voter replaces the first, so nobody counts twice.
 
 Their version is the ``feedback_schema`` key of ``meta``; each step is applied in the
-transaction that records it. Reads on a database without the tables return nothing (a read-only
-store is never written to).
+transaction that records it (:mod:`index.store.migrations`). Reads on a database without the
+tables return nothing (a read-only store is never written to).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from index.errors import SchemaTooNew
 from index.models import Excerpt
+from index.store import migrations
 from index.store.store import IndexStore
 
 SCHEMA_KEY = "feedback_schema"
@@ -36,30 +36,34 @@ TERMINAL = "terminal"  # the voter of ``kiji chat``
 Source = Literal["discord", "terminal"]
 Outcome = Literal["new", "changed", "same"]
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE IF NOT EXISTS feedback_answers (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            key TEXT NOT NULL UNIQUE,          -- sha256 of the question and the shown excerpts
-            question TEXT NOT NULL,
-            excerpts TEXT NOT NULL,            -- JSON list of ShownExcerpt fields
-            index_version INTEGER NOT NULL,    -- meta.generation when first shown
-            created_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE IF NOT EXISTS feedback_votes (
-            answer_id INTEGER NOT NULL REFERENCES feedback_answers(id),
-            voter TEXT NOT NULL,               -- Discord member id, or 'terminal'
-            source TEXT NOT NULL CHECK (source IN ('discord', 'terminal')),
-            guild_id INTEGER,
-            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-            voted_at TEXT NOT NULL,            -- ISO 8601 with offset
-            voted_ts REAL NOT NULL,            -- the same instant, POSIX seconds
-            PRIMARY KEY (answer_id, voter)
-        )""",
-        "CREATE INDEX IF NOT EXISTS feedback_votes_ts ON feedback_votes(voted_ts)",
-    ),
+MIGRATIONS: tuple[migrations.Step, ...] = (
+    """CREATE TABLE IF NOT EXISTS feedback_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,          -- sha256 of the question and the shown excerpts
+        question TEXT NOT NULL,
+        excerpts TEXT NOT NULL,            -- JSON list of ShownExcerpt fields
+        index_version INTEGER NOT NULL,    -- meta.generation when first shown
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS feedback_votes (
+        answer_id INTEGER NOT NULL REFERENCES feedback_answers(id),
+        voter TEXT NOT NULL,               -- Discord member id, or 'terminal'
+        source TEXT NOT NULL CHECK (source IN ('discord', 'terminal')),
+        guild_id INTEGER,
+        vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        voted_at TEXT NOT NULL,            -- ISO 8601 with offset
+        voted_ts REAL NOT NULL,            -- the same instant, POSIX seconds
+        PRIMARY KEY (answer_id, voter)
+    );
+    CREATE INDEX IF NOT EXISTS feedback_votes_ts ON feedback_votes(voted_ts)""",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+FEEDBACK = migrations.Migrations(
+    MIGRATIONS,
+    migrations.MetaKey(SCHEMA_KEY),
+    "the feedback tables in this database are version {found}, this kiji knows {latest}; "
+    "upgrade kiji",
+)
 
 
 @dataclass(frozen=True)
@@ -153,10 +157,6 @@ class FeedbackStore:
         return self.store.conn
 
     # ------------------------------------------------------------------ schema
-    def _version(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
-        return int(row[0]) if row else 0
-
     def _has_tables(self) -> bool:
         if self._ready:
             return True
@@ -167,21 +167,9 @@ class FeedbackStore:
 
     def ensure_schema(self) -> None:
         """Create or migrate the feedback tables (a no-op once done on this connection)."""
-        if self._ready:
-            return
-        current = self._version()
-        if current > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"the feedback tables in this database are version {current}, this kiji knows "
-                f"{SCHEMA_VERSION}; upgrade kiji"
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            with self.store.transaction() as conn:
-                if self._version() < version:  # another process may have just migrated
-                    for statement in MIGRATIONS[version - 1]:
-                        conn.execute(statement)
-                    self.store.set_meta({SCHEMA_KEY: version})
-        self._ready = True
+        if not self._ready:
+            migrations.migrate(self.conn, FEEDBACK)
+            self._ready = True
 
     # ------------------------------------------------------------------ writes
     def remember_answer(self, question: str, excerpts: Sequence[Excerpt], *, now: datetime) -> int:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-from index.errors import DatabaseError, SchemaTooNew
-from index.store import doctable
+from index.errors import DatabaseError
+from index.store import doctable, migrations
 
 
 def _v2_doc_chunks(conn: sqlite3.Connection) -> None:
@@ -42,9 +41,9 @@ def _v3_fusion_signals(conn: sqlite3.Connection) -> None:
         )
 
 
-# Each step moves the file from version i to i + 1 and is applied in the same transaction that
-# records the new user_version, so a crash leaves either the old or the new schema.
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+# Each step moves the file from version i to i + 1 (applied by index.store.migrations, in the
+# transaction that records the new user_version).
+MIGRATIONS: tuple[migrations.Step, ...] = (
     # 0 -> 1: articles, passages, the term dictionary and packed postings segments.
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,39 +108,21 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+INDEX = migrations.Migrations(
+    MIGRATIONS,
+    migrations.UserVersion(),
+    "this database has schema version {found}, newer than this kiji ({latest}); "
+    "upgrade kiji (pip install -U kiji) or use a backup made by this version",
+)
+
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to :data:`SCHEMA_VERSION`; returns the version found before."""
     try:
-        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute("PRAGMA user_version").fetchone()
     except sqlite3.DatabaseError as e:
         raise DatabaseError(f"the file is not a readable SQLite database ({e})") from e
-    if found > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"this database has schema version {found}, newer than this kiji ({SCHEMA_VERSION}); "
-            "upgrade kiji (pip install -U kiji) or use a backup made by this version"
-        )
-    for version in range(found, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            step = MIGRATIONS[version]
-            if callable(step):
-                step(conn)
-            else:
-                for statement in _statements(step):
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return found
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (no semicolons inside our DDL literals)."""
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+    return migrations.migrate(conn, INDEX)
 
 
 def _columns(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str, int, int]]]:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.client import NewsBot
 from bot.config import BotSettings
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, ArticleLink, Section

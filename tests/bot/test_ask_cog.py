@@ -12,7 +12,7 @@ import pytest
 from bot import render
 from bot.client import NewsBot
 from bot.cogs.ask import AskCog
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.views import AskButton
 from bot.worker import IndexWorker
 from index.answer.answer import Answerer

@@ -13,7 +13,7 @@ import pytest
 from bot import render
 from bot.client import NewsBot
 from bot.scheduler import DigestScheduler
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.digest.digest import build_digest
 from index.errors import NewsIndexError

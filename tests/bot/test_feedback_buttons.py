@@ -12,7 +12,7 @@ import discord
 from bot import render
 from bot.client import NewsBot
 from bot.guards import Limits
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.views import VoteButton
 from bot.worker import IndexWorker
 from index.answer.feedback import eval_records

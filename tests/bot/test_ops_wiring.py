@@ -17,7 +17,7 @@ from bot.client import NewsBot
 from bot.config import BotSettings, ConfigError
 from bot.guards import Limits
 from bot.scheduler import DigestScheduler, MissingPermissions
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.digest.digest import DigestBuilder
 from index.ops.metrics import KijiMetrics, Registry

@@ -18,7 +18,8 @@ from bot.cli import register
 from bot.config import BotSettings, ConfigError
 from bot.poster import DiscordDigestPoster, _translate
 from bot.scheduler import ChannelGone, MissingPermissions, RateLimited, ServerError
-from bot.settings import COMPONENT, SCHEMA_VERSION, SettingsStore
+from bot.state.schema import SETTINGS
+from bot.state.settings import SettingsStore
 from index.errors import SchemaTooNew
 from index.models import Answer, Digest, DigestItem, DigestSection, Excerpt, RelatedArticle
 from tests.bot.conftest import JST
@@ -150,11 +151,11 @@ async def test_settings_persist_and_are_versioned(tmp_path: Path) -> None:
         assert await s.recall("ask", qid) == "日銀は？"
         assert await s.recall("search", qid) is None
         async with s.conn.execute(
-            "SELECT version FROM bot_schema WHERE component = ?", (COMPONENT,)
+            "SELECT version FROM bot_schema WHERE component = 'settings'"
         ) as cur:
             row = await cur.fetchone()
-            assert row is not None and row[0] == SCHEMA_VERSION
-        await s.conn.execute("UPDATE bot_schema SET version = 99 WHERE component = ?", (COMPONENT,))
+            assert row is not None and row[0] == SETTINGS.latest == 1
+        await s.conn.execute("UPDATE bot_schema SET version = 99 WHERE component = 'settings'")
     with pytest.raises(SchemaTooNew):
         await SettingsStore.open(path)
 

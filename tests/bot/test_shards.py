@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bot.scheduler import DigestScheduler
-from bot.settings import SettingsStore
+from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.digest.digest import DigestBuilder

@@ -1,14 +1,13 @@
 """Per-guild bot settings and remembered questions, in the bot's own tables of the kiji database.
 
 The tables live in the same SQLite file as the index (aiosqlite, its own connection) and are
-versioned in ``bot_schema`` under the component ``"settings"``; each migration step is recorded
-in the transaction that applies it. Settings are cached in memory so a command can decide how to
-``defer()`` without waiting on the database.
+versioned in ``bot_schema`` under the component ``"settings"`` (:mod:`bot.state.schema`).
+Settings are cached in memory so a command can decide how to ``defer()`` without waiting on the
+database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,37 +16,12 @@ from typing import Literal
 
 import aiosqlite
 
-from index.errors import DatabaseError, SchemaTooNew
+from bot.state import schema
+from index.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
-COMPONENT = "settings"
-
 Visibility = Literal["public", "ephemeral"]
-
-# Step n brings the component from version n-1 to n.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE IF NOT EXISTS guild_settings (
-        guild_id INTEGER PRIMARY KEY,
-        moderator_role_id INTEGER,
-        visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'ephemeral'))
-    );
-    CREATE TABLE IF NOT EXISTS answer_channels (
-        guild_id INTEGER NOT NULL,
-        channel_id INTEGER NOT NULL,
-        PRIMARY KEY (guild_id, channel_id)
-    );
-    CREATE TABLE IF NOT EXISTS asked (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        text TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (kind, text)
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -66,81 +40,29 @@ class SettingsClosedError(DatabaseError):
     """The settings store was used after :meth:`SettingsStore.close`."""
 
 
-class SettingsStore:
+class SettingsStore(schema.Component):
     """Guild settings (cached) and the ``asked`` table behind persistent buttons."""
 
+    closed_error = SettingsClosedError
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn: aiosqlite.Connection | None = conn
+        super().__init__(conn)
         self._cache: dict[int, GuildSettings] = {}
 
     @classmethod
     async def open(cls, path: str | Path) -> SettingsStore:
         """Open the settings in the database at ``path``, creating or migrating its tables."""
-        path = await asyncio.to_thread(_prepare, Path(path))
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await schema.connect(path, schema.SETTINGS)
         try:
-            await conn.execute("PRAGMA busy_timeout = 10000")
-            await conn.execute("PRAGMA journal_mode = WAL")
             # WAL + NORMAL: a commit does not wait for fsync (a power cut may lose the last
             # remembered question, never corrupt the file); keeps /ask's followup fast.
             await conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(conn)
-            await store._migrate()
             await store._load_all()
         except BaseException:
             await conn.close()
             raise
         return store
-
-    async def close(self) -> None:
-        """Close the connection; closing twice is safe."""
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
-
-    async def __aenter__(self) -> SettingsStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise SettingsClosedError("the settings store is closed")
-        return self._conn
-
-    async def _migrate(self) -> None:
-        conn = self.conn
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS bot_schema (component TEXT PRIMARY KEY, version INTEGER)"
-        )
-        async with conn.execute(
-            "SELECT version FROM bot_schema WHERE component = ?", (COMPONENT,)
-        ) as cur:
-            row = await cur.fetchone()
-        current = int(row[0]) if row else 0
-        if current > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"the bot settings in this database are version {current}, this kiji knows "
-                f"{SCHEMA_VERSION}; upgrade kiji"
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[version - 1].split(";"):
-                    if statement.strip():
-                        await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO bot_schema(component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (COMPONENT, version),
-                )
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
-            log.info("bot settings schema migrated to version %d", version)
 
     async def _load_all(self) -> None:
         cache: dict[int, GuildSettings] = {}
@@ -246,9 +168,3 @@ class SettingsStore:
         """Delete questions remembered before ``when``; their buttons then say so. Returns count."""
         cur = await self.conn.execute("DELETE FROM asked WHERE created_at < ?", (when.isoformat(),))
         return cur.rowcount
-
-
-def _prepare(path: Path) -> Path:
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path

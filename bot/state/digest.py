@@ -1,8 +1,7 @@
 """Persistence of digest schedules and the digest log (the exactly-once record), via aiosqlite.
 
 The tables live in the kiji database file next to the index. Their version is kept in the shared
-``bot_schema(component, version)`` table under component ``"digest"``; other components own other
-rows of that table, so this module creates it IF NOT EXISTS and only ever touches its own row.
+``bot_schema(component, version)`` table under component ``"digest"`` (:mod:`bot.state.schema`).
 
 All SQL of the scheduler is here; :mod:`bot.scheduler` holds the rules. Every write is one
 ``BEGIN IMMEDIATE`` transaction behind an ``asyncio.Lock`` (one connection is shared by every
@@ -22,51 +21,12 @@ from typing import Literal
 
 import aiosqlite
 
-from index.errors import SchemaTooNew
+from bot.state import schema
 
 log = logging.getLogger(__name__)
 
-COMPONENT = "digest"
-BUSY_TIMEOUT_MS = 10_000
-
 LogState = Literal["posting", "posted", "retry", "failed", "missed", "uncertain"]
 Trigger = Literal["scheduled", "manual"]
-
-# Each step moves the "digest" component from version i to i + 1, recorded in the same
-# transaction that applies it (sqlite-utils' migrations do the same).
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE IF NOT EXISTS digest_schedules (
-            guild_id INTEGER PRIMARY KEY,
-            channel_id INTEGER NOT NULL,
-            at_time TEXT NOT NULL,            -- HH:MM in tz
-            tz TEXT NOT NULL,                 -- IANA name
-            categories TEXT,                  -- JSON list, NULL = all
-            same_day INTEGER NOT NULL DEFAULT 0,
-            enabled INTEGER NOT NULL DEFAULT 1,
-            next_run_day TEXT NOT NULL,       -- local date of the next occurrence to handle
-            updated_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE IF NOT EXISTS digest_log (
-            guild_id INTEGER NOT NULL,
-            channel_id INTEGER NOT NULL,
-            day TEXT NOT NULL,                -- the digest's day (YYYY-MM-DD)
-            state TEXT NOT NULL CHECK (state IN
-                ('posting', 'posted', 'retry', 'failed', 'missed', 'uncertain')),
-            trigger TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            message_ids TEXT NOT NULL DEFAULT '[]',
-            claimed_at TEXT,
-            posted_at TEXT,
-            next_attempt_at TEXT,
-            last_error TEXT,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (guild_id, channel_id, day)
-        )""",
-        "CREATE INDEX IF NOT EXISTS digest_log_state ON digest_log(state, guild_id)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class DigestStoreClosed(RuntimeError):
@@ -147,70 +107,19 @@ def _schedule(row: Sequence) -> Schedule:
     )
 
 
-class DigestStore:
+class DigestStore(schema.Component):
     """Schedules and the digest log in one SQLite file. Open with ``await DigestStore.open(path)``."""
 
+    closed_error = DigestStoreClosed
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn: aiosqlite.Connection | None = conn
+        super().__init__(conn)
         self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> DigestStore:
         """Connect, create or migrate the digest tables; raises SchemaTooNew for a newer file."""
-        conn = await aiosqlite.connect(Path(path), isolation_level=None)
-        try:
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            self = cls(conn)
-            await self._migrate()
-        except BaseException:
-            await conn.close()
-            raise
-        return self
-
-    async def close(self) -> None:
-        """Close the connection; closing twice is safe."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise DigestStoreClosed("the digest store is closed")
-        return self._conn
-
-    async def _migrate(self) -> None:
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                await conn.execute(
-                    "CREATE TABLE IF NOT EXISTS bot_schema "
-                    "(component TEXT PRIMARY KEY, version INTEGER)"
-                )
-                cur = await conn.execute(
-                    "SELECT version FROM bot_schema WHERE component = ?", (COMPONENT,)
-                )
-                row = await cur.fetchone()
-                found = int(row[0] or 0) if row else 0
-                if found > SCHEMA_VERSION:
-                    raise SchemaTooNew(
-                        f"the digest tables have version {found}, newer than this kiji "
-                        f"({SCHEMA_VERSION}); upgrade kiji before running the bot on this database"
-                    )
-                for version in range(found, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[version]:
-                        await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO bot_schema (component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (COMPONENT, SCHEMA_VERSION),
-                )
-                await conn.execute("COMMIT")
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+        return cls(await schema.connect(path, schema.DIGEST))
 
     async def _write(self, statements: Sequence[tuple[str, Sequence]]) -> list[int]:
         """Run statements in one transaction; returns each one's rowcount."""
