@@ -311,7 +311,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         if filled:
             print(f"added the fusion postings of {filled:,} passages")
         n = merge_segments(store, full=args.full)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.checkpoint("TRUNCATE")
     finally:
         store.close()
     print(f"merged {n:,} terms in {time.perf_counter() - t0:.2f} s")

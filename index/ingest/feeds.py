@@ -14,6 +14,7 @@ from index.ingest.fetch import Fetcher, check_destination, check_url
 from index.ingest.parsers import parse_bytes
 from index.ingest.parsers.feed import FeedEntry, parse_feed
 from index.models import Article, IngestReport, Rejection
+from index.store.feeds_table import FeedsTable, FeedStatus, SeenItem
 from index.store.store import IndexStore
 from index.urls import normalize_url
 
@@ -27,23 +28,6 @@ MAX_PAGE_FETCHES = 20  # article pages fetched per feed per poll; the rest wait 
 
 
 # ------------------------------------------------------------------------------------ results
-@dataclass(frozen=True)
-class FeedStatus:
-    """One subscription as ``feeds list`` shows it."""
-
-    url: str
-    title: str | None
-    added_at: datetime
-    last_polled_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    error_count: int
-    next_poll_at: datetime | None
-    items_ingested: int
-    items_seen: int
-    guild_id: int | None = None
-
-
 PollStatus = Literal["ok", "not_modified", "error", "not_due"]
 
 
@@ -95,6 +79,7 @@ class FeedManager:
         max_page_fetches: int = MAX_PAGE_FETCHES,
     ) -> None:
         self.store = store
+        self.table = FeedsTable(store)
         self.tokenizer = tokenizer
         self.clock = clock
         self.fetcher = fetcher
@@ -118,12 +103,7 @@ class FeedManager:
         existing = self._find(url)
         if existing is not None:
             raise FeedError(f"already subscribed: {existing}")
-        now = self._now()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO feeds (url, added_at, next_poll_at, guild_id) VALUES (?, ?, ?, ?)",
-                (url, now, now, guild_id),
-            )
+        self.table.add(url, self.clock(), guild_id)
         log.info("subscribed to %s", url)
         return self._status(url)
 
@@ -135,28 +115,23 @@ class FeedManager:
         found = self._find(url.strip())
         if found is None:
             raise FeedError(f"not subscribed: {url.strip()} (see `kiji feeds list`)")
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM feed_items WHERE feed_url = ?", (found,))
-            conn.execute("DELETE FROM feeds WHERE url = ?", (found,))
+        self.table.remove(found)
         log.info("unsubscribed from %s", found)
 
     def list(self) -> list[FeedStatus]:
         """Every subscription with its polling state, oldest first. Read-only."""
-        rows = self.store.conn.execute(f"{_STATUS_SELECT} ORDER BY f.added_at, f.url").fetchall()
-        return [_feed_status(r) for r in rows]
+        return self.table.statuses()
 
     def _find(self, url: str) -> str | None:
         """The stored URL of the subscription matching ``url`` (exactly or once normalised)."""
-        rows = self.store.conn.execute("SELECT url FROM feeds").fetchall()
         norm = normalize_url(url)
-        for (stored,) in rows:
+        for stored in self.table.urls():
             if stored == url or normalize_url(stored) == norm:
                 return stored
         return None
 
     def _status(self, url: str) -> FeedStatus:
-        row = self.store.conn.execute(f"{_STATUS_SELECT} WHERE f.url = ?", (url,)).fetchone()
-        return _feed_status(row)
+        return self.table.status(url)
 
     # -- polling -------------------------------------------------------------------------
     def poll(self, url: str | None = None, *, force: bool = False) -> list[PollResult]:
@@ -171,20 +146,15 @@ class FeedManager:
                 raise FeedError(f"not subscribed: {url.strip()} (add it with `kiji feeds add`)")
             urls: Sequence[str] = [found]
         else:
-            urls = [
-                r[0]
-                for r in self.store.conn.execute("SELECT url FROM feeds ORDER BY added_at, url")
-            ]
+            urls = self.table.urls()
         return [self._poll_one(u, force=force) for u in urls]
 
     def _poll_one(self, url: str, *, force: bool) -> PollResult:
-        row = self.store.conn.execute(
-            "SELECT etag, last_modified, next_poll_at, error_count FROM feeds WHERE url = ?", (url,)
-        ).fetchone()
-        etag, last_modified, next_poll_at, error_count = row
+        state = self.table.poll_state(url)
+        etag, last_modified, error_count = state.etag, state.last_modified, state.error_count
         now = self.clock()
-        if not force and next_poll_at and datetime.fromisoformat(next_poll_at) > now:
-            return PollResult(url, "not_due", next_poll_at=datetime.fromisoformat(next_poll_at))
+        if not force and state.next_poll_at and state.next_poll_at > now:
+            return PollResult(url, "not_due", next_poll_at=state.next_poll_at)
         try:
             fetched = self.fetcher.fetch(
                 url, etag=None if force else etag, last_modified=None if force else last_modified
@@ -193,7 +163,7 @@ class FeedManager:
             return self._failed(url, str(e), error_count)
         if fetched.status == 304:
             next_at = now + self.poll_interval
-            self._record_success(
+            self.table.record_not_modified(
                 url, now, next_at, etag=fetched.etag, last_modified=fetched.last_modified
             )
             log.info("%s: not modified", url)
@@ -204,39 +174,27 @@ class FeedManager:
         plan = self._plan(url, items)
         articles = [article for _, article in plan.ingest]
         report = self._ingest(articles)
-        seen_at = self._now()
+        seen_at = self.clock()
         next_at = now + self.poll_interval
-        with self.store.transaction() as conn:
-            for entry, article_id in [(e, a.id) for e, a in plan.ingest] + plan.seen_only:
-                conn.execute(
-                    "INSERT INTO feed_items (feed_url, guid, url_norm, content_hash, article_id, seen_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (feed_url, guid) DO UPDATE SET "
-                    "url_norm = excluded.url_norm, content_hash = excluded.content_hash, "
-                    "article_id = excluded.article_id, seen_at = excluded.seen_at",
-                    (
-                        url,
-                        entry.guid,
-                        normalize_url(entry.article.url) if entry.article.url else None,
-                        entry.article.content_hash(),
-                        article_id,
-                        seen_at,
-                    ),
+        self.table.record_poll(
+            url,
+            [
+                SeenItem(
+                    entry.guid,
+                    normalize_url(entry.article.url) if entry.article.url else None,
+                    entry.article.content_hash(),
+                    article_id,
                 )
-            conn.execute(
-                "UPDATE feeds SET title = ?, etag = ?, last_modified = ?, last_polled_at = ?, "
-                "last_success_at = ?, last_error = NULL, error_count = 0, next_poll_at = ?, "
-                "items_ingested = items_ingested + ? WHERE url = ?",
-                (
-                    info.title or None,
-                    fetched.etag,
-                    fetched.last_modified,
-                    now.isoformat(),
-                    now.isoformat(),
-                    next_at.isoformat(),
-                    report.added + report.updated,
-                    url,
-                ),
-            )
+                for entry, article_id in [(e, a.id) for e, a in plan.ingest] + plan.seen_only
+            ],
+            title=info.title or None,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            polled_at=now,
+            seen_at=seen_at,
+            next_at=next_at,
+            ingested=report.added + report.updated,
+        )
         rejections = tuple(plan.rejections) + tuple(report.rejected)
         result = PollResult(
             url,
@@ -262,18 +220,14 @@ class FeedManager:
 
     def _plan(self, feed_url: str, items: list[FeedEntry | Rejection]) -> _Plan:
         plan = _Plan()
-        conn = self.store.conn
         planned: dict[str, str] = {}  # url_norm -> article id of entries ingested in this poll
         for item in items:
             if isinstance(item, Rejection):
                 plan.rejections.append(item)
                 continue
             content_hash = item.article.content_hash()
-            seen = conn.execute(
-                "SELECT content_hash FROM feed_items WHERE feed_url = ? AND guid = ?",
-                (feed_url, item.guid),
-            ).fetchone()
-            if seen is not None and seen[0] == content_hash:
+            seen = self.table.seen_hash(feed_url, item.guid)
+            if seen is not None and seen == content_hash:
                 plan.unchanged += 1
                 continue
             url_norm = normalize_url(item.article.url) if item.article.url else ""
@@ -299,12 +253,9 @@ class FeedManager:
         return plan
 
     def _existing_by_url(self, url_norm: str) -> str | None:
-        row = self.store.conn.execute(
-            "SELECT article_id FROM feed_items WHERE url_norm = ? AND article_id IS NOT NULL LIMIT 1",
-            (url_norm,),
-        ).fetchone()
-        if row is not None:
-            return row[0]
+        found = self.table.article_with_url(url_norm)
+        if found is not None:
+            return found
         return self.store.find_article_id_by_url(url_norm)
 
     def _with_page_text(self, item: FeedEntry) -> Article | Rejection:
@@ -344,33 +295,9 @@ class FeedManager:
         now = self.clock()
         errors = error_count + 1
         next_at = now + backoff(errors)
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE feeds SET last_polled_at = ?, last_error = ?, error_count = ?, "
-                "next_poll_at = ? WHERE url = ?",
-                (now.isoformat(), error, errors, next_at.isoformat(), url),
-            )
+        self.table.record_failure(url, now, error, errors, next_at)
         log.warning("%s: poll failed (%d in a row): %s", url, errors, error)
         return PollResult(url, "error", error=error, next_poll_at=next_at)
-
-    def _record_success(
-        self,
-        url: str,
-        now: datetime,
-        next_at: datetime,
-        *,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?, "
-                "last_error = NULL, error_count = 0, next_poll_at = ? WHERE url = ?",
-                (etag, last_modified, now.isoformat(), now.isoformat(), next_at.isoformat(), url),
-            )
-
-    def _now(self) -> str:
-        return self.clock().isoformat()
 
 
 def backoff(errors: int) -> timedelta:
@@ -378,30 +305,3 @@ def backoff(errors: int) -> timedelta:
     if errors <= 0:
         return RETRY_BASE
     return min(RETRY_BASE * 2 ** min(errors - 1, 20), MAX_BACKOFF)
-
-
-_STATUS_SELECT = (
-    "SELECT f.url, f.title, f.added_at, f.last_polled_at, f.last_success_at, f.last_error, "
-    "f.error_count, f.next_poll_at, f.items_ingested, "
-    "(SELECT count(*) FROM feed_items i WHERE i.feed_url = f.url), f.guild_id FROM feeds f"
-)
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _feed_status(row: tuple) -> FeedStatus:
-    return FeedStatus(
-        url=row[0],
-        title=row[1],
-        added_at=datetime.fromisoformat(row[2]),
-        last_polled_at=_dt(row[3]),
-        last_success_at=_dt(row[4]),
-        last_error=row[5],
-        error_count=row[6],
-        next_poll_at=_dt(row[7]),
-        items_ingested=row[8],
-        items_seen=row[9],
-        guild_id=row[10],
-    )

@@ -156,10 +156,7 @@ def ingest_stream(
     workers = (os.cpu_count() or 1) if workers is None else workers
     # Enough chunks per batch for every worker, few enough that per-task overhead stays small.
     chunk_size = max(1, min(MAX_CHUNK, -(-batch_size // (2 * max(workers, 1)))))
-    known = {
-        r[0]: (r[1], r[2])
-        for r in store.conn.execute("SELECT id, content_hash, url FROM articles WHERE is_stub = 0")
-    }
+    known = store.article_versions()
     chunks = _chunks(items, chunk_size, report, known)
 
     pending: list[PreparedBatch] = []
@@ -208,7 +205,7 @@ def ingest_stream(
             on_progress(report, 0)
     if merge:  # a query reads at most FOLD_AFTER + MAIN_AFTER + 1 segments; `kiji optimize` → 1
         compact(store)
-    store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    store.checkpoint("PASSIVE")
     report.seconds = time.perf_counter() - t0
     return report
 

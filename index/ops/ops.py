@@ -23,7 +23,7 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, NewsIndexError
-from index.store import dblock
+from index.store import checks, dblock
 from index.store.schema import SCHEMA_VERSION, schema_problems
 from index.store.store import SQLITE_HEADER, IndexStore
 from index.store.writer import indexed_terms, passage_terms
@@ -92,30 +92,18 @@ def backup(
     src = IndexStore.open(db, create=False)
     try:
         _remove(_partial_files(tmp))  # a leftover of an earlier, killed backup
-        target = sqlite3.connect(tmp)
-        try:
 
-            def step(status: int, remaining: int, total: int) -> None:
-                if progress:
-                    progress(total - remaining, total)
-                if pause:
-                    time.sleep(pause)
+        def step(status: int, remaining: int, total: int) -> None:
+            if progress:
+                progress(total - remaining, total)
+            if pause:
+                time.sleep(pause)
 
-            # Hold one read transaction on the source for the whole copy: every step then reads
-            # the same snapshot, so commits by other connections (WAL: never blocked by this)
-            # no longer make SQLite restart the copy from page 1, which under a steady writer
-            # meant never finishing. The WAL grows until the copy ends.
-            with src.snapshot() as conn:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # starts it
-                conn.backup(target, pages=pages_per_step, progress=step)
-            target.execute("PRAGMA journal_mode = DELETE")
-            result = target.execute("PRAGMA quick_check").fetchone()[0]
-            if result != "ok":
-                raise DatabaseError(
-                    f"the backup failed its check ({result}); the source may be damaged"
-                )
-        finally:
-            target.close()
+        result = checks.copy_snapshot(src, tmp, pages_per_step=pages_per_step, step=step)
+        if result != "ok":
+            raise DatabaseError(
+                f"the backup failed its check ({result}); the source may be damaged"
+            )
         os.replace(tmp, dest)
     except (sqlite3.Error, OSError) as e:
         _remove(_partial_files(tmp))
@@ -168,25 +156,17 @@ def verify_file(path: Path) -> CheckReport:
         report.fail(problem)
         return report
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-        finally:
-            conn.close()
+        facts = checks.file_facts(path)
     except sqlite3.DatabaseError as e:
         report.fail(f"{path} cannot be read: {e}")
         return report
-    if result != "ok":
-        report.fail(f"integrity check failed: {result}")
-    if not {"articles", "passages", "terms", "postings"} <= tables:
+    if facts.integrity != "ok":
+        report.fail(f"integrity check failed: {facts.integrity}")
+    if not facts.is_kiji:
         report.fail(f"{path} is a SQLite file but not a kiji database")
-    if version > SCHEMA_VERSION:
-        report.fail(f"schema version {version} is newer than this kiji ({SCHEMA_VERSION})")
-    report.facts["schema_version"] = version
+    if facts.version > SCHEMA_VERSION:
+        report.fail(f"schema version {facts.version} is newer than this kiji ({SCHEMA_VERSION})")
+    report.facts["schema_version"] = facts.version
     return report
 
 
@@ -201,16 +181,7 @@ def inspect_readonly(db: Path) -> dict[str, object]:
     except sqlite3.Error as e:
         raise DatabaseError(f"{db} cannot be opened read-only ({e})") from e
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        facts: dict[str, object] = {"schema_version": version, "problems": []}
-        if version == SCHEMA_VERSION:
-            facts["problems"] = schema_problems(conn)
-        if not facts["problems"]:
-            facts["articles"] = conn.execute(
-                "SELECT count(*) FROM articles WHERE is_stub = 0"
-            ).fetchone()[0]
-            facts["passages"] = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-        return facts
+        return checks.readonly_facts(conn)
     except sqlite3.Error as e:
         raise DatabaseError(f"{db} could not be read as a kiji database ({e})") from e
     finally:
@@ -306,40 +277,35 @@ def check(
         if not report.ok:
             return report
         with store.snapshot() as conn:
-            n_docs, total = conn.execute(
-                "SELECT count(*), ifnull(sum(dl), 0) FROM passages"
-            ).fetchone()
+            totals = checks.passage_totals(conn)
+            n_docs, total = totals.count, totals.length
             meta = store.meta()
             report.facts.update({"passages": n_docs, "articles": store.stats()["articles"]})
             if int(meta.get("n_docs", 0)) != n_docs:
                 report.fail(f"passage count {meta.get('n_docs')} in meta, {n_docs} in passages")
             if int(meta.get("total_len", 0)) != total:
                 report.fail(f"total length {meta.get('total_len')} in meta, {total} in passages")
-            for name in ("bigram", "pair"):  # the fusion signals' lengths (index.ranking.fusion)
-                key, column = f"total_len_{name}", f"dl_{name}"
-                signal_total = conn.execute(
-                    f"SELECT ifnull(sum({column}), 0) FROM passages"
-                ).fetchone()[0]
+            for name, signal_total in totals.signal_lengths.items():  # index.ranking.fusion
+                key = f"total_len_{name}"
                 if int(meta.get(key, 0)) != signal_total:
                     report.fail(
                         f"{name} length {meta.get(key, 0)} in meta, {signal_total} in passages"
                     )
             if "signals_missing_below" in meta:
                 report.facts["fusion"] = "missing for older passages: run `kiji optimize`"
-            live = {r[0] for r in conn.execute("SELECT pid FROM passages")}
-            dead = {r[0] for r in conn.execute("SELECT pid FROM tombstones")}
+            live, dead = checks.passage_ids(conn)
             live_arr = np.fromiter(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
             live_arr.sort()
             counted: Counter[int] = Counter()
             unknown = 0
-            for tid, ids in conn.execute("SELECT tid, ids FROM postings"):
+            for tid, ids in checks.all_postings_ids(conn):
                 arr = np.frombuffer(ids, dtype="<i4").astype(np.int64)
                 is_live = np.isin(arr, live_arr, assume_unique=True)
                 counted[tid] += int(is_live.sum())
                 stray = arr[~is_live]
                 unknown += sum(1 for p in stray.tolist() if p not in dead)
             bad_df = 0
-            for tid, term, df in conn.execute("SELECT tid, term, df FROM terms"):
+            for tid, term, df in checks.all_terms(conn):
                 if counted.get(tid, 0) != df:
                     bad_df += 1
                     if bad_df <= 5:
@@ -369,11 +335,7 @@ def _sample_postings(store: IndexStore, tokenizer: JapaneseTokenizer, pids: list
     mismatched = 0
     below = store.meta_int("signals_missing_below", 0)
     for pid in pids:
-        title, heading, text = conn.execute(
-            "SELECT a.title, p.heading, substr(a.body, p.start + 1, p.end - p.start) FROM passages p "
-            "JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid = ?",
-            (pid,),
-        ).fetchone()
+        title, heading, text = checks.passage_text(conn, pid)
         if pid < below:  # indexed before schema 3: word terms only
             expected = passage_terms(tokenizer, Counter(tokenizer.terms(title)), heading, text)
         else:  # words and fusion signal terms

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -164,6 +165,11 @@ class IndexStore:
             [(k, str(v)) for k, v in items.items()],
         )
 
+    def checkpoint(self, mode: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE") -> None:
+        """Copy the WAL back into the file: PASSIVE without waiting on readers, TRUNCATE also
+        empties the WAL (after a bulk write)."""
+        self.conn.execute(f"PRAGMA wal_checkpoint({mode})")
+
     def data_version(self) -> int:
         """Changes whenever anyone commits: another connection (``PRAGMA data_version``) or this
         one (``total_changes``). Cheap; readers call it per query to refresh their caches."""
@@ -280,6 +286,15 @@ class IndexStore:
             f"SELECT {self._ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
         return self._article(row) if row else None
+
+    def article_versions(self) -> dict[str, tuple[str, str]]:
+        """id -> (content hash, URL) of every article that is not a stub (what ingest skips)."""
+        return {
+            r[0]: (r[1], r[2])
+            for r in self.conn.execute(
+                "SELECT id, content_hash, url FROM articles WHERE is_stub = 0"
+            )
+        }
 
     def find_article_id_by_url(self, url_norm: str) -> str | None:
         row = self.conn.execute(
