@@ -22,6 +22,14 @@ class NotModerator(app_commands.CheckFailure):
     """The user has neither Manage Server nor the guild's moderator role."""
 
 
+class OnCooldown(app_commands.CheckFailure):
+    """A command used faster than its per-user limit allows (:func:`bot.guards.cooldown`)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"on cooldown: retry in {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
 class NotOwner(app_commands.CheckFailure):
     """The command is for the bot's owners only."""
 
@@ -34,7 +42,7 @@ def explain(error: BaseException, locale: discord.Locale | str | None) -> str | 
     """The user-facing explanation of a domain error, or None for an unexpected one."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or getattr(error, "original", error)
-    if isinstance(error, app_commands.CommandOnCooldown):
+    if isinstance(error, OnCooldown):
         return t(locale, "cooldown", seconds=max(1.0, error.retry_after))
     if isinstance(error, NotModerator):
         return t(locale, "not_moderator")

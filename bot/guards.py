@@ -1,15 +1,21 @@
-"""Rate limits on questions (per user and per guild) and feed additions (per guild), with the
-localized replies that explain them. The limiters themselves are :mod:`index.ops.ratelimit`."""
+"""Rate limits on questions (per user and per guild), feed additions (per guild) and each
+command (per user), with the localized replies that explain them.
+
+Every limit of the bot is a :class:`index.ops.ratelimit.RateLimiter` (a token bucket), the one
+limiter of kiji; discord.py's own cooldowns are not used.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import discord
+from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import OnCooldown, UserFacingError
 from bot.i18n import t
 from index.ops.ratelimit import RateLimiter, check_all
 
@@ -18,6 +24,22 @@ from index.ops.ratelimit import RateLimiter, check_all
 ASK_PER_USER = (10, 60.0)
 ASK_PER_GUILD = (60, 60.0)
 FEED_ADDS_PER_GUILD = (10, 3600.0)
+
+T = TypeVar("T")
+
+
+def cooldown(rate: int, per: float) -> Callable[[T], T]:
+    """A command's own per-user limit, ``rate`` uses per ``per`` seconds (in place of
+    ``app_commands.checks.cooldown``); a refused use raises :class:`OnCooldown`."""
+    limiter = RateLimiter(rate, per)
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        wait = limiter.check(interaction.user.id)
+        if wait > 0:
+            raise OnCooldown(wait)
+        return True
+
+    return app_commands.check(predicate)
 
 
 class RateLimited(UserFacingError):

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.checks import ensure_moderator, ensure_owner
+from bot.guards import cooldown
 from bot.i18n import _, t
 from bot.respond import defer, reply
 from bot.state.settings import SettingsStore
@@ -58,7 +59,7 @@ class AdminCog(commands.Cog):
     @kiji.command(
         name=_("stats"), description=_("How many articles kiji knows, and how it is doing")
     )
-    @app_commands.checks.cooldown(2, 30.0)
+    @cooldown(2, 30.0)
     async def stats(self, interaction: discord.Interaction) -> None:
         await defer(interaction, ephemeral=self.settings.get(interaction.guild_id).ephemeral)
 

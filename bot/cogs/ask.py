@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.feedback import BotFeedback
-from bot.guards import Limits, RateLimited
+from bot.guards import Limits, RateLimited, cooldown
 from bot.i18n import _, t
 from bot.respond import NO_MENTIONS, defer, reply
 from bot.shutdown import admit
@@ -23,6 +23,7 @@ from bot.views import AskAction, answer_view
 from bot.worker import IndexContext, IndexWorker
 from index.models import Answer
 from index.ops.metrics import KijiMetrics
+from index.ops.ratelimit import RateLimiter
 from index.search.search import MAX_QUERY_CHARS
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,7 @@ class AskCog(commands.Cog):
         self.clock = clock
         self.bot_user_id = bot_user_id
         self.menu = app_commands.ContextMenu(name=_("Ask kiji"), callback=self.ask_message)
-        self._mention_cooldown = commands.CooldownMapping.from_cooldown(
-            ASK_RATE, ASK_PER, commands.BucketType.user
-        )
+        self._mention_cooldown = RateLimiter(ASK_RATE, ASK_PER)  # per user, as the commands
 
     # ------------------------------------------------------------------ the shared answer path
     async def answer(self, question: str, *, page: int) -> Answer:
@@ -171,7 +170,7 @@ class AskCog(commands.Cog):
     )
     @app_commands.rename(question=_("question"))
     @app_commands.describe(question=_("Your question, in Japanese (e.g. 日銀は何を決めた？)"))
-    @app_commands.checks.cooldown(ASK_RATE, ASK_PER)
+    @cooldown(ASK_RATE, ASK_PER)
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -197,7 +196,7 @@ class AskCog(commands.Cog):
         await reply(interaction, embed=embed, view=view)
 
     # ------------------------------------------------------------------ message menu
-    @app_commands.checks.cooldown(ASK_RATE, ASK_PER)
+    @cooldown(ASK_RATE, ASK_PER)
     async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """「kijiに聞く」: ask about the text of a message (its content, else its embeds)."""
         self.check_limits(interaction.user.id, interaction.guild_id, interaction.locale)
@@ -237,7 +236,7 @@ class AskCog(commands.Cog):
         if channel.id not in allowed and parent_id not in allowed:
             return False
         locale = message.guild.preferred_locale
-        retry_after = self._mention_cooldown.update_rate_limit(message)
+        retry_after = self._mention_cooldown.check(message.author.id)
         if retry_after:
             await message.reply(
                 t(locale, "cooldown", seconds=max(1.0, retry_after)),

@@ -16,6 +16,7 @@ from discord.ext import commands, tasks
 from bot import render
 from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
+from bot.guards import cooldown
 from bot.i18n import _, t
 from bot.respond import defer, reply
 from bot.scheduler import DigestScheduler
@@ -127,7 +128,7 @@ class DigestCog(commands.Cog):
     @app_commands.describe(
         day=_("Day in YYYY-MM-DD (default: the day a scheduled post would cover)")
     )
-    @app_commands.checks.cooldown(3, 60.0)
+    @cooldown(3, 60.0)
     async def preview(self, interaction: discord.Interaction, day: str | None = None) -> None:
         wanted = parse_day(day, interaction.locale)
         await defer(interaction, ephemeral=True)
@@ -143,7 +144,7 @@ class DigestCog(commands.Cog):
         day=_("Day in YYYY-MM-DD (default: the day a scheduled post would cover)"),
         again=_("Post even if this day was already posted"),
     )
-    @app_commands.checks.cooldown(2, 60.0)
+    @cooldown(2, 60.0)
     async def post(
         self,
         interaction: discord.Interaction,

@@ -18,7 +18,7 @@ from discord.ext import commands, tasks
 from bot import render
 from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
-from bot.guards import Limits
+from bot.guards import Limits, cooldown
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import defer, reply
@@ -116,7 +116,7 @@ class FeedsCog(commands.Cog):
     @feeds.command(name=_("add"), description=_("Subscribe to an RSS or Atom feed"))
     @app_commands.rename(url=_("url"))
     @app_commands.describe(url=_("Address of the feed (https://…)"))
-    @app_commands.checks.cooldown(3, 60.0)
+    @cooldown(3, 60.0)
     async def add(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
@@ -185,7 +185,7 @@ class FeedsCog(commands.Cog):
         ][:25]
 
     @feeds.command(name=_("poll"), description=_("Fetch new articles from every feed now"))
-    @app_commands.checks.cooldown(1, 60.0)
+    @cooldown(1, 60.0)
     async def poll(self, interaction: discord.Interaction) -> None:
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None

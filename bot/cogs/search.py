@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import limits, render
 from bot.errors import UserFacingError
-from bot.guards import Limits
+from bot.guards import Limits, cooldown
 from bot.i18n import _, t
 from bot.limits import truncate
 from bot.respond import NO_MENTIONS, defer, reply
@@ -120,7 +120,7 @@ class SearchCog(commands.Cog):
         keywords=_("Words to look for"), period=_("Only articles published in this period")
     )
     @app_commands.choices(period=PERIOD_CHOICES)
-    @app_commands.checks.cooldown(5, 30.0)
+    @cooldown(5, 30.0)
     async def search(
         self,
         interaction: discord.Interaction,
@@ -185,7 +185,7 @@ class SearchCog(commands.Cog):
     )
     @app_commands.rename(title=_("title"))
     @app_commands.describe(title=_("Start typing a title and pick an article"))
-    @app_commands.checks.cooldown(5, 30.0)
+    @cooldown(5, 30.0)
     async def article(
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]
     ) -> None:
