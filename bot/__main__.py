@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
+from prometheus_client import CollectorRegistry
 
 from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
 from index.config import CoreSettings
 from index.errors import NewsIndexError
-from index.ops.metrics import KijiMetrics, Registry, default_registry
+from index.ops.metrics import KijiMetrics, default_registry
 from index.ops.metrics_server import MetricsServer, db_health
 
 if TYPE_CHECKING:
@@ -94,7 +95,9 @@ async def run_bot(settings: BotSettings, core: CoreSettings) -> int:
 
 
 @contextlib.contextmanager
-def start_metrics(settings: BotSettings, registry: Registry) -> Iterator[MetricsServer | None]:
+def start_metrics(
+    settings: BotSettings, registry: CollectorRegistry
+) -> Iterator[MetricsServer | None]:
     """The /metrics and /healthz endpoint on 127.0.0.1:KIJI_METRICS_PORT, if one is set."""
     if settings.metrics_port is None:
         yield None

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 from discord.ext import commands
+from prometheus_client import CollectorRegistry
 
 from bot.config import BotSettings
 from bot.errors import report_error
@@ -25,7 +26,7 @@ from bot.shutdown import InFlight
 from bot.state.settings import SettingsStore
 from bot.views import DYNAMIC_ITEMS
 from bot.worker import IndexWorker
-from index.ops.metrics import KijiMetrics, Registry
+from index.ops.metrics import KijiMetrics
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class NewsBot(commands.AutoShardedBot):
         self.scheduler = scheduler
         self.clock = clock
         self.background_tasks = background_tasks
-        self.metrics = metrics if metrics is not None else KijiMetrics(Registry())
+        self.metrics = metrics if metrics is not None else KijiMetrics(CollectorRegistry())
         self.limits = limits if limits is not None else Limits.default()
         self.inflight = InFlight()  # interactions being answered (graceful shutdown)
         self.shutdown_task: asyncio.Task[None] | None = None  # set by the signal handler

@@ -1,6 +1,6 @@
 """An optional HTTP endpoint for operators: ``/metrics`` (Prometheus text) and ``/healthz``.
 
-Stdlib only: a :class:`http.server.ThreadingHTTPServer` in a daemon thread. It binds to
+A :class:`http.server.ThreadingHTTPServer` in a daemon thread. It binds to
 127.0.0.1 by default and refuses any non-loopback address unless ``allow_remote=True``: the
 metrics say how busy each guild is, which is nobody else's business (put a reverse proxy with
 authentication in front if a remote Prometheus must scrape it).
@@ -16,8 +16,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
 from index.errors import NewsIndexError
-from index.ops.metrics import CONTENT_TYPE, Registry
+from index.ops.metrics import CONTENT_TYPE, exposition
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         assert isinstance(server, _Server)
         if path == "/metrics":
             try:
-                body = server.registry.render().encode()
+                body = exposition(server.registry)
             except Exception:
                 log.exception("rendering metrics failed")
                 self._send(500, b"metrics unavailable\n")
@@ -99,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    registry: Registry
+    registry: CollectorRegistry
     health: HealthCheck | None
 
 
@@ -108,7 +110,7 @@ class MetricsServer:
 
     def __init__(
         self,
-        registry: Registry,
+        registry: CollectorRegistry,
         *,
         host: str = "127.0.0.1",
         port: int = 9464,

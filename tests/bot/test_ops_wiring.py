@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from bot import __main__ as entry
 from bot.client import NewsBot
@@ -20,7 +21,7 @@ from bot.scheduler import DigestScheduler, MissingPermissions
 from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
 from index.digest.digest import DigestBuilder
-from index.ops.metrics import KijiMetrics, Registry
+from index.ops.metrics import KijiMetrics
 from index.ops.ratelimit import RateLimiter
 from index.store.store import IndexStore
 from tests.bot.conftest import make_bot
@@ -49,7 +50,7 @@ class FakeMonotonic:
 
 def wire(bot: NewsBot, limits: Limits) -> KijiMetrics:
     """Inject fresh limits and metrics into the cogs (what NewsBot's constructor does)."""
-    metrics = KijiMetrics(Registry())
+    metrics = KijiMetrics(CollectorRegistry())
     for name in ("AskCog", "FeedsCog"):
         cog = bot.get_cog(name)
         cog.limits = limits  # type: ignore[union-attr]
@@ -86,9 +87,9 @@ async def test_guild_question_limit_is_friendly_and_counted(bot: NewsBot) -> Non
     again = slash(bot, cmd(bot, "ask"), user_id=THIRD_USER_ID, question="北斎展はいつまで？")
     await dispatch(bot.tree, again)
     assert again.rec.kinds() == ["defer", "followup"]
-    assert metrics.questions.value(status="answered") == 3
-    assert metrics.questions.value(status="rate_limited") == 1
-    assert metrics.answer_seconds.snapshot()[2] == 3
+    assert metrics.value("kiji_questions_total", status="answered") == 3
+    assert metrics.value("kiji_questions_total", status="rate_limited") == 1
+    assert metrics.value("kiji_answer_seconds_count") == 3
 
 
 async def test_user_question_limit_in_english(bot: NewsBot) -> None:
@@ -104,7 +105,7 @@ async def test_user_question_limit_in_english(bot: NewsBot) -> None:
     other = slash(bot, cmd(bot, "ask"), user_id=OTHER_USER_ID, question="宇宙の果ては？")
     await dispatch(bot.tree, other)  # the guild budget was not spent by the refusal
     assert other.rec.kinds() == ["defer", "followup"]
-    assert metrics.questions.value(status="not_found") == 1
+    assert metrics.value("kiji_questions_total", status="not_found") == 1
     assert metrics.not_found_rate() == 0.5
 
 
@@ -118,7 +119,9 @@ async def test_feed_additions_are_limited_per_guild(feeds_bot: NewsBot) -> None:
                 url="https://news.example/feed.atom")  # fmt: skip
     await dispatch(feeds_bot.tree, add)
     assert add.rec.kinds() == ["defer", "followup"], add.rec.events
-    assert metrics.ingested.value(outcome="added") > 0  # the first poll's articles are counted
+    assert (
+        metrics.value("kiji_ingest_articles_total", outcome="added") > 0
+    )  # the first poll's articles are counted
 
     more = slash(feeds_bot, cmd(feeds_bot, "feeds add"), permissions=MANAGE_GUILD,
                  url="https://news.example/other.atom")  # fmt: skip
@@ -136,7 +139,7 @@ async def test_digest_posts_are_counted(tmp_path: Path, tokenizer) -> None:
         store.add_articles(corpus(), tokenizer)
     builder = DigestBuilder(db, tokenizer=tokenizer)
     build = lambda day, tz, categories: builder(day, tz, categories)  # noqa: E731
-    metrics = KijiMetrics(Registry())
+    metrics = KijiMetrics(CollectorRegistry())
     poster = FakePoster()
     clock = Clock(jst(D, 9))
     async with DigestScheduler(db, build, poster, clock=clock, metrics=metrics) as sched:
@@ -149,8 +152,8 @@ async def test_digest_posts_are_counted(tmp_path: Path, tokenizer) -> None:
         (r,) = await sched.tick()
         assert r.status == "posted"
     builder.close()
-    assert metrics.digest_posts.value(result="failed") == 1
-    assert metrics.digest_posts.value(result="ok") == 1
+    assert metrics.value("kiji_digest_posts_total", result="failed") == 1
+    assert metrics.value("kiji_digest_posts_total", result="ok") == 1
 
 
 def free_port() -> int:
@@ -163,11 +166,11 @@ def test_metrics_endpoint_follows_kiji_metrics_port(bot_db: Path) -> None:
     base = {"DISCORD_TOKEN": "x" * 24 + "." + "y" * 6 + "." + "z" * 27, "KIJI_DB": str(bot_db)}
     settings = BotSettings.from_env(base)
     assert settings.metrics_port is None and settings.log_json is False
-    with entry.start_metrics(settings, Registry()) as server:
+    with entry.start_metrics(settings, CollectorRegistry()) as server:
         assert server is None
     port = free_port()
     settings = BotSettings.from_env({**base, "KIJI_METRICS_PORT": str(port)})
-    metrics = KijiMetrics(Registry())
+    metrics = KijiMetrics(CollectorRegistry())
     metrics.record_answer("answered", 0.01)
     with entry.start_metrics(settings, metrics.registry) as server:
         assert server is not None and server.url == f"http://127.0.0.1:{port}"

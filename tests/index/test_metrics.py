@@ -1,4 +1,5 @@
-"""Metrics registry (Prometheus text 0.0.4) and the HTTP endpoint, over real HTTP on 127.0.0.1."""
+"""kiji's metrics (prometheus-client, text format 0.0.4) and the HTTP endpoint, over real HTTP on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,85 +10,39 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
 
 from index.errors import NewsIndexError
 from index.models import IngestReport, Rejection
-from index.ops.metrics import CONTENT_TYPE, Histogram, KijiMetrics, Registry, format_value
+from index.ops.metrics import CONTENT_TYPE, KijiMetrics, exposition
 from index.ops.metrics_server import MetricsServer, db_health, is_loopback
 from index.store.store import IndexStore
 
 
-def test_counter_with_labels_renders_help_type_and_sorted_samples() -> None:
-    reg = Registry()
-    c = reg.counter("kiji_things_total", "Things.\nSecond line \\ here.", ("kind",))
-    c.inc(kind="b")
-    c.inc(2, kind="a")
-    c.inc(kind='say "hi"\n')
-    assert reg.render() == (
-        "# HELP kiji_things_total Things.\\nSecond line \\\\ here.\n"
-        "# TYPE kiji_things_total counter\n"
-        'kiji_things_total{kind="a"} 2\n'
-        'kiji_things_total{kind="b"} 1\n'
-        'kiji_things_total{kind="say \\"hi\\"\\n"} 1\n'
-    )
-
-
-def test_unlabelled_counter_shows_zero_and_rejects_bad_use() -> None:
-    reg = Registry()
-    c = reg.counter("kiji_x_total", "X.")
-    assert "kiji_x_total 0\n" in reg.render()
-    with pytest.raises(ValueError):
-        c.inc(-1)
-    with pytest.raises(ValueError):
-        c.inc(kind="a")
-    with pytest.raises(ValueError):
-        reg.counter("bad name", "no")
-    assert reg.counter("kiji_x_total", "X.") is c  # same name, same metric
-    with pytest.raises(ValueError):
-        reg.histogram("kiji_x_total", "X.")
-
-
-def test_histogram_buckets_are_cumulative_with_sum_and_count() -> None:
-    reg = Registry()
-    h = reg.histogram("kiji_latency_seconds", "Latency.", buckets=(0.1, 0.5, 1))
-    for v in (0.05, 0.1, 0.3, 2.0):
-        h.observe(v)
-    assert h.snapshot() == ((2, 3, 3, 4), pytest.approx(2.45), 4)
-    assert reg.render() == (
-        "# HELP kiji_latency_seconds Latency.\n"
-        "# TYPE kiji_latency_seconds histogram\n"
-        'kiji_latency_seconds_bucket{le="0.1"} 2\n'
-        'kiji_latency_seconds_bucket{le="0.5"} 3\n'
-        'kiji_latency_seconds_bucket{le="1"} 3\n'
-        'kiji_latency_seconds_bucket{le="+Inf"} 4\n'
-        "kiji_latency_seconds_sum 2.45\n"
-        "kiji_latency_seconds_count 4\n"
-    )
-
-
-def test_labelled_histogram_puts_le_last() -> None:
-    h = Histogram("h", "H.", ("cmd",), buckets=(1,))
-    h.observe(0.5, cmd="ask")
-    assert h.samples() == [
-        'h_bucket{cmd="ask",le="1"} 1',
-        'h_bucket{cmd="ask",le="+Inf"} 1',
-        'h_sum{cmd="ask"} 0.5',
-        'h_count{cmd="ask"} 1',
+def test_exposition_is_prometheus_text_with_kiji_names_only() -> None:
+    m = KijiMetrics(CollectorRegistry())
+    for v in (0.05, 0.1, 0.3, 20.0):
+        m.record_answer("answered", v)
+    families = {f.name: f for f in text_string_to_metric_families(exposition(m.registry).decode())}
+    assert sorted(families) == [  # counters are named without _total by the parser
+        "kiji_answer_seconds",
+        "kiji_digest_posts",
+        "kiji_feed_poll_errors",
+        "kiji_ingest_articles",
+        "kiji_questions",
     ]
-
-
-def test_format_value() -> None:
-    assert [format_value(v) for v in (1.0, 0.25, math.inf, -math.inf, math.nan)] == [
-        "1",
-        "0.25",
-        "+Inf",
-        "-Inf",
-        "NaN",
-    ]
+    assert [f.type for f in families.values()].count("counter") == 4
+    text = exposition(m.registry).decode()
+    assert "_created" not in text  # one series per metric
+    assert "# TYPE kiji_answer_seconds histogram\n" in text
+    assert 'kiji_answer_seconds_bucket{le="0.1"} 2.0\n' in text
+    assert 'kiji_answer_seconds_bucket{le="+Inf"} 4.0\n' in text
+    assert m.value("kiji_answer_seconds_sum") == pytest.approx(20.45)
 
 
 def test_kiji_metrics_counts_and_not_found_rate() -> None:
-    m = KijiMetrics(Registry())
+    m = KijiMetrics(CollectorRegistry())
     assert math.isnan(m.not_found_rate())
     for status in ("answered", "answered", "answered", "not_found", "invalid"):
         m.record_answer(status, 0.02)
@@ -98,30 +53,30 @@ def test_kiji_metrics_counts_and_not_found_rate() -> None:
     m.record_feed_error()
     m.record_digest_post(True)
     m.record_digest_post(False)
-    text = m.registry.render()
+    text = exposition(m.registry).decode()
     for line in (
-        'kiji_questions_total{status="answered"} 3',
-        'kiji_questions_total{status="rate_limited"} 0',  # declared up front
-        'kiji_answer_seconds_bucket{le="0.025"} 5',
-        "kiji_answer_seconds_count 5",
-        'kiji_ingest_articles_total{outcome="added"} 3',
-        'kiji_ingest_articles_total{outcome="rejected"} 1',
-        'kiji_ingest_articles_total{outcome="unchanged"} 5',
-        "kiji_feed_poll_errors_total 1",
-        'kiji_digest_posts_total{result="failed"} 1',
-        'kiji_digest_posts_total{result="ok"} 1',
+        'kiji_questions_total{status="answered"} 3.0',
+        'kiji_questions_total{status="rate_limited"} 0.0',  # declared up front
+        'kiji_answer_seconds_bucket{le="0.025"} 5.0',
+        "kiji_answer_seconds_count 5.0",
+        'kiji_ingest_articles_total{outcome="added"} 3.0',
+        'kiji_ingest_articles_total{outcome="rejected"} 1.0',
+        'kiji_ingest_articles_total{outcome="unchanged"} 5.0',
+        "kiji_feed_poll_errors_total 1.0",
+        'kiji_digest_posts_total{result="failed"} 1.0',
+        'kiji_digest_posts_total{result="ok"} 1.0',
     ):
         assert line + "\n" in text
 
 
 def test_two_registries_do_not_share_counts() -> None:
-    a, b = KijiMetrics(Registry()), KijiMetrics(Registry())
+    a, b = KijiMetrics(CollectorRegistry()), KijiMetrics(CollectorRegistry())
     a.record_answer("answered")
-    assert b.questions.value(status="answered") == 0
+    assert b.value("kiji_questions_total", status="answered") == 0
 
 
 def test_counters_are_exact_under_threads() -> None:
-    m = KijiMetrics(Registry())
+    m = KijiMetrics(CollectorRegistry())
 
     def work() -> None:
         for _ in range(2000):
@@ -132,8 +87,8 @@ def test_counters_are_exact_under_threads() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert m.questions.value(status="answered") == 16000
-    assert m.answer_seconds.snapshot()[2] == 16000
+    assert m.value("kiji_questions_total", status="answered") == 16000
+    assert m.value("kiji_answer_seconds_count") == 16000
 
 
 # ---------------------------------------------------------------------------------- HTTP
@@ -146,14 +101,14 @@ def _get(url: str) -> tuple[int, str, str]:
 
 
 def test_metrics_endpoint_serves_the_registry(tmp_path: Path) -> None:
-    m = KijiMetrics(Registry())
+    m = KijiMetrics(CollectorRegistry())
     m.record_answer("not_found", 0.2)
     db = tmp_path / "index.db"
     IndexStore.open(db).close()
     with MetricsServer(m.registry, port=0, health=db_health(db)) as server:
         status, ctype, body = _get(server.url + "/metrics")
         assert (status, ctype) == (200, CONTENT_TYPE)
-        assert body == m.registry.render()
+        assert body == exposition(m.registry).decode()
         m.record_answer("answered", 0.01)  # live: the next scrape sees it
         assert 'kiji_questions_total{status="answered"} 1' in _get(server.url + "/metrics")[2]
         assert _get(server.url + "/healthz") == (
@@ -167,17 +122,17 @@ def test_metrics_endpoint_serves_the_registry(tmp_path: Path) -> None:
 def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is not sqlite at all")
-    with MetricsServer(Registry(), port=0, health=db_health(tmp_path / "missing.db")) as s:
+    with MetricsServer(CollectorRegistry(), port=0, health=db_health(tmp_path / "missing.db")) as s:
         status, _, body = _get(s.url + "/healthz")
         assert status == 503
         assert body.startswith("unhealthy\ndatabase unreachable: no database at")
-    with MetricsServer(Registry(), port=0, health=db_health(bad)) as s:
+    with MetricsServer(CollectorRegistry(), port=0, health=db_health(bad)) as s:
         status, _, body = _get(s.url + "/healthz")
         assert status == 503 and "not a SQLite database" in body
 
 
 def test_stop_releases_the_port_and_is_idempotent() -> None:
-    server = MetricsServer(Registry(), port=0)
+    server = MetricsServer(CollectorRegistry(), port=0)
     host, port = server.start()
     assert host == "127.0.0.1" and port > 0
     with pytest.raises(RuntimeError):
@@ -186,7 +141,7 @@ def test_stop_releases_the_port_and_is_idempotent() -> None:
     server.stop()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5)
-    again = MetricsServer(Registry(), port=port)  # the port is free again
+    again = MetricsServer(CollectorRegistry(), port=port)  # the port is free again
     again.start()
     again.stop()
 
@@ -196,12 +151,14 @@ def test_refuses_non_loopback_addresses_unless_allowed() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
     for host in ("0.0.0.0", "192.168.1.10", "::"):
         with pytest.raises(NewsIndexError, match="not a loopback address"):
-            MetricsServer(Registry(), host=host, port=0)
-    MetricsServer(Registry(), host="0.0.0.0", port=0, allow_remote=True)  # constructed, not bound
+            MetricsServer(CollectorRegistry(), host=host, port=0)
+    MetricsServer(
+        CollectorRegistry(), host="0.0.0.0", port=0, allow_remote=True
+    )  # constructed, not bound
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:
-    with MetricsServer(Registry(), port=0) as first:
+    with MetricsServer(CollectorRegistry(), port=0) as first:
         port = int(first.url.rsplit(":", 1)[1])
         with pytest.raises(NewsIndexError, match="KIJI_METRICS_PORT"):
-            MetricsServer(Registry(), port=port).start()
+            MetricsServer(CollectorRegistry(), port=port).start()
