@@ -17,6 +17,8 @@ words that are nouns or adverbs to Sudachi but say nothing about the topic (結�
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -397,4 +399,37 @@ def question_phrases(morphs: Sequence[Morph]) -> tuple[tuple[str, frozenset[str]
             flush()
         prev_end = m.end
     flush()
+    return tuple(out)
+
+
+_QUOTED_RE = re.compile(r"『([^『』]{2,60})』|「([^「」]{2,60})」")
+
+
+def name_key(text: str) -> str:
+    """The form under which a quoted name is sought in an article: NFKC, letters and digits only,
+    lower case (『君の名は。』 and 「知っとこ!」 match however the article punctuates them)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def required_names(text: str, morphs: Sequence[Morph]) -> tuple[tuple[str, str], ...]:
+    """Names a question is about, which an article that answers it must write in one piece:
+    the titles it quotes (『風立ちぬ』「じぇじぇじぇ」, as :func:`name_key`, kind ``"quoted"``) and
+    runs of two or more proper nouns (半沢直樹, 大谷翔平: normalised forms run together, kind
+    ``"proper"``). A product written in Latin letters or katakana (iPhone 6, ブラウザRPG) is not
+    one: articles spell those many ways (Win7, Windows 7).
+    """
+    out: list[tuple[str, str]] = []
+    for m in _QUOTED_RE.finditer(text):
+        key = name_key(m.group(1) or m.group(2))
+        if len(key) >= 2:
+            out.append((key, "quoted"))
+    run: list[Morph] = []
+    for m in [*morphs, None]:
+        if m is not None and m.pos[1] == "固有名詞" and (not run or run[-1].end == m.start):
+            run.append(m)
+            continue
+        if len(run) >= 2:
+            out.append(("".join(w.norm for w in run), "proper"))
+        run = [m] if m is not None and m.pos[1] == "固有名詞" else []
     return tuple(out)

@@ -8,8 +8,9 @@ The pipeline of :meth:`Answerer.ask` (free of Discord: the terminal and the bot 
 2. BM25 over passages (restricted to the window; widened with a note when the window holds no
    answer);
 3. decide whether the evidence answers the question at all (:mod:`index.answer.evidence`);
-4. score the sentences of the top passages over the same Sudachi terms and cut 1–2 sentence excerpts
-   with the matched terms highlighted, at most one per passage, preferring several articles;
+4. score the sentences of the top passages and of the other passages of the best articles
+   (:mod:`index.ranking.excerpt_score`) and cut 1–2 sentence excerpts with the matched terms and
+   the answer highlighted, at most two per passage, preferring several articles;
 5. related articles of the cited ones (:mod:`index.search.related`).
 """
 
@@ -28,7 +29,13 @@ from datetime import datetime
 from sudachipy import SplitMode
 
 from index.analysis.markup import strip_markup
-from index.analysis.question import FILLERS, question_phrases, read_intent
+from index.analysis.question import (
+    FILLERS,
+    name_key,
+    question_phrases,
+    read_intent,
+    required_names,
+)
 from index.analysis.sentences import sentence_spans
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token, fold, shared_dictionary
@@ -46,6 +53,12 @@ from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
 from index.models import Answer, DateWindow, Excerpt, Hit, RelatedArticle
 from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
+from index.ranking.excerpt_score import (
+    TITLE_SHARE,
+    best_possible,
+    excerpt_score,
+    sentence_quality,
+)
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
 from index.store.store import IndexStore
@@ -54,27 +67,16 @@ log = logging.getLogger(__name__)
 
 SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
 CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
-PASSAGE_WEIGHT = 0.5  # excerpt score = 0.5 · passage BM25 / best BM25 + 0.5 · sentence quality
 SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers its next one
-STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
 RECENCY_BOOST = 0.25  # 最近: up to +25 % for an article published today, fading over the window
 CLOSEST = 3
-# Sentence choice (see _candidate): a sentence's quality mixes how much of the question it holds
-# (coverage), how much its neighbour holds (news states the topic, then the fact: the answer often
-# follows the sentence that repeats the question), and whether it holds an answer of the kind the
-# question asks for that the question does not already contain (index.ranking.answer_spans).
+# Sentence choice: index.ranking.excerpt_score weighs each sentence of the best passages, and of
+# the other passages of the best articles (in news the answer often sits in a later paragraph).
 SIBLING_ARTICLES = 2  # the best articles whose other passages are read for the answer too
 MAX_SIBLING_PASSAGES = 10
 ARTICLE_CARRY = 0.6  # a sibling passage's score: this share of its article's best passage
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
-W_COVERAGE = 0.45
-W_CONTEXT = 0.2
-W_FIT = 0.45
-W_FOCUS = 0.2  # the sentence names the question's focus (社長 in 「社長って誰」) …
-FOCUS_ALONE = 0.3  # … weighted by the answer it holds next to it (this much without one)
-TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
-MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A question word the tokenizer keeps (何回, 何人, 何割 …) says what is asked, not what about.
 QUESTION_PREFIX = "何"
@@ -253,7 +255,7 @@ class Answerer:
         hits = list(self.searcher.hits(scored))
         if boost is not None:
             hits = _boost_recent(hits, *boost)
-        hits = hits[:n_cand]
+        hits = self._writing_quoted_names(hits, query)[:n_cand]
         if not hits:
             return replace(base, message=NOT_FOUND_MESSAGE)
         top_sents = self._sentences(hits[0], query)
@@ -278,6 +280,21 @@ class Answerer:
             )
         related = self.related.related_to([e.article_id for e in excerpts])
         return replace(base, status="answered", excerpts=excerpts, related=related)
+
+    def _writing_quoted_names(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """The hits whose article writes every title the question quotes (『風立ちぬ』), when any
+        does: an article that never names the work the question is about cannot answer it."""
+        quoted = [name for name, kind in query.names if kind == "quoted"]
+        if not quoted:
+            return hits
+        writes: dict[str, bool] = {}
+        for h in hits:
+            if h.article_id not in writes:
+                text = "".join([h.title, *(row[4] for row in self.store.passages_of(h.article_id))])
+                written = name_key(text)
+                writes[h.article_id] = all(name in written for name in quoted)
+        kept = [h for h in hits if writes[h.article_id]]
+        return kept or hits
 
     def _siblings(self, hits: list[Hit]) -> list[Hit]:
         """The other passages of the best articles: in news the sentence that holds the answer
@@ -322,15 +339,14 @@ class Answerer:
             and not (t.startswith(QUESTION_PREFIX) and len(t) > 1)
         ]
         terms = kept or terms
-        weak: frozenset[str] = frozenset()
-        found = {term for _tid, term, df in self.store.lookup_terms(terms) if df > 0}
-        if any(t not in found for t in terms):
-            weak = self._non_content_terms(text)
+        predicates = self._non_content_terms(text)
         return replace(
-            build_query(self.searcher, terms, weak),
+            build_query(self.searcher, terms, predicates),
             intent=intent,
             text=text,
             phrases=question_phrases(morphs),
+            names=required_names(text, morphs),
+            predicates=predicates,
         )
 
     def _non_content_terms(self, text: str) -> frozenset[str]:
@@ -368,7 +384,13 @@ class Answerer:
         for phrase, terms in query.phrases:
             if phrase not in article:
                 present -= terms
-        return evidence(query, top, present)
+        found = evidence(query, top, present)
+        if query.names:
+            written = name_key("".join([top.title, *(h.text for h in passages)]))
+            for name, kind in query.names:
+                if name not in (written if kind == "quoted" else article):
+                    return replace(found, missing_name=name)
+        return found
 
     def explain(self, question: str, *, now: datetime) -> Evidence:
         """The evidence of the best passage for ``question`` (calibration and debugging; no window).
@@ -449,18 +471,23 @@ class Answerer:
         k: int,
     ) -> tuple[Excerpt, ...]:
         best_score = max(h.score for h in hits) or 1.0
+        article_rel: dict[str, float] = {}  # each article's best passage, relative to the best
+        for h in hits:
+            article_rel[h.article_id] = max(
+                article_rel.get(h.article_id, 0.0), h.score / best_score
+            )
         cands: list[_Candidate] = []
         firsts: list[float] = []
         for i, hit in enumerate(hits):
             # A passage that even a perfect sentence could not lift above what is already held
             # is not tokenised (the costly step).
-            bound = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * MAX_QUALITY
+            bound = best_possible(hit.score / best_score, article_rel[hit.article_id])
             if len(firsts) >= k:
                 held = sorted(firsts, reverse=True)
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
                     continue
             sents = top_sents[0] if i == 0 else self._sentences(hit, query)[0]
-            got = self._candidates(hit, sents, query, best_score)
+            got = self._candidates(hit, sents, query, best_score, article_rel[hit.article_id])
             if got:
                 firsts.append(got[0].score)  # one per passage: the bound is about passages
             cands.extend(got)
@@ -509,7 +536,12 @@ class Answerer:
         )
 
     def _candidates(
-        self, hit: Hit, sents: list[_Sentence], query: Query, best_score: float
+        self,
+        hit: Hit,
+        sents: list[_Sentence],
+        query: Query,
+        best_score: float,
+        rel_article: float,
     ) -> list[_Candidate]:
         text = hit.text
         if not text.strip():
@@ -568,11 +600,8 @@ class Answerer:
         rel = hit.score / best_score
         focus = query.intent.focus
         quality = [
-            W_COVERAGE * own[i]
-            + W_CONTEXT * ctx[i]
-            + W_FIT * fits[i].weight * min(1.0, 2.0 * max(cov[i], ctx[i], rel))
-            + (W_FOCUS * max(fits[i].weight, FOCUS_ALONE) if focus & sents[i].matched else 0.0)
-            for i in range(n)
+            sentence_quality(own[i], ctx[i], cov[i], fits[i].weight, rel, bool(focus & x.matched))
+            for i, x in enumerate(sents)
         ]
         # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its
         # best window and, when it holds more, a second one that does not overlap it.
@@ -586,10 +615,9 @@ class Answerer:
             if any(a < best.end and best.start < b for a, b in taken):
                 continue
             lo, hi = self._window(text, sents, best_i, query, same_paragraph, taken)
+            score = excerpt_score(rel, rel_article, quality[best_i], stub=hit.is_stub)
             taken.append((lo, hi))
-            out.append(
-                self._cut(hit, sents, lo, hi, fits[best_i], query, quality[best_i], best_score)
-            )
+            out.append(self._cut(hit, sents, lo, hi, fits[best_i], query, score))
         return out
 
     def _window(self, text, sents, best_i, query, same_paragraph, taken) -> tuple[int, int]:
@@ -623,8 +651,7 @@ class Answerer:
         hi: int,
         fit: Fit,
         query: Query,
-        quality: float,
-        best_score: float,
+        score: float,
     ) -> _Candidate:
         text = hit.text
         inside = [x for x in sents if lo <= x.start and x.end <= hi]
@@ -643,9 +670,6 @@ class Answerer:
         highlights = merge_spans(
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
-        score = PASSAGE_WEIGHT * hit.score / best_score + (1 - PASSAGE_WEIGHT) * quality
-        if hit.is_stub:
-            score *= STUB_FACTOR
         return _Candidate(hit, score, excerpt, highlights)
 
 

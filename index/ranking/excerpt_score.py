@@ -1,0 +1,69 @@
+"""How an excerpt is scored: one linear scorer over the signals of a sentence (pure functions).
+
+A candidate excerpt is a sentence (with, at times, its neighbour) of a passage the search found, or
+of another passage of one of the best articles. Its score adds
+
+- how well the search ranked its passage (``rel_passage``: BM25 of the passage / the best one) and
+  its article (``rel_article``: the best passage of the same article / the best one). News states
+  its topic once and the facts in later paragraphs, so a sentence far from the words of the
+  question still inherits the relevance of its article;
+- its *quality* (:func:`sentence_quality`): how much of the question it holds (coverage, with its
+  title's words counted in part), how much its neighbour holds (the answer often follows the
+  sentence that repeats the question), whether it holds an answer of the kind asked
+  (:mod:`index.ranking.answer_spans`) as far as the sentence or its passage is about the question,
+  and whether it names the question's focus (社長 in 「社長って誰」).
+
+The weights were fitted (a softmax over each question's candidate sentences, L2-regularised, the
+sentence holding the gold answer as the target) on two sets at once: the casual livedoor-dev
+questions (weighted twice) and 600 JSQuAD questions, so they suit both members' phrasing and
+paraphrased formal questions; ``kiji eval`` and ``bench/bench_answer.py`` measure them.
+"""
+
+from __future__ import annotations
+
+# Relevance of the passage and of its article (each the share of the best BM25 score).
+W_PASSAGE = 0.5
+W_ARTICLE = 0.5
+# Sentence quality.
+W_COVERAGE = 0.5  # share of the question's idf mass the sentence holds
+W_CONTEXT = 0.05  # the same share in its neighbour (same paragraph)
+W_FIT = 0.4  # an answer of the kind asked (1.0 exact fit), …
+FIT_GATE = 2.0  # … counted in full once the sentence, neighbour or passage holds half the question
+W_FOCUS = 0.18  # the sentence names the question's focus, weighted by the answer it holds …
+FOCUS_ALONE = 0.3  # … (this much without one)
+TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
+STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
+MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
+
+
+def sentence_quality(
+    own: float, context: float, coverage: float, fit: float, rel_passage: float, focus: bool
+) -> float:
+    """Quality of one sentence.
+
+    :param own: its coverage of the question with its title's words counted at TITLE_SHARE
+    :param context: the coverage of its neighbour in the same paragraph
+    :param coverage: its own coverage (title words not counted)
+    :param fit: how well it holds an answer of the kind asked (0 … 1)
+    :param rel_passage: its passage's relevance
+    :param focus: whether it names the question's focus
+    """
+    gate = min(1.0, FIT_GATE * max(coverage, context, rel_passage))
+    quality = W_COVERAGE * own + W_CONTEXT * context + W_FIT * fit * gate
+    if focus:
+        quality += W_FOCUS * max(fit, FOCUS_ALONE)
+    return quality
+
+
+def excerpt_score(
+    rel_passage: float, rel_article: float, quality: float, *, stub: bool = False
+) -> float:
+    """The score an excerpt is ranked by (a stub's is lowered by STUB_FACTOR)."""
+    score = W_PASSAGE * rel_passage + W_ARTICLE * rel_article + quality
+    return score * STUB_FACTOR if stub else score
+
+
+def best_possible(rel_passage: float, rel_article: float) -> float:
+    """The score of a perfect sentence of this passage: a passage that cannot beat what is
+    already held is not read."""
+    return excerpt_score(rel_passage, rel_article, MAX_QUALITY)

@@ -1,0 +1,180 @@
+"""Which article answers, and which of its sentences: names a question is about, paraphrased
+predicates in the not-found rule, and the excerpt scorer's article relevance (real Sudachi, real
+SQLite files in tmp_path; the scorer's pure functions on hand-computed values)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from index.analysis.question import name_key, required_names
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.answer import Answerer
+from index.answer.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
+from index.models import Article, Hit, Section
+from index.ranking.excerpt_score import (
+    MAX_QUALITY,
+    STUB_FACTOR,
+    W_ARTICLE,
+    W_PASSAGE,
+    best_possible,
+    excerpt_score,
+    sentence_quality,
+)
+from index.search.search import Searcher
+from index.store.store import IndexStore
+
+JST = timezone(timedelta(hours=9))
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
+
+
+def names(tok: JapaneseTokenizer, question: str) -> set[tuple[str, str]]:
+    return set(required_names(question, tok.analyse(question)[1]))
+
+
+# ---------------------------------------------------------------------- names a question is about
+def test_quoted_titles_and_proper_noun_runs_are_required_names(tok: JapaneseTokenizer) -> None:
+    assert ("君の名は", "quoted") in names(tok, "『君の名は。』って興行収入どのくらいいったの？")
+    assert ("知っとこ", "quoted") in names(tok, "「知っとこ!」っていつから出てなかったの？")
+    got = names(tok, "大谷翔平がエンゼルスに行ったときの契約金っていくら？")
+    assert any(kind == "proper" and "大谷" in name for name, kind in got)
+
+
+def test_products_spelt_many_ways_are_not_required_names(tok: JapaneseTokenizer) -> None:
+    # Articles write Win7 / Windows 7, ブラウザRPG / RPG: only their words count, not the spelling.
+    assert names(tok, "Win7のスタートメニューってどこ右クリックすればいいの？") == set()
+    assert names(tok, "HTML5製のブラウザRPGって何て名前だっけ？") == set()
+
+
+def test_name_key_ignores_punctuation_width_and_case() -> None:
+    assert name_key("『君の名は。』") == name_key("君の名は") == "君の名は"
+    assert name_key("「知っとこ！」") == name_key("知っとこ!")
+    assert name_key("ＰａｓｓＭｙＷｉｌｌ") == "passmywill"
+
+
+def test_a_missing_name_makes_the_evidence_weak() -> None:
+    assert not Evidence(1.0, 1.0).weak
+    assert Evidence(1.0, 1.0, missing_name="風立ちぬ").weak
+
+
+# ---------------------------------------------------------------------- predicates weigh less
+def test_predicates_weigh_less_in_the_coverage() -> None:
+    # バグ (idf 4, present), 直る (idf 6, a verb the article paraphrases as 修正): the verb counts
+    # PREDICATE_WEIGHT of its idf, so the passage covers 4 / (4 + 6·w) of the question.
+    q = Query(
+        counts={"バグ": 1, "直る": 1},
+        idf={"バグ": 4.0, "直る": 6.0},
+        bm25_idf={"バグ": 4.0, "直る": 6.0},
+        mass=10.0,
+        max_score=10.0 * 1.5,
+        predicates=frozenset({"直る"}),
+    )
+    hit = Hit(1, "a", "t", "", None, None, None, "バグ", 0, 2, score=6.0)
+    got = evidence(q, hit, {"バグ"})
+    assert got.coverage == pytest.approx(4.0 / (4.0 + 6.0 * PREDICATE_WEIGHT))
+    assert got.coverage > 0.5  # answered, where the unweighted 0.4 would be "not found"
+    plain = evidence(Query(q.counts, q.idf, q.bm25_idf, q.mass, q.max_score), hit, {"バグ"})
+    assert plain.coverage == pytest.approx(0.4)
+
+
+# ---------------------------------------------------------------------- the excerpt scorer
+def test_excerpt_score_on_hand_computed_values() -> None:
+    quality = sentence_quality(1.0, 0.0, 1.0, 0.0, 1.0, False)
+    assert excerpt_score(1.0, 1.0, quality) == pytest.approx(W_PASSAGE + W_ARTICLE + quality)
+    assert excerpt_score(1.0, 1.0, quality, stub=True) == pytest.approx(
+        (W_PASSAGE + W_ARTICLE + quality) * STUB_FACTOR
+    )
+    assert best_possible(0.5, 1.0) == pytest.approx(0.5 * W_PASSAGE + W_ARTICLE + MAX_QUALITY)
+
+
+def test_an_answer_counts_only_as_far_as_the_sentence_is_about_the_question() -> None:
+    about = sentence_quality(0.2, 0.0, 0.2, 1.0, 1.0, False)
+    unrelated = sentence_quality(0.2, 0.0, 0.1, 1.0, 0.1, False)
+    assert about > unrelated  # a number in an unrelated passage is not an answer
+    assert sentence_quality(0.2, 0.0, 0.2, 1.0, 1.0, True) > about  # the focus named by it
+
+
+def test_the_article_carries_a_later_paragraph_holding_the_answer() -> None:
+    # The lead repeats the question (high coverage, no answer); a later passage of the same
+    # article (read at 0.6 of its score) holds the number asked for.
+    lead = excerpt_score(1.0, 1.0, sentence_quality(0.8, 0.0, 0.8, 0.0, 1.0, False))
+    later = excerpt_score(0.6, 1.0, sentence_quality(0.4, 0.3, 0.3, 1.0, 0.6, True))
+    other = excerpt_score(0.6, 0.6, sentence_quality(0.4, 0.3, 0.3, 1.0, 0.6, True))
+    assert later > lead
+    assert later > other  # the same sentence in a weaker article ranks lower
+
+
+# ---------------------------------------------------------------------- end to end
+def _article(id: str, title: str, paragraphs: list[str]) -> Article:
+    return Article(
+        id=id,
+        title=title,
+        sections=(Section(None, tuple(paragraphs)),),
+        url=f"https://kiji.example/{id}",
+        published_at=datetime(2026, 11, 1, 9, 0, tzinfo=JST),
+        category="エンタメ",
+    )
+
+
+ARTICLES = [
+    _article(
+        "ghibli",
+        "スタジオジブリ新作の主題歌が決定",
+        [
+            "スタジオジブリの新作映画の主題歌を、人気歌手の山田花子が歌うことが決まった。",
+            "山田花子はジブリ作品への参加は初めてで、「夢のよう」と喜びを語った。",
+        ],
+    ),
+    _article(
+        "kimi",
+        "映画『星の庭』が興行収入30億円を突破",
+        [
+            "公開中の映画『星の庭』の興行収入が30億円を突破した。",
+            "配給会社によると、観客動員数は230万人に達した。",
+        ],
+    ),
+    _article(
+        "kimi-preview",
+        "秋の映画まとめ",
+        [
+            "この秋は話題の映画が続々と公開され、興行収入の記録更新にも期待がかかる。",
+            "映画館の興行収入は前年を上回るペースで推移している。",
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def answerer(tmp_path: Path, tokenizer: JapaneseTokenizer) -> Iterator[Answerer]:
+    store = IndexStore.open(tmp_path / "names.db")
+    store.add_articles(ARTICLES, tokenizer)
+    yield Answerer(store, Searcher(store, tokenizer), tokenizer)
+    store.close()
+
+
+def test_a_quoted_title_no_article_writes_is_not_found(answerer: Answerer) -> None:
+    # Every word but the title is there (ジブリ, 主題歌, 歌う): the article is about another film.
+    question = "ジブリの『風の谷の鳥』の主題歌って誰が歌ってる？"
+    answer = answerer.ask(question, now=NOW)
+    assert answer.status == "not_found"
+    assert answer.excerpts == ()
+    assert answerer.explain(question, now=NOW).missing_name == "風の谷の鳥"
+
+
+def test_the_article_that_writes_the_quoted_title_answers(answerer: Answerer) -> None:
+    answer = answerer.ask("『星の庭』って興行収入どのくらいいったの？", now=NOW)
+    assert answer.status == "answered"
+    assert answer.excerpts[0].article_id == "kimi"
+    assert "30億円" in answer.excerpts[0].text
+    assert all(e.article_id != "kimi-preview" for e in answer.excerpts)
+    assert (
+        answerer.explain("『星の庭』って興行収入どのくらいいったの？", now=NOW).missing_name is None
+    )
+
+
+@pytest.fixture(scope="module")
+def tok() -> JapaneseTokenizer:
+    return JapaneseTokenizer()
