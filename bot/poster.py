@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 import discord
 
-from bot.render import digest_messages
+from bot.digest_attempts import ChannelGone, MissingPermissions, RateLimited, ServerError
+from bot.render_digest import digest_messages
 from bot.respond import NO_MENTIONS
-from bot.scheduler import ChannelGone, MissingPermissions, RateLimited, ServerError
 from index.models import Digest
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,9 @@
-"""Every Discord embed kiji sends is built here, within Discord's limits (see bot/limits.py).
+"""Discord embeds for answers, searches, articles and the /kiji panels, and the shared pieces.
 
-Text from articles and users is escaped before it is put into markdown, cut at character
-boundaries with "…", and every embed is checked against the 6000-character total.
+The shared pieces (escaping, safe links, joining lines within a limit, :func:`fit`) are used by
+:mod:`bot.render_digest` too, which builds the digest's embeds. Text from articles and users is
+escaped before it is put into markdown, cut at character boundaries with "…", and every embed
+is checked against Discord's limits (see bot/limits.py), 6000 characters in total.
 """
 
 from __future__ import annotations
@@ -10,18 +12,15 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import discord
 
 from bot import limits
 from bot.i18n import lang, t
 from bot.limits import truncate
-from index.digest.digest import display_time
 from index.models import (
     Answer,
     ArticleLink,
-    Digest,
     Excerpt,
     Hit,
     RelatedArticle,
@@ -134,7 +133,7 @@ def fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _lines_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
+def lines_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
     """Join whole lines while they fit in ``limit`` characters (a line alone is truncated)."""
     out = ""
     for line in lines:
@@ -147,7 +146,7 @@ def _lines_within(lines: Iterable[str], limit: int, sep: str = "\n") -> str:
     return out
 
 
-def _related_lines(items: Sequence[RelatedArticle | ArticleLink]) -> list[str]:
+def related_lines(items: Sequence[RelatedArticle | ArticleLink]) -> list[str]:
     lines = []
     for r in items[:RELATED_MAX]:
         date = day(getattr(r, "published_at", None))
@@ -175,9 +174,9 @@ def answer_embed(answer: Answer, locale: Locale, *, page: int = 0) -> discord.Em
     if answer.note and page == 0:  # e.g. the date window asked for held no answer
         blocks.insert(0, f"*{escape(truncate(answer.note, 300))}*")
     if blocks:
-        embed.description = _lines_within(blocks, limits.EMBED_DESCRIPTION, sep="\n\n")
+        embed.description = lines_within(blocks, limits.EMBED_DESCRIPTION, sep="\n\n")
     if answer.related and page == 0:
-        value = _lines_within(_related_lines(answer.related), limits.EMBED_FIELD_VALUE)
+        value = lines_within(related_lines(answer.related), limits.EMBED_FIELD_VALUE)
         embed.add_field(name=t(locale, "related"), value=value, inline=False)
     embed.set_footer(text=t(locale, "footer_answer", ms=answer.took_ms, page=page + 1))
     return fit(embed)
@@ -197,7 +196,7 @@ def not_found_embed(answer: Answer, locale: Locale) -> discord.Embed:
         colour=NOT_FOUND_COLOUR,
     )
     if answer.closest:
-        value = _lines_within(_related_lines(answer.closest), limits.EMBED_FIELD_VALUE)
+        value = lines_within(related_lines(answer.closest), limits.EMBED_FIELD_VALUE)
         embed.add_field(name=t(locale, "closest"), value=value, inline=False)
     if answer.took_ms:
         embed.set_footer(text=f"{answer.took_ms:.0f} ms")
@@ -214,7 +213,7 @@ def sources_embed(answer: Answer, locale: Locale, *, page: int = 0) -> discord.E
         lines.append(f"**[{ex.n}]** {link(ex.title, ex.url)}{date}{heading}")
     embed = discord.Embed(
         title=t(locale, "sources_title"),
-        description=_lines_within(lines, limits.EMBED_DESCRIPTION) or t(locale, "no_more"),
+        description=lines_within(lines, limits.EMBED_DESCRIPTION) or t(locale, "no_more"),
         colour=COLOUR,
     )
     return fit(embed)
@@ -244,7 +243,7 @@ def search_embed(
         lines.append(f"**{i}.** {link(h.title, h.url)}" + (f"\n{extra}" if extra else ""))
     embed = discord.Embed(
         title=t(locale, "search_title", q=q),
-        description=_lines_within(lines, limits.EMBED_DESCRIPTION),
+        description=lines_within(lines, limits.EMBED_DESCRIPTION),
         colour=COLOUR,
     )
     embed.set_footer(
@@ -273,13 +272,13 @@ def article_embed(
         refs = [f"・{escape(truncate(r, 200))}" for r in article.references]
         embed.add_field(
             name=t(locale, "references"),
-            value=_lines_within(refs, limits.EMBED_FIELD_VALUE),
+            value=lines_within(refs, limits.EMBED_FIELD_VALUE),
             inline=False,
         )
     if related:
         embed.add_field(
             name=t(locale, "related"),
-            value=_lines_within(_related_lines(related), limits.EMBED_FIELD_VALUE),
+            value=lines_within(related_lines(related), limits.EMBED_FIELD_VALUE),
             inline=False,
         )
     footer = " ・ ".join(x for x in (article.category, article.source) if x)
@@ -356,8 +355,7 @@ def config_embed(
     channels = [f"<#{c}>" for c in sorted(answer_channels)]
     embed.add_field(
         name=t(locale, "config_channels"),
-        value=_lines_within(channels, limits.EMBED_FIELD_VALUE, sep=" ")
-        or t(locale, "config_none"),
+        value=lines_within(channels, limits.EMBED_FIELD_VALUE, sep=" ") or t(locale, "config_none"),
         inline=False,
     )
     return fit(embed)
@@ -367,7 +365,7 @@ def list_embed(title: str, lines: Sequence[str], locale: Locale, *, empty: str) 
     """A titled list of already-escaped lines (feeds, schedules)."""
     embed = discord.Embed(
         title=truncate(title, limits.EMBED_TITLE),
-        description=_lines_within(lines, limits.EMBED_DESCRIPTION) or empty,
+        description=lines_within(lines, limits.EMBED_DESCRIPTION) or empty,
         colour=COLOUR,
     )
     return fit(embed)
@@ -377,138 +375,3 @@ def notice_embed(text: str, *, error: bool = False) -> discord.Embed:
     """A one-paragraph message (already escaped where it echoes user text)."""
     colour = NOT_FOUND_COLOUR if error else COLOUR
     return fit(discord.Embed(description=truncate(text, limits.EMBED_DESCRIPTION), colour=colour))
-
-
-# --------------------------------------------------------------------------- digest
-
-
-def _digest_item_block(item, tz: ZoneInfo) -> str:
-    date = display_time(item.published_at, tz)  # "" for a date without a time
-    head = f"**{link(item.title, item.url, 150)}**" + (f"（{date}）" if date else "")
-    summary = escape(truncate(item.summary, 280)) if item.summary else ""
-    return f"{head}\n{summary}" if summary else head
-
-
-def _digest_empty_text(digest: Digest, locale: Locale) -> str:
-    """No articles that day, or (with a category filter) none in those categories."""
-    if digest.day_count and digest.categories:
-        return t(
-            locale,
-            "digest_empty_category",
-            date=digest.date,
-            n=digest.day_count,
-            categories=escape("、".join(digest.categories)),
-            there=escape("、".join(digest.day_categories)),
-        )
-    return t(locale, "digest_empty", date=digest.date)
-
-
-def digest_embeds(digest: Digest, locale: Locale) -> list[discord.Embed]:
-    """The digest as embeds: a header, then one embed per category (split when it is long)."""
-    title = t(locale, "digest_title", date=digest.date)
-    if digest.is_empty:
-        return [
-            fit(
-                discord.Embed(
-                    title=title,
-                    description=_digest_empty_text(digest, locale),
-                    colour=COLOUR,
-                )
-            )
-        ]
-    zone = ZoneInfo(digest.tz)
-    embeds: list[discord.Embed] = []
-    first = True
-    for section in digest.sections:
-        if not section.items:
-            continue
-        blocks = [_digest_item_block(i, zone) for i in section.items]
-        chunks: list[str] = []
-        current = ""
-        for b in blocks:
-            b = truncate(b, limits.EMBED_DESCRIPTION)
-            candidate = f"{current}\n\n{b}" if current else b
-            # Each embed stays well under 6000 so that several fit in one message.
-            if len(candidate) > 3000 and current:
-                chunks.append(current)
-                current = b
-            else:
-                current = candidate
-        if current:
-            chunks.append(current)
-        name = escape(section.name)
-        for i, chunk in enumerate(chunks):
-            embed = discord.Embed(
-                title=(name if i == 0 else f"{name}（{i + 1}）"), description=chunk, colour=COLOUR
-            )
-            if first:
-                embed.set_author(name=title)
-                first = False
-            embeds.append(fit(embed))
-    if embeds:
-        embeds[-1].set_footer(text=f"{digest.date} ・ {digest.tz}")
-        fit(embeds[-1])
-    return embeds
-
-
-def digest_messages(digest: Digest, locale: Locale) -> list[list[discord.Embed]]:
-    """The digest's embeds grouped into messages of ≤ 10 embeds and ≤ 6000 characters each."""
-    messages: list[list[discord.Embed]] = []
-    current: list[discord.Embed] = []
-    size = 0
-    for embed in digest_embeds(digest, locale):
-        n = len(embed)
-        if current and (len(current) >= limits.EMBEDS_PER_MESSAGE or size + n > limits.EMBED_TOTAL):
-            messages.append(current)
-            current, size = [], 0
-        current.append(embed)
-        size += n
-    if current:
-        messages.append(current)
-    return messages
-
-
-def digest_status_embed(status: object, locale: Locale) -> discord.Embed:
-    """/digest status: the schedule, the next run, recent posts and anything needing attention.
-
-    ``status`` is the scheduler's ``ScheduleStatus`` (duck-typed to keep render free of it).
-    """
-    embed = discord.Embed(title=t(locale, "digest_status_title"), colour=COLOUR)
-    schedule = getattr(status, "schedule", None)
-    if schedule is None or not schedule.enabled:
-        embed.description = t(locale, "digest_was_off")
-    else:
-        cats = "、".join(escape(c) for c in schedule.categories) if schedule.categories else ""
-        embed.description = t(
-            locale,
-            "digest_scheduled",
-            time=schedule.at.strftime("%H:%M"),
-            tz=schedule.tz,
-            channel=f"<#{schedule.channel_id}>",
-        ) + (f"\n{cats}" if cats else "")
-        next_run = getattr(status, "next_run", None)
-        if next_run is not None:
-            embed.add_field(name="⏭", value=f"<t:{int(next_run.timestamp())}:F>", inline=False)
-
-    def entries(name: str, rows: Sequence[object]) -> None:
-        lines = []
-        for e in rows:
-            when = getattr(e, "posted_at", None)
-            err = getattr(e, "last_error", None)
-            line = f"{e.day.isoformat()} <#{e.channel_id}>"  # type: ignore[attr-defined]
-            if when:
-                line += f" <t:{int(when.timestamp())}:R>"
-            if err:
-                line += f" — {escape(truncate(err, 120))}"
-            lines.append(line)
-        if lines:
-            embed.add_field(
-                name=name, value=_lines_within(lines, limits.EMBED_FIELD_VALUE), inline=False
-            )
-
-    entries("✅", getattr(status, "last_posts", ()))
-    entries("⏳", getattr(status, "pending", ()))
-    entries("❓", getattr(status, "uncertain", ()))
-    entries("⚠️", getattr(status, "failures", ()))
-    entries("⏸", getattr(status, "misses", ()))
-    return fit(embed)

@@ -1,7 +1,9 @@
 """The digest scheduler: posts each guild's daily digest exactly once, across restarts and failures.
 
-No Discord here: posting goes through a :class:`DigestPoster` (the bot's adapter raises the
-:class:`PostError` subclasses below), time comes from an injected clock, and a
+This module owns *when* (the schedules, the loop body, catch-up, manual posts); posting one
+claimed row is :mod:`bot.digest_attempts`. No Discord here: posting goes through a
+:class:`DigestPoster` (the bot's adapter raises the :class:`PostError` kinds), time comes from
+an injected clock, and a
 ``discord.ext.tasks.loop(minutes=1)`` in the bot only calls :meth:`DigestScheduler.tick`.
 
 Rules (the digest log holds one row per (guild, channel, digest day)):
@@ -19,10 +21,8 @@ Rules (the digest log holds one row per (guild, channel, digest day)):
 * **Offline catch-up.** Every occurrence since the schedule began is handled in order, one per
   local day: within ``grace`` after its time it is posted late, beyond it a 'missed' row is
   recorded. A day is never skipped silently.
-* **Failures.** MissingPermissions, ServerError and unexpected exceptions are retried with
-  exponential back-off (``backoff`` · 2^(attempt−1), at most ``max_backoff``); RateLimited waits
-  ``retry_after``; after ``max_attempts`` attempts the row is 'failed'. ChannelGone fails at once
-  (retrying cannot bring a channel back). One guild's failure never stops the others.
+* **Failures** are retried with back-off (see :mod:`bot.digest_attempts`, which posts a claimed
+  row and records its outcome). One guild's failure never stops the others.
 * **Time zones.** Each schedule has its own IANA zone; the occurrence of local day D is
   ``datetime.combine(D, at, tzinfo=zone)``, compared in UTC. A time skipped by a DST jump runs
   at the same UTC instant as the standard-time reading (02:30 → 03:30 EDT); a repeated time runs
@@ -39,10 +39,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.state.digest import DigestStore, LogEntry, LogState, Schedule, Trigger
+from bot.digest_attempts import (
+    DEFAULT_TZ,
+    BuildDigest,
+    ChannelGone,
+    DigestAttempts,
+    DigestPoster,
+    MissingPermissions,
+    PostError,
+    PostResult,
+    RateLimited,
+    ServerError,
+    TickResult,
+    describe,
+)
+from bot.state.digest import DigestStore, LogEntry, Schedule
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
 
@@ -63,85 +76,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TZ = "Asia/Tokyo"
 MAX_CATCHUP_DAYS = 400  # occurrences handled per schedule per tick (a year offline, and more)
 STATUS_ROWS = 7
-
-
-# ---------------------------------------------------------------------------------- the boundary
-class PostError(Exception):
-    """Posting failed. ``message_ids``: messages already sent before the failure (a partial post)."""
-
-    def __init__(self, message: str = "", *, message_ids: tuple[int, ...] = ()) -> None:
-        super().__init__(message or type(self).__name__)
-        self.message_ids = tuple(message_ids)
-
-
-class MissingPermissions(PostError):
-    """The bot may not send messages or embeds in the channel (retried: permissions may return)."""
-
-
-class ChannelGone(PostError):
-    """The channel (or guild) no longer exists or is not visible (not retried)."""
-
-
-class RateLimited(PostError):
-    """Discord answered 429; try again after ``retry_after`` seconds."""
-
-    def __init__(
-        self, retry_after: float, message: str = "", *, message_ids: tuple[int, ...] = ()
-    ) -> None:
-        super().__init__(
-            message or f"rate limited (retry after {retry_after:g} s)", message_ids=message_ids
-        )
-        self.retry_after = float(retry_after)
-
-
-class ServerError(PostError):
-    """Discord answered 5xx (retried)."""
-
-
-class DigestPoster(Protocol):
-    async def post(self, guild_id: int, channel_id: int, digest: Digest) -> list[int]:
-        """Send ``digest`` to the channel; returns the message ids. Raise a PostError on failure."""
-        ...
-
-
-# Optional, checked with getattr:
-#   async def find_posted(self, guild_id, channel_id, day: date, since: datetime) -> list[int] | None
-# ids of a digest for ``day`` sent at or after ``since``; [] if surely none; None if unknown.
-
-BuildDigest = Callable[[date, ZoneInfo, tuple[str, ...] | None], Digest]
-
-
-# ---------------------------------------------------------------------------------- results
-TickStatus = Literal[
-    "posted", "missed", "retry_scheduled", "failed", "uncertain", "already_posted", "error"
-]
-PostStatus = Literal["posted", "already_posted", "in_progress", "uncertain", "failed"]
-
-
-@dataclass(frozen=True)
-class TickResult:
-    """One thing a tick did for one (guild, channel, day)."""
-
-    guild_id: int
-    channel_id: int
-    day: date | None
-    status: TickStatus
-    message_ids: tuple[int, ...] = ()
-    error: str | None = None
-    next_attempt_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PostResult:
-    status: PostStatus
-    guild_id: int
-    channel_id: int
-    day: date
-    message_ids: tuple[int, ...] = ()
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,16 +124,20 @@ class DigestScheduler:
     ) -> None:
         self.db_path = Path(db_path)
         self._build = build
-        self._poster = poster
         self._clock = clock
         self.grace = grace
-        self.max_attempts = max_attempts
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.stale_after = stale_after
-        self.metrics = metrics
         self._store: DigestStore | None = None
-        self._inflight: set[tuple[int, int, date]] = set()  # posts running in this process
+        self._attempts = DigestAttempts(
+            lambda: self.store,
+            build,
+            poster,
+            now=self._now,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            metrics=metrics,
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
     async def open(self) -> DigestScheduler:
@@ -302,10 +242,13 @@ class DigestScheduler:
             if not owns(entry.guild_id) or entry.claimed_at is None:
                 continue
             key = (entry.guild_id, entry.channel_id, entry.day)
-            if now - entry.claimed_at >= self.stale_after and key not in self._inflight:
+            if now - entry.claimed_at >= self.stale_after and key not in self._attempts.inflight:
                 results.append(
                     await self._guarded(
-                        entry.guild_id, entry.channel_id, entry.day, self._recover(entry, now)
+                        entry.guild_id,
+                        entry.channel_id,
+                        entry.day,
+                        self._attempts.recover(entry, now),
                     )
                 )
         for schedule in await self.store.enabled_schedules():
@@ -320,7 +263,7 @@ class DigestScheduler:
                             schedule.channel_id,
                             None,
                             "error",
-                            error=_describe(e),
+                            error=describe(e),
                         )
                     )
         now = self._now()
@@ -330,7 +273,9 @@ class DigestScheduler:
             if entry.next_attempt_at is not None and entry.next_attempt_at > now:
                 continue
             results.append(
-                await self._guarded(entry.guild_id, entry.channel_id, entry.day, self._retry(entry))
+                await self._guarded(
+                    entry.guild_id, entry.channel_id, entry.day, self._attempts.retry(entry)
+                )
             )
         return results
 
@@ -339,7 +284,7 @@ class DigestScheduler:
             return await work
         except Exception as e:
             log.exception("digest for guild %s channel %s day %s failed", guild_id, channel_id, day)
-            return TickResult(guild_id, channel_id, day, "error", error=_describe(e))
+            return TickResult(guild_id, channel_id, day, "error", error=describe(e))
 
     async def _run_schedule(self, schedule: Schedule) -> list[TickResult]:
         results: list[TickResult] = []
@@ -376,7 +321,7 @@ class DigestScheduler:
                             _human(late),
                         )
                     results.append(
-                        await self._attempt(
+                        await self._attempts.attempt(
                             schedule.guild_id,
                             schedule.channel_id,
                             day,
@@ -415,147 +360,11 @@ class DigestScheduler:
         ):
             tz, cats = schedule.tz, schedule.categories
             return [
-                await self._attempt(
+                await self._attempts.attempt(
                     g, c, day, tz, cats, attempts=entry.attempts + 1, trigger="scheduled"
                 )
             ]
         return []  # 'posting' / 'retry' rows are handled by their own paths
-
-    async def _retry(self, entry: LogEntry) -> TickResult:
-        now = self._now()
-        claimed = await self.store.claim(
-            entry.guild_id,
-            entry.channel_id,
-            entry.day,
-            now,
-            trigger=entry.trigger,
-            from_states=["retry"],
-        )
-        if not claimed:
-            fresh = await self.store.entry(entry.guild_id, entry.channel_id, entry.day)
-            status: TickStatus = "already_posted" if fresh and fresh.state == "posted" else "error"
-            return TickResult(
-                entry.guild_id,
-                entry.channel_id,
-                entry.day,
-                status,
-                error=None if status == "already_posted" else "claim lost",
-            )
-        schedule = await self.store.get_schedule(entry.guild_id)
-        tz = schedule.tz if schedule else DEFAULT_TZ
-        cats = schedule.categories if schedule else None
-        return await self._attempt(
-            entry.guild_id,
-            entry.channel_id,
-            entry.day,
-            tz,
-            cats,
-            attempts=entry.attempts + 1,
-            trigger=entry.trigger,
-        )
-
-    async def _recover(self, entry: LogEntry, now: datetime) -> TickResult:
-        """A 'posting' row left by a crash: ask the poster, else mark it 'uncertain'."""
-        g, c, d = entry.guild_id, entry.channel_id, entry.day
-        find = getattr(self._poster, "find_posted", None)
-        found: list[int] | None = None
-        if find is not None and entry.claimed_at is not None:
-            try:
-                found = await find(g, c, d, entry.claimed_at)
-            except Exception:
-                log.exception("find_posted failed for guild %s channel %s day %s", g, c, d)
-                found = None
-        if found:
-            await self.store.finish(g, c, d, "posted", now, message_ids=found)
-            return TickResult(g, c, d, "posted", tuple(found))
-        if found is not None:  # confirmed: nothing was sent
-            await self.store.finish(
-                g,
-                c,
-                d,
-                "retry",
-                now,
-                next_attempt_at=now,
-                error="interrupted before posting; retrying",
-            )
-            return TickResult(g, c, d, "retry_scheduled", next_attempt_at=now)
-        error = (
-            f"interrupted while posting (claimed {entry.claimed_at:%Y-%m-%d %H:%M} UTC); it may "
-            "have been sent: check the channel, then post again with force if it is missing"
-        )
-        await self.store.finish(g, c, d, "uncertain", now, error=error)
-        log.warning("digest for guild %s channel %s day %s is uncertain", g, c, d)
-        return TickResult(g, c, d, "uncertain", error=error)
-
-    async def _attempt(
-        self,
-        guild_id: int,
-        channel_id: int,
-        day: date,
-        tz: str,
-        categories: tuple[str, ...] | None,
-        *,
-        attempts: int,
-        trigger: Trigger,
-    ) -> TickResult:
-        """Build and post a claimed digest, then record the outcome (never raises PostError)."""
-        key = (guild_id, channel_id, day)
-        self._inflight.add(key)
-        try:
-            try:
-                digest = await asyncio.to_thread(self._build, day, ZoneInfo(tz), categories)
-                ids = await self._poster.post(guild_id, channel_id, digest)
-            except Exception as e:
-                if self.metrics is not None:
-                    self.metrics.record_digest_post(False)
-                return await self._record_failure(guild_id, channel_id, day, e, attempts, trigger)
-            if self.metrics is not None:
-                self.metrics.record_digest_post(True)
-            now = self._now()
-            await self.store.finish(
-                guild_id, channel_id, day, "posted", now, message_ids=ids, expect=None
-            )
-        finally:
-            self._inflight.discard(key)
-        log.info(
-            "digest for guild %s day %s posted to #%s (%d messages)",
-            guild_id,
-            day,
-            channel_id,
-            len(ids),
-        )
-        return TickResult(guild_id, channel_id, day, "posted", tuple(ids))
-
-    async def _record_failure(self, guild_id, channel_id, day, e, attempts, trigger) -> TickResult:
-        now = self._now()
-        error = _describe(e)
-        sent = e.message_ids if isinstance(e, PostError) else ()
-        if sent:  # part of the digest is in the channel: reposting would duplicate it
-            error = f"partially posted ({len(sent)} messages) before: {error}"
-            await self.store.finish(
-                guild_id, channel_id, day, "uncertain", now, message_ids=sent, error=error
-            )
-            return TickResult(guild_id, channel_id, day, "uncertain", sent, error)
-        if not isinstance(e, PostError):
-            log.exception("unexpected error posting the digest of guild %s", guild_id, exc_info=e)
-        if trigger == "manual" or isinstance(e, ChannelGone) or attempts >= self.max_attempts:
-            await self.store.finish(guild_id, channel_id, day, "failed", now, error=error)
-            log.warning("digest for guild %s day %s failed: %s", guild_id, day, error)
-            return TickResult(guild_id, channel_id, day, "failed", error=error)
-        if isinstance(e, RateLimited):
-            wait = timedelta(seconds=max(e.retry_after, 0.0))
-        else:
-            wait = min(self.backoff * (2 ** (attempts - 1)), self.max_backoff)
-        at = now + wait
-        await self.store.finish(
-            guild_id, channel_id, day, "retry", now, error=error, next_attempt_at=at
-        )
-        log.warning(
-            "digest for guild %s day %s: %s; retry %d at %s", guild_id, day, error, attempts + 1, at
-        )
-        return TickResult(
-            guild_id, channel_id, day, "retry_scheduled", error=error, next_attempt_at=at
-        )
 
     # -- by hand ----------------------------------------------------------------------------
     async def post_now(
@@ -568,39 +377,7 @@ class DigestScheduler:
         ``in_progress``; an 'uncertain' one (maybe sent) → ``uncertain`` unless ``force``.
         A 'missed', 'failed' or pending retry is taken over.
         """
-        states: list[LogState] = ["retry", "failed", "missed"]
-        forced: list[LogState] = ["posted", "uncertain"] if force else []
-        states.extend(forced)
-        now = self._now()
-        claimed = await self.store.claim(
-            guild_id, channel_id, day, now, trigger="manual", from_states=states
-        )
-        if not claimed:
-            entry = await self.store.entry(guild_id, channel_id, day)
-            state = entry.state if entry else "posting"
-            status: PostStatus = {"posted": "already_posted", "uncertain": "uncertain"}.get(
-                state, "in_progress"
-            )  # type: ignore[assignment]
-            return PostResult(
-                status,
-                guild_id,
-                channel_id,
-                day,
-                entry.message_ids if entry else (),
-                entry.last_error if entry else None,
-            )
-        schedule = await self.store.get_schedule(guild_id)
-        tz = schedule.tz if schedule else DEFAULT_TZ
-        cats = schedule.categories if schedule else None
-        result = await self._attempt(
-            guild_id, channel_id, day, tz, cats, attempts=1, trigger="manual"
-        )
-        status = (
-            "posted"
-            if result.status == "posted"
-            else ("uncertain" if result.status == "uncertain" else "failed")
-        )
-        return PostResult(status, guild_id, channel_id, day, result.message_ids, result.error)
+        return await self._attempts.by_hand(guild_id, channel_id, day, force=force)
 
     async def preview(self, guild_id: int, day: date | None = None) -> Digest:
         """The digest the guild's schedule would post (read-only; posts and records nothing).
@@ -626,12 +403,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (KeyError, ValueError) as e:  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Tokyo") from e
-
-
-def _describe(e: BaseException) -> str:
-    text = str(e)
-    name = type(e).__name__
-    return f"{name}: {text}" if text and text != name else name
 
 
 def _human(delta: timedelta) -> str:

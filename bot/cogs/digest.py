@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render
+from bot import render, render_digest
 from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
 from bot.guards import cooldown
@@ -134,7 +134,7 @@ class DigestCog(commands.Cog):
         await defer(interaction, ephemeral=True)
         assert interaction.guild_id is not None
         digest = await self.scheduler.preview(interaction.guild_id, wanted)
-        for embeds in render.digest_messages(digest, interaction.locale):
+        for embeds in render_digest.digest_messages(digest, interaction.locale):
             await reply(interaction, embeds=embeds, ephemeral=True)
 
     @digest.command(name=_("post"), description=_("Post a day's digest to a channel now"))
@@ -223,7 +223,7 @@ class DigestCog(commands.Cog):
         status = await self.scheduler.status(interaction.guild_id)
         await reply(
             interaction,
-            embed=render.digest_status_embed(status, interaction.locale),
+            embed=render_digest.digest_status_embed(status, interaction.locale),
             ephemeral=True,
         )
 

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot import render
+from bot import render, render_digest
 from bot.client import NewsBot
 from bot.scheduler import DigestScheduler
 from bot.state.settings import SettingsStore
@@ -285,7 +285,7 @@ class RecordingPoster:
         self.posts: list[tuple[int, int, str, int]] = []
 
     async def post(self, guild_id, channel_id, digest):
-        messages = render.digest_messages(digest, "ja")
+        messages = render_digest.digest_messages(digest, "ja")
         self.posts.append((guild_id, channel_id, digest.date, len(messages)))
         return list(range(1, len(messages) + 1))
 

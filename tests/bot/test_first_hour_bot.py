@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import render
+from bot import render_digest
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.digest.digest import build_digest
 from index.models import Article, Section
@@ -48,7 +48,7 @@ def test_digest_embed_says_the_day_had_articles_in_other_categories(
 ) -> None:
     with _store(tmp_path, tokenizer) as store:
         digest = build_digest(store, DAY, TOKYO, categories=["スポーツ"])
-    [embed] = render.digest_embeds(digest, None)
+    [embed] = render_digest.digest_embeds(digest, None)
     assert embed.description is not None
     assert "2件ありますが、スポーツの記事はありません" in embed.description
     assert "社会、経済" in embed.description
@@ -59,7 +59,7 @@ def test_digest_embed_shows_local_times_and_none_for_a_date_alone(
 ) -> None:
     with _store(tmp_path, tokenizer) as store:
         digest = build_digest(store, DAY, TOKYO)
-    text = "\n".join(e.description or "" for e in render.digest_embeds(digest, None))
+    text = "\n".join(e.description or "" for e in render_digest.digest_embeds(digest, None))
     assert "（09:30）" in text
     assert "00:00" not in text
 

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot import limits, render
+from bot import limits, render, render_digest
 from bot.__main__ import commands_json, run
 from bot.cli import register
 from bot.config import BotSettings, ConfigError
@@ -220,14 +220,14 @@ def test_digest_messages_respect_message_limits() -> None:
         tz="Asia/Tokyo",
         sections=tuple(DigestSection(f"分類{j}", items[j * 5 : (j + 1) * 5]) for j in range(12)),
     )
-    messages = render.digest_messages(digest, "ja")
+    messages = render_digest.digest_messages(digest, "ja")
     assert len(messages) > 1
     for embeds in messages:
         assert 1 <= len(embeds) <= 10
         assert sum(len(e) for e in embeds) <= 6000
     all_text = "".join(e.description or "" for m in messages for e in m)
     assert "(https://kiji.example/59)" in all_text
-    empty = render.digest_messages(Digest("2026-11-13", "Asia/Tokyo", ()), "en-US")
+    empty = render_digest.digest_messages(Digest("2026-11-13", "Asia/Tokyo", ()), "en-US")
     assert empty[0][0].description == "No articles were published on 2026-11-13."
 
 
