@@ -25,6 +25,7 @@ from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
 from index.config import CoreSettings
 from index.errors import NewsIndexError
+from index.messages import Lang, lang_from_env, t
 from index.ops.metrics import KijiMetrics, default_registry
 from index.ops.metrics_server import MetricsServer, db_health
 
@@ -71,6 +72,11 @@ def configure_logging(level: str, *, as_json: bool = False) -> None:
     logging.getLogger("discord.http").setLevel(logging.WARNING)
     if level == "DEBUG":
         logging.getLogger("discord").setLevel(logging.INFO)  # DEBUG would log gateway payloads
+
+
+def cli_lang() -> Lang:
+    """The language of ``kiji run | sync | commands`` on the terminal (LANG, as ``kiji`` reads it)."""
+    return lang_from_env(os.environ)
 
 
 def _fail(message: str) -> int:
@@ -157,12 +163,9 @@ async def _run_bot(
             try:
                 await bot.start(settings.token)
             except discord.LoginFailure:
-                return _fail(
-                    "Discord rejected DISCORD_TOKEN (401): reset the token on the Bot page of "
-                    "your application and set the new one"
-                )
+                return _fail(t(cli_lang(), "run_token_rejected"))
             except discord.PrivilegedIntentsRequired:
-                return _fail("Discord refused the gateway intents; kiji needs none privileged")
+                return _fail(t(cli_lang(), "run_intents_refused"))
     log.info("kiji stopped")
     return 0
 
@@ -249,16 +252,17 @@ async def sync_commands(settings: BotSettings, guild_id: int | None) -> int:
         try:
             await bot.login(settings.token)  # HTTP only; setup_hook installs the commands
         except discord.LoginFailure:
-            return _fail("Discord rejected DISCORD_TOKEN (401): reset it on the Bot page")
+            return _fail(t(cli_lang(), "run_token_rejected"))
         if guild_id is not None:
             guild = discord.Object(guild_id)
             bot.tree.copy_global_to(guild=guild)
             synced = await bot.tree.sync(guild=guild)
-            where = f"guild {guild_id} (immediate)"
+            where = t(cli_lang(), "sync_where_guild", guild=guild_id)
         else:
             synced = await bot.tree.sync()
-            where = "globally (clients may take up to an hour to see changes)"
-    print(f"synced {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
+            where = t(cli_lang(), "sync_where_global")
+    names = ", ".join(c.name for c in synced)
+    print(t(cli_lang(), "sync_done", n=len(synced), where=where, names=names))
     return 0
 
 
@@ -274,7 +278,7 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
     try:
         return asyncio.run(sync_commands(settings, target))
     except discord.HTTPException as e:
-        return _fail(f"Discord refused the sync: {e.status} {e.text[:200]}")
+        return _fail(t(cli_lang(), "sync_refused", status=e.status, text=e.text[:200]))
 
 
 def main(argv: list[str] | None = None) -> int:

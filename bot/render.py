@@ -18,6 +18,7 @@ import discord
 from bot import limits
 from bot.i18n import lang, t
 from bot.limits import truncate
+from index.answer.render_text import answer_message
 from index.models import (
     Answer,
     ArticleLink,
@@ -184,11 +185,7 @@ def answer_embed(answer: Answer, locale: Locale, *, page: int = 0) -> discord.Em
 
 def not_found_embed(answer: Answer, locale: Locale) -> discord.Embed:
     """The honest "no answer" / "cannot search that" reply, with the closest articles if any."""
-    if lang(locale) == "en":
-        key = "invalid_en" if answer.status == "invalid" else "not_found_en"
-        text = t(locale, key, detail=answer.message)
-    else:
-        text = answer.message or "該当する記事が見つかりませんでした。"
+    text = answer_message(answer, lang(locale))
     q = escape(truncate(answer.question.replace("\n", " "), 200))
     embed = discord.Embed(
         title=t(locale, "answer_title", q=q) if q else None,

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot import limits
-from bot.i18n import t
+from bot.i18n import lang, t
 from bot.limits import truncate
 from bot.render import COLOUR, Locale, escape, fit, lines_within, link
-from index.digest.digest import display_time
+from index.digest.digest import display_time, empty_digest_message
 from index.models import Digest
 
 
@@ -28,16 +28,7 @@ def _digest_item_block(item, tz: ZoneInfo) -> str:
 
 def _digest_empty_text(digest: Digest, locale: Locale) -> str:
     """No articles that day, or (with a category filter) none in those categories."""
-    if digest.day_count and digest.categories:
-        return t(
-            locale,
-            "digest_empty_category",
-            date=digest.date,
-            n=digest.day_count,
-            categories=escape("、".join(digest.categories)),
-            there=escape("、".join(digest.day_categories)),
-        )
-    return t(locale, "digest_empty", date=digest.date)
+    return empty_digest_message(digest, lang(locale), day_name=digest.date, escape=escape)
 
 
 def digest_embeds(digest: Digest, locale: Locale) -> list[discord.Embed]:

@@ -233,7 +233,13 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Skipped(Rejection):
-    """An input passed over on purpose (a FIFO or a README in a directory): a note, not an error."""
+    """An input passed over on purpose (a FIFO or a README in a directory): a note, not an error.
+
+    ``kind`` names the case for the message catalogue (``skip_<kind>`` in :mod:`index.messages`);
+    ``reason`` is the same note in English, for JSON and logs.
+    """
+
+    kind: str = ""
 
 
 MAX_KEPT_REJECTIONS = 1000  # rejections an IngestReport keeps; the rest are only counted

@@ -17,6 +17,24 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture(autouse=True)
+def japanese_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts from kiji's default language (Japanese), whatever the shell's locale;
+    the CLI and child processes read it from the environment."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line in English (``LANG=en_US.UTF-8``), as a user's shell would set it."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+
+
 @pytest.fixture(scope="session")
 def tokenizer() -> JapaneseTokenizer:
     return JapaneseTokenizer()

@@ -80,7 +80,7 @@ def test_ingest_gz_and_plain_summary(tmp_path: Path, capsys) -> None:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
     assert main(["ingest", "--db", str(tmp_path / "k.db"), str(gz)]) == 0
     out = capsys.readouterr().out
-    assert "added 3" in out and "rejected 0" in out
+    assert "追加 3 " in out and "除外 0 " in out
 
 
 def test_ingest_options_batch_size_workers_and_nice(tmp_path: Path, corpus: Path, capsys) -> None:
@@ -91,7 +91,7 @@ def test_ingest_options_batch_size_workers_and_nice(tmp_path: Path, corpus: Path
     assert (out["added"], len(out["rejected"])) == (3, 2)
     for bad in (["--nice", "-1"], ["--nice", "20"], ["--batch-size", "0"]):
         assert main(["ingest", "--db", str(tmp_path / "x.db"), *bad, str(corpus)]) == 2
-        assert "--nice between 0 and 19" in capsys.readouterr().err
+        assert "--nice は0から19" in capsys.readouterr().err
     assert not (tmp_path / "x.db").exists()  # refused before anything was created
 
 

@@ -43,7 +43,9 @@ def test_search_stdin_batch_goes_on_after_an_invalid_line(db: Path, locale: str)
     assert b"Traceback" not in proc.stderr
     first, bad, last = (json.loads(line) for line in proc.stdout.decode().splitlines())
     assert first["hits"] and first["hits"][0]["article_id"] == "typhoon"
-    assert bad["hits"] == [] and "line 2 is not valid UTF-8 (byte 0xff at offset 0)" in bad["error"]
+    assert (
+        bad["hits"] == [] and "2 行目は UTF-8 ではありません（0 バイト目が 0xff）" in bad["error"]
+    )
     assert last["query"] == "円安" and last["hits"][0]["article_id"] == "yen"
 
 
@@ -56,7 +58,7 @@ def test_query_argument_that_is_not_utf8_is_refused_with_a_message(db: Path) -> 
         proc = kiji(*args)
         assert proc.returncode == 2, (args, proc.stderr)
         err = proc.stderr.decode()
-        assert "Traceback" not in err and "is not valid UTF-8 (byte 0x" in err, err
+        assert "Traceback" not in err and "UTF-8 ではありません（" in err, err
     assert IndexStore.open(db).stats()["articles"] == 5  # nothing was deleted
 
 
@@ -65,7 +67,7 @@ def test_chat_skips_an_invalid_line_and_answers_the_next(db: Path) -> None:
         "chat", "--db", str(db), stdin=b"\xc3\x28\n" + "台風21号はどこに上陸した？\n".encode()
     )
     assert proc.returncode == 0, proc.stderr
-    assert "line 1 is not valid UTF-8" in proc.stderr.decode()
+    assert "1 行目は UTF-8 ではありません" in proc.stderr.decode()
     assert "室戸市" in proc.stdout.decode()
 
 
@@ -76,10 +78,11 @@ def test_input_lines_on_text_and_binary_streams() -> None:
         ("\ufffd", False),
         ("あ", True),
     ]
-    text = list(input_lines(io.StringIO("ok\nx\udcff\n")))
+    text = list(input_lines(io.StringIO("ok\nx\udcff\n"), "en"))
     assert (
         text[0].error is None
         and text[1].error == "line 2 is not valid UTF-8 (byte 0xff at character 1)"
     )
-    assert utf8_problem("\ud800") == "holds a lone surrogate (U+D800 at character 0)"
+    assert utf8_problem("\ud800", "en") == "holds a lone surrogate (U+D800 at character 0)"
+    assert utf8_problem("\ud800") == "対になっていないサロゲートがあります（0 文字目に U+D800）"
     assert utf8_problem("日本") is None

@@ -75,7 +75,7 @@ def test_k_of_one_still_works_for_ask_and_search(
 
 
 def test_small_ingest_reports_chars_not_a_meaningless_rate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], english: None
 ) -> None:
     src = write_jsonl(tmp_path / "a.jsonl", [ARTICLE])
     assert main(["ingest", "--db", str(tmp_path / "k.db"), str(src)]) == 0
@@ -85,6 +85,7 @@ def test_small_ingest_reports_chars_not_a_meaningless_rate(
 
 
 def test_big_ingest_reports_its_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(in Japanese, kiji's default: the rate reads 「M 文字/秒」)"""
     body = "日本銀行は政策金利を引き上げました。" * 400  # 7,200 characters
     records = [
         {**ARTICLE, "id": f"a{i}", "url": f"https://kiji.example/a{i}", "body": f"{i}。{body}"}
@@ -92,7 +93,7 @@ def test_big_ingest_reports_its_rate(tmp_path: Path, capsys: pytest.CaptureFixtu
     ]
     src = write_jsonl(tmp_path / "big.jsonl", records)
     assert main(["ingest", "--db", str(tmp_path / "k.db"), "--workers", "1", str(src)]) == 0
-    assert "M chars/s)" in capsys.readouterr().out
+    assert "M 文字/秒）" in capsys.readouterr().out
 
 
 def test_control_character_message_reads_well(

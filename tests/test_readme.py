@@ -296,7 +296,7 @@ def test_backup_and_check_blocks(sample_db: Path, tmp_path: Path, capsys) -> Non
     assert main(["backup", str(tmp_path)]) == 0
     [backup] = tmp_path.glob("kiji-*.db")
     assert main(["check", "--db", str(backup), "--sample", "20"]) == 0
-    assert "OK: integrity check passed" in capsys.readouterr().out
+    assert "OK: 整合性チェックに合格し" in capsys.readouterr().out
 
 
 def test_chat_history_is_documented() -> None:

@@ -12,6 +12,7 @@ from index.analysis.question import FILLERS
 from index.analysis.timeexpr import describe_window
 from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.digest.digest import DEFAULT_TZ, build_digest
+from index.messages import Lang, t
 from index.models import Answer, DateWindow, DigestItem, Excerpt
 from index.search.related import RelatedFinder
 from index.store.store import IndexStore
@@ -62,13 +63,14 @@ def period_summary(
     window: DateWindow | None,
     now: datetime,
     k: int,
+    lang: Lang = "ja",
 ) -> Answer:
     """「今週のニュースまとめて」: the most important articles of the period, each with its
     lead (the digest's own ranking and summaries, :mod:`index.digest.digest`), and where the full
-    daily digest is."""
+    daily digest is. The period is named as the question names it (今週), hence Japanese."""
     tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo(DEFAULT_TZ)
     if window is None or window.since is None:
-        window = DateWindow("最近", now - timedelta(days=SUMMARY_DAYS), now)
+        window = DateWindow(t(lang, "summary_recent"), now - timedelta(days=SUMMARY_DAYS), now)
     until = min(window.until or now, now)  # nothing is published after now
     first = window.since.astimezone(tz).date() if window.since else now.date()
     last = (until - timedelta(microseconds=1)).astimezone(tz).date()
@@ -80,12 +82,12 @@ def period_summary(
         ranked.extend((item.rank, age, item) for item in items)
     ranked.sort(key=lambda r: (r[0], r[1]))
     desc = describe_window(window)
-    pointer = "日ごとのダイジェストは /digest preview（ターミナルでは kiji digest --date 日付）で見られます。"
+    pointer = t(lang, "summary_pointer")
     if not ranked:
         return Answer(
             question=question,
             status="not_found",
-            message=f"{desc}に公開された記事はありません。{pointer}",
+            message=t(lang, "summary_none", desc=desc, pointer=pointer),
             window=window,
         )
     excerpts = tuple(
@@ -107,6 +109,6 @@ def period_summary(
         status="answered",
         excerpts=excerpts,
         related=related.related_to([e.article_id for e in excerpts]),
-        note=f"{desc}の主なニュースです。{pointer}",
+        note=t(lang, "summary_note", desc=desc, pointer=pointer),
         window=window,
     )

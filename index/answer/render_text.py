@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from index.messages import Lang, t
 from index.models import Answer, Excerpt, RelatedArticle
 from index.sanitize import printable
 
@@ -31,7 +32,7 @@ def excerpt_to_dict(e: Excerpt) -> dict[str, Any]:
     return {
         "n": e.n,
         "text": e.text,
-        "highlights": [[s, t] for s, t in e.highlights],
+        "highlights": [[s, end] for s, end in e.highlights],
         "article_id": e.article_id,
         "title": e.title,
         "url": e.url,
@@ -64,12 +65,12 @@ def highlighted(e: Excerpt, style: str = HIGHLIGHT_STYLE) -> Text:
     (:func:`~index.sanitize.printable`: text stored by an older kiji may still hold them)."""
     text = Text()
     at = 0
-    for s, t in sorted(e.highlights):
+    for s, end in sorted(e.highlights):
         if s < at:
             continue
         text.append(printable(e.text[at:s]))
-        text.append(printable(e.text[s:t]), style=style)
-        at = t
+        text.append(printable(e.text[s:end]), style=style)
+        at = end
     text.append(printable(e.text[at:]))
     return text
 
@@ -89,16 +90,26 @@ def _article_line(r: RelatedArticle) -> Text:
     return line
 
 
-def render_answer(answer: Answer, console: Console) -> None:
+def answer_message(answer: Answer, lang: Lang) -> str:
+    """Why there is no answer, in ``lang``: the core's own (Japanese) message, or in English the
+    catalogue's, quoting the core's reason when the question could not be searched."""
+    if lang == "en":
+        if answer.status == "invalid":
+            return t(lang, "answer_invalid", detail=answer.message)
+        return t(lang, "answer_not_found")
+    return answer.message or t(lang, "answer_not_found")
+
+
+def render_answer(answer: Answer, console: Console, lang: Lang = "ja") -> None:
     """Print ``answer`` for a terminal: numbered excerpts, citations, related articles, timing."""
     out = console.print
     if answer.status == "invalid":
-        out(Text(answer.message, style="yellow"), soft_wrap=True)
+        out(Text(answer_message(answer, lang), style="yellow"), soft_wrap=True)
         return
     if answer.note:
         out(Text(answer.note, style="italic cyan"), soft_wrap=True)
     if answer.status == "not_found":
-        out(Text(answer.message, style="yellow"), soft_wrap=True)
+        out(Text(answer_message(answer, lang), style="yellow"), soft_wrap=True)
         for r in answer.closest:
             out(_article_line(r), soft_wrap=True)
     for e in answer.excerpts:
@@ -107,7 +118,7 @@ def render_answer(answer: Answer, console: Console) -> None:
         out(line, soft_wrap=True)
         out(Text(f"    {citation_line(e)}", style="dim"), soft_wrap=True)
     if answer.related:
-        out(Text("関連記事", style="bold"), soft_wrap=True)
+        out(Text(t(lang, "related"), style="bold"), soft_wrap=True)
         for r in answer.related:
             out(_article_line(r), soft_wrap=True)
     out(Text(f"{answer.took_ms:.1f} ms", style="dim"), soft_wrap=True)

@@ -25,6 +25,7 @@ from index.cli.args import positive_int
 from index.cli.user_input import input_lines
 from index.config import SAMPLE_ARTICLES, CoreSettings
 from index.errors import NewsIndexError
+from index.messages import Lang, t
 from index.models import Answer
 from index.search.search import Searcher
 from index.store.feedback_store import TERMINAL, FeedbackStore
@@ -107,7 +108,7 @@ def ask_command(args: argparse.Namespace) -> int:
     try:
         store = IndexStore.open(_db_path(args, settings), create=False)
     except NewsIndexError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answer = _answerer(store, settings).ask(
@@ -116,22 +117,21 @@ def ask_command(args: argparse.Namespace) -> int:
     if args.as_json:
         sys.stdout.write(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2) + "\n")
     else:
-        render_answer(answer, Console(file=sys.stdout, highlight=False))
+        render_answer(answer, Console(file=sys.stdout, highlight=False), args.lang)
     return EXIT_INVALID if answer.status == "invalid" else EXIT_OK
 
 
 def chat_command(args: argparse.Namespace) -> int:
     """``kiji chat``: read questions until Ctrl-D (or end of input when not a terminal)."""
     settings = CoreSettings.from_env()
-    return run_chat(
-        _db_path(args, settings), settings=settings, k=args.k, now=_clock(args, settings)
-    )
+    db = _db_path(args, settings)
+    return run_chat(db, settings=settings, k=args.k, now=_clock(args, settings), lang=args.lang)
 
 
-def build_sample_db(db: Path, console: Console) -> None:
+def build_sample_db(db: Path, console: Console, lang: Lang = "ja") -> None:
     """Create ``db`` from the sample articles in ``data/articles`` (first run of ``kiji chat``)."""
     console.print(
-        f"データベース {db} がないため、{SAMPLE_ARTICLES} のサンプル記事から作成します。",
+        t(lang, "chat_building_sample", db=db, sample=SAMPLE_ARTICLES),
         soft_wrap=True,
     )
     tokenizer = JapaneseTokenizer()
@@ -146,16 +146,16 @@ def build_sample_db(db: Path, console: Console) -> None:
             articles = [a for f in files for a in parse_path(f) if isinstance(a, Article)]
             report = store.add_articles(articles, tokenizer)
         else:
-            report = ingest_paths(store, tokenizer, [SAMPLE_ARTICLES], progress=True)
-    console.print(f"{report.added} 件の記事を取り込みました。", soft_wrap=True)
+            report = ingest_paths(store, tokenizer, [SAMPLE_ARTICLES], progress=True, lang=lang)
+    console.print(t(lang, "chat_sample_built", n=report.added), soft_wrap=True)
 
 
-def _questions(stdin: TextIO, db: Path) -> Iterator[str]:
+def _questions(stdin: TextIO, db: Path, lang: Lang) -> Iterator[str]:
     """Lines typed at a prompt (history, arrow keys) on a terminal, else lines of ``stdin``."""
     if not stdin.isatty():
-        for line in input_lines(stdin):
+        for line in input_lines(stdin, lang):
             if line.error is not None:  # said, and the session goes on with the next line
-                print(f"kiji: {line.error}; skipped", file=sys.stderr, flush=True)
+                print(t(lang, "chat_line_skipped", problem=line.error), file=sys.stderr, flush=True)
                 continue
             yield line.text
         return
@@ -166,7 +166,7 @@ def _questions(stdin: TextIO, db: Path) -> Iterator[str]:
     session: PromptSession[str] = PromptSession(history=open_history(db))
     while True:
         try:
-            yield session.prompt("質問> ")
+            yield session.prompt(t(lang, "chat_prompt"))
         except KeyboardInterrupt:
             continue
         except EOFError:
@@ -181,6 +181,7 @@ def run_chat(
     now: Callable[[], datetime] | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    lang: Lang = "ja",
 ) -> int:
     """The chat loop (also the default job when no Discord token is configured)."""
     settings = settings or CoreSettings.from_env()
@@ -190,48 +191,44 @@ def run_chat(
     clock = now or (lambda: datetime.now(tz))
     try:
         if not db.exists():
-            build_sample_db(db, console)
+            build_sample_db(db, console, lang)
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(lang, "cli_error", detail=e), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answerer = _answerer(store, settings)
         stats = store.stats()
-        console.print(
-            f"kiji chat — {stats['articles']} 件の記事について質問できます"
-            "（回答のあとに + / - で役に立った・立たなかったを記録、Ctrl-D で終了）。",
-            soft_wrap=True,
-        )
+        console.print(t(lang, "chat_banner", n=stats["articles"]), soft_wrap=True)
         feedback = FeedbackStore(store)
         last: Answer | None = None
-        for line in _questions(source, db):
+        for line in _questions(source, db, lang):
             question = line.strip()
             if not question:
                 continue
             if question.lower() in QUIT_WORDS:
                 break
             if question in VOTE_WORDS:
-                _vote(feedback, last, VOTE_WORDS[question], clock(), console)
+                _vote(feedback, last, VOTE_WORDS[question], clock(), console, lang)
                 continue
             last = answerer.ask(question, now=clock(), k=k)
-            render_answer(last, console)
+            render_answer(last, console, lang)
     return EXIT_OK
 
 
 def _vote(
-    feedback: FeedbackStore, answer: Answer | None, vote: int, now: datetime, console: Console
+    feedback: FeedbackStore,
+    answer: Answer | None,
+    vote: int,
+    now: datetime,
+    console: Console,
+    lang: Lang,
 ) -> None:
     """``+`` / ``-`` after an answer: record the terminal's vote on it (a second one replaces it)."""
     if answer is None or answer.status != "answered" or not answer.excerpts:
-        console.print("評価できる回答がまだありません（質問に答えたあとに + / - を入力します）。")
+        console.print(t(lang, "chat_nothing_to_vote"))
         return
     answer_id = feedback.remember_answer(answer.question, answer.excerpts, now=now)
     result = feedback.vote(answer_id, TERMINAL, vote, source="terminal", now=now)
     mark = "👍" if vote > 0 else "👎"
-    if result.outcome == "same":
-        console.print(f"{mark} はすでに記録されています。")
-    elif result.outcome == "changed":
-        console.print(f"評価を {mark} に変更しました。")
-    else:
-        console.print(f"{mark} を記録しました。ありがとうございます。")
+    console.print(t(lang, f"chat_vote_{result.outcome}", mark=mark))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from index.digest.digest import DEFAULT_TZ, build_digest, display_time, empty_digest_message
 from index.errors import NewsIndexError
+from index.messages import Lang, t
 from index.models import Digest, DigestItem
 from index.sanitize import printable
 from index.store.store import IndexStore
@@ -51,10 +52,7 @@ def handler(args: argparse.Namespace) -> int:
     try:
         tz = ZoneInfo(args.tz)
     except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError; "../x" a ValueError
-        print(
-            f"kiji digest: unknown time zone {args.tz!r}; use an IANA name such as Asia/Tokyo",
-            file=sys.stderr,
-        )
+        print(t(args.lang, "digest_bad_tz", tz=args.tz), file=sys.stderr)
         return 2
     if args.date is None:
         now = getattr(args, "now", None) or datetime.now(UTC)
@@ -65,13 +63,10 @@ def handler(args: argparse.Namespace) -> int:
                 raise ValueError
             day = date.fromisoformat(args.date)
         except ValueError:
-            print(
-                f"kiji digest: invalid date {args.date!r}; expected YYYY-MM-DD, e.g. 2026-11-13",
-                file=sys.stderr,
-            )
+            print(t(args.lang, "digest_bad_date", date=args.date), file=sys.stderr)
             return 2
     if args.max_items < 1:
-        print("kiji digest: --max must be at least 1", file=sys.stderr)
+        print(t(args.lang, "digest_bad_max"), file=sys.stderr)
         return 2
     try:
         with IndexStore.open(args.db, create=False, readonly=True) as store:
@@ -79,10 +74,10 @@ def handler(args: argparse.Namespace) -> int:
                 store, day, tz, categories=args.categories, max_items=args.max_items
             )
     except NewsIndexError as e:
-        print(f"kiji digest: {e}", file=sys.stderr)
+        print(t(args.lang, "digest_error", detail=e), file=sys.stderr)
         return 1
     render = {"json": to_json, "markdown": to_markdown}.get(args.format, to_text)
-    print(render(digest, tz))
+    print(render(digest, tz, args.lang))
     return 0
 
 
@@ -94,8 +89,9 @@ def _count(digest: Digest) -> int:
     return sum(len(s.items) for s in digest.sections)
 
 
-def to_json(digest: Digest, tz: ZoneInfo) -> str:
-    """``{"date", "tz", "sections": [{"name", "items": [...]}]}``, times in ``tz``."""
+def to_json(digest: Digest, tz: ZoneInfo, lang: Lang = "ja") -> str:
+    """``{"date", "tz", "sections": [{"name", "items": [...]}]}``, times in ``tz`` (no text to
+    translate: ``lang`` is taken only to match the other renderings)."""
     payload = {
         "date": digest.date,
         "tz": digest.tz,
@@ -119,17 +115,15 @@ def to_json(digest: Digest, tz: ZoneInfo) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
-def _empty_message(digest: Digest) -> str:
-    return empty_digest_message(digest)
-
-
-def to_text(digest: Digest, tz: ZoneInfo) -> str:
+def to_text(digest: Digest, tz: ZoneInfo, lang: Lang = "ja") -> str:
     if digest.is_empty:
-        return _empty_message(digest)
-    lines = [f"ニュースダイジェスト {digest.date}（{digest.tz}）: {_count(digest)}件"]
+        return empty_digest_message(digest, lang)
+    heading = t(lang, "digest_heading_count", date=digest.date, tz=digest.tz, n=_count(digest))
+    lines = [heading]
     for section in digest.sections:
         lines.append("")
-        lines.append(f"■ {printable(section.name)}（{len(section.items)}件）")
+        name = printable(section.name)
+        lines.append("■ " + t(lang, "digest_section", name=name, n=len(section.items)))
         for item in section.items:
             when = display_time(item.published_at, tz)
             title = printable(item.title)
@@ -145,13 +139,14 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", printable(text))
 
 
-def to_markdown(digest: Digest, tz: ZoneInfo) -> str:
-    lines = [f"# ニュースダイジェスト {digest.date}（{digest.tz}）", ""]
+def to_markdown(digest: Digest, tz: ZoneInfo, lang: Lang = "ja") -> str:
+    lines = ["# " + t(lang, "digest_heading", date=digest.date, tz=digest.tz), ""]
     if digest.is_empty:
-        lines.append(_empty_message(digest))
+        lines.append(empty_digest_message(digest, lang))
         return "\n".join(lines)
     for section in digest.sections:
-        lines.append(f"## {_md_escape(section.name)}（{len(section.items)}件）")
+        name = _md_escape(section.name)
+        lines.append("## " + t(lang, "digest_section", name=name, n=len(section.items)))
         lines.append("")
         for item in section.items:
             title = _md_escape(item.title)

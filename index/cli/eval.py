@@ -14,6 +14,7 @@ from index.answer.evaluate import EvalReport, read_questions, result_dict, run_e
 from index.cli.answer import EXIT_ERROR, EXIT_OK, _answerer, _clock, _db_path, _parse_now
 from index.config import CoreSettings
 from index.errors import NewsIndexError
+from index.messages import Lang, t
 from index.store.store import IndexStore
 
 
@@ -57,10 +58,10 @@ def eval_command(args: argparse.Namespace) -> int:
         questions = read_questions(Path(args.file))
         store = IndexStore.open(_db_path(args, settings), create=False)
     except NewsIndexError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return EXIT_ERROR
     if not questions:
-        print(f"kiji: {args.file}: no questions", file=sys.stderr)
+        print(t(args.lang, "eval_no_questions", file=args.file), file=sys.stderr)
         return EXIT_ERROR
     clock = _clock(args, settings)
     with store:
@@ -74,40 +75,47 @@ def eval_command(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_report(report, show_all=args.all)
+        _print_report(report, show_all=args.all, lang=args.lang)
     return EXIT_OK
 
 
-def _print_report(report: EvalReport, *, show_all: bool) -> None:
+def _print_report(report: EvalReport, *, show_all: bool, lang: Lang) -> None:
     s = report.summary()
-    w = sys.stdout.write
-    w(f"questions: {s['questions']}  overall: {s['overall']:.3f}\n")
+
+    def w(key: str, **kw: object) -> None:
+        sys.stdout.write(t(lang, key, **kw) + "\n")
+
+    w("eval_overall", n=s["questions"], overall=s["overall"])
     w(
-        f"answerable: {s['answered_correctly']}/{s['answerable']} with the answer in the excerpts "
-        f"({s['answer_in_top_k']:.3f}); in excerpt 1: {s['answer_in_excerpt_1']:.3f}; "
-        f"gold article cited: {s['gold_cited']:.3f}; wrongly not found: {s['false_not_found']}\n"
+        "eval_answerable",
+        right=s["answered_correctly"],
+        n=s["answerable"],
+        top_k=s["answer_in_top_k"],
+        first=s["answer_in_excerpt_1"],
+        cited=s["gold_cited"],
+        false_not_found=s["false_not_found"],
     )
     if s["unanswerable"]:
-        w(f"unanswerable: {s['not_found_on_unanswerable']}/{s['unanswerable']} not found\n")
-    w(f"time per question: p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms\n")
+        w("eval_unanswerable", right=s["not_found_on_unanswerable"], n=s["unanswerable"])
+    w("eval_time", p50=s["p50_ms"], p99=s["p99_ms"])
     by_type = s["by_answer_type"]
     assert isinstance(by_type, dict)
     if len(by_type) > 1:
-        w(
-            "by answer type: "
-            + ", ".join(f"{k} {v['score']:.2f} ({v['n']})" for k, v in by_type.items())
-            + "\n"
-        )
+        types = ", ".join(f"{k} {v['score']:.2f} ({v['n']})" for k, v in by_type.items())
+        w("eval_by_type", types=types)
     shown = report.results if show_all else report.failures
     if shown:
-        w("\n" + ("all questions:" if show_all else "failures:") + "\n")
+        sys.stdout.write("\n")
+        w("eval_all" if show_all else "eval_failures")
     for r in shown:
         mark = "ok  " if r.ok else "FAIL"
-        w(f"{mark} line {r.question.line} [{r.question.kind}] {r.question.q}\n")
-        if r.question.expect_any:
-            w(f"     expected: {' | '.join(r.question.expect_any)} in {r.question.gold or 'any'}\n")
+        q = r.question
+        w("eval_question", mark=mark, line=q.line, kind=q.kind, q=q.q)
+        if q.expect_any:
+            gold = q.gold or t(lang, "eval_any_article")
+            w("eval_expected", expect=" | ".join(q.expect_any), gold=gold)
         if r.status != "answered":
-            w(f"     got: {r.status}\n")
+            w("eval_got", status=r.status)
         for e in r.excerpts:
             text = e.text.replace("\n", " ")
             w(f"     [{e.n}] {e.article_id}: {text[:90]}\n")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from index.answer.feedback import dumps, eval_records
 from index.config import CoreSettings
 from index.errors import NewsIndexError
+from index.messages import t
 from index.store.feedback_store import FeedbackStore
 from index.store.store import IndexStore
 
@@ -65,7 +66,7 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answers = FeedbackStore(store).voted_answers(args.since)
@@ -76,16 +77,17 @@ def export_command(args: argparse.Namespace) -> int:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(text, encoding="utf-8")
         except OSError as e:
-            print(f"kiji: cannot write {args.out}: {e.strerror or e}", file=sys.stderr)
+            error = e.strerror or e
+            print(
+                t(args.lang, "feedback_cannot_write", path=args.out, error=error), file=sys.stderr
+            )
             return EXIT_ERROR
     else:
         sys.stdout.write(text)
     up = sum(1 for r in records if r["vote"] == "up")
     down = len(records) - up
-    where = f" to {args.out}" if args.out is not None else ""
-    print(
-        f"exported {len(records)} questions ({up} 👍, {down} 👎) from {len(answers)} voted "
-        f"answers{where}",
-        file=sys.stderr,
-    )
+    where = t(args.lang, "feedback_exported_to", path=args.out) if args.out is not None else ""
+    n, voted = len(records), len(answers)
+    done = t(args.lang, "feedback_exported", n=n, up=up, down=down, answers=voted, where=where)
+    print(done, file=sys.stderr)
     return EXIT_OK

@@ -14,6 +14,7 @@ from index.errors import FeedError
 from index.ingest.fetch import (
     ALLOW_PRIVATE_ENV,  # set to 1 to allow intranet (private) feed servers
 )
+from index.messages import Lang, t
 
 
 def register(sub) -> None:
@@ -62,8 +63,8 @@ def _manager(args: argparse.Namespace, *, tokenizer: bool):
     return FeedManager(store, tok, clock=lambda: datetime.now(UTC), fetcher=fetcher)
 
 
-def _fail(message: str) -> int:
-    print(f"kiji: {message}", file=sys.stderr)
+def _fail(message: str, lang: Lang) -> int:
+    print(t(lang, "cli_error", detail=message), file=sys.stderr)
     return 2
 
 
@@ -72,11 +73,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         status = manager.add(args.url)
     except FeedError as e:
-        return _fail(str(e))
+        return _fail(str(e), args.lang)
     finally:
         manager.store.close()
-    print(f"購読を追加 subscribed: {status.url}")
-    print("次の `kiji feeds poll` で取得します (fetched on the next poll).")
+    print(t(args.lang, "cli_feeds_subscribed", url=status.url))
+    print(t(args.lang, "cli_feeds_next_poll"))
     return 0
 
 
@@ -85,10 +86,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         manager.remove(args.url)
     except FeedError as e:
-        return _fail(str(e))
+        return _fail(str(e), args.lang)
     finally:
         manager.store.close()
-    print(f"購読を解除 unsubscribed: {args.url.strip()} (取り込み済みの記事は残ります)")
+    print(t(args.lang, "cli_feeds_unsubscribed", url=args.url.strip()))
     return 0
 
 
@@ -126,18 +127,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
+    lang = args.lang
     if not feeds:
-        print("購読中のフィードはありません (no feeds; add one with `kiji feeds add URL`).")
+        print(t(lang, "cli_feeds_none"))
         return 0
     for f in feeds:
-        state = "OK" if f.error_count == 0 else f"エラー error ×{f.error_count}"
+        state = "OK" if f.error_count == 0 else t(lang, "cli_feeds_state_error", n=f.error_count)
         print(f"{f.url}  [{state}]")
-        print(f"  タイトル title      {f.title or '-'}")
-        print(f"  最終成功 last ok    {_when(f.last_success_at)}")
-        print(f"  次回 next poll      {_when(f.next_poll_at)}")
-        print(f"  取り込み ingested   {f.items_ingested} (seen {f.items_seen})")
+        print(t(lang, "cli_feeds_title", title=f.title or "-"))
+        print(t(lang, "cli_feeds_last_ok", when=_when(f.last_success_at)))
+        print(t(lang, "cli_feeds_next", when=_when(f.next_poll_at)))
+        print(t(lang, "cli_feeds_ingested", n=f.items_ingested, seen=f.items_seen))
         if f.last_error:
-            print(f"  最後のエラー error  {f.last_error}")
+            print(t(lang, "cli_feeds_last_error", error=f.last_error))
     return 0
 
 
@@ -146,28 +148,32 @@ def cmd_poll(args: argparse.Namespace) -> int:
     try:
         results = manager.poll(args.url, force=args.force)
     except FeedError as e:
-        return _fail(str(e))
+        return _fail(str(e), args.lang)
     finally:
         manager.store.close()
+    lang = args.lang
     if not results:
-        print("購読中のフィードはありません (no feeds to poll).")
+        print(t(lang, "cli_feeds_none_to_poll"))
         return 0
     failed = False
     for r in results:
+        when = _when(r.next_poll_at)
         if r.status == "error":
             failed = True
-            print(f"{r.url}: エラー error: {r.error} (next try {_when(r.next_poll_at)})")
+            print(t(lang, "cli_feeds_poll_error", url=r.url, error=r.error, when=when))
         elif r.status == "not_due":
-            print(f"{r.url}: まだ (not due until {_when(r.next_poll_at)}; use --force)")
+            print(t(lang, "cli_feeds_poll_not_due", url=r.url, when=when))
         elif r.status == "not_modified":
-            print(f"{r.url}: 更新なし not modified")
+            print(t(lang, "cli_feeds_poll_not_modified", url=r.url))
         else:
-            extra = f", {r.deferred} deferred" if r.deferred else ""
-            print(
-                f"{r.url}: 新規 new {r.new} / 更新 updated {r.updated} / "
-                f"変更なし unchanged {r.unchanged} / 除外 rejected {r.rejected}{extra}"
-            )
+            extra = t(lang, "cli_feeds_poll_deferred", n=r.deferred) if r.deferred else ""
+            counts = {"new": r.new, "updated": r.updated, "unchanged": r.unchanged}
+            done = t(lang, "cli_feeds_poll_done", url=r.url, rejected=r.rejected, **counts)
+            print(done + extra)
         for rej in r.rejections:
             failed = True
-            print(f"  除外 rejected  {rej.where}: {rej.reason}", file=sys.stderr)
+            print(
+                "  " + t(lang, "ingest_rejected", where=rej.where, reason=rej.reason),
+                file=sys.stderr,
+            )
     return 1 if failed else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -27,6 +28,8 @@ from index.cli.args import positive_int
 from index.cli.user_input import input_lines, utf8_problem
 from index.config import CoreSettings
 from index.errors import InvalidQuery, NewsIndexError
+from index.messages import Lang, lang_from_env, t
+from index.models import Skipped
 from index.sanitize import printable
 
 log = logging.getLogger(__name__)
@@ -131,10 +134,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"kiji: no such file or directory: {', '.join(map(str, missing))}", file=sys.stderr)
+        paths = ", ".join(map(str, missing))
+        print(t(args.lang, "ingest_no_such_path", paths=paths), file=sys.stderr)
         return 2
     if args.batch_size < 1 or not 0 <= args.nice <= 19:
-        print("kiji: --batch-size must be at least 1, and --nice between 0 and 19", file=sys.stderr)
+        print(t(args.lang, "ingest_bad_options"), file=sys.stderr)
         return 2
     store, tokenizer, _ = open_core(args)
     try:
@@ -147,6 +151,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             progress=sys.stderr.isatty(),
             batch_size=args.batch_size,
             niceness=args.nice,
+            lang=args.lang,
         )
     finally:
         store.close()
@@ -168,19 +173,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
         )
     else:
-        for r in report.skipped[:50]:
-            print(f"スキップ skipped  {printable(r.where)}: {r.reason}", file=sys.stderr)
-        if len(report.skipped) > 50:
-            print(f"… and {len(report.skipped) - 50} more skipped", file=sys.stderr)
-        for r in report.rejected[:50]:
-            print(f"除外 rejected  {printable(r.where)}: {printable(r.reason)}", file=sys.stderr)
-        if report.rejected_count > 50:
-            print(f"… and {report.rejected_count - 50:,} more rejections", file=sys.stderr)
-        print(
-            f"追加 added {report.added} / 更新 updated {report.updated} / "
-            f"変更なし unchanged {report.unchanged} / 除外 rejected {report.rejected_count} "
-            f"— {report.passages:,} passages, {_throughput(report.chars, report.seconds)}"
-        )
+        _print_ingest_report(report, args.lang)
     return 1 if report.rejected else 0
 
 
@@ -188,11 +181,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 RATE_MIN_CHARS = 100_000
 
 
-def _throughput(chars: int, seconds: float) -> str:
+def _print_ingest_report(report, lang: Lang) -> None:
+    """What was skipped and rejected (the first 50 of each) on stderr, then one summary line."""
+    for r in report.skipped[:50]:
+        reason = t(lang, f"skip_{r.kind}") if isinstance(r, Skipped) and r.kind else r.reason
+        print(t(lang, "ingest_skipped", where=printable(r.where), reason=reason), file=sys.stderr)
+    if len(report.skipped) > 50:
+        print(t(lang, "ingest_more_skipped", n=len(report.skipped) - 50), file=sys.stderr)
+    for r in report.rejected[:50]:
+        reason = printable(r.reason)
+        print(t(lang, "ingest_rejected", where=printable(r.where), reason=reason), file=sys.stderr)
+    if report.rejected_count > 50:
+        print(t(lang, "ingest_more_rejected", n=report.rejected_count - 50), file=sys.stderr)
+    summary = t(
+        lang,
+        "ingest_summary",
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=report.rejected_count,
+        passages=report.passages,
+        throughput=_throughput(report.chars, report.seconds, lang),
+    )
+    print(summary)
+
+
+def _throughput(chars: int, seconds: float, lang: Lang) -> str:
     """``1,234 chars in 0.3 s``, with the rate in M chars/s only for an ingest big enough."""
-    text = f"{chars:,} chars in {seconds:.1f} s"
+    text = t(lang, "ingest_throughput", chars=chars, seconds=seconds)
     if chars >= RATE_MIN_CHARS and seconds > 0:
-        text += f" ({chars / seconds / 1e6:.2f} M chars/s)"
+        text += t(lang, "ingest_rate", rate=chars / seconds / 1e6)
     return text
 
 
@@ -221,9 +239,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(_result_dict(result), ensure_ascii=False))
             else:
-                _print_hits(result)
+                _print_hits(result, args.lang)
             return 0
-        for line in input_lines(sys.stdin):
+        for line in input_lines(sys.stdin, args.lang):
             query = line.text
             if not query.strip() and line.error is None:
                 continue
@@ -254,17 +272,19 @@ def _result_dict(result) -> dict:
     }
 
 
-def _print_hits(result) -> None:
+def _print_hits(result, lang: Lang) -> None:
     if not result.hits:
-        print(f"該当なし no passages match ({result.took_ms:.1f} ms)")
+        print(t(lang, "cli_search_no_hits", ms=result.took_ms))
         return
     for i, h in enumerate(result.hits, 1):
-        date = h.published_at.date().isoformat() if h.published_at else "日付なし"
+        date = (
+            h.published_at.date().isoformat() if h.published_at else t(lang, "cli_search_no_date")
+        )
         heading = f" › {printable(h.heading)}" if h.heading else ""
         print(f"{i}. [{h.score:.3f}] {printable(h.title)}{heading} ({date}) {printable(h.url)}")
         text = h.text.replace("\n", " ")
         print(f"   {printable(text[:160])}{'…' if len(text) > 160 else ''}")
-    print(f"({len(result.hits)} hits, {result.took_ms:.1f} ms)")
+    print(t(lang, "cli_search_footer", n=len(result.hits), ms=result.took_ms))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -284,19 +304,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
     else:
-        print(f"database   {args.db}")
-        print(f"articles   {stats['articles']:,} (+ {stats['stubs']:,} stubs)")
-        print(f"passages   {stats['passages']:,}")
-        print(f"terms      {stats['terms']:,}")
-        print(f"segments   {stats['segments']:,}")
-        print(f"size       {int(stats['size_bytes']) / 1e6:,.1f} MB")
-        print(f"schema     v{stats['schema_version']}")
+        lang = args.lang
+        print(t(lang, "cli_stats_database", path=args.db))
+        print(t(lang, "cli_stats_articles", articles=stats["articles"], stubs=stats["stubs"]))
+        print(t(lang, "cli_stats_passages", n=stats["passages"]))
+        print(t(lang, "cli_stats_terms", n=stats["terms"]))
+        print(t(lang, "cli_stats_segments", n=stats["segments"]))
+        print(t(lang, "cli_stats_size", mb=int(stats["size_bytes"]) / 1e6))
+        print(t(lang, "cli_stats_schema", version=stats["schema_version"]))
         if helpful.rate is None:
-            print("helpful    no votes in the last 7 days")
+            print(t(lang, "cli_stats_helpful_none"))
         else:
-            print(
-                f"helpful    {helpful.rate:.0%} ({helpful.up} 👍 / {helpful.down} 👎, last 7 days)"
-            )
+            up, down = helpful.up, helpful.down
+            print(t(lang, "cli_stats_helpful", rate=helpful.rate, up=up, down=down))
     return 0
 
 
@@ -309,12 +329,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         filled = backfill_signals(store, tokenizer)  # fusion postings of pre-schema-3 passages
         if filled:
-            print(f"added the fusion postings of {filled:,} passages")
+            print(t(args.lang, "optimize_backfilled", n=filled))
         n = merge_segments(store, full=args.full)
         store.checkpoint("TRUNCATE")
     finally:
         store.close()
-    print(f"merged {n:,} terms in {time.perf_counter() - t0:.2f} s")
+    print(t(args.lang, "optimize_merged", n=n, seconds=time.perf_counter() - t0))
     return 0
 
 
@@ -324,10 +344,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
     try:
         for article_id in args.ids:
             if store.delete_article(article_id, tokenizer):
-                print(f"deleted {article_id}")
+                print(t(args.lang, "delete_done", id=article_id))
             else:
                 missing += 1
-                print(f"kiji: no article with id {article_id}", file=sys.stderr)
+                print(t(args.lang, "delete_missing", id=article_id), file=sys.stderr)
     finally:
         store.close()
     return 1 if missing else 0
@@ -365,6 +385,7 @@ def main(
     ``default()`` (called once ``.env`` is loaded)."""
     _load_env()
     _utf8_output()
+    lang = lang_from_env(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(plugins)
     if not argv:
@@ -384,20 +405,21 @@ def main(
     for name, value in vars(args).items():  # text arguments; paths may hold any bytes
         values = value if isinstance(value, list) else [value]
         for text in values:
-            problem = utf8_problem(text) if isinstance(text, str) else None
+            problem = utf8_problem(text, lang) if isinstance(text, str) else None
             if problem is not None:
-                print(f"kiji: the {name} argument {problem}", file=sys.stderr)
+                print(t(lang, "cli_bad_argument", name=name, problem=problem), file=sys.stderr)
                 return 2
     args.db = resolve_db(args)
+    args.lang = lang
     try:
         return int(func(args) or 0)
     except NewsIndexError as e:
         if getattr(args, "verbose", False):
             raise
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(lang, "cli_error", detail=e), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("kiji: interrupted", file=sys.stderr)
+        print(t(lang, "cli_interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
@@ -407,9 +429,9 @@ def main(
         from index.ops.ops import storage_problem
 
         where = f" ({e.filename})" if isinstance(e, OSError) and e.filename else ""
+        problem = storage_problem(e)
         print(
-            f"kiji: {args.command} failed: {storage_problem(e)}{where}; "
-            "what was committed before is kept (-v shows the traceback)",
+            t(lang, "cli_storage_failed", command=args.command, problem=problem, where=where),
             file=sys.stderr,
         )
         return 1

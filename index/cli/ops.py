@@ -12,6 +12,7 @@ from pathlib import Path
 
 from index.config import CoreSettings
 from index.errors import DatabaseError, NewsIndexError
+from index.messages import CATALOGUE, Lang, t
 
 # Bot tokens are three base64url parts joined by dots (user id . timestamp . HMAC).
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}$")
@@ -59,15 +60,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     if not args.db.exists():
-        print(f"kiji: no database at {args.db} to back up", file=sys.stderr)
+        print(t(args.lang, "backup_no_db", db=args.db), file=sys.stderr)
         return 2
     try:
         dest = backup(args.db, args.dest)
     except DatabaseError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return 1
     size = dest.stat().st_size / 1e6
-    print(f"backup written: {dest} ({size:,.1f} MB, {time.perf_counter() - t0:.1f} s, verified)")
+    seconds = time.perf_counter() - t0
+    print(t(args.lang, "backup_written", dest=dest, mb=size, seconds=seconds))
     return 0
 
 
@@ -80,25 +82,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from index.store.dblock import DatabaseInUse
 
     if not args.yes and sys.stdin.isatty():
-        answer = input(f"{args.db} を {args.backup} で置き換えます。よろしいですか? [y/N] ")
+        answer = input(t(args.lang, "restore_confirm", db=args.db, backup=args.backup))
         if answer.strip().lower() not in {"y", "yes", "はい"}:
-            print("中止しました aborted")
+            print(t(args.lang, "restore_aborted"))
             return 1
     tokenizer = JapaneseTokenizer(mode=CoreSettings.from_env().split_mode)
     try:
         report = restore(args.backup, args.db, tokenizer, sample=args.sample)
     except DatabaseInUse as e:
-        print(f"kiji: not restored: {e}", file=sys.stderr)
+        print(t(args.lang, "restore_in_use", detail=e), file=sys.stderr)
         return 1
     except WriteFailed as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return 1
     except DatabaseError as e:
-        print(f"kiji: {e}", file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
         return 2
-    facts = ", ".join(f"{k} {v:,}" for k, v in report.facts.items() if isinstance(v, int))
-    print(f"restored {args.backup} → {args.db} (verified: {facts})")
+    lang = args.lang
+    facts = ", ".join(
+        f"{_fact(lang, k)} {v:,}" for k, v in report.facts.items() if isinstance(v, int)
+    )
+    print(t(args.lang, "restore_done", backup=args.backup, db=args.db, facts=facts))
     return 0
+
+
+def _fact(lang: Lang, name: str) -> str:
+    """The label of a check's fact (its JSON name when the catalogue has none)."""
+    key = f"fact_{name}"
+    return t(lang, key) if key in CATALOGUE else name
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -116,15 +127,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     else:
         for key, value in report.facts.items():
-            print(f"{key:18} {value}")
+            print(f"{_fact(args.lang, key):18} {value}")
         if report.ok:
-            print("OK: integrity check passed and the postings agree with the passages")
+            print(t(args.lang, "check_ok"))
         for problem in report.problems:
-            print(f"PROBLEM: {problem}")
+            print(t(args.lang, "check_problem", problem=problem))
         if not report.ok:
-            print(
-                "→ restore a backup (`kiji restore FILE`) or re-ingest your sources into a new database"
-            )
+            print(t(args.lang, "check_hint"))
     return 0 if report.ok else 1
 
 
@@ -132,39 +141,32 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """Each line: ok / warn / FAIL, what was checked, and what to do."""
     results: list[tuple[str, str]] = []
 
-    def say(level: str, text: str) -> None:
-        results.append((level, text))
+    def say(level: str, key: str, **kw: object) -> None:
+        results.append((level, t(args.lang, key, **kw)))
 
     token = os.environ.get("DISCORD_TOKEN", "").strip()
     if not token:
-        say(
-            "warn",
-            "DISCORD_TOKEN is not set: `kiji` runs the terminal chat; set it in .env to run the bot",
-        )
+        say("warn", "doctor_no_token")
     elif not TOKEN_RE.match(token):
-        say(
-            "FAIL",
-            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); "
-            "copy it again from the Developer Portal → Bot → Reset Token",
-        )
+        say("FAIL", "doctor_bad_token")
     else:
-        say("ok", "DISCORD_TOKEN has the shape of a bot token (not shown)")
+        say("ok", "doctor_token_ok")
     db: Path = args.db
     parent = db.parent if not db.exists() else db
     writable = os.access(parent if parent.exists() else Path.home(), os.W_OK)
-    say(
-        "ok" if writable else "FAIL",
-        f"database path {db} is {'writable' if writable else 'NOT writable'}",
-    )
+    if writable:
+        say("ok", "doctor_db_writable", db=db)
+    else:
+        say("FAIL", "doctor_db_not_writable", db=db)
     try:
         import sudachidict_core  # noqa: F401
 
         from index.analysis.tokenizer import JapaneseTokenizer
 
         JapaneseTokenizer().terms("辞書の確認")
-        say("ok", "Sudachi dictionary (sudachidict-core) loads")
+        say("ok", "doctor_sudachi_ok")
     except Exception as e:
-        say("FAIL", f"the Sudachi dictionary does not load ({e}); run `pip install -e .` again")
+        say("FAIL", "doctor_sudachi_fail", error=e)
     if db.exists():
         from index.ops.ops import inspect_readonly
         from index.store.schema import SCHEMA_VERSION
@@ -174,46 +176,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             version = facts["schema_version"]
             problems = facts["problems"]
             assert isinstance(version, int) and isinstance(problems, list)
+            schema = {"version": version, "current": SCHEMA_VERSION}
             if problems:
-                say("FAIL", "database schema: " + "; ".join(problems))
+                say("FAIL", "doctor_schema_problems", problems="; ".join(problems))
             elif version < SCHEMA_VERSION:
-                say(
-                    "warn",
-                    f"database schema v{version}: this kiji (v{SCHEMA_VERSION}) migrates it the "
-                    "next time it opens it read-write (kiji run, kiji ingest); back it up first",
-                )
+                say("warn", "doctor_schema_old", **schema)
             elif version > SCHEMA_VERSION:
-                say(
-                    "FAIL",
-                    f"database schema v{version} is newer than this kiji (v{SCHEMA_VERSION}): "
-                    "upgrade kiji",
-                )
+                say("FAIL", "doctor_schema_new", **schema)
             else:
-                say(
-                    "ok",
-                    f"database schema v{version} (this kiji: v{SCHEMA_VERSION}), "
-                    f"{facts['articles']:,} articles, {facts['passages']:,} passages",
-                )
+                counts = {"articles": facts["articles"], "passages": facts["passages"]}
+                say("ok", "doctor_schema_ok", **schema, **counts)
                 if not facts["articles"]:
-                    say(
-                        "warn",
-                        "the database holds no articles: `kiji ingest data/articles` or "
-                        "`kiji feeds add URL`",
-                    )
+                    say("warn", "doctor_no_articles")
         except NewsIndexError as e:
-            say("FAIL", f"database: {e}")
+            say("FAIL", "doctor_db_error", error=e)
     else:
-        say(
-            "warn",
-            f"no database at {db} yet: it is created from data/articles on first `kiji chat`, "
-            "or by `kiji ingest PATH`",
-        )
-    say(
-        "info",
-        "not checked (that needs a connection to Discord): give the bot these permissions in "
-        "answer/digest channels: " + ", ".join(REQUIRED_PERMISSIONS),
-    )
-    say("info", "OAuth2 scopes: bot applications.commands; no privileged intents are needed")
+        say("warn", "doctor_no_db", db=db)
+    say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
+    say("info", "doctor_scopes")
     width = max(len(level) for level, _ in results)
     for level, text in results:
         print(f"[{level:>{width}}] {text}")

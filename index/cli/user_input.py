@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from index.messages import Lang, t
+
 
 @dataclass(frozen=True)
 class InputLine:
@@ -23,7 +25,7 @@ class InputLine:
     error: str | None = None
 
 
-def _decode(raw: bytes, number: int) -> InputLine:
+def _decode(raw: bytes, number: int, lang: Lang) -> InputLine:
     raw = raw.rstrip(b"\r\n")
     try:
         return InputLine(number, raw.decode("utf-8"))
@@ -31,12 +33,13 @@ def _decode(raw: bytes, number: int) -> InputLine:
         return InputLine(
             number,
             raw.decode("utf-8", errors="replace"),
-            f"line {number} is not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})",
+            t(lang, "input_line_not_utf8", line=number, byte=raw[e.start], offset=e.start),
         )
 
 
-def input_lines(stream: IO[str] | IO[bytes]) -> Iterator[InputLine]:
-    """The lines of ``stream`` (``sys.stdin`` or any text or binary stream), decoded one by one.
+def input_lines(stream: IO[str] | IO[bytes], lang: Lang = "ja") -> Iterator[InputLine]:
+    """The lines of ``stream`` (``sys.stdin`` or any text or binary stream), decoded one by one;
+    a line's ``error`` is in ``lang``.
 
     A text stream with a binary ``buffer`` (``sys.stdin``) is read through the buffer, so the
     decoding does not depend on the locale and an invalid line does not end the loop.
@@ -45,28 +48,29 @@ def input_lines(stream: IO[str] | IO[bytes]) -> Iterator[InputLine]:
     source = binary if binary is not None else stream
     for number, line in enumerate(source, 1):
         if isinstance(line, bytes):
-            yield _decode(line, number)
+            yield _decode(line, number, lang)
         else:
             text = line.rstrip("\r\n")
-            problem = utf8_problem(text)
+            problem = utf8_problem(text, lang)
             if problem is None:
                 yield InputLine(number, text)
             else:
-                yield InputLine(number, _replace_surrogates(text), f"line {number} {problem}")
+                error = t(lang, "input_line_problem", line=number, problem=problem)
+                yield InputLine(number, _replace_surrogates(text), error)
 
 
 def _replace_surrogates(text: str) -> str:
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
-def utf8_problem(text: str) -> str | None:
-    """None for text that is valid Unicode, else why not (an argument with bytes that were not
-    UTF-8, or a lone surrogate)."""
+def utf8_problem(text: str, lang: Lang = "ja") -> str | None:
+    """None for text that is valid Unicode, else why not, in ``lang`` (an argument with bytes
+    that were not UTF-8, or a lone surrogate)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as e:
         c = ord(text[e.start])
         if 0xDC80 <= c <= 0xDCFF:  # surrogateescape: the byte that was not UTF-8
-            return f"is not valid UTF-8 (byte 0x{c - 0xDC00:02x} at character {e.start})"
-        return f"holds a lone surrogate (U+{c:04X} at character {e.start})"
+            return t(lang, "input_not_utf8", byte=c - 0xDC00, at=e.start)
+        return t(lang, "input_lone_surrogate", code=c, at=e.start)
     return None

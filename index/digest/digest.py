@@ -11,13 +11,14 @@ import math
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from index.analysis.sentences import sentence_spans
+from index.messages import Lang, t
 from index.models import Digest, DigestItem, DigestSection, StoredArticle
 from index.store.store import IndexStore, normalize_title
 from index.urls import normalize_url
@@ -145,17 +146,32 @@ def build_digest(
     )
 
 
-def empty_digest_message(digest: Digest) -> str:
-    """What to say for an empty digest: no articles that day, or none in the chosen categories."""
-    day = f"{digest.date}（{digest.tz}）"
+def empty_digest_message(
+    digest: Digest,
+    lang: Lang = "ja",
+    *,
+    day_name: str | None = None,
+    escape: Callable[[str], str] = str,
+) -> str:
+    """What to say for an empty digest: no articles that day, or none in the chosen categories.
+
+    :param day_name: how to name the day (default: the date and its zone, 2026-11-21（Asia/Tokyo）).
+    :param escape: applied to category names (the bot escapes markdown).
+    """
+    day = (
+        day_name if day_name is not None else t(lang, "digest_day", date=digest.date, tz=digest.tz)
+    )
     if digest.day_count and digest.categories:
-        wanted = "、".join(digest.categories)
-        there = "、".join(digest.day_categories)
-        return (
-            f"{day}に公開された記事は{digest.day_count}件ありますが、{wanted}の記事はありません"
-            f"（この日のカテゴリ: {there}）。"
+        sep = t(lang, "list_separator")
+        return t(
+            lang,
+            "digest_empty_category",
+            date=day,
+            n=digest.day_count,
+            categories=escape(sep.join(digest.categories)),
+            there=escape(sep.join(digest.day_categories)),
         )
-    return f"{day}に公開された記事はありません。"
+    return t(lang, "digest_empty", date=day)
 
 
 def display_time(published_at: datetime | None, tz: ZoneInfo) -> str:

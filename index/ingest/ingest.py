@@ -22,6 +22,7 @@ from pathlib import Path
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.ingest.limits import IngestLimits
+from index.messages import Lang, t
 from index.models import MAX_KEPT_REJECTIONS, Article, IngestReport, Rejection, Skipped
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, PreparedBatch, compact, prepare_batch
@@ -221,10 +222,12 @@ def ingest_paths(
     batch_size: int = DEFAULT_BATCH,
     niceness: int = WORKER_NICENESS,
     limits: IngestLimits | None = None,
+    lang: Lang = "ja",
 ) -> IngestReport:
     """Ingest files and directories; ``progress`` shows a progress bar (articles/s) on stderr.
 
     :param limits: caps per file (default: from the ``KIJI_INGEST_*`` environment variables).
+    :param lang: the progress bar's language.
     """
     limits = limits or IngestLimits.from_env()
     items = iter_articles([Path(p) for p in paths], fmt, limits=limits)
@@ -240,7 +243,7 @@ def ingest_paths(
 
     with Progress(
         SpinnerColumn(),
-        TextColumn("[bold]取り込み中[/bold] {task.description}"),
+        TextColumn(f"[bold]{t(lang, 'ingest_progress')}[/bold] {{task.description}}"),
         TimeElapsedColumn(),
         transient=True,
     ) as bar:
@@ -252,8 +255,16 @@ def ingest_paths(
             rate = n / max(time.perf_counter() - t0, 1e-9)
             bar.update(
                 task,
-                description=f"{n:,} 件 ({rate:,.0f} 件/s) 追加 {report.added:,} / 更新 "
-                f"{report.updated:,} / 変更なし {report.unchanged:,} / 除外 {report.rejected_count:,}",
+                description=t(
+                    lang,
+                    "ingest_progress_counts",
+                    n=n,
+                    rate=rate,
+                    added=report.added,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                    rejected=report.rejected_count,
+                ),
             )
 
         return ingest_stream(store, tokenizer, items, on_progress=on_progress, **options)

@@ -74,7 +74,7 @@ def test_kiji_run_logs_each_event_once(
     )
     assert proc.returncode == 2, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert lines[-1].startswith("kiji: Discord rejected DISCORD_TOKEN"), lines
+    assert lines[-1].startswith("kiji: Discord が DISCORD_TOKEN を拒否しました"), lines
     logged = lines[:-1]
     assert any("index reader opened" in ln for ln in logged), logged
     if log_format == "json":

@@ -293,7 +293,7 @@ def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
     assert out["failures"] == []
     text = kiji("eval", "--db", str(db), str(qfile))
     assert text.returncode == 0
-    assert "overall: 1.000" in text.stdout
+    assert "総合 1.000" in text.stdout
     missing = kiji("eval", "--db", str(db), str(tmp_path / "none.jsonl"))
     assert missing.returncode == 1
     assert "cannot read" in missing.stderr

@@ -18,11 +18,13 @@ NOW = "2026-11-20T12:00:00+09:00"
 
 
 def run(argv: list[str]) -> int:
-    """The subcommands behind a tiny parser with the global --db option, as index/cli/main.py has."""
+    """The subcommands behind a tiny parser with the global --db option, as index/cli/main.py has
+    (which also sets the language: Japanese here)."""
     parser = argparse.ArgumentParser(prog="kiji")
     parser.add_argument("--db", type=Path)
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    args.lang = "ja"
     return args.handler(args)
 
 

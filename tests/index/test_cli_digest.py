@@ -27,6 +27,7 @@ def run(db: Path, *argv: str, now: datetime | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     cli_digest.register(sub)
     args = parser.parse_args(["digest", *argv])
+    args.lang = "ja"  # index/cli/main.py sets it from LANG
     args.db = db
     if now is not None:
         args.now = now

@@ -32,7 +32,7 @@ def digest(path: Path) -> str:
 
 
 def test_doctor_never_migrates_an_older_database(
-    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]
+    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], english: None
 ) -> None:
     with IndexStore.open(db_path) as s:
         s.add_articles(news_articles, tokenizer)
@@ -51,7 +51,7 @@ def test_doctor_never_migrates_an_older_database(
 
 
 def test_doctor_reports_what_it_checks_and_what_it_only_lists(
-    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]
+    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], english: None
 ) -> None:
     with IndexStore.open(db_path) as s:
         s.add_articles(news_articles, tokenizer)
@@ -65,6 +65,7 @@ def test_doctor_reports_what_it_checks_and_what_it_only_lists(
 
 
 def test_doctor_fails_a_database_with_foreign_columns(db_path: Path) -> None:
+    """(in Japanese, the default)"""
     with IndexStore.open(db_path):
         pass
     conn = sqlite3.connect(db_path)
@@ -73,4 +74,4 @@ def test_doctor_fails_a_database_with_foreign_columns(db_path: Path) -> None:
     conn.close()
     proc = doctor(db_path)
     assert proc.returncode == 1
-    assert "[FAIL] database schema: table passages has columns" in proc.stdout
+    assert "[FAIL] データベースのスキーマ：table passages has columns" in proc.stdout

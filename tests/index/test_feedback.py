@@ -133,7 +133,7 @@ def test_export_writes_an_eval_file_that_the_same_pipeline_passes(
     assert chat(db, monkeypatch, lines) == 0
     out = tmp_path / "eval" / "feedback.jsonl"
     assert main(["feedback", "export", "--db", str(db), "--out", str(out)]) == 0
-    assert "exported 1 questions (1 👍, 0 👎)" in capsys.readouterr().err
+    assert "質問 1 件（👍 1、👎 0）を書き出しました" in capsys.readouterr().err
 
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 1  # the 👎 answer is left out by default
@@ -233,4 +233,4 @@ def test_stats_shows_the_weeks_helpful_rate(
     stats = json.loads(capsys.readouterr().out)
     assert stats["helpful_7d"] == {"up": 3, "down": 1, "rate": 0.75}
     assert main(["stats", "--db", str(db)]) == 0
-    assert "helpful    75% (3 👍 / 1 👎, last 7 days)" in capsys.readouterr().out
+    assert "役に立った   75%（👍 3 / 👎 1、直近7日間）" in capsys.readouterr().out

@@ -501,7 +501,11 @@ def test_is_public_address(address: str, public: bool) -> None:
 
 
 def test_cli_feeds(
-    tmp_path: Path, site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    english: None,
+    tmp_path: Path,
+    site: Site,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("KIJI_FEEDS_ALLOW_PRIVATE", raising=False)
     db = str(tmp_path / "cli.db")
@@ -533,7 +537,7 @@ def test_cli_feeds(
     assert "new 1" in capsys.readouterr().out
     assert main(["feeds", "list", "--db", db]) == 0
     out = capsys.readouterr().out
-    assert url in out and "架空市ニュース" in out and "ingested   1" in out
+    assert url in out and "架空市ニュース" in out and "ingested      1" in out
 
     assert main(["feeds", "remove", url, "--db", db]) == 0
     assert main(["feeds", "remove", url, "--db", db]) == 2

@@ -198,8 +198,8 @@ def test_fifo_in_a_directory_is_skipped_with_a_note(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=REPO,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert f"スキップ skipped  {corpus / 'pipe.jsonl'}: a named pipe (FIFO)" in proc.stderr
-    assert "追加 added 1 " in proc.stdout
+    assert f"スキップ  {corpus / 'pipe.jsonl'}: 名前付きパイプ（FIFO）" in proc.stderr
+    assert "追加 1 " in proc.stdout
 
 
 def test_documentation_files_are_not_articles(

@@ -95,7 +95,9 @@ def test_check_detects_wrong_tf_by_sampling(filled: Path, tokenizer: JapaneseTok
     assert not report.ok and any("sampled passages disagree" in p for p in report.problems)
 
 
-def test_cli_backup_check_doctor(filled: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_backup_check_doctor(
+    filled: Path, tmp_path: Path, capsys, monkeypatch, english: None
+) -> None:
     assert main(["backup", "--db", str(filled), str(tmp_path)]) == 0
     assert "verified" in capsys.readouterr().out
     assert main(["check", "--db", str(filled), "--json"]) == 0

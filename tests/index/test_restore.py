@@ -139,7 +139,7 @@ def test_a_good_backup_is_restored_and_verified(
     with IndexStore.open(good) as s:
         s.delete_article("typhoon", tokenizer)
     assert main(["restore", str(good_backup), "--db", str(good), "--yes"]) == 0
-    assert "verified" in capsys.readouterr().out
+    assert "検証済み" in capsys.readouterr().out
     assert first_hit(good, tokenizer) == "typhoon"
     assert leftovers(good.parent) == []
 
@@ -283,7 +283,7 @@ def test_ingest_that_hits_the_file_size_limit_is_one_line(good: Path, tmp_path: 
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     line = one_line_error(proc)
-    assert "ingest failed" in line, line
+    assert "ingest に失敗しました" in line, line
     assert IndexStore.open(good).stats()["articles"] >= 5  # what was there is intact
 
 

@@ -27,6 +27,7 @@ from index.ingest.parsers.html import decode_html, parse_html
 from index.ingest.parsers.jsonl import iter_jsonl
 from index.ingest.parsers.livedoor import NON_ARTICLE_FILES, looks_like_livedoor, parse_livedoor
 from index.ingest.parsers.text import MAX_DOCUMENT_BYTES, decode_text, sniff_text
+from index.messages import t
 from index.models import Article, Rejection, Skipped
 from index.sanitize import clean_text
 
@@ -97,12 +98,12 @@ def _file_kind(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return "fifo"
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return "socket"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return "device"
+    return "special"
 
 
 def iter_input_files(
@@ -132,11 +133,12 @@ def iter_input_files(
                 except OSError:  # a dangling link: parse_path reports it as unreadable
                     kind = None
                 if kind is None and is_documentation(name):
-                    kind = "a documentation file, not an article (name it explicitly to ingest it)"
+                    kind = "documentation"
                 if kind is not None:
-                    log.info("skipped %s: %s", file, kind)
+                    reason = t("en", f"skip_{kind}")
+                    log.info("skipped %s: %s", file, reason)
                     if on_skip is not None:
-                        on_skip(Skipped(str(file), kind))
+                        on_skip(Skipped(str(file), reason, kind))
                     continue
                 found.append(file)
         yield from sorted(found, key=lambda p: p.relative_to(path).parts)

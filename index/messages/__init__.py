@@ -1,0 +1,61 @@
+"""One catalogue for every user-facing string of kiji, the command line and the Discord bot.
+
+Each key has a Japanese and an English text (``key → (ja, en)``); Japanese is the default.
+:func:`lang_from_env` picks English for the command line when ``LC_ALL``, ``LC_MESSAGES`` or
+``LANG`` (the first one set, as POSIX reads them) starts with ``en``; :func:`lang_from_locale`
+picks it for a Discord interaction whose locale is English. Log messages for operators are not
+here: they stay English. A foundation of the core: it imports nothing of kiji, and every part may
+use it (the bot too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from index.messages.answers import ANSWERS
+from index.messages.bot import BOT
+from index.messages.cli import CLI
+from index.messages.commands import COMMAND_JA
+
+__all__ = ["CATALOGUE", "COMMAND_JA", "Lang", "lang_from_env", "lang_from_locale", "t"]
+
+Lang = Literal["ja", "en"]
+
+
+def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        for key, texts in part.items():
+            if key in merged:  # pragma: no cover - caught by tests/index/test_messages.py
+                raise ValueError(f"message key {key!r} is defined twice")
+            merged[key] = texts
+    return merged
+
+
+CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, BOT)
+
+
+def t(lang: Lang, key: str, **kw: object) -> str:
+    """The text of ``key`` in ``lang``, formatted with ``kw`` (KeyError for an unknown key)."""
+    ja, en = CATALOGUE[key]
+    text = en if lang == "en" else ja
+    return text.format(**kw) if kw else text
+
+
+def lang_from_env(env: Mapping[str, str]) -> Lang:
+    """The command line's language: English when the locale variables say ``en…``, else Japanese.
+
+    ``LC_ALL`` wins over ``LC_MESSAGES``, which wins over ``LANG`` (empty ones are skipped), so
+    ``LANG=en_US.UTF-8`` gives English and ``LC_ALL=ja_JP.UTF-8 LANG=en_US.UTF-8`` Japanese.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            return "en" if value.lower().startswith("en") else "ja"
+    return "ja"
+
+
+def lang_from_locale(locale: str | None) -> Lang:
+    """A Discord locale's language (``en-US``, ``en-GB`` → English; anything else Japanese)."""
+    return "en" if locale is not None and str(locale).lower().startswith("en") else "ja"

@@ -1,0 +1,42 @@
+"""What every front end shows around an answer or a digest (the terminal and Discord alike)."""
+
+ANSWERS: dict[str, tuple[str, str]] = {
+    # an answer
+    "related": ("関連記事", "Related articles"),
+    "answer_not_found": (
+        "該当する記事が見つかりませんでした。",
+        "No article in the index answers this question. Try other words, or a broader question.",
+    ),
+    "answer_invalid": (
+        "この質問は検索できません：{detail}",
+        "This question cannot be searched: {detail}",
+    ),
+    # 「今週のニュースまとめて」 (index/answer/period.py)
+    "summary_recent": ("最近", "recently"),
+    "summary_pointer": (
+        "日ごとのダイジェストは /digest preview（ターミナルでは kiji digest --date 日付）で見られます。",
+        "The digest of each day is in /digest preview (in a terminal: kiji digest --date DAY).",
+    ),
+    "summary_none": (
+        "{desc}に公開された記事はありません。{pointer}",
+        "No articles were published {desc}. {pointer}",
+    ),
+    "summary_note": ("{desc}の主なニュースです。{pointer}", "The main news {desc}. {pointer}"),
+    # a digest
+    "digest_empty": (
+        "{date}に公開された記事はありません。",
+        "No articles were published on {date}.",
+    ),
+    "digest_empty_category": (
+        "{date}に公開された記事は{n}件ありますが、{categories}の記事はありません（この日のカテゴリ: {there}）。",
+        "{n} articles were published on {date}, but none in {categories} (that day: {there}).",
+    ),
+    "digest_day": ("{date}（{tz}）", "{date} ({tz})"),
+    "digest_heading": ("ニュースダイジェスト {date}（{tz}）", "News digest {date} ({tz})"),
+    "digest_heading_count": (
+        "ニュースダイジェスト {date}（{tz}）: {n}件",
+        "News digest {date} ({tz}): {n} articles",
+    ),
+    "digest_section": ("{name}（{n}件）", "{name} ({n})"),
+    "list_separator": ("、", ", "),
+}

@@ -1,0 +1,107 @@
+"""The message catalogue (index/messages): every key in both languages, every key used, and the
+rules that pick the language for the command line and for Discord."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from index import messages
+from index.messages import CATALOGUE, COMMAND_JA, lang_from_env, lang_from_locale, t
+from tests.conftest import REPO
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_key_has_japanese_and_english_with_the_same_fields(key: str) -> None:
+    ja, en = CATALOGUE[key]
+    assert ja.strip() and en.strip(), key
+    assert _fields(ja) == _fields(en), key
+
+
+def test_command_names_have_japanese() -> None:
+    assert all(en.strip() and ja.strip() for en, ja in COMMAND_JA.items())
+
+
+def _literals() -> tuple[set[str], set[str]]:
+    """Every string constant in index/ and bot/ (outside the catalogue), and the constant
+    beginnings of f-strings such as f"vote_{outcome}" (keys picked at run time)."""
+    constants: set[str] = set()
+    prefixes: set[str] = set()
+    catalogue = REPO / "index" / "messages"
+    for root in (REPO / "index", REPO / "bot"):
+        for path in root.rglob("*.py"):
+            if catalogue in path.parents:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    constants.add(node.value)
+                elif isinstance(node, ast.JoinedStr) and node.values:
+                    first = node.values[0]
+                    if isinstance(first, ast.Constant) and str(first.value).endswith("_"):
+                        prefixes.add(str(first.value))
+    return constants, prefixes
+
+
+def test_no_key_is_unused() -> None:
+    constants, prefixes = _literals()
+    unused = [
+        key
+        for key in [*CATALOGUE, *COMMAND_JA]
+        if key not in constants and not any(key.startswith(p) for p in prefixes)
+    ]
+    assert unused == []
+
+
+def test_t_formats_in_the_language_asked() -> None:
+    assert t("ja", "chat_sample_built", n=3) == "3 件の記事を取り込みました。"
+    assert t("en", "chat_sample_built", n=3) == "Added 3 articles."
+    with pytest.raises(KeyError):
+        t("ja", "no such key")
+
+
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({}, "ja"),
+        ({"LANG": "C.UTF-8"}, "ja"),
+        ({"LANG": "ja_JP.UTF-8"}, "ja"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "en"}, "en"),
+        ({"LC_MESSAGES": "en_GB.UTF-8", "LANG": "ja_JP.UTF-8"}, "en"),
+        ({"LC_ALL": "ja_JP.UTF-8", "LANG": "en_US.UTF-8"}, "ja"),  # LC_ALL wins
+        ({"LC_ALL": "", "LANG": "en_US.UTF-8"}, "en"),  # an empty variable is not set
+        ({"LANG": "de_DE.UTF-8"}, "ja"),  # only English is translated
+    ],
+)
+def test_the_command_line_language_follows_posix_locale_variables(
+    env: dict[str, str], lang: str
+) -> None:
+    assert lang_from_env(env) == lang
+
+
+def test_discord_locales() -> None:
+    assert [lang_from_locale(x) for x in ("en-US", "en-GB", "ja", "fr", None)] == [
+        "en",
+        "en",
+        "ja",
+        "ja",
+        "ja",
+    ]
+
+
+def test_the_catalogue_imports_nothing_of_kiji() -> None:
+    """A foundation: every part of the core, and the bot, may use it."""
+    for path in Path(messages.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module.startswith(
+                    ("index.messages", "__future__", "collections", "typing")
+                ), (path, node.module)

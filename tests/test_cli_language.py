@@ -1,0 +1,110 @@
+"""The command line speaks Japanese by default and English when the locale says ``en``
+(``LC_ALL``, then ``LC_MESSAGES``, then ``LANG``), with no mixed 「追加 added」 lines.
+
+Real CLI (in process, and the console script in a child process), real SudachiPy, a real
+database built from data/articles.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from index.config import SAMPLE_ARTICLES
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # kana and kanji
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("lang") / "kiji.db"
+    assert main(["ingest", "--db", str(db), str(SAMPLE_ARTICLES)]) == 0
+    return db
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_summary_is_japanese_by_default_and_english_with_lang_en(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "k.db")
+    code, out, _ = run(["ingest", "--db", db, str(SAMPLE_ARTICLES)], capsys)
+    assert code == 0
+    assert re.fullmatch(
+        r"追加 28 / 更新 0 / 変更なし 0 / 除外 0 — [\d,]+ 段落、[\d,]+ 文字、[\d.]+ 秒\n", out
+    )
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    code, out, _ = run(["ingest", "--db", db, str(SAMPLE_ARTICLES)], capsys)
+    assert code == 0
+    assert re.fullmatch(
+        r"added 0 / updated 0 / unchanged 28 / rejected 0 — [\d,]+ passages, [\d,]+ chars in [\d.]+ s\n",
+        out,
+    )
+
+
+def test_stats_labels_follow_the_language(
+    sample_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ja, _ = run(["stats", "--db", str(sample_db)], capsys)
+    assert ja.splitlines()[1].startswith("記事") and "articles" not in ja
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    _, en, _ = run(["stats", "--db", str(sample_db)], capsys)
+    assert en.splitlines()[1].startswith("articles   28") and not JAPANESE.search(en)
+
+
+def test_not_found_and_empty_digest_in_each_language(
+    sample_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = ["ask", "--db", str(sample_db), "火星の天気は？"]
+    empty_day = ["digest", "--db", str(sample_db), "--date", "2001-01-01"]
+    _, ja, _ = run(question, capsys)
+    assert "見つかりませんでした" in ja
+    _, ja_digest, _ = run(empty_day, capsys)
+    assert ja_digest == "2001-01-01（Asia/Tokyo）に公開された記事はありません。\n"
+
+    monkeypatch.setenv("LC_MESSAGES", "en_US.UTF-8")  # wins over LANG
+    _, en, _ = run(question, capsys)
+    assert "No article in the index answers this question" in en
+    _, en_digest, _ = run(empty_day, capsys)
+    assert en_digest == "No articles were published on 2001-01-01 (Asia/Tokyo).\n"
+
+
+def test_errors_are_framed_in_the_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = str(tmp_path / "nothing-here")
+    _, _, ja = run(["ingest", "--db", str(tmp_path / "k.db"), missing], capsys)
+    assert ja == f"kiji: ファイルまたはディレクトリがありません：{missing}\n"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    _, _, en = run(["ingest", "--db", str(tmp_path / "k.db"), missing], capsys)
+    assert en == f"kiji: no such file or directory: {missing}\n"
+
+
+def test_the_console_script_reads_lc_all_first(sample_db: Path, tmp_path: Path) -> None:
+    code = "import sys; from bot.cli import main; sys.exit(main())"
+
+    def stats(**env: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code, "stats", "--db", str(sample_db)],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert stats(LC_ALL="en_US.UTF-8", LANG="ja_JP.UTF-8").startswith("database   ")
+    assert stats(LC_ALL="ja_JP.UTF-8", LANG="en_US.UTF-8").startswith("データベース ")
