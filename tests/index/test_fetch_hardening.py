@@ -175,8 +175,8 @@ def test_cli_poll_honours_the_deadline_setting(
     assert main(["feeds", "poll", "--db", db]) == 1
     assert time.monotonic() - started < 8
     out = capsys.readouterr().out
-    assert f"{server.url('/slow-body')}: エラー error:" in out and "1.5 s" in out
-    assert f"{server.url('/feed.xml')}: 新規 new 1" in out
+    assert f"{server.url('/slow-body')}: エラー：" in out and "1.5 s" in out
+    assert f"{server.url('/feed.xml')}: 新規 1 " in out
     assert main(["feeds", "list", "--json", "--db", db]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["url"].rsplit("/", 1)[1]: r["error_count"] for r in rows} == {
