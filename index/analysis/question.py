@@ -17,8 +17,6 @@ words that are nouns or adverbs to Sudachi but say nothing about the topic (結�
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -124,6 +122,10 @@ _DATE_COUNTERS = frozenset({"年", "月", "日", "曜日", "曜", "時", "分", 
 _COUNTER_PERIOD = frozenset({"間", "ぶり", "目", "連続"})  # 何年間 / 何年ぶり: a count, not a date
 
 
+# Interrogatives that never join a compound name (「ポケモンGOってどこの会社」).
+ASKING_WORDS = _WHAT | _WHO | _WHERE
+
+
 @dataclass(frozen=True)
 class Intent:
     """What a question asks for.
@@ -142,6 +144,11 @@ class Intent:
     # The question's focus: the noun the interrogative asks about (「社長って誰」 → 社長,
     # 「予約何台」 → 予約, 「どこの神社」 → 神社). The answer is usually stated next to it.
     focus: frozenset[str] = frozenset()
+    # The words around the interrogative (「どこ出身」 → 出身, 「いつスタートした」 → スタート,
+    # 「監督誰」 → 監督) and the particle right after it (「いつから」「いくらから」 → から): the
+    # answer of a sentence stands in that slot, next to the same words.
+    slot_words: frozenset[str] = frozenset()
+    slot_particle: str = ""
 
     @property
     def typed(self) -> bool:
@@ -239,7 +246,51 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     typed = [f for f in found if f.kind not in (None, OTHER)]
     best = typed[-1] if typed else found[-1]
     asked = tuple(s for f in found for s in f.asked)
-    return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best))
+    words, particle = _slot(morphs, best)
+    return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best), words, particle)
+
+
+SLOT_PARTICLES = frozenset({"から", "まで"})
+
+
+def _slot(morphs: Sequence[Morph], intent: Intent) -> tuple[frozenset[str], str]:
+    """The content words next to the interrogative on each side (particles, fillers and light
+    verbs such as する・なる・出す skipped) and the particle right after it (から, まで)."""
+    if not intent.asked:
+        return frozenset(), ""
+    start = intent.asked[-1][0]
+    i = next((j for j, m in enumerate(morphs) if m.start == start), None)
+    if i is None:
+        return frozenset(), ""
+
+    def content(m: Morph) -> bool | None:
+        """True: a content word; None: skip it; False: stop."""
+        if m.pos[0] in ("助詞", "補助記号", "助動詞", "空白") or m.norm in FILLERS:
+            return None
+        if m.pos[0] == "動詞" and m.pos[1] == "非自立可能":
+            return None
+        return m.pos[0] in ("名詞", "動詞", "形容詞") and m.pos[1] != "数詞"
+
+    words: set[str] = set()
+    for m in reversed(morphs[max(0, i - 4) : i]):
+        kind = content(m)
+        if kind is None:
+            continue
+        if kind:
+            words.add(m.surface)
+        break
+    j = i + 1
+    while j < len(morphs) and morphs[j].pos[0] == "接尾辞":  # 何年間, 何曜日
+        j += 1
+    particle = morphs[j].surface if j < len(morphs) and morphs[j].surface in SLOT_PARTICLES else ""
+    for m in morphs[j : j + 4]:
+        kind = content(m)
+        if kind is None:
+            continue
+        if kind:
+            words.add(m.surface)
+        break
+    return frozenset(words), particle
 
 
 def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
@@ -328,108 +379,3 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
     if nouns & _NAME_NOUNS:
         return Intent(PERSON if nouns & _PERSON_NOUNS else NAME, asked=span)
     return Intent(OTHER, asked=span)  # 「Xって何？」: a name or a description, nothing to prefer
-
-
-_DATE_UNITS = frozenset({"年", "月", "日", "頃", "ごろ", "末", "時", "分", "上旬", "中旬", "下旬"})
-
-
-def _is_name(words: Sequence[Morph]) -> bool:
-    """A product or person name rather than a description: all proper nouns (藤井聡太), or Latin
-    letters with digits, other Latin words or katakana (iPhone 6, PS4, ポケモンGO)."""
-    if len(words) > 4:
-        return False
-    if all(m.pos[1] == "固有名詞" for m in words):
-        return True
-    latin = [any(ch.isascii() and ch.isalpha() for ch in m.surface) for m in words]
-    if not any(latin):
-        return False
-    return all(
-        is_latin or m.is_number or all("\u30a0" <= ch <= "\u30ff" for ch in m.surface)
-        for m, is_latin in zip(words, latin, strict=True)
-    )
-
-
-def question_phrases(morphs: Sequence[Morph]) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Compound names of a question: runs of two or more nouns that make a name (「iPhone 6」
-    「ポケモンGO」「藤井聡太」), as their normalised forms run together, with their terms.
-
-    Dates and amounts (2012年5月, 3台) are not names; question words never join a run.
-    """
-    out: list[tuple[str, frozenset[str]]] = []
-    run: list[Morph] = []
-
-    def flush() -> None:
-        words = [m for m in run if not m.norm.isspace()]
-        run.clear()
-        if len(words) < 2:
-            return
-        if any(m.is_number for m in words) and any(m.norm in _DATE_UNITS for m in words):
-            return
-        if not _is_name(words):
-            return
-        phrase = "".join(m.norm for m in words)
-        if len(phrase) >= 3:
-            out.append((phrase, frozenset(m.norm for m in words)))
-
-    # A title the question quotes (『風立ちぬ』「君の名は。」) is a name whatever its words are.
-    depth = 0
-    quoted: list[Morph] = []
-    for m in morphs:
-        if m.surface in ("『", "「"):
-            depth += 1
-            quoted.clear()
-        elif m.surface in ("』", "」") and depth:
-            depth -= 1
-            words = [w for w in quoted if not w.norm.isspace() and w.pos[0] != "補助記号"]
-            phrase = "".join(w.norm for w in words)
-            if len(words) >= 2 and len(phrase) >= 3:
-                out.append((phrase, frozenset(w.norm for w in words)))
-        elif depth:
-            quoted.append(m)
-    prev_end = -1
-    for m in morphs:
-        nounish = m.pos[0] in ("名詞", "接頭辞", "接尾辞") and m.norm not in FILLERS
-        asked = m.norm in _WHAT or m.norm in _WHO or m.norm in _WHERE or m.surface.startswith("何")
-        space = m.pos[0] == "空白" and bool(run)
-        if (nounish and not asked) or space:
-            if run and m.start != prev_end:
-                flush()
-            run.append(m)
-        else:
-            flush()
-        prev_end = m.end
-    flush()
-    return tuple(out)
-
-
-_QUOTED_RE = re.compile(r"『([^『』]{2,60})』|「([^「」]{2,60})」")
-
-
-def name_key(text: str) -> str:
-    """The form under which a quoted name is sought in an article: NFKC, letters and digits only,
-    lower case (『君の名は。』 and 「知っとこ!」 match however the article punctuates them)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def required_names(text: str, morphs: Sequence[Morph]) -> tuple[tuple[str, str], ...]:
-    """Names a question is about, which an article that answers it must write in one piece:
-    the titles it quotes (『風立ちぬ』「じぇじぇじぇ」, as :func:`name_key`, kind ``"quoted"``) and
-    runs of two or more proper nouns (半沢直樹, 大谷翔平: normalised forms run together, kind
-    ``"proper"``). A product written in Latin letters or katakana (iPhone 6, ブラウザRPG) is not
-    one: articles spell those many ways (Win7, Windows 7).
-    """
-    out: list[tuple[str, str]] = []
-    for m in _QUOTED_RE.finditer(text):
-        key = name_key(m.group(1) or m.group(2))
-        if len(key) >= 2:
-            out.append((key, "quoted"))
-    run: list[Morph] = []
-    for m in [*morphs, None]:
-        if m is not None and m.pos[1] == "固有名詞" and (not run or run[-1].end == m.start):
-            run.append(m)
-            continue
-        if len(run) >= 2:
-            out.append(("".join(w.norm for w in run), "proper"))
-        run = [m] if m is not None and m.pos[1] == "固有名詞" else []
-    return tuple(out)

@@ -29,13 +29,8 @@ from datetime import datetime
 from sudachipy import SplitMode
 
 from index.analysis.markup import strip_markup
-from index.analysis.question import (
-    FILLERS,
-    name_key,
-    question_phrases,
-    read_intent,
-    required_names,
-)
+from index.analysis.names import name_key, question_phrases, required_names
+from index.analysis.question import FILLERS, read_intent
 from index.analysis.sentences import sentence_spans
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token, fold, shared_dictionary
@@ -260,7 +255,7 @@ class Answerer:
             return replace(base, message=NOT_FOUND_MESSAGE)
         top_sents = self._sentences(hits[0], query)
         siblings = self._siblings(hits)
-        ev = self._evidence(query, hits[0], siblings)
+        ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
         log.debug("evidence %r: coverage %.3f relative %.3f", question, ev.coverage, ev.relative)
         if ev.weak:
             return replace(
@@ -340,6 +335,7 @@ class Answerer:
         ]
         terms = kept or terms
         predicates = self._non_content_terms(text)
+        slot = {t for w in intent.slot_words for t in self.tokenizer.terms(w)} | intent.focus
         return replace(
             build_query(self.searcher, terms, predicates),
             intent=intent,
@@ -347,6 +343,7 @@ class Answerer:
             phrases=question_phrases(morphs),
             names=required_names(text, morphs),
             predicates=predicates,
+            slot_terms=frozenset(t for t in slot if t in terms),
         )
 
     def _non_content_terms(self, text: str) -> frozenset[str]:
@@ -567,6 +564,7 @@ class Answerer:
                 query.intent,
                 query.text,
                 [(a, b) for a, b, _t in x.weighted],
+                [(a, b) for a, b, t in x.weighted if t in query.slot_terms],
             )
             for x in sents
         ]
@@ -600,7 +598,15 @@ class Answerer:
         rel = hit.score / best_score
         focus = query.intent.focus
         quality = [
-            sentence_quality(own[i], ctx[i], cov[i], fits[i].weight, rel, bool(focus & x.matched))
+            sentence_quality(
+                own[i],
+                ctx[i],
+                cov[i],
+                fits[i].weight,
+                rel,
+                bool(focus & x.matched),
+                slotted=fits[i].slotted,
+            )
             for i, x in enumerate(sents)
         ]
         # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its

@@ -118,4 +118,4 @@ def _print_report(report: EvalReport, *, show_all: bool, lang: Lang) -> None:
             w("eval_got", status=r.status)
         for e in r.excerpts:
             text = e.text.replace("\n", " ")
-            w(f"     [{e.n}] {e.article_id}: {text[:90]}\n")
+            sys.stdout.write(f"     [{e.n}] {e.article_id}: {text[:90]}\n")

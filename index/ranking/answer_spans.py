@@ -272,8 +272,15 @@ def span_fit(span: Span, intent: Intent) -> float:
 class Fit:
     weight: float
     span: Span | None
+    # The best weight of a span standing in the question's slot: next to a word that surrounds
+    # the interrogative in the question (「横浜市出身」 for 「どこ出身」) or followed by the
+    # particle that follows it (「昨年4月から」 for 「いつから」).
+    slotted: float = 0.0
 
 
+SLOT_GAP = (
+    4  # characters between an answer and a word of the question's slot (「X監督」「監督のX」)
+)
 DATELINE_FACTOR = 0.5  # 「7日、…」 opening a sentence dates the report, seldom the answer
 
 
@@ -285,9 +292,12 @@ def answer_weight(
     intent: Intent,
     question: str,
     matched: Sequence[tuple[int, int]] = (),
+    slot: Sequence[tuple[int, int]] = (),
 ) -> Fit:
     """The best-fitting answer span of ``intent`` inside ``text[lo:hi]`` not already in the
-    question, with its weight (0 when none).
+    question, with its weight (0 when none), and the best weight of such a span in the
+    question's slot (``slot``: spans in ``text`` of the words around the interrogative, within
+    SLOT_GAP characters of the span; or ``intent.slot_particle`` right after it).
 
     A span is already in the question when its text occurs in the question or when words of
     the question (``matched``: their spans in ``text``) cover half of it or more: the topic is
@@ -297,6 +307,8 @@ def answer_weight(
         return Fit(0.0, None)
     q = _norm(question)
     best = Fit(0.0, None)
+    slotted = 0.0
+    particle = intent.slot_particle
     for sp in spans:
         if sp.start < lo or sp.end > hi:
             continue
@@ -307,14 +319,20 @@ def answer_weight(
             and text[sp.end : sp.end + 1] in "、，,"
         ):
             w *= DATELINE_FACTOR
-        if w <= best.weight:
+        if w <= best.weight and w <= slotted:
             continue
         if sp.kind not in ("reason", "speech") and _asked(
             text, sp, q, matched
         ):  # markers never are
             continue
-        best = Fit(w, sp)
-    return best
+        if w > best.weight:
+            best = Fit(w, sp)
+        if w > slotted and (
+            (particle and text.startswith(particle, sp.end))
+            or any(a - SLOT_GAP <= sp.end and sp.start <= b + SLOT_GAP for a, b in slot)
+        ):
+            slotted = w
+    return Fit(best.weight, best.span, slotted)
 
 
 def _asked(text: str, sp: Span, q: str, matched: Sequence[tuple[int, int]]) -> bool:

@@ -15,29 +15,41 @@ of another passage of one of the best articles. Its score adds
 
 The weights were fitted (a softmax over each question's candidate sentences, L2-regularised, the
 sentence holding the gold answer as the target) on two sets at once: the casual livedoor-dev
-questions (weighted twice) and 600 JSQuAD questions, so they suit both members' phrasing and
-paraphrased formal questions; ``kiji eval`` and ``bench/bench_answer.py`` measure them.
+questions (weighted twice), 600 JSQuAD questions and the 44 answerable questions of
+``bench/questions_data.jsonl`` on the sample articles (weighted twice), so they suit members'
+phrasing, formal paraphrase and a tiny corpus alike; ``kiji eval`` and ``bench/bench_answer.py``
+measure them.
 """
 
 from __future__ import annotations
 
 # Relevance of the passage and of its article (each the share of the best BM25 score).
 W_PASSAGE = 0.5
-W_ARTICLE = 0.5
+W_ARTICLE = 0.47
 # Sentence quality.
-W_COVERAGE = 0.5  # share of the question's idf mass the sentence holds
-W_CONTEXT = 0.05  # the same share in its neighbour (same paragraph)
-W_FIT = 0.4  # an answer of the kind asked (1.0 exact fit), …
+W_COVERAGE = 0.51  # share of the question's idf mass the sentence holds
+W_CONTEXT = 0.06  # the same share in its neighbour (same paragraph)
+W_FIT = 0.38  # an answer of the kind asked (1.0 exact fit), …
 FIT_GATE = 2.0  # … counted in full once the sentence, neighbour or passage holds half the question
-W_FOCUS = 0.18  # the sentence names the question's focus, weighted by the answer it holds …
+W_SLOT = 0.14  # … and more when it stands in the question's slot (answer_spans.Fit.slotted)
+W_FOCUS = 0.13  # the sentence names the question's focus, weighted by the answer it holds …
 FOCUS_ALONE = 0.3  # … (this much without one)
 TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
 STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
-MAX_QUALITY = W_COVERAGE + W_CONTEXT + W_FIT + W_FOCUS  # a sentence's quality is at most this
+MAX_QUALITY = (
+    W_COVERAGE + W_CONTEXT + W_FIT + W_SLOT + W_FOCUS
+)  # a sentence's quality is at most this
 
 
 def sentence_quality(
-    own: float, context: float, coverage: float, fit: float, rel_passage: float, focus: bool
+    own: float,
+    context: float,
+    coverage: float,
+    fit: float,
+    rel_passage: float,
+    focus: bool,
+    *,
+    slotted: float = 0.0,
 ) -> float:
     """Quality of one sentence.
 
@@ -47,9 +59,11 @@ def sentence_quality(
     :param fit: how well it holds an answer of the kind asked (0 … 1)
     :param rel_passage: its passage's relevance
     :param focus: whether it names the question's focus
+    :param slotted: the fit of an answer standing in the question's slot (next to the words
+        around the interrogative: 「横浜市出身」 for 「どこ出身」)
     """
     gate = min(1.0, FIT_GATE * max(coverage, context, rel_passage))
-    quality = W_COVERAGE * own + W_CONTEXT * context + W_FIT * fit * gate
+    quality = W_COVERAGE * own + W_CONTEXT * context + W_FIT * fit * gate + W_SLOT * slotted
     if focus:
         quality += W_FOCUS * max(fit, FOCUS_ALONE)
     return quality

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.analysis.question import name_key, required_names
+from index.analysis.names import name_key, required_names
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
 from index.answer.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
@@ -178,3 +178,33 @@ def test_the_article_that_writes_the_quoted_title_answers(answerer: Answerer) ->
 @pytest.fixture(scope="module")
 def tok() -> JapaneseTokenizer:
     return JapaneseTokenizer()
+
+
+# ---------------------------------------------------------------------- the question's slot
+def test_the_words_around_the_interrogative_are_its_slot(tok: JapaneseTokenizer) -> None:
+    from index.analysis.question import read_intent
+
+    got = read_intent(tok.analyse("小沢コージってどこ出身？")[1])
+    assert "出身" in got.slot_words and got.slot_particle == ""
+    got = read_intent(tok.analyse("「知っとこ!」って、いつから番組に出てなかったの？")[1])
+    assert got.slot_particle == "から" and "番組" in got.slot_words
+    got = read_intent(tok.analyse("申し込みっていつまでにすればいいの？")[1])
+    assert got.slot_particle == "まで"
+    assert not {"する", "為る"} & got.slot_words  # light verbs are no slot
+
+
+def test_an_answer_in_the_slot_is_told_apart(tok: JapaneseTokenizer) -> None:
+    from index.analysis.question import read_intent
+    from index.ranking.answer_spans import answer_weight, find_spans
+
+    intent = read_intent(tok.analyse("小沢コージってどこ出身？")[1])
+    for text, slotted in (("横浜市出身。", True), ("横浜市で講演した。", False)):
+        tokens, morphs = tok.analyse(text)
+        slot = [(t.start, t.end) for t in tokens if t.term == "出身"]
+        fit = answer_weight(text, find_spans(text, morphs), 0, len(text), intent, "", (), slot)
+        assert fit.weight > 0  # a place either way
+        assert (fit.slotted > 0) is slotted
+    intent = read_intent(tok.analyse("いつから番組に出てなかったの？")[1])
+    text = "中島は昨年4月から出演していない。"
+    fit = answer_weight(text, find_spans(text, tok.analyse(text)[1]), 0, len(text), intent, "")
+    assert fit.slotted == fit.weight > 0  # 「昨年4月から」: the particle follows the date

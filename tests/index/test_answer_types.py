@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from index.analysis.names import question_phrases
 from index.analysis.question import (
     DATE,
     NAME,
@@ -19,7 +20,6 @@ from index.analysis.question import (
     PLACE,
     QUOTE,
     REASON,
-    question_phrases,
 )
 from index.analysis.question import read_intent as _read_intent
 from index.analysis.tokenizer import JapaneseTokenizer
@@ -294,6 +294,13 @@ def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
     text = kiji("eval", "--db", str(db), str(qfile))
     assert text.returncode == 0
     assert "総合 1.000" in text.stdout
+    # A failure is listed with the excerpts that were shown instead.
+    wrong = tmp_path / "wrong.jsonl"
+    row = {"q": "ラクティオっていくらから買えるの？", "kind": "fact", "expect_any": ["9999円"]}
+    wrong.write_text(json.dumps(row, ensure_ascii=False) + "\n", "utf-8")
+    failed = kiji("eval", "--db", str(db), str(wrong))
+    assert failed.returncode == 0, failed.stderr
+    assert "FAIL" in failed.stdout and "[1] car: " in failed.stdout
     missing = kiji("eval", "--db", str(db), str(tmp_path / "none.jsonl"))
     assert missing.returncode == 1
     assert "cannot read" in missing.stderr
