@@ -1,0 +1,372 @@
+"""Cutting the excerpts of an answer: which sentences of the read passages, and how much of them.
+
+:class:`ExcerptPicker` reads each passage once (terms, morphemes and candidate answer spans,
+cached by passage id), scores its sentences with :mod:`index.ranking.excerpt_score`, offers at
+most two windows per passage (the best sentence and, when it helps, its neighbour), cuts a long
+sentence where it holds the most matched weight and highlights the matched words and the answer.
+Then it picks at most ``k``: several articles before several excerpts of one when scores are
+close, a stub (関連記事 title and summary) never before a real article, no excerpt twice.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+
+from index.analysis.sentences import sentence_spans
+from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token
+from index.answer.evidence import Query
+from index.answer.excerpt_text import (
+    MAX_EXCERPT_CHARS,
+    NO_HIGHLIGHT,
+    bound,
+    fold_key,
+    highlightable,
+    normalised,
+)
+from index.models import Excerpt, Hit
+from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
+from index.ranking.excerpt_score import (
+    TITLE_SHARE,
+    best_possible,
+    excerpt_score,
+    sentence_quality,
+)
+
+SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbour along
+SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers its next one
+MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
+PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
+TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    matched: set[str]
+    spans: list[tuple[int, int]]  # matched token spans to highlight (passage offsets)
+    weighted: list[tuple[int, int, str]]  # every matched token span with its term
+    cuts: list[int]  # word boundaries inside (passage offsets)
+
+
+class _Analysed:
+    """A passage's terms and morphemes; answer spans and the normalised text when first asked."""
+
+    __slots__ = ("_norm", "_spans", "morphs", "text", "tokens")
+
+    def __init__(self, text: str, tokens: list[Token], morphs: list[Morph]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.morphs = morphs
+        self._spans: list[Span] | None = None
+        self._norm: str | None = None
+
+    @property
+    def spans(self) -> list[Span]:
+        if self._spans is None:
+            self._spans = find_spans(self.text, self.morphs)
+        return self._spans
+
+    @property
+    def normalised(self) -> str:
+        if self._norm is None:
+            self._norm = normalised(self.morphs)
+        return self._norm
+
+
+@dataclass
+class _Candidate:
+    hit: Hit
+    score: float
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+    @property
+    def key(self) -> str:
+        """Key under which two excerpts count as the same words (only the picked are keyed)."""
+        return fold_key(self.text.strip("…"))
+
+
+class ExcerptPicker:
+    """Excerpts of passages for a question. One per :class:`~index.answer.answer.Answerer` (and
+    so per thread): its caches are not locked."""
+
+    def __init__(self, tokenizer: JapaneseTokenizer) -> None:
+        self.tokenizer = tokenizer
+        self._titles: dict[tuple[str, str], set[str]] = {}
+        self._tokens: OrderedDict[int, _Analysed] = OrderedDict()
+
+    def title_terms(self, hit: Hit) -> set[str]:
+        """Terms of a passage's title and heading, cached per (title, heading)."""
+        key = (hit.title, hit.heading or "")
+        got = self._titles.get(key)
+        if got is None:
+            got = set(self.tokenizer.terms(hit.title)) | set(
+                self.tokenizer.terms(hit.heading or "")
+            )
+            if len(self._titles) > TOKEN_CACHE_PASSAGES:
+                self._titles.clear()
+            self._titles[key] = got
+        return got
+
+    def analysis(self, hit: Hit) -> _Analysed:
+        """Terms and morphemes of a passage, cached by passage id (a passage's text never
+        changes: an updated article gets new passage ids)."""
+        cache = self._tokens
+        got = cache.get(hit.passage_id)
+        if got is None:
+            tokens, morphs = self.tokenizer.analyse(hit.text)
+            got = _Analysed(hit.text, tokens, morphs)
+            cache[hit.passage_id] = got
+            if len(cache) > TOKEN_CACHE_PASSAGES:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(hit.passage_id)
+        return got
+
+    def sentences(self, hit: Hit, query: Query) -> tuple[list[_Sentence], set[str]]:
+        """The sentences of a passage with the query terms each holds; also all terms present."""
+        text = hit.text
+        spans = sentence_spans(text) or [(0, len(text))]
+        sents = [_Sentence(s, e, set(), [], [], []) for s, e in spans]
+        starts = [s for s, _ in spans]
+        present: set[str] = set()
+        tokens = self.analysis(hit).tokens
+        for tok in tokens:
+            present.add(tok.term)
+            i = bisect.bisect_right(starts, tok.start) - 1
+            if i < 0:
+                continue
+            sent = sents[i]
+            if tok.end > sent.end:
+                continue
+            sent.cuts.append(tok.start)
+            sent.cuts.append(tok.end)
+            if tok.term in query.counts:
+                sent.matched.add(tok.term)
+                sent.weighted.append((tok.start, tok.end, tok.term))
+                if highlightable(tok.term, text[tok.start : tok.end]):
+                    sent.spans.append((tok.start, tok.end))
+        return sents, present
+
+    def pick(
+        self,
+        hits: list[Hit],
+        top_sents: tuple[list[_Sentence], set[str]],
+        query: Query,
+        k: int,
+    ) -> tuple[Excerpt, ...]:
+        """At most ``k`` excerpts from ``hits`` (the ranked passages, then the other passages of
+        the best articles); ``top_sents`` are the first hit's sentences, already read."""
+        best_score = max(h.score for h in hits) or 1.0
+        article_rel: dict[str, float] = {}  # each article's best passage, relative to the best
+        for h in hits:
+            article_rel[h.article_id] = max(
+                article_rel.get(h.article_id, 0.0), h.score / best_score
+            )
+        cands: list[_Candidate] = []
+        firsts: list[float] = []
+        for i, hit in enumerate(hits):
+            # A passage that even a perfect sentence could not lift above what is already held
+            # is not tokenised (the costly step).
+            bound = best_possible(hit.score / best_score, article_rel[hit.article_id])
+            if len(firsts) >= k:
+                held = sorted(firsts, reverse=True)
+                if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
+                    continue
+            sents = top_sents[0] if i == 0 else self.sentences(hit, query)[0]
+            got = self._candidates(hit, sents, query, best_score, article_rel[hit.article_id])
+            if got:
+                firsts.append(got[0].score)  # one per passage: the bound is about passages
+            cands.extend(got)
+        # Evidence is something a member can open: a stub without a link is no citation (its
+        # summary is offered among the related articles instead).
+        cands = [c for c in cands if c.hit.url or not c.hit.is_stub]
+        if not cands:
+            return ()
+        chosen: list[_Candidate] = []
+        per_article: Counter[str] = Counter()
+        seen_keys: set[str] = set()
+        first_score = 0.0
+        pool = list(cands)
+        while pool and len(chosen) < k:
+            # Greedy: several articles beat several excerpts of one article when scores are close.
+            def eff(c: _Candidate) -> float:
+                return c.score * SAME_ARTICLE_FACTOR ** per_article[c.hit.article_id]
+
+            # A stub (a 関連記事 title and summary) never comes before a real article's excerpt.
+            pick = max(pool, key=lambda c: (not c.hit.is_stub, eff(c), -c.hit.passage_id))
+            pool.remove(pick)
+            key = pick.key
+            if key in seen_keys:  # the same words twice (a stub summary, a reprint)
+                continue
+            if chosen and eff(pick) < first_score * MIN_EXCERPT_RATIO:
+                break
+            if not chosen:
+                first_score = eff(pick)
+            seen_keys.add(key)
+            per_article[pick.hit.article_id] += 1
+            chosen.append(pick)
+        return tuple(
+            Excerpt(
+                n=i + 1,
+                text=c.text,
+                highlights=c.highlights,
+                article_id=c.hit.article_id,
+                title=c.hit.title,
+                url=c.hit.url,
+                published_at=c.hit.published_at,
+                heading=c.hit.heading,
+                score=round(c.score, 4),
+                passage_id=c.hit.passage_id,
+            )
+            for i, c in enumerate(chosen)
+        )
+
+    def _candidates(
+        self,
+        hit: Hit,
+        sents: list[_Sentence],
+        query: Query,
+        best_score: float,
+        rel_article: float,
+    ) -> list[_Candidate]:
+        text = hit.text
+        if not text.strip():
+            return []
+
+        mass = query.mass or 1.0
+        spans = self.analysis(hit).spans if query.intent.typed else []
+        n = len(sents)
+
+        def gain(s: _Sentence) -> float:
+            return sum(query.counts[t] * query.idf[t] for t in s.matched)
+
+        cov = [min(gain(x) / mass, 1.0) for x in sents]
+        # The title is the topic of every sentence under it (「ラオス」 heads a sentence about
+        # 公用語 that never repeats it): a sentence's own coverage counts its title's words too.
+        titled = set(query.counts) & self.title_terms(hit)
+        fits = [
+            answer_weight(
+                text,
+                spans,
+                x.start,
+                x.end,
+                query.intent,
+                query.text,
+                [(a, b) for a, b, _t in x.weighted],
+                [(a, b) for a, b, t in x.weighted if t in query.slot_terms],
+            )
+            for x in sents
+        ]
+        own = [
+            min(
+                cov[i]
+                + TITLE_SHARE
+                * sum(query.counts[t] * query.idf[t] for t in titled - x.matched)
+                / mass,
+                1.0,
+            )
+            # only for a sentence that says something itself: a word asked, or an answer
+            if (x.matched - titled - NO_HIGHLIGHT) or fits[i].weight > 0
+            else cov[i]
+            for i, x in enumerate(sents)
+        ]
+
+        def same_paragraph(i: int, j: int) -> bool:
+            a, b = sorted((i, j))
+            return "\n" not in text[sents[a].end : sents[b].start]
+
+        ctx = [
+            max(
+                (cov[j] for j in (i - 1, i + 1) if 0 <= j < n and same_paragraph(i, j)),
+                default=0.0,
+            )
+            for i in range(n)
+        ]
+        # An answer-shaped span counts as far as its sentence, its neighbour or its passage is
+        # about the question (a number in an unrelated passage is not an answer).
+        rel = hit.score / best_score
+        focus = query.intent.focus
+        quality = [
+            sentence_quality(
+                own[i],
+                ctx[i],
+                cov[i],
+                fits[i].weight,
+                rel,
+                bool(focus & x.matched),
+                slotted=fits[i].slotted,
+            )
+            for i, x in enumerate(sents)
+        ]
+        # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its
+        # best window and, when it holds more, a second one that does not overlap it.
+        order = sorted(range(n), key=lambda i: (-quality[i], i))
+        out: list[_Candidate] = []
+        taken: list[tuple[int, int]] = []
+        for best_i in order:
+            if len(out) >= PER_PASSAGE or (quality[best_i] <= 0 and out):
+                break
+            best = sents[best_i]
+            if any(a < best.end and best.start < b for a, b in taken):
+                continue
+            lo, hi = self._window(text, sents, best_i, query, same_paragraph, taken)
+            score = excerpt_score(rel, rel_article, quality[best_i], stub=hit.is_stub)
+            taken.append((lo, hi))
+            out.append(self._cut(hit, sents, lo, hi, fits[best_i], query, score))
+        return out
+
+    def _window(self, text, sents, best_i, query, same_paragraph, taken) -> tuple[int, int]:
+        """The best sentence and, when it helps, its neighbour in the same paragraph."""
+        best = sents[best_i]
+        lo, hi = best.start, best.end
+        matched = set(best.matched)
+        # The neighbour joins when it adds matched terms, or when the best sentence is very short.
+        options = []
+        for j in (best_i + 1, best_i - 1):
+            if not 0 <= j < len(sents) or not same_paragraph(best_i, j):
+                continue
+            if any(a < sents[j].end and sents[j].start < b for a, b in taken):
+                continue
+            extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
+            options.append((extra, j == best_i + 1, j))
+        options.sort(reverse=True)
+        if options:
+            extra, _, j = options[0]
+            if extra > 0 or hi - lo < SHORT_SENTENCE_CHARS:
+                nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
+                if nhi - nlo <= MAX_EXCERPT_CHARS:
+                    lo, hi = nlo, nhi
+        return lo, hi
+
+    def _cut(
+        self,
+        hit: Hit,
+        sents: list[_Sentence],
+        lo: int,
+        hi: int,
+        fit: Fit,
+        query: Query,
+        score: float,
+    ) -> _Candidate:
+        text = hit.text
+        inside = [x for x in sents if lo <= x.start and x.end <= hi]
+        span_list = [sp for x in inside for sp in x.spans]
+        weighted = [(a, b, query.idf[t]) for x in inside for a, b, t in x.weighted]
+        if fit.span is not None and fit.weight > 0:
+            # The answer itself: highlighted, and never cut out of a long sentence.
+            span_list.append((fit.span.start, fit.span.end))
+            weighted.append((fit.span.start, fit.span.end, query.mass or 1.0))
+        cuts = sorted({c for x in inside for c in x.cuts})
+        cut_lo, cut_hi = bound(text, lo, hi, weighted, cuts)
+        prefix = "…" if cut_lo > lo else ""
+        suffix = "…" if cut_hi < hi else ""
+        excerpt = prefix + text[cut_lo:cut_hi] + suffix
+        shift = len(prefix) - cut_lo
+        highlights = merge_spans(
+            [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
+        )
+        return _Candidate(hit, score, excerpt, highlights)
