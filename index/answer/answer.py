@@ -37,6 +37,7 @@ from index.answer.excerpts import ExcerptPicker
 from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
 from index.models import Answer, DateWindow, Hit, RelatedArticle
+from index.ranking.recency import boost_recent
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
 from index.store.store import IndexStore
@@ -44,7 +45,6 @@ from index.store.store import IndexStore
 log = logging.getLogger(__name__)
 
 CANDIDATE_PASSAGES = 8  # passages whose sentences are scored (at least 2·k + 2)
-RECENCY_BOOST = 0.25  # 最近: up to +25 % for an article published today, fading over the window
 CLOSEST = 3
 # Sentence choice: index.ranking.excerpt_score weighs each sentence of the best passages, and of
 # the other passages of the best articles (in news the answer often sits in a later paragraph).
@@ -178,7 +178,7 @@ class Answerer:
         )
         hits = list(self.searcher.hits(scored))
         if boost is not None:
-            hits = _boost_recent(hits, *boost)
+            hits = boost_recent(hits, *boost)
         hits = self._writing_quoted_names(hits, query)[:n_cand]
         if not hits:
             return replace(base, message=NOT_FOUND_MESSAGE)
@@ -341,22 +341,6 @@ def _expand(query: Query):
     for t, c in query.counts.items():
         for _ in range(c):
             yield t
-
-
-def _boost_recent(hits: list[Hit], window: DateWindow, now: datetime) -> list[Hit]:
-    """Recency boost for 最近: score · (1 + RECENCY_BOOST · freshness), freshness 1 today → 0."""
-    if window.since is None:
-        return hits
-    span = (now - window.since).total_seconds() or 1.0
-    out = []
-    for h in hits:
-        fresh = 0.0
-        if h.published_at is not None:
-            age = (now - h.published_at).total_seconds()
-            fresh = min(1.0, max(0.0, 1.0 - age / span))
-        out.append(replace(h, score=h.score * (1.0 + RECENCY_BOOST * fresh)))
-    out.sort(key=lambda h: (-h.score, h.passage_id))
-    return out
 
 
 def _closest(hits: Sequence[Hit]) -> tuple[RelatedArticle, ...]:

@@ -67,3 +67,9 @@ def length_norm(doc_lens: np.ndarray, avgdl: float, params: BM25Params) -> np.nd
 def term_weights(idf_value: float, tf: np.ndarray, norm: np.ndarray, k1: float) -> np.ndarray:
     """idf · tf · (k1 + 1) / (tf + norm): one term's contribution to each document that holds it."""
     return idf_value * (tf * (k1 + 1.0)) / (tf + norm)
+
+
+def salience(count: int, n_docs: int, df: int) -> float:
+    """Weight of a term in a text, for picking the terms that say what it is about (related
+    articles' "more like this"): log-scaled term frequency times the raw BM25 idf."""
+    return (1.0 + math.log(count)) * float(raw_idf(n_docs, df))

@@ -9,7 +9,6 @@ same story cost one dictionary lookup.
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 
@@ -111,8 +110,7 @@ class RelatedFinder:
             # finds everything.
             if df < 2 or df > n_docs / 2:
                 continue
-            idf = float(bm25.raw_idf(n_docs, df))
-            weights[term] = (1.0 + math.log(counts[term])) * idf
+            weights[term] = bm25.salience(counts[term], n_docs, df)
         ranked = sorted(weights, key=lambda t: (-weights[t], t))
         return ranked[:n]
 
