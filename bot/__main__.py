@@ -23,8 +23,8 @@ from prometheus_client import CollectorRegistry
 
 from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
-from index.config import CoreSettings
-from index.errors import NewsIndexError
+from index.config import CoreSettings, index_db_path
+from index.errors import NewsIndexError, UnsupportedDatabase
 from index.messages import Lang, lang_from_env, t
 from index.ops.metrics import KijiMetrics, default_registry
 from index.ops.metrics_server import MetricsServer, db_health
@@ -283,9 +283,13 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Run the kiji Discord bot.")
-    parser.add_argument("--db", type=Path, help="kiji database (default: $KIJI_DB)")
+    parser.add_argument("--db", help="kiji database file (default: $KIJI_DB); not a URL")
     args = parser.parse_args(argv)
-    return run(args.db.expanduser().resolve() if args.db else None)
+    try:
+        db = index_db_path(args.db).resolve() if args.db else None
+    except UnsupportedDatabase as e:
+        return _fail(str(e))
+    return run(db)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.config import default_db_path
+from index.errors import UnsupportedDatabase
 
 # A bot token is three base64url parts joined by dots; this only catches obvious mistakes
 # (a client secret, an application id, a value with spaces or quotes) before connecting.
@@ -73,7 +74,7 @@ class BotSettings:
             raise ConfigError(f"KIJI_LOG_FORMAT={log_format!r} must be text or json")
         return cls(
             token=token,
-            db_path=default_db_path(env),
+            db_path=_db_path(env),
             dev_guild_id=_int(env, "KIJI_DEV_GUILD_ID"),
             log_level=level,
             owner_ids=frozenset(_int_list(env, "KIJI_OWNER_IDS") or ()),
@@ -96,6 +97,13 @@ def check_token(token: str) -> None:
             "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); copy it "
             "again from the Bot page of your application (not the client secret or application id)"
         )
+
+
+def _db_path(env: Mapping[str, str]) -> Path:
+    try:
+        return default_db_path(env)
+    except UnsupportedDatabase as e:
+        raise ConfigError(f"KIJI_DB: {e}") from None
 
 
 def _int(env: Mapping[str, str], name: str) -> int | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.errors import UnsupportedDatabase
 from index.ranking.bm25 import DEFAULT_B, DEFAULT_K1, BM25Params
 from index.ranking.fusion import FusionParams
 
@@ -14,10 +16,42 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "data" / "articles"
 
 
+# ``scheme://…``: a URL, never a file name (a path made of it would be a directory ``scheme:``).
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme of ``value`` if it looks like a URL (``scheme://…``), else None."""
+    m = _URL.match(value)
+    return m.group(1).lower() if m else None
+
+
+def index_db_path(value: str) -> Path:
+    """The index database file that ``--db`` / ``KIJI_DB`` names; does not touch the disk.
+
+    Raises :class:`UnsupportedDatabase` for a URL: the index is one SQLite file for now.
+    """
+    scheme = url_scheme(value)
+    if scheme in POSTGRES_SCHEMES:
+        raise UnsupportedDatabase(
+            f"the index needs a SQLite file path for now, not a {scheme}:// URL "
+            "(see README 'Scaling out')"
+        )
+    if scheme is not None:
+        raise UnsupportedDatabase(
+            f"kiji cannot open a {scheme}:// database: give --db / KIJI_DB a SQLite file path"
+        )
+    return Path(value).expanduser()
+
+
 def default_db_path(env: Mapping[str, str]) -> Path:
-    """``$KIJI_DB``, else ``$XDG_DATA_HOME/kiji/kiji.db`` (``~/.local/share/kiji/kiji.db``)."""
+    """``$KIJI_DB``, else ``$XDG_DATA_HOME/kiji/kiji.db`` (``~/.local/share/kiji/kiji.db``).
+
+    Raises :class:`UnsupportedDatabase` when ``$KIJI_DB`` is a URL (:func:`index_db_path`).
+    """
     if env.get("KIJI_DB"):
-        return Path(env["KIJI_DB"]).expanduser()
+        return index_db_path(env["KIJI_DB"])
     base = env.get("XDG_DATA_HOME") or str(
         Path(env.get("HOME") or Path.home()) / ".local" / "share"
     )

@@ -27,3 +27,7 @@ class DatabaseError(NewsIndexError):
 
 class FeedError(NewsIndexError):
     """A feed subscription problem (bad URL, unreachable, not a feed)."""
+
+
+class UnsupportedDatabase(NewsIndexError):
+    """A ``--db`` / ``KIJI_DB`` given as a URL that kiji cannot open as its index."""

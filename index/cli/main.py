@@ -26,7 +26,7 @@ from index.cli import feeds as cli_feeds
 from index.cli import ops as cli_ops
 from index.cli.args import positive_int
 from index.cli.user_input import input_lines, utf8_problem
-from index.config import CoreSettings
+from index.config import CoreSettings, index_db_path
 from index.errors import InvalidQuery, NewsIndexError
 from index.messages import Lang, lang_from_env, t
 from index.models import Skipped
@@ -65,7 +65,8 @@ def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiji {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", type=Path, help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db)"
+        "--db",
+        help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db); not a URL",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -114,8 +115,10 @@ def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
 
 
 def resolve_db(args: argparse.Namespace) -> Path:
+    """``--db`` (a file path: :func:`index_db_path` refuses URLs), else ``$KIJI_DB`` or the
+    default; raises UnsupportedDatabase."""
     db = getattr(args, "db", None)
-    return Path(db).expanduser() if db else CoreSettings.from_env().db_path
+    return index_db_path(str(db)) if db else CoreSettings.from_env().db_path
 
 
 def open_core(args: argparse.Namespace, *, create: bool = True):
@@ -409,9 +412,9 @@ def main(
             if problem is not None:
                 print(t(lang, "cli_bad_argument", name=name, problem=problem), file=sys.stderr)
                 return 2
-    args.db = resolve_db(args)
     args.lang = lang
     try:
+        args.db = resolve_db(args)
         return int(func(args) or 0)
     except NewsIndexError as e:
         if getattr(args, "verbose", False):

@@ -1,0 +1,101 @@
+"""A ``--db`` / ``KIJI_DB`` that is a URL is refused in one line, by the real ``kiji`` and
+``python -m bot`` processes, and nothing is created (it used to become a directory named
+``postgresql:`` holding a SQLite file)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.config import index_db_path, url_scheme
+
+KIJI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
+BOT = [sys.executable, "-m", "bot"]
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_-"
+PG = "postgresql://postgres@127.0.0.1:5432/kiji"
+INDEX_NEEDS_SQLITE = (
+    "the index needs a SQLite file path for now, not a postgresql:// URL "
+    "(see README 'Scaling out')"
+)
+
+
+def run(cmd: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("KIJI_DB", "DISCORD_TOKEN")}
+    home = {"HOME": str(cwd), "XDG_DATA_HOME": str(cwd / "data")}
+    return subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**base, **home, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_refused(proc: subprocess.CompletedProcess[str], cwd: Path, message: str) -> None:
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", f"kiji: {message}\n")
+    assert list(cwd.iterdir()) == []  # no `postgresql:` directory, no database file
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--db", PG],
+        ["search", "台風", "--db", PG],
+        ["ingest", "--db", PG, "data/articles"],
+        ["feeds", "list", "--db", PG],
+        ["backup", "--db", PG, "out.db"],
+        ["run", "--db", PG],
+    ],
+)
+def test_kiji_refuses_a_postgresql_db_option(tmp_path: Path, args: list[str]) -> None:
+    proc = run([*KIJI, *args], tmp_path, DISCORD_TOKEN=TOKEN)
+    assert_refused(proc, tmp_path, INDEX_NEEDS_SQLITE)
+
+
+@pytest.mark.parametrize("args", [["stats"], ["check"], ["search", "台風"]])
+def test_kiji_refuses_a_postgresql_kiji_db(tmp_path: Path, args: list[str]) -> None:
+    proc = run([*KIJI, *args], tmp_path, KIJI_DB=PG)
+    assert_refused(proc, tmp_path, INDEX_NEEDS_SQLITE)
+
+
+def test_kiji_refuses_a_scheme_it_does_not_serve(tmp_path: Path) -> None:
+    proc = run([*KIJI, "stats", "--db", "mysql://root@localhost/kiji"], tmp_path)
+    assert_refused(
+        proc,
+        tmp_path,
+        "kiji cannot open a mysql:// database: give --db / KIJI_DB a SQLite file path",
+    )
+
+
+def test_the_bot_refuses_a_url_in_kiji_db(tmp_path: Path) -> None:
+    """``python -m bot`` reads KIJI_DB through the bot's settings: the same message, before
+    any connection to Discord."""
+    proc = run(BOT, tmp_path, KIJI_DB=PG, DISCORD_TOKEN=TOKEN)
+    assert_refused(proc, tmp_path, f"KIJI_DB: {INDEX_NEEDS_SQLITE}")
+
+
+def test_python_m_bot_refuses_a_url_db_option(tmp_path: Path) -> None:
+    proc = run([*BOT, "--db", "redis://127.0.0.1/0"], tmp_path, DISCORD_TOKEN=TOKEN)
+    assert_refused(
+        proc,
+        tmp_path,
+        "kiji cannot open a redis:// database: give --db / KIJI_DB a SQLite file path",
+    )
+
+
+def test_paths_that_are_not_urls_stay_paths(tmp_path: Path) -> None:
+    assert [url_scheme(v) for v in (PG, "Postgres://h/db", "a:b/c.db", "/x/y.db", "db")] == [
+        "postgresql",
+        "postgres",
+        None,
+        None,
+        None,
+    ]
+    assert index_db_path("~/k.db") == Path.home() / "k.db"
+    assert index_db_path(str(tmp_path / "a:b.db")) == tmp_path / "a:b.db"
