@@ -18,8 +18,7 @@ BOT = [sys.executable, "-m", "bot"]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_-"
 PG = "postgresql://postgres@127.0.0.1:5432/kiji"
 INDEX_NEEDS_SQLITE = (
-    "the index needs a SQLite file path for now, not a postgresql:// URL "
-    "(see README 'Scaling out')"
+    "the index needs a SQLite file path for now, not a postgresql:// URL (see README 'Scaling out')"
 )
 
 
