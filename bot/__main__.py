@@ -154,8 +154,10 @@ async def _run_bot(
                 )
             )
 
+        # KIJI_STATE_DB: the schedules and the exactly-once log on PostgreSQL, shared by hosts
+        state = settings.state_db or db
         scheduler = DigestScheduler(
-            db, build, DiscordDigestPoster(bot), clock=bot.clock, metrics=metrics
+            state, build, DiscordDigestPoster(bot), clock=bot.clock, metrics=metrics
         )
         async with scheduler, bot:
             bot.scheduler = scheduler

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import default_db_path
+from index.config import POSTGRES_SCHEMES, default_db_path, url_scheme
 from index.errors import UnsupportedDatabase
 
 # A bot token is three base64url parts joined by dots; this only catches obvious mistakes
@@ -30,6 +30,8 @@ class ConfigError(Exception):
 class BotSettings:
     token: str = field(repr=False)  # never printed or logged
     db_path: Path
+    # KIJI_STATE_DB: a postgresql:// URL for the digest schedules and log (None: in db_path)
+    state_db: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
@@ -75,6 +77,7 @@ class BotSettings:
         return cls(
             token=token,
             db_path=_db_path(env),
+            state_db=_state_db(env),
             dev_guild_id=_int(env, "KIJI_DEV_GUILD_ID"),
             log_level=level,
             owner_ids=frozenset(_int_list(env, "KIJI_OWNER_IDS") or ()),
@@ -104,6 +107,16 @@ def _db_path(env: Mapping[str, str]) -> Path:
         return default_db_path(env)
     except UnsupportedDatabase as e:
         raise ConfigError(f"KIJI_DB: {e}") from None
+
+
+def _state_db(env: Mapping[str, str]) -> str | None:
+    value = env.get("KIJI_STATE_DB", "").strip()
+    if value and url_scheme(value) not in POSTGRES_SCHEMES:
+        raise ConfigError(
+            "KIJI_STATE_DB takes a postgresql://user@host:port/db URL "
+            "(leave it unset to keep the bot's state in the KIJI_DB file)"
+        )
+    return value or None
 
 
 def _int(env: Mapping[str, str], name: str) -> int | None:

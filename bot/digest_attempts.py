@@ -19,10 +19,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.state.digest import DigestStore, LogEntry, LogState, Trigger
+from bot.state.digest import LogEntry, LogState, Trigger
+
+if TYPE_CHECKING:
+    from bot.state import DigestBackend
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
 
@@ -117,7 +120,7 @@ class DigestAttempts:
 
     def __init__(
         self,
-        store: Callable[[], DigestStore],
+        store: Callable[[], DigestBackend],
         build: BuildDigest,
         poster: DigestPoster,
         *,
@@ -138,7 +141,7 @@ class DigestAttempts:
         self.inflight: set[tuple[int, int, date]] = set()  # posts running in this process
 
     @property
-    def store(self) -> DigestStore:
+    def store(self) -> DigestBackend:
         return self._store()
 
     async def by_hand(

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.digest_attempts import (
@@ -55,9 +56,13 @@ from bot.digest_attempts import (
     TickResult,
     describe,
 )
-from bot.state.digest import DigestStore, LogEntry, Schedule
+from bot.state import is_postgres, open_digest_store
+from bot.state.digest import LogEntry, Schedule
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
+
+if TYPE_CHECKING:
+    from bot.state import DigestBackend
 
 __all__ = [
     "ChannelGone",
@@ -122,12 +127,13 @@ class DigestScheduler:
         stale_after: timedelta = timedelta(minutes=15),
         metrics: KijiMetrics | None = None,
     ) -> None:
-        self.db_path = Path(db_path)
+        # a SQLite file, or a postgresql:// URL (KIJI_STATE_DB) for the schedules and the log
+        self.db_path: str | Path = db_path if is_postgres(db_path) else Path(db_path)
         self._build = build
         self._clock = clock
         self.grace = grace
         self.stale_after = stale_after
-        self._store: DigestStore | None = None
+        self._store: DigestBackend | None = None
         self._attempts = DigestAttempts(
             lambda: self.store,
             build,
@@ -142,7 +148,7 @@ class DigestScheduler:
     # -- lifecycle ------------------------------------------------------------------------
     async def open(self) -> DigestScheduler:
         if self._store is None:
-            self._store = await DigestStore.open(self.db_path)
+            self._store = await open_digest_store(self.db_path)
         return self
 
     async def close(self) -> None:
@@ -157,7 +163,7 @@ class DigestScheduler:
         await self.close()
 
     @property
-    def store(self) -> DigestStore:
+    def store(self) -> DigestBackend:
         if self._store is None:
             raise RuntimeError("DigestScheduler is not open: use `async with` or await open()")
         return self._store

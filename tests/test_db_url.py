@@ -18,7 +18,8 @@ BOT = [sys.executable, "-m", "bot"]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_-"
 PG = "postgresql://postgres@127.0.0.1:5432/kiji"
 INDEX_NEEDS_SQLITE = (
-    "the index needs a SQLite file path for now, not a postgresql:// URL (see README 'Scaling out')"
+    "the index needs a SQLite file path for now, not a postgresql:// URL; PostgreSQL serves "
+    "the digest schedules and log (KIJI_STATE_DB), see README 'Scaling out'"
 )
 
 
@@ -98,3 +99,31 @@ def test_paths_that_are_not_urls_stay_paths(tmp_path: Path) -> None:
     ]
     assert index_db_path("~/k.db") == Path.home() / "k.db"
     assert index_db_path(str(tmp_path / "a:b.db")) == tmp_path / "a:b.db"
+
+
+def test_kiji_state_db_takes_only_a_postgresql_url(tmp_path: Path) -> None:
+    proc = run(BOT, tmp_path, KIJI_STATE_DB=str(tmp_path / "state.db"), DISCORD_TOKEN=TOKEN)
+    assert_refused(
+        proc,
+        tmp_path,
+        "KIJI_STATE_DB takes a postgresql://user@host:port/db URL "
+        "(leave it unset to keep the bot's state in the KIJI_DB file)",
+    )
+
+
+def test_the_bot_says_when_kiji_state_db_is_unreachable(tmp_path: Path) -> None:
+    """The digest scheduler opens its store on KIJI_STATE_DB before the bot logs in: nothing
+    listens on port 1, so the bot stops with one line (and without the URL's password)."""
+    proc = run(
+        BOT,
+        tmp_path,
+        KIJI_DB=str(tmp_path / "kiji.db"),
+        KIJI_STATE_DB="postgresql://postgres:secret@127.0.0.1:1/kiji",
+        DISCORD_TOKEN=TOKEN,
+    )
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith(
+        "kiji: cannot connect to PostgreSQL at postgres@127.0.0.1:1/kiji (KIJI_STATE_DB): "
+    ), proc.stderr
+    assert "secret" not in proc.stderr

@@ -107,7 +107,7 @@ def _schedule(row: Sequence) -> Schedule:
     )
 
 
-class DigestStore(schema.Component):
+class DigestStore(schema.Component[aiosqlite.Connection]):
     """Schedules and the digest log in one SQLite file. Open with ``await DigestStore.open(path)``."""
 
     closed_error = DigestStoreClosed

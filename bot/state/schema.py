@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 import aiosqlite
 
@@ -109,17 +109,24 @@ async def connect(path: str | Path, component: migrations.Migrations) -> aiosqli
     return conn
 
 
-class Component:
-    """A component's aiosqlite connection: ``conn`` raises ``closed_error`` after
-    :meth:`close`, and closing twice is safe."""
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+ConnT = TypeVar("ConnT", bound=_Closable)
+
+
+class Component(Generic[ConnT]):
+    """A component's connection (aiosqlite, or psycopg for PostgreSQL): ``conn`` raises
+    ``closed_error`` after :meth:`close`, and closing twice is safe."""
 
     closed_error: ClassVar[type[Exception]] = RuntimeError
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn: aiosqlite.Connection | None = conn
+    def __init__(self, conn: ConnT) -> None:
+        self._conn: ConnT | None = conn
 
     @property
-    def conn(self) -> aiosqlite.Connection:
+    def conn(self) -> ConnT:
         if self._conn is None:
             raise self.closed_error(f"the {type(self).__name__} is closed")
         return self._conn

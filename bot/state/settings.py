@@ -40,7 +40,7 @@ class SettingsClosedError(DatabaseError):
     """The settings store was used after :meth:`SettingsStore.close`."""
 
 
-class SettingsStore(schema.Component):
+class SettingsStore(schema.Component[aiosqlite.Connection]):
     """Guild settings (cached) and the ``asked`` table behind persistent buttons."""
 
     closed_error = SettingsClosedError

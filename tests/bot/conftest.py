@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from tests.bot.fakes import (
     channel_payload,
     user_payload,
 )
+from tests.pg import pg_database
 
 JST = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=JST)
@@ -167,3 +168,14 @@ async def make_bot(
 @pytest.fixture
 async def bot(bot_db: Path, reader: IndexWorker, guild_settings: SettingsStore) -> NewsBot:
     return await make_bot(bot_db, reader, guild_settings)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Path]:
+    """Where the bot's state lives, once per backend: a SQLite file, then a fresh PostgreSQL
+    database (dropped afterwards; the test fails if PostgreSQL is unreachable)."""
+    if request.param == "sqlite":
+        yield tmp_path / "state.db"
+        return
+    with pg_database() as url:
+        yield url

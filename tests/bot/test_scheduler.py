@@ -121,8 +121,14 @@ def poster() -> FakePoster:
 
 
 @pytest.fixture
-async def sched(db, build, poster, clock):
-    async with DigestScheduler(db, build, poster, clock=clock) as s:
+def state(db: Path, state_db: str | Path) -> str | Path:
+    """Where the schedules and the log live: the index's own SQLite file, or PostgreSQL."""
+    return db if isinstance(state_db, Path) else state_db
+
+
+@pytest.fixture
+async def sched(state, build, poster, clock):
+    async with DigestScheduler(state, build, poster, clock=clock) as s:
         yield s
 
 
@@ -167,13 +173,13 @@ async def test_empty_day_is_still_posted_honestly(sched, poster, clock):
     assert poster.posts[0][3].is_empty
 
 
-async def test_restart_after_post_does_not_repost(db, build, poster, clock):
-    async with DigestScheduler(db, build, poster, clock=clock) as first:
+async def test_restart_after_post_does_not_repost(state, build, poster, clock):
+    async with DigestScheduler(state, build, poster, clock=clock) as first:
         await first.set_schedule(G1, C1, time(8, 0), "Asia/Tokyo", None)
         clock.set(jst(D + timedelta(days=1), 8, 0))
         assert [r.status for r in await first.tick()] == ["posted"]
     clock.advance(minutes=3)
-    async with DigestScheduler(db, build, poster, clock=clock) as second:
+    async with DigestScheduler(state, build, poster, clock=clock) as second:
         assert await second.tick() == []
         clock.advance(hours=5)
         assert await second.tick() == []
@@ -250,8 +256,8 @@ async def test_missing_permissions_backs_off_and_recovers(sched, poster, clock):
     assert status.last_posts[0].attempts == 4
 
 
-async def test_gives_up_after_max_attempts(db, build, poster, clock):
-    async with DigestScheduler(db, build, poster, clock=clock, max_attempts=2) as sched:
+async def test_gives_up_after_max_attempts(state, build, poster, clock):
+    async with DigestScheduler(state, build, poster, clock=clock, max_attempts=2) as sched:
         await sched.set_schedule(G1, C1, time(8, 0), "Asia/Tokyo", None)
         poster.fail_next(5, lambda: ServerError("503 Service Unavailable"))
         clock.set(jst(D + timedelta(days=1), 8, 0))
@@ -314,7 +320,7 @@ async def test_partial_post_is_not_reposted(sched, poster, clock):
 
 
 # ---------------------------------------------------------------------------------- crash recovery
-async def _crash_mid_post(db, build, clock) -> None:
+async def _crash_mid_post(state, build, clock) -> None:
     """Claim a digest and die while the poster is sending it (the task is cancelled)."""
 
     class HangingPoster(FakePoster):
@@ -328,7 +334,7 @@ async def _crash_mid_post(db, build, clock) -> None:
             return []
 
     hanging = HangingPoster()
-    sched = DigestScheduler(db, build, hanging, clock=clock)
+    sched = DigestScheduler(state, build, hanging, clock=clock)
     await sched.open()
     await sched.set_schedule(G1, C1, time(8, 0), "Asia/Tokyo", None)
     clock.set(jst(D + timedelta(days=1), 8, 0))
@@ -340,9 +346,9 @@ async def _crash_mid_post(db, build, clock) -> None:
     await sched.close()
 
 
-async def test_crash_between_claim_and_post_is_uncertain_not_reposted(db, build, poster, clock):
-    await _crash_mid_post(db, build, clock)
-    async with DigestScheduler(db, build, poster, clock=clock) as sched:
+async def test_crash_between_claim_and_post_is_uncertain_not_reposted(state, build, poster, clock):
+    await _crash_mid_post(state, build, clock)
+    async with DigestScheduler(state, build, poster, clock=clock) as sched:
         clock.advance(minutes=5)  # younger than stale_after: maybe still being sent
         assert await sched.tick() == []
         assert [e.state for e in (await sched.status(G1)).pending] == ["posting"]
@@ -362,10 +368,10 @@ async def test_crash_between_claim_and_post_is_uncertain_not_reposted(db, build,
 
 
 @pytest.mark.parametrize(("found", "expected"), [([], "posted"), ([9001], "posted")])
-async def test_crash_resolved_by_asking_the_poster(db, build, clock, found, expected):
-    await _crash_mid_post(db, build, clock)
+async def test_crash_resolved_by_asking_the_poster(state, build, clock, found, expected):
+    await _crash_mid_post(state, build, clock)
     finder = FindingPoster(found)
-    async with DigestScheduler(db, build, finder, clock=clock) as sched:
+    async with DigestScheduler(state, build, finder, clock=clock) as sched:
         clock.advance(minutes=20)
         results = await sched.tick()
         assert finder.asked == [(G1, C1, D)]
@@ -407,11 +413,11 @@ async def test_two_guilds_with_their_own_zones_and_times(sched, poster, clock):
     assert status.next_run.tzinfo == NEW_YORK
 
 
-async def test_owns_limits_a_process_to_its_shards(db, build, clock):
+async def test_owns_limits_a_process_to_its_shards(state, build, clock):
     poster_a, poster_b = FakePoster(), FakePoster()
     async with (
-        DigestScheduler(db, build, poster_a, clock=clock) as a,
-        DigestScheduler(db, build, poster_b, clock=clock) as b,
+        DigestScheduler(state, build, poster_a, clock=clock) as a,
+        DigestScheduler(state, build, poster_b, clock=clock) as b,
     ):
         await a.set_schedule(G1, C1, time(8, 0), "Asia/Tokyo", None)
         await a.set_schedule(G2, C2, time(8, 0), "Asia/Tokyo", None)
@@ -483,10 +489,10 @@ async def test_unknown_zone_is_rejected(sched):
 
 
 # ---------------------------------------------------------------------------------- DST
-async def test_dst_zone_schedule(db, build, poster):
+async def test_dst_zone_schedule(state, build, poster):
     """New York: 02:30 does not exist on 8 March 2026 and 01:30 happens twice on 1 November."""
     clock = Clock(datetime(2026, 3, 6, 12, 0, tzinfo=NEW_YORK))
-    async with DigestScheduler(db, build, poster, clock=clock) as sched:
+    async with DigestScheduler(state, build, poster, clock=clock) as sched:
         await sched.set_schedule(G1, C1, time(2, 30), "America/New_York", None)
         expected = [
             datetime(2026, 3, 7, 7, 30, tzinfo=UTC),  # 02:30 EST

@@ -1,0 +1,123 @@
+"""The digest schedules and log behave the same on both backends (one fixture, ``state_db``: a
+SQLite file, then a fresh PostgreSQL database), through ``open_digest_store``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.state import DigestStore, Schedule, open_digest_store
+from bot.state.digest import DigestStoreClosed
+from bot.state.pg import is_postgres
+from bot.state.pg_digest import PgDigestStore
+
+NOW = datetime(2026, 11, 13, 0, 0, tzinfo=UTC)
+D = date(2026, 11, 13)
+
+
+def schedule(guild_id: int = 7, **kw: object) -> Schedule:
+    base = Schedule(guild_id, 11, time(8, 0), "Asia/Tokyo", ("経済", "政治"), False, True, D)
+    return Schedule(**{**base.__dict__, **kw})  # type: ignore[arg-type]
+
+
+async def test_the_location_picks_the_backend(state_db: str | Path) -> None:
+    async with await open_digest_store(state_db) as store:
+        expected = PgDigestStore if is_postgres(state_db) else DigestStore
+        assert type(store) is expected
+
+
+async def test_schedules_round_trip_and_disable_cancels_retries(state_db: str | Path) -> None:
+    async with await open_digest_store(state_db) as store:
+        assert await store.get_schedule(7) is None
+        await store.save_schedule(schedule(), NOW)
+        await store.save_schedule(schedule(8, categories=None, same_day=True), NOW)
+        assert await store.get_schedule(7) == schedule()
+        await store.save_schedule(schedule(at=time(21, 30), tz="UTC"), NOW)  # an update
+        assert await store.enabled_schedules() == [
+            schedule(at=time(21, 30), tz="UTC"),
+            schedule(8, categories=None, same_day=True),
+        ]
+        assert await store.claim(7, 11, D, NOW, trigger="scheduled", from_states=())
+        retry_at = NOW + timedelta(minutes=2)
+        assert await store.finish(7, 11, D, "retry", NOW, error="403", next_attempt_at=retry_at)
+        assert await store.disable(7, NOW)
+        assert not await store.disable(7, NOW)  # already disabled
+        assert [s.guild_id for s in await store.enabled_schedules()] == [8]
+        entry = await store.entry(7, 11, D)
+        assert entry is not None
+        assert (entry.state, entry.next_attempt_at, entry.last_error) == (
+            "failed",
+            None,
+            "cancelled: the schedule was disabled",
+        )
+
+
+async def test_advance_handles_an_occurrence_once(state_db: str | Path) -> None:
+    async with await open_digest_store(state_db) as store:
+        s = schedule()
+        await store.save_schedule(s, NOW)
+        assert await store.advance(s, D - timedelta(days=1), "posting", NOW) == (True, True)
+        assert await store.advance(s, D - timedelta(days=1), "posting", NOW) == (False, False)
+        moved = await store.get_schedule(7)
+        assert moved is not None and moved.next_run_day == D + timedelta(days=1)
+        # the next occurrence, whose day was already claimed by hand: the cursor moves only
+        await store.claim(7, 11, D, NOW, trigger="manual", from_states=())
+        assert await store.advance(moved, D, "missed", NOW, error="late") == (True, False)
+        entry = await store.entry(7, 11, D - timedelta(days=1))
+        assert entry is not None
+        assert (entry.state, entry.trigger, entry.attempts, entry.claimed_at) == (
+            "posting",
+            "scheduled",
+            1,
+            NOW,
+        )
+
+
+async def test_the_claim_and_the_log(state_db: str | Path) -> None:
+    async with await open_digest_store(state_db) as store:
+        assert await store.claim(7, 11, D, NOW, trigger="scheduled", from_states=())
+        assert not await store.claim(7, 11, D, NOW, trigger="manual", from_states=("retry",))
+        later = NOW + timedelta(minutes=1)
+        assert not await store.finish(7, 11, D, "posted", later, expect="retry")
+        assert await store.finish(7, 11, D, "retry", later, error="503", next_attempt_at=later)
+        assert await store.claim(7, 11, D, later, trigger="manual", from_states=("retry",))
+        assert await store.finish(7, 11, D, "posted", later, message_ids=[101, 102])
+        assert await store.finish(7, 11, D, "uncertain", later, expect=None)
+        assert await store.entry(7, 11, D) == (await store.entries(7, ["uncertain"], limit=1))[0]
+        entry = await store.entry(7, 11, D)
+        assert entry is not None
+        assert entry.__dict__ == {
+            "guild_id": 7,
+            "channel_id": 11,
+            "day": D,
+            "state": "uncertain",
+            "trigger": "manual",
+            "attempts": 2,
+            "message_ids": (101, 102),
+            "claimed_at": later,
+            "posted_at": later,
+            "next_attempt_at": None,
+            "last_error": None,
+        }
+        for day in (D - timedelta(days=2), D - timedelta(days=1)):
+            await store.claim(7, 12, day, NOW, trigger="scheduled", from_states=())
+        await store.claim(8, 12, D, NOW, trigger="scheduled", from_states=())
+        newest = await store.entries(7, ["posting", "uncertain"], limit=2)
+        assert [(e.day, e.channel_id) for e in newest] == [(D, 11), (D - timedelta(days=1), 12)]
+        assert await store.entries(7, ["failed"]) == []
+        posting = await store.entries_in_state("posting")
+        assert [(e.guild_id, e.day) for e in posting] == [
+            (7, D - timedelta(days=2)),
+            (7, D - timedelta(days=1)),
+            (8, D),
+        ]
+
+
+async def test_close_twice_and_use_after_close(state_db: str | Path) -> None:
+    store = await open_digest_store(state_db)
+    await store.close()
+    await store.close()
+    with pytest.raises(DigestStoreClosed):
+        await store.entry(7, 11, D)
