@@ -130,6 +130,9 @@ async def _run_bot(
     from bot.worker import IndexWorker
     from index.digest.digest import build_digest
 
+    # KIJI_STATE_DB: the settings, the schedules and the exactly-once log on PostgreSQL, shared
+    # by every host; else in the kiji database file
+    state = settings.state_db or db
     async with (
         await IndexWorker.open(
             db, tokenizer, params=core.bm25, fusion=core.fusion, name="reader"
@@ -137,7 +140,7 @@ async def _run_bot(
         await IndexWorker.open(
             db, tokenizer, params=core.bm25, fusion=core.fusion, name="writer", warm=False
         ) as writer,
-        await SettingsStore.open(db) as guild_settings,
+        await SettingsStore.open(state) as guild_settings,
     ):
         bot = NewsBot(
             settings=settings,
@@ -154,8 +157,6 @@ async def _run_bot(
                 )
             )
 
-        # KIJI_STATE_DB: the schedules and the exactly-once log on PostgreSQL, shared by hosts
-        state = settings.state_db or db
         scheduler = DigestScheduler(
             state, build, DiscordDigestPoster(bot), clock=bot.clock, metrics=metrics
         )

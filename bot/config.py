@@ -30,7 +30,7 @@ class ConfigError(Exception):
 class BotSettings:
     token: str = field(repr=False)  # never printed or logged
     db_path: Path
-    # KIJI_STATE_DB: a postgresql:// URL for the digest schedules and log (None: in db_path)
+    # KIJI_STATE_DB: a postgresql:// URL for the bot's settings and digests (None: in db_path)
     state_db: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"

@@ -36,7 +36,7 @@ def index_db_path(value: str) -> Path:
     if scheme in POSTGRES_SCHEMES:
         raise UnsupportedDatabase(
             f"the index needs a SQLite file path for now, not a {scheme}:// URL; PostgreSQL "
-            "serves the digest schedules and log (KIJI_STATE_DB), see README 'Scaling out'"
+            "serves the bot's state (KIJI_STATE_DB), see README 'Scaling out'"
         )
     if scheme is not None:
         raise UnsupportedDatabase(

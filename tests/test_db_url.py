@@ -19,7 +19,7 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_
 PG = "postgresql://postgres@127.0.0.1:5432/kiji"
 INDEX_NEEDS_SQLITE = (
     "the index needs a SQLite file path for now, not a postgresql:// URL; PostgreSQL serves "
-    "the digest schedules and log (KIJI_STATE_DB), see README 'Scaling out'"
+    "the bot's state (KIJI_STATE_DB), see README 'Scaling out'"
 )
 
 

@@ -3,8 +3,8 @@
 Owns per-guild settings and answer channels, the questions remembered behind persistent
 buttons (``settings``), and digest schedules with the exactly-once digest log (``digest``).
 The tables live in the same SQLite file as the index, on connections of their own (aiosqlite);
-with ``KIJI_STATE_DB=postgresql://…`` the digest schedules and log live in PostgreSQL instead
-(``pg_digest``, the same interface; :func:`open_digest_store` picks one by its location);
+with ``KIJI_STATE_DB=postgresql://…`` they live in PostgreSQL instead (``pg_settings``,
+``pg_digest``: the same interfaces, picked by ``SettingsStore.open`` and :func:`open_digest_store`);
 each component's version is a row of ``bot_schema``, migrated by the core's one helper
 (:mod:`index.store.migrations`, see ``schema``). Answer feedback is not here: its tables are
 the core's (``index.store.feedback_store``), shared with ``kiji chat``. May import ``index``;

@@ -1,7 +1,9 @@
 """Per-guild bot settings and remembered questions, in the bot's own tables of the kiji database.
 
 The tables live in the same SQLite file as the index (aiosqlite, its own connection) and are
-versioned in ``bot_schema`` under the component ``"settings"`` (:mod:`bot.state.schema`).
+versioned in ``bot_schema`` under the component ``"settings"`` (:mod:`bot.state.schema`); with
+``KIJI_STATE_DB=postgresql://…`` they live in PostgreSQL (:mod:`bot.state.pg_settings`), behind
+the same :class:`SettingsStore`.
 Settings are cached in memory so a command can decide how to ``defer()`` without waiting on the
 database.
 """
@@ -12,11 +14,12 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, Self
 
 import aiosqlite
 
 from bot.state import schema
+from bot.state.pg import is_postgres
 from index.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -40,41 +43,68 @@ class SettingsClosedError(DatabaseError):
     """The settings store was used after :meth:`SettingsStore.close`."""
 
 
-class SettingsStore(schema.Component[aiosqlite.Connection]):
+# A guild's row: (guild_id, moderator_role_id, visibility); an answer channel: (guild_id, channel_id).
+GuildRow = tuple[int, int | None, Visibility]
+
+
+class SettingsRows(Protocol):
+    """The SQL side of :class:`SettingsStore`: SQLite (:class:`SqliteSettingsRows`) or
+    PostgreSQL (:class:`bot.state.pg_settings.PgSettingsRows`)."""
+
+    async def load(self) -> tuple[list[GuildRow], list[tuple[int, int]]]: ...
+
+    async def save(self, row: GuildRow, add: int | None, remove: int | None) -> None: ...
+
+    async def remember(self, kind: str, text: str, now: datetime) -> int: ...
+
+    async def recall(self, kind: str, ask_id: int) -> str | None: ...
+
+    async def forget_before(self, when: datetime) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class SettingsStore:
     """Guild settings (cached) and the ``asked`` table behind persistent buttons."""
 
-    closed_error = SettingsClosedError
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        super().__init__(conn)
+    def __init__(self, rows: SettingsRows) -> None:
+        self.rows = rows
         self._cache: dict[int, GuildSettings] = {}
 
     @classmethod
-    async def open(cls, path: str | Path) -> SettingsStore:
-        """Open the settings in the database at ``path``, creating or migrating its tables."""
-        conn = await schema.connect(path, schema.SETTINGS)
+    async def open(cls, location: str | Path) -> SettingsStore:
+        """Open the settings at ``location`` (the kiji database file, or a ``postgresql://`` URL:
+        ``KIJI_STATE_DB``), creating or migrating their tables."""
+        if isinstance(location, str) and is_postgres(location):
+            from bot.state.pg_settings import PgSettingsRows
+
+            rows: SettingsRows = await PgSettingsRows.open(location)
+        else:
+            rows = await SqliteSettingsRows.open(location)
+        store = cls(rows)
         try:
-            # WAL + NORMAL: a commit does not wait for fsync (a power cut may lose the last
-            # remembered question, never corrupt the file); keeps /ask's followup fast.
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            store = cls(conn)
             await store._load_all()
         except BaseException:
-            await conn.close()
+            await rows.close()
             raise
         return store
 
+    async def close(self) -> None:
+        """Close the connection; closing twice is safe."""
+        await self.rows.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     async def _load_all(self) -> None:
-        cache: dict[int, GuildSettings] = {}
-        async with self.conn.execute(
-            "SELECT guild_id, moderator_role_id, visibility FROM guild_settings"
-        ) as cur:
-            async for guild_id, role_id, visibility in cur:
-                cache[guild_id] = GuildSettings(guild_id, role_id, visibility)
-        async with self.conn.execute("SELECT guild_id, channel_id FROM answer_channels") as cur:
-            channels: dict[int, set[int]] = {}
-            async for guild_id, channel_id in cur:
-                channels.setdefault(guild_id, set()).add(channel_id)
+        guilds, channel_rows = await self.rows.load()
+        cache = {g: GuildSettings(g, role_id, visibility) for g, role_id, visibility in guilds}
+        channels: dict[int, set[int]] = {}
+        for guild_id, channel_id in channel_rows:
+            channels.setdefault(guild_id, set()).add(channel_id)
         for guild_id, ids in channels.items():
             base = cache.get(guild_id, GuildSettings(guild_id))
             cache[guild_id] = replace(base, answer_channels=frozenset(ids))
@@ -112,6 +142,52 @@ class SettingsStore(schema.Component[aiosqlite.Connection]):
         if remove_channel is not None:
             channels.discard(remove_channel)
         new = replace(new, answer_channels=frozenset(channels))
+        await self.rows.save(
+            (guild_id, new.moderator_role_id, new.visibility), add_channel, remove_channel
+        )
+        self._cache[guild_id] = new
+        return new
+
+    # ------------------------------------------------------------------ asked questions
+    async def remember(self, kind: str, text: str, *, now: datetime) -> int:
+        """A short id for ``text`` (the same id for the same text), for a button's ``custom_id``."""
+        return await self.rows.remember(kind, text, now)
+
+    async def recall(self, kind: str, ask_id: int) -> str | None:
+        """The text remembered under ``ask_id``, or None if it is unknown (or of another kind)."""
+        return await self.rows.recall(kind, ask_id)
+
+    async def forget_before(self, when: datetime) -> int:
+        """Delete questions remembered before ``when``; their buttons then say so. Returns count."""
+        return await self.rows.forget_before(when)
+
+
+class SqliteSettingsRows(schema.Component[aiosqlite.Connection]):
+    """The settings' SQL on the kiji database file (aiosqlite, a connection of its own)."""
+
+    closed_error = SettingsClosedError
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteSettingsRows:
+        conn = await schema.connect(path, schema.SETTINGS)
+        try:
+            # WAL + NORMAL: a commit does not wait for fsync (a power cut may lose the last
+            # remembered question, never corrupt the file); keeps /ask's followup fast.
+            await conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn)
+
+    async def load(self) -> tuple[list[GuildRow], list[tuple[int, int]]]:
+        sql = "SELECT guild_id, moderator_role_id, visibility FROM guild_settings"
+        async with self.conn.execute(sql) as cur:
+            guilds = [(g, r, v) for g, r, v in await cur.fetchall()]
+        async with self.conn.execute("SELECT guild_id, channel_id FROM answer_channels") as cur:
+            channels = [(g, c) for g, c in await cur.fetchall()]
+        return guilds, channels
+
+    async def save(self, row: GuildRow, add: int | None, remove: int | None) -> None:
         conn = self.conn
         await conn.execute("BEGIN IMMEDIATE")
         try:
@@ -119,28 +195,24 @@ class SettingsStore(schema.Component[aiosqlite.Connection]):
                 "INSERT INTO guild_settings(guild_id, moderator_role_id, visibility) "
                 "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
                 "moderator_role_id = excluded.moderator_role_id, visibility = excluded.visibility",
-                (guild_id, new.moderator_role_id, new.visibility),
+                row,
             )
-            if add_channel is not None:
+            if add is not None:
                 await conn.execute(
                     "INSERT OR IGNORE INTO answer_channels(guild_id, channel_id) VALUES (?, ?)",
-                    (guild_id, add_channel),
+                    (row[0], add),
                 )
-            if remove_channel is not None:
+            if remove is not None:
                 await conn.execute(
                     "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
-                    (guild_id, remove_channel),
+                    (row[0], remove),
                 )
         except BaseException:
             await conn.execute("ROLLBACK")
             raise
         await conn.execute("COMMIT")
-        self._cache[guild_id] = new
-        return new
 
-    # ------------------------------------------------------------------ asked questions
-    async def remember(self, kind: str, text: str, *, now: datetime) -> int:
-        """A short id for ``text`` (the same id for the same text), for a button's ``custom_id``."""
+    async def remember(self, kind: str, text: str, now: datetime) -> int:
         conn = self.conn
         select = "SELECT id FROM asked WHERE kind = ? AND text = ?"
         async with conn.execute(select, (kind, text)) as cur:
@@ -157,7 +229,6 @@ class SettingsStore(schema.Component[aiosqlite.Connection]):
         return int(row[0])
 
     async def recall(self, kind: str, ask_id: int) -> str | None:
-        """The text remembered under ``ask_id``, or None if it is unknown (or of another kind)."""
         async with self.conn.execute(
             "SELECT text FROM asked WHERE id = ? AND kind = ?", (ask_id, kind)
         ) as cur:
@@ -165,6 +236,5 @@ class SettingsStore(schema.Component[aiosqlite.Connection]):
         return row[0] if row else None
 
     async def forget_before(self, when: datetime) -> int:
-        """Delete questions remembered before ``when``; their buttons then say so. Returns count."""
         cur = await self.conn.execute("DELETE FROM asked WHERE created_at < ?", (when.isoformat(),))
         return cur.rowcount

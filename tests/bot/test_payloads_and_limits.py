@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -150,12 +151,12 @@ async def test_settings_persist_and_are_versioned(tmp_path: Path) -> None:
         assert (gs.visibility, gs.moderator_role_id, gs.answer_channels) == ("ephemeral", 9, {11})
         assert await s.recall("ask", qid) == "日銀は？"
         assert await s.recall("search", qid) is None
-        async with s.conn.execute(
-            "SELECT version FROM bot_schema WHERE component = 'settings'"
-        ) as cur:
-            row = await cur.fetchone()
-            assert row is not None and row[0] == SETTINGS.latest == 1
-        await s.conn.execute("UPDATE bot_schema SET version = 99 WHERE component = 'settings'")
+    conn = sqlite3.connect(path)
+    with conn:  # one transaction
+        row = conn.execute("SELECT version FROM bot_schema WHERE component = 'settings'").fetchone()
+        assert row is not None and row[0] == SETTINGS.latest == 1
+        conn.execute("UPDATE bot_schema SET version = 99 WHERE component = 'settings'")
+    conn.close()
     with pytest.raises(SchemaTooNew):
         await SettingsStore.open(path)
 

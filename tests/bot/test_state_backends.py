@@ -1,5 +1,6 @@
-"""The digest schedules and log behave the same on both backends (one fixture, ``state_db``: a
-SQLite file, then a fresh PostgreSQL database), through ``open_digest_store``."""
+"""The bot's state behaves the same on both backends (one fixture, ``state_db``: a SQLite file,
+then a fresh PostgreSQL database): the digest schedules and log through ``open_digest_store``,
+the guild settings and remembered questions through ``SettingsStore.open``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import DigestStore, Schedule, open_digest_store
+from bot.state import DigestStore, GuildSettings, Schedule, SettingsStore, open_digest_store
 from bot.state.digest import DigestStoreClosed
 from bot.state.pg import is_postgres
 from bot.state.pg_digest import PgDigestStore
+from bot.state.settings import SettingsClosedError
 
 NOW = datetime(2026, 11, 13, 0, 0, tzinfo=UTC)
 D = date(2026, 11, 13)
@@ -121,3 +123,41 @@ async def test_close_twice_and_use_after_close(state_db: str | Path) -> None:
     await store.close()
     with pytest.raises(DigestStoreClosed):
         await store.entry(7, 11, D)
+
+
+async def test_guild_settings_persist_and_reload(state_db: str | Path) -> None:
+    async with await SettingsStore.open(state_db) as settings:
+        assert settings.get(5) == GuildSettings(5)
+        await settings.update(5, visibility="ephemeral", moderator_role_id=9, add_channel=6)
+        await settings.update(5, add_channel=7)
+        await settings.update(5, remove_channel=6)
+        await settings.update(8, moderator_role_id=3)
+        await settings.update(8, clear_moderator_role=True, add_channel=1)
+        expected = {
+            5: GuildSettings(5, 9, "ephemeral", frozenset({7})),
+            8: GuildSettings(8, None, "public", frozenset({1})),
+        }
+        assert {g: settings.get(g) for g in (5, 8)} == expected
+    async with await SettingsStore.open(state_db) as settings:  # another host, or a restart
+        assert {g: settings.get(g) for g in (5, 8)} == expected
+        assert settings.get(None) == GuildSettings(0)
+
+
+async def test_remembered_questions(state_db: str | Path) -> None:
+    settings = await SettingsStore.open(state_db)
+    first = await settings.remember("ask", "日銀は？", now=NOW)
+    assert await settings.remember("ask", "日銀は？", now=NOW + timedelta(days=1)) == first
+    second = await settings.remember("ask", "台風は？", now=NOW + timedelta(days=2))
+    other_kind = await settings.remember("search", "日銀は？", now=NOW)
+    assert len({first, second, other_kind}) == 3
+    assert await settings.recall("ask", first) == "日銀は？"
+    assert await settings.recall("search", first) is None
+    assert await settings.forget_before(NOW + timedelta(days=1)) == 2
+    assert (await settings.recall("ask", first), await settings.recall("ask", second)) == (
+        None,
+        "台風は？",
+    )
+    await settings.close()
+    await settings.close()  # closing twice is safe
+    with pytest.raises(SettingsClosedError):
+        await settings.recall("ask", second)

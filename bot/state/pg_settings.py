@@ -1,0 +1,111 @@
+"""The settings' SQL on PostgreSQL (psycopg 3): guild settings, answer channels, asked questions.
+
+The rows behind :class:`bot.state.settings.SettingsStore` when ``KIJI_STATE_DB`` is a
+``postgresql://`` URL, so that every bot host reads the same ``/kiji config``. Each host caches
+the settings it loaded at start (as with SQLite); a change made on another host is seen there
+after its next start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+from bot.state.pg import PgMigrations, connect
+from bot.state.schema import Component
+from bot.state.settings import GuildRow, SettingsClosedError
+
+SETTINGS = PgMigrations(
+    "settings",
+    (
+        """
+        CREATE TABLE IF NOT EXISTS guild_settings (
+            guild_id bigint PRIMARY KEY,
+            moderator_role_id bigint,
+            visibility text NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'ephemeral'))
+        );
+        CREATE TABLE IF NOT EXISTS answer_channels (
+            guild_id bigint NOT NULL,
+            channel_id bigint NOT NULL,
+            PRIMARY KEY (guild_id, channel_id)
+        );
+        CREATE TABLE IF NOT EXISTS asked (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind text NOT NULL,
+            text text NOT NULL,
+            created_at timestamptz NOT NULL,
+            UNIQUE (kind, text)
+        );
+        """,
+    ),
+    "the bot settings on PostgreSQL are version {found}, this kiji knows {latest}; upgrade kiji",
+)
+
+
+class PgSettingsRows(Component[psycopg.AsyncConnection]):
+    """Settings rows in PostgreSQL; one autocommit connection per process."""
+
+    closed_error = SettingsClosedError
+
+    @classmethod
+    async def open(cls, url: str) -> PgSettingsRows:
+        return cls(await connect(url, SETTINGS))
+
+    async def load(self) -> tuple[list[GuildRow], list[tuple[int, int]]]:
+        cur = await self.conn.execute(
+            "SELECT guild_id, moderator_role_id, visibility FROM guild_settings"
+        )
+        guilds = [(g, r, v) for g, r, v in await cur.fetchall()]
+        cur = await self.conn.execute("SELECT guild_id, channel_id FROM answer_channels")
+        return guilds, [(g, c) for g, c in await cur.fetchall()]
+
+    async def save(self, row: GuildRow, add: int | None, remove: int | None) -> None:
+        conn = self.conn
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, moderator_role_id, visibility) "
+                "VALUES (%s, %s, %s) ON CONFLICT (guild_id) DO UPDATE SET "
+                "moderator_role_id = excluded.moderator_role_id, visibility = excluded.visibility",
+                row,
+            )
+            if add is not None:
+                await conn.execute(
+                    "INSERT INTO answer_channels (guild_id, channel_id) VALUES (%s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    (row[0], add),
+                )
+            if remove is not None:
+                await conn.execute(
+                    "DELETE FROM answer_channels WHERE guild_id = %s AND channel_id = %s",
+                    (row[0], remove),
+                )
+
+    async def remember(self, kind: str, text: str, now: datetime) -> int:
+        # The insert's id, or that of the row already there. When another host inserted it
+        # concurrently, this statement's snapshot predates that row: read it again after.
+        cur = await self.conn.execute(
+            "WITH new AS (INSERT INTO asked (kind, text, created_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (kind, text) DO NOTHING RETURNING id) "
+            "SELECT id FROM new UNION ALL SELECT id FROM asked WHERE kind = %s AND text = %s",
+            (kind, text, now, kind, text),
+        )
+        row = await cur.fetchone()
+        if row is None:
+            cur = await self.conn.execute(
+                "SELECT id FROM asked WHERE kind = %s AND text = %s", (kind, text)
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def recall(self, kind: str, ask_id: int) -> str | None:
+        cur = await self.conn.execute(
+            "SELECT text FROM asked WHERE id = %s AND kind = %s", (ask_id, kind)
+        )
+        row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def forget_before(self, when: datetime) -> int:
+        cur = await self.conn.execute("DELETE FROM asked WHERE created_at < %s", (when,))
+        return cur.rowcount
