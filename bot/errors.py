@@ -11,7 +11,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.i18n import t
+from bot.i18n import lang, t
 from bot.respond import reply
 from index.errors import NewsIndexError
 
@@ -54,7 +54,9 @@ def explain(error: BaseException, locale: discord.Locale | str | None) -> str | 
         return t(locale, "bot_missing_permissions", perms=", ".join(error.missing_permissions))
     if isinstance(error, app_commands.MissingPermissions):
         return t(locale, "not_moderator")
-    if isinstance(error, UserFacingError | NewsIndexError):
+    if isinstance(error, NewsIndexError):
+        return error.text(lang(locale))
+    if isinstance(error, UserFacingError):
         return str(error)
     return None
 

@@ -1,8 +1,32 @@
 """The core's exceptions: every message is written to be shown to a user as it is."""
 
+from __future__ import annotations
+
+from typing import Self
+
+from index.messages import Lang, t
+
 
 class NewsIndexError(Exception):
-    """Base class of every error the core raises on purpose."""
+    """Base class of every error the core raises on purpose.
+
+    One made with :meth:`keyed` holds a catalogue key (:mod:`index.messages`): :meth:`text`
+    gives it in the user's language, ``str()`` in English (for logs and stored state).
+    """
+
+    key: str | None = None
+    params: dict[str, object] = {}  # noqa: RUF012 - replaced per instance by keyed()
+
+    @classmethod
+    def keyed(cls, key: str, **params: object) -> Self:
+        """The error whose message is ``key`` of the catalogue, formatted with ``params``."""
+        error = cls(t("en", key, **params))
+        error.key, error.params = key, dict(params)
+        return error
+
+    def text(self, lang: Lang) -> str:
+        """The message in ``lang`` (as raised when it was not made with :meth:`keyed`)."""
+        return t(lang, self.key, **self.params) if self.key else str(self)
 
 
 class InvalidQuery(NewsIndexError):

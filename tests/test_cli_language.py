@@ -91,6 +91,20 @@ def test_errors_are_framed_in_the_language(
     assert en == f"kiji: no such file or directory: {missing}\n"
 
 
+def test_a_core_error_is_shown_in_the_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add = ["feeds", "add", "ftp://news.example/feed", "--db", str(tmp_path / "k.db")]
+    code, _, ja = run(add, capsys)
+    assert code == 2
+    assert ja.startswith(
+        "kiji: 取得できるのは http:// と https:// の URL だけです（ftp:// は使えません"
+    )
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    _, _, en = run(add, capsys)
+    assert en.startswith("kiji: only http:// and https:// URLs can be fetched, not ftp://")
+
+
 def test_the_console_script_reads_lc_all_first(sample_db: Path, tmp_path: Path) -> None:
     code = "import sys; from bot.cli import main; sys.exit(main())"
 

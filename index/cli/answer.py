@@ -108,7 +108,7 @@ def ask_command(args: argparse.Namespace) -> int:
     try:
         store = IndexStore.open(_db_path(args, settings), create=False)
     except NewsIndexError as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answer = _answerer(store, settings).ask(
@@ -194,7 +194,7 @@ def run_chat(
             build_sample_db(db, console, lang)
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:
-        print(t(lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(lang, "cli_error", detail=e.text(lang)), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answerer = _answerer(store, settings)

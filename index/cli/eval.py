@@ -58,7 +58,7 @@ def eval_command(args: argparse.Namespace) -> int:
         questions = read_questions(Path(args.file))
         store = IndexStore.open(_db_path(args, settings), create=False)
     except NewsIndexError as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return EXIT_ERROR
     if not questions:
         print(t(args.lang, "eval_no_questions", file=args.file), file=sys.stderr)

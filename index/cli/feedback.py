@@ -66,7 +66,7 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return EXIT_ERROR
     with store:
         answers = FeedbackStore(store).voted_answers(args.since)

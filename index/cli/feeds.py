@@ -73,7 +73,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         status = manager.add(args.url)
     except FeedError as e:
-        return _fail(str(e), args.lang)
+        return _fail(e.text(args.lang), args.lang)
     finally:
         manager.store.close()
     print(t(args.lang, "cli_feeds_subscribed", url=status.url))
@@ -86,7 +86,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         manager.remove(args.url)
     except FeedError as e:
-        return _fail(str(e), args.lang)
+        return _fail(e.text(args.lang), args.lang)
     finally:
         manager.store.close()
     print(t(args.lang, "cli_feeds_unsubscribed", url=args.url.strip()))
@@ -148,7 +148,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     try:
         results = manager.poll(args.url, force=args.force)
     except FeedError as e:
-        return _fail(str(e), args.lang)
+        return _fail(e.text(args.lang), args.lang)
     finally:
         manager.store.close()
     lang = args.lang

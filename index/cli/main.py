@@ -419,7 +419,7 @@ def main(
     except NewsIndexError as e:
         if getattr(args, "verbose", False):
             raise
-        print(t(lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(lang, "cli_error", detail=e.text(lang)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(t(lang, "cli_interrupted"), file=sys.stderr)

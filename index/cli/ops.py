@@ -65,7 +65,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         dest = backup(args.db, args.dest)
     except DatabaseError as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return 1
     size = dest.stat().st_size / 1e6
     seconds = time.perf_counter() - t0
@@ -90,13 +90,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         report = restore(args.backup, args.db, tokenizer, sample=args.sample)
     except DatabaseInUse as e:
-        print(t(args.lang, "restore_in_use", detail=e), file=sys.stderr)
+        print(t(args.lang, "restore_in_use", detail=e.text(args.lang)), file=sys.stderr)
         return 1
     except WriteFailed as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return 1
     except DatabaseError as e:
-        print(t(args.lang, "cli_error", detail=e), file=sys.stderr)
+        print(t(args.lang, "cli_error", detail=e.text(args.lang)), file=sys.stderr)
         return 2
     lang = args.lang
     facts = ", ".join(

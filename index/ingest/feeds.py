@@ -102,7 +102,7 @@ class FeedManager:
         )
         existing = self._find(url)
         if existing is not None:
-            raise FeedError(f"already subscribed: {existing}")
+            raise FeedError.keyed("feed_already_subscribed", url=existing)
         self.table.add(url, self.clock(), guild_id)
         log.info("subscribed to %s", url)
         return self._status(url)
@@ -114,7 +114,7 @@ class FeedManager:
         """
         found = self._find(url.strip())
         if found is None:
-            raise FeedError(f"not subscribed: {url.strip()} (see `kiji feeds list`)")
+            raise FeedError.keyed("feed_not_subscribed", url=url.strip())
         self.table.remove(found)
         log.info("unsubscribed from %s", found)
 
@@ -143,7 +143,7 @@ class FeedManager:
         if url is not None:
             found = self._find(url.strip())
             if found is None:
-                raise FeedError(f"not subscribed: {url.strip()} (add it with `kiji feeds add`)")
+                raise FeedError.keyed("feed_not_subscribed_poll", url=url.strip())
             urls: Sequence[str] = [found]
         else:
             urls = self.table.urls()

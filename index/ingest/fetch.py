@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from index.errors import FeedError
 from index.ingest.limits import FETCH_DEADLINE_ENV, fetch_deadline
+from index.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2048
 # Named in every refusal of a private address: the setting that allows intranet feeds.
 ALLOW_PRIVATE_ENV = "KIJI_FEEDS_ALLOW_PRIVATE"
-PRIVATE_HINT = f"set {ALLOW_PRIVATE_ENV}=1 to allow feeds on private or loopback addresses"
+PRIVATE_HINT = t("en", "feed_private_hint", setting=ALLOW_PRIVATE_ENV)
 
 
 # ------------------------------------------------------------------------------------ deadline
@@ -99,21 +100,22 @@ def check_url(url: str) -> str:
     """
     url = url.strip()
     if not url:
-        raise FeedError("the URL is empty")
+        raise FeedError.keyed("url_empty")
     if len(url) > MAX_URL_CHARS:
-        raise FeedError(f"the URL is longer than {MAX_URL_CHARS} characters")
+        raise FeedError.keyed("url_too_long", n=MAX_URL_CHARS)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as e:
-        raise FeedError(f"not a valid URL: {url!r} ({e})") from e
+        raise FeedError.keyed("url_invalid", url=repr(url), problem=e) from e
     if parts.scheme.lower() not in {"http", "https"}:
-        scheme = f"{parts.scheme}://" if parts.scheme else "no scheme"
-        raise FeedError(f"only http:// and https:// URLs can be fetched, not {scheme} ({url!r})")
+        if parts.scheme:
+            raise FeedError.keyed("url_scheme", scheme=f"{parts.scheme}://", url=repr(url))
+        raise FeedError.keyed("url_no_scheme", url=repr(url))
     if not parts.hostname:
-        raise FeedError(f"the URL has no host name: {url!r}")
+        raise FeedError.keyed("url_no_host", url=repr(url))
     if any(c.isspace() for c in url):
-        raise FeedError(f"the URL contains spaces: {url!r}")
+        raise FeedError.keyed("url_spaces", url=repr(url))
     return url.split("#", 1)[0]
 
 
@@ -147,10 +149,7 @@ def check_destination(
     """
     host = None if allow_private else literal_private_host(url)
     if host is not None and host not in allow_addresses:
-        raise FeedError(
-            f"refusing {url}: {host} is a private, loopback or link-local address "
-            f"(only public addresses can be fetched; {PRIVATE_HINT})"
-        )
+        raise FeedError.keyed("feed_private_refused", url=url, host=host, setting=ALLOW_PRIVATE_ENV)
 
 
 class Fetcher:

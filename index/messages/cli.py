@@ -173,6 +173,43 @@ CLI: dict[str, tuple[str, str]] = {
         "{url}: new {new} / updated {updated} / unchanged {unchanged} / rejected {rejected}",
     ),
     "cli_feeds_poll_deferred": ("、保留 {n}", ", {n} deferred"),
+    # feed subscriptions (index/ingest/feeds.py, fetch.py: FeedError, in the CLI and the bot)
+    "feed_already_subscribed": ("すでに購読しています：{url}", "already subscribed: {url}"),
+    "feed_not_subscribed": (
+        "購読していません：{url}（`kiji feeds list` で確認できます）",
+        "not subscribed: {url} (see `kiji feeds list`)",
+    ),
+    "feed_not_subscribed_poll": (
+        "購読していません：{url}（`kiji feeds add` で追加できます）",
+        "not subscribed: {url} (add it with `kiji feeds add`)",
+    ),
+    "feed_private_hint": (
+        "{setting}=1 にすると、プライベートやループバックのアドレスのフィードも使えます",
+        "set {setting}=1 to allow feeds on private or loopback addresses",
+    ),
+    "feed_private_refused": (
+        "{url} は使えません：{host} はプライベート、ループバック、またはリンクローカルのアドレスです"
+        "（取得できるのは公開アドレスだけです。{setting}=1 にすると、プライベートやループバックのアドレスのフィードも使えます）",
+        "refusing {url}: {host} is a private, loopback or link-local address (only public "
+        "addresses can be fetched; set {setting}=1 to allow feeds on private or loopback "
+        "addresses)",
+    ),
+    "url_empty": ("URL が空です", "the URL is empty"),
+    "url_too_long": ("URL が {n} 文字を超えています", "the URL is longer than {n} characters"),
+    "url_invalid": (
+        "正しい URL ではありません：{url}（{problem}）",
+        "not a valid URL: {url} ({problem})",
+    ),
+    "url_scheme": (
+        "取得できるのは http:// と https:// の URL だけです（{scheme} は使えません：{url}）",
+        "only http:// and https:// URLs can be fetched, not {scheme} ({url})",
+    ),
+    "url_no_scheme": (
+        "取得できるのは http:// と https:// の URL だけです（スキームがありません：{url}）",
+        "only http:// and https:// URLs can be fetched, not no scheme ({url})",
+    ),
+    "url_no_host": ("URL にホスト名がありません：{url}", "the URL has no host name: {url}"),
+    "url_spaces": ("URL に空白が含まれています：{url}", "the URL contains spaces: {url}"),
     # kiji backup / restore / check
     "backup_no_db": (
         "kiji: {db} にデータベースがないため、バックアップできません",

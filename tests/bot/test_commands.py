@@ -280,6 +280,24 @@ async def test_feeds_add_list_remove_with_moderator_role(
     assert "登録を解除しました" in only_send(rm)["content"]
 
 
+async def test_a_core_error_is_explained_in_the_members_language(feeds_bot: NewsBot) -> None:
+    """FeedError comes from the catalogue: Japanese by default, English for an English client."""
+    replies = {}
+    for locale in ("ja", "en-US"):
+        add = slash(
+            feeds_bot,
+            cmd(feeds_bot, "feeds add"),
+            locale=locale,
+            permissions=MANAGE_GUILD,
+            url="ftp://news.example/feed",
+        )
+        await dispatch(feeds_bot.tree, add)
+        sent = only_send(add)
+        replies[locale] = sent.get("content") or sent["embed"].description
+    assert replies["ja"].startswith("取得できるのは http:// と https:// の URL だけです")
+    assert replies["en-US"].startswith("only http:// and https:// URLs can be fetched")
+
+
 class RecordingPoster:
     def __init__(self) -> None:
         self.posts: list[tuple[int, int, str, int]] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from index import messages
+from index.errors import FeedError
 from index.messages import CATALOGUE, COMMAND_JA, lang_from_env, lang_from_locale, t
 from tests.conftest import REPO
 
@@ -64,6 +65,15 @@ def test_t_formats_in_the_language_asked() -> None:
     assert t("en", "chat_sample_built", n=3) == "Added 3 articles."
     with pytest.raises(KeyError):
         t("ja", "no such key")
+
+
+def test_a_keyed_core_error_is_english_as_text_and_in_either_language_on_demand() -> None:
+    error = FeedError.keyed("feed_already_subscribed", url="https://a.example/feed")
+    assert str(error) == "already subscribed: https://a.example/feed"  # logs, stored state
+    assert error.text("ja") == "すでに購読しています：https://a.example/feed"
+    assert error.text("en") == str(error)
+    plain = FeedError("said as raised")
+    assert plain.text("ja") == plain.text("en") == "said as raised"
 
 
 @pytest.mark.parametrize(
