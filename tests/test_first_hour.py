@@ -194,7 +194,10 @@ def test_feeds_add_refuses_a_private_address_and_names_the_setting(
     db = str(tmp_path / "f.db")
     assert main(["feeds", "add", url, "--db", db]) == 2
     err = capsys.readouterr().err
-    assert "private, loopback or link-local" in err and "KIJI_FEEDS_ALLOW_PRIVATE=1" in err
+    assert (
+        "プライベート、ループバック、またはリンクローカル" in err
+        and "KIJI_FEEDS_ALLOW_PRIVATE=1" in err
+    )
     assert main(["feeds", "list", "--json", "--db", db]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
