@@ -105,6 +105,18 @@ def test_a_core_error_is_shown_in_the_language(
     assert en.startswith("kiji: only http:// and https:// URLs can be fetched, not ftp://")
 
 
+def test_an_ops_error_is_shown_in_the_language(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    backup = ["backup", "--db", str(sample_db), str(tmp_path / "no" / "such" / "dir" / "x.db")]
+    code, _, ja = run(backup, capsys)
+    assert code == 1
+    assert ja.startswith("kiji: バックアップは書き出していません：ディレクトリ ")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    _, _, en = run(backup, capsys)
+    assert en.startswith("kiji: the backup was not written: no directory ")
+
+
 def test_the_console_script_reads_lc_all_first(sample_db: Path, tmp_path: Path) -> None:
     code = "import sys; from bot.cli import main; sys.exit(main())"
 

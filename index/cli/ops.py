@@ -189,7 +189,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 if not facts["articles"]:
                     say("warn", "doctor_no_articles")
         except NewsIndexError as e:
-            say("FAIL", "doctor_db_error", error=e)
+            say("FAIL", "doctor_db_error", error=e.text(args.lang))
     else:
         say("warn", "doctor_no_db", db=db)
     say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))

@@ -11,14 +11,14 @@ use it (the bot too).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from index.messages.answers import ANSWERS
 from index.messages.bot import BOT
 from index.messages.cli import CLI
 from index.messages.commands import COMMAND_JA
 
-__all__ = ["CATALOGUE", "COMMAND_JA", "Lang", "lang_from_env", "lang_from_locale", "t"]
+__all__ = ["CATALOGUE", "COMMAND_JA", "Lang", "Msg", "lang_from_env", "lang_from_locale", "t"]
 
 Lang = Literal["ja", "en"]
 
@@ -36,11 +36,23 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, BOT)
 
 
+class Msg(NamedTuple):
+    """A message not yet put into words, for code that does not know the language: a key and
+    its fields. As a field of another message it is put into that message's language."""
+
+    key: str
+    params: Mapping[str, object] = {}
+
+
 def t(lang: Lang, key: str, **kw: object) -> str:
-    """The text of ``key`` in ``lang``, formatted with ``kw`` (KeyError for an unknown key)."""
+    """The text of ``key`` in ``lang``, formatted with ``kw`` (KeyError for an unknown key);
+    fields that are :class:`Msg` are put into words in ``lang`` first."""
     ja, en = CATALOGUE[key]
     text = en if lang == "en" else ja
-    return text.format(**kw) if kw else text
+    if not kw:
+        return text
+    words = {k: t(lang, v.key, **v.params) if isinstance(v, Msg) else v for k, v in kw.items()}
+    return text.format(**words)
 
 
 def lang_from_env(env: Mapping[str, str]) -> Lang:

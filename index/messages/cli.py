@@ -210,7 +210,56 @@ CLI: dict[str, tuple[str, str]] = {
     ),
     "url_no_host": ("URL にホスト名がありません：{url}", "the URL has no host name: {url}"),
     "url_spaces": ("URL に空白が含まれています：{url}", "the URL contains spaces: {url}"),
-    # kiji backup / restore / check
+    # kiji backup / restore (index/ops/ops.py: DatabaseError)
+    "storage_full": (
+        "デバイスの空き容量がありません（database or disk is full）",
+        "no space left on the device (database or disk is full)",
+    ),
+    "storage_too_large": (
+        "ファイルがこのプロセスの書き込める大きさを超えました（file too large）",
+        "the file grew past the size this process may write (file too large)",
+    ),
+    "backup_no_directory": (
+        "バックアップは書き出していません：ディレクトリ {dir} がありません",
+        "the backup was not written: no directory {dir}",
+    ),
+    "backup_failed_check": (
+        "バックアップが検査に通りませんでした（{result}）。元のデータベースが壊れているかもしれません",
+        "the backup failed its check ({result}); the source may be damaged",
+    ),
+    "backup_no_space": (
+        "デバイスの空き容量が足りません（空き {free:,} KB、バックアップには約 {needed:,} KB 必要）",
+        "no space left on the device ({free:,} KB free, the backup needs about {needed:,} KB)",
+    ),
+    "backup_not_written": (
+        "バックアップを {dest} に書き出せませんでした：{reason}。書きかけのファイルは削除しました",
+        "the backup was not written to {dest}: {reason}; the partial file was removed",
+    ),
+    "file_missing": ("{path} がありません", "{path} does not exist"),
+    "file_unreadable": ("{path} を読めません（{error}）", "{path} cannot be read ({error})"),
+    "file_is_directory": (
+        "{path} はディレクトリです。バックアップのファイルそのもの（kiji-YYYYmmdd-HHMMSS.db）を指定してください",
+        "{path} is a directory; give the backup file itself (kiji-YYYYmmdd-HHMMSS.db)",
+    ),
+    "file_not_regular": ("{path} は通常のファイルではありません", "{path} is not a regular file"),
+    "file_not_sqlite": (
+        "{path} は SQLite のデータベースではありません",
+        "{path} is not a SQLite database",
+    ),
+    "restore_unusable": (
+        "バックアップは復元していません：{problem}",
+        "the backup was not restored: {problem}",
+    ),
+    "restore_copy_failed": (
+        "バックアップは復元していません：{db} の隣へのコピーに失敗しました：{problem}。データベースは変わっていません",
+        "the backup was not restored: copying it beside {db} failed: {problem}; the database "
+        "is unchanged",
+    ),
+    "restore_failed_checks": (
+        "バックアップは検査に通らなかったため、復元していません：{problems}",
+        "the backup was not restored, it failed the checks: {problems}",
+    ),
+    # kiji check
     "backup_no_db": (
         "kiji: {db} にデータベースがないため、バックアップできません",
         "kiji: no database at {db} to back up",

@@ -23,6 +23,7 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, NewsIndexError
+from index.messages import Msg, t
 from index.store import checks, dblock
 from index.store.schema import SCHEMA_VERSION, schema_problems
 from index.store.store import SQLITE_HEADER, IndexStore
@@ -54,14 +55,14 @@ def _remove(paths: list[Path]) -> None:
             p.unlink()
 
 
-def storage_problem(error: BaseException) -> str:
+def storage_problem(error: BaseException) -> Msg | str:
     """One line for a failed write: a full disk says so, anything else keeps SQLite's words."""
     text = str(error)
     errno_ = getattr(error, "errno", None)
     if errno_ in (errno.ENOSPC, errno.EDQUOT) or "database or disk is full" in text:
-        return "no space left on the device (database or disk is full)"
+        return Msg("storage_full")
     if errno_ == errno.EFBIG:
-        return "the file grew past the size this process may write (file too large)"
+        return Msg("storage_too_large")
     return text or type(error).__name__
 
 
@@ -87,7 +88,7 @@ def backup(
     if dest.exists() and dest.is_dir():
         dest = dest / f"kiji-{time.strftime('%Y%m%d-%H%M%S')}.db"
     if not dest.parent.is_dir():
-        raise DatabaseError(f"the backup was not written: no directory {dest.parent}")
+        raise DatabaseError.keyed("backup_no_directory", dir=dest.parent)
     tmp = dest.with_name(dest.name + ".partial")
     src = IndexStore.open(db, create=False)
     try:
@@ -101,9 +102,7 @@ def backup(
 
         result = checks.copy_snapshot(src, tmp, pages_per_step=pages_per_step, step=step)
         if result != "ok":
-            raise DatabaseError(
-                f"the backup failed its check ({result}); the source may be damaged"
-            )
+            raise DatabaseError.keyed("backup_failed_check", result=result)
         os.replace(tmp, dest)
     except (sqlite3.Error, OSError) as e:
         _remove(_partial_files(tmp))
@@ -111,13 +110,8 @@ def backup(
         with contextlib.suppress(OSError):  # SQLite reports some ENOSPC as a plain I/O error
             free, needed = shutil.disk_usage(dest.parent).free, db.stat().st_size
             if free < needed:
-                reason = (
-                    f"no space left on the device ({free // 1024:,} KB free, "
-                    f"the backup needs about {needed // 1024:,} KB)"
-                )
-        raise WriteFailed(
-            f"the backup was not written to {dest}: {reason}; the partial file was removed"
-        ) from e
+                reason = Msg("backup_no_space", {"free": free // 1024, "needed": needed // 1024})
+        raise WriteFailed.keyed("backup_not_written", dest=dest, reason=reason) from e
     except BaseException:
         _remove(_partial_files(tmp))
         raise
@@ -126,25 +120,25 @@ def backup(
     return dest
 
 
-def _readable_file(path: Path) -> str | None:
+def _readable_file(path: Path) -> Msg | None:
     """Why ``path`` cannot be read as a database file, or None."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        return f"{path} does not exist"
+        return Msg("file_missing", {"path": path})
     except OSError as e:
-        return f"{path} cannot be read ({e.strerror or e})"
+        return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
     if stat.S_ISDIR(st.st_mode):
-        return f"{path} is a directory; give the backup file itself (kiji-YYYYmmdd-HHMMSS.db)"
+        return Msg("file_is_directory", {"path": path})
     if not stat.S_ISREG(st.st_mode):
-        return f"{path} is not a regular file"
+        return Msg("file_not_regular", {"path": path})
     try:
         with path.open("rb") as f:
             header = f.read(16)
     except OSError as e:
-        return f"{path} cannot be read ({e.strerror or e})"
+        return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
     if header != SQLITE_HEADER:
-        return f"{path} is not a SQLite database"
+        return Msg("file_not_sqlite", {"path": path})
     return None
 
 
@@ -153,7 +147,7 @@ def verify_file(path: Path) -> CheckReport:
     report = CheckReport()
     problem = _readable_file(path)
     if problem is not None:
-        report.fail(problem)
+        report.fail(t("en", problem.key, **problem.params))  # check reports stay English
         return report
     try:
         facts = checks.file_facts(path)
@@ -175,7 +169,7 @@ def inspect_readonly(db: Path) -> dict[str, object]:
     ``mode=ro`` connection: nothing is created, migrated or written (``kiji doctor``)."""
     problem = _readable_file(db)
     if problem is not None:
-        raise DatabaseError(problem)
+        raise DatabaseError.keyed(problem.key, **problem.params)
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     except sqlite3.Error as e:
@@ -212,7 +206,7 @@ def restore(
     backup_path, db = Path(backup_path), Path(db)
     problem = _readable_file(backup_path)  # the full checks run on the copy
     if problem is not None:
-        raise DatabaseError(f"the backup was not restored: {problem}")
+        raise DatabaseError.keyed("restore_unusable", problem=problem)
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(db.name + ".restoring")
     partial = _partial_files(tmp)
@@ -221,15 +215,11 @@ def restore(
         try:
             shutil.copyfile(backup_path, tmp)
         except OSError as e:
-            raise WriteFailed(
-                f"the backup was not restored: copying it beside {db} failed: "
-                f"{storage_problem(e)}; the database is unchanged"
-            ) from e
+            raise WriteFailed.keyed("restore_copy_failed", db=db, problem=storage_problem(e)) from e
         report = check(tmp, tokenizer, sample=sample, lock=False)
         if not report.ok:
-            raise DatabaseError(
-                "the backup was not restored, it failed the checks: " + "; ".join(report.problems)
-            )
+            problems = "; ".join(report.problems)
+            raise DatabaseError.keyed("restore_failed_checks", problems=problems)
         with dblock.exclusive(db):
             for suffix in ("-wal", "-shm", "-journal"):  # they belong to the file being replaced
                 with contextlib.suppress(FileNotFoundError):

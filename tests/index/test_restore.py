@@ -26,6 +26,9 @@ from index.store.schema import SCHEMA_VERSION
 from index.store.store import IndexStore
 from tests.conftest import REPO
 
+# The messages checked here are the English ones (tests/test_cli_language.py checks both).
+pytestmark = pytest.mark.usefixtures("english")
+
 KIJI = [sys.executable, "-m", "index.cli"]
 
 
@@ -139,7 +142,7 @@ def test_a_good_backup_is_restored_and_verified(
     with IndexStore.open(good) as s:
         s.delete_article("typhoon", tokenizer)
     assert main(["restore", str(good_backup), "--db", str(good), "--yes"]) == 0
-    assert "検証済み" in capsys.readouterr().out
+    assert "verified" in capsys.readouterr().out
     assert first_hit(good, tokenizer) == "typhoon"
     assert leftovers(good.parent) == []
 
@@ -283,7 +286,7 @@ def test_ingest_that_hits_the_file_size_limit_is_one_line(good: Path, tmp_path: 
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     line = one_line_error(proc)
-    assert "ingest に失敗しました" in line, line
+    assert "ingest failed" in line, line
     assert IndexStore.open(good).stats()["articles"] >= 5  # what was there is intact
 
 
