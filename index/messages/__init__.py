@@ -17,6 +17,7 @@ from index.messages.answers import ANSWERS
 from index.messages.bot import BOT
 from index.messages.cli import CLI
 from index.messages.commands import COMMAND_JA
+from index.messages.ops import OPS
 
 __all__ = ["CATALOGUE", "COMMAND_JA", "Lang", "Msg", "lang_from_env", "lang_from_locale", "t"]
 
@@ -33,7 +34,7 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, BOT)
+CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, OPS, BOT)
 
 
 class Msg(NamedTuple):
