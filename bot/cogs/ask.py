@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot import render
 from bot.feedback import BotFeedback
 from bot.guards import Limits, RateLimited, cooldown
-from bot.i18n import _, t
+from bot.i18n import _, lang, t
 from bot.respond import NO_MENTIONS, defer, reply
 from bot.shutdown import admit
 from bot.state.settings import SettingsStore
@@ -60,14 +60,17 @@ class AskCog(commands.Cog):
         self._mention_cooldown = RateLimiter(ASK_RATE, ASK_PER)  # per user, as the commands
 
     # ------------------------------------------------------------------ the shared answer path
-    async def answer(self, question: str, *, page: int) -> Answer:
+    async def answer(
+        self, question: str, *, page: int, locale: discord.Locale | str | None = None
+    ) -> Answer:
         """Ask the core (in the index thread) for enough excerpts to show ``page`` and know if
-        there is a next one."""
+        there is a next one, its messages in the language of ``locale``."""
         now = self.clock()
         k = (page + 1) * render.ANSWER_PAGE + 1
+        language = lang(locale)
 
         def job(ctx: IndexContext) -> Answer:
-            return ctx.answerer.ask(question, now=now, k=k)
+            return ctx.answerer.ask(question, now=now, k=k, lang=language)
 
         return await self.index.run(job)
 
@@ -88,7 +91,7 @@ class AskCog(commands.Cog):
         """
         t0 = time.perf_counter()
         try:
-            answer = await self.answer(question, page=page)
+            answer = await self.answer(question, page=page, locale=locale)
         except Exception:
             self._record(command, guild_id, "error", t0, count=command is not None)
             raise
@@ -309,7 +312,7 @@ class AskCog(commands.Cog):
             return
         locale = interaction.locale
         if action == "src":
-            answer = await self.answer(question, page=page)
+            answer = await self.answer(question, page=page, locale=locale)
             await reply(
                 interaction, embed=render.sources_embed(answer, locale, page=page), ephemeral=True
             )

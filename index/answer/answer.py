@@ -36,6 +36,7 @@ from index.answer.excerpt_text import has_japanese, normalised
 from index.answer.excerpts import ExcerptPicker
 from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
+from index.messages import Lang, t
 from index.models import Answer, DateWindow, Hit, RelatedArticle
 from index.ranking.recency import boost_recent
 from index.search.related import RelatedFinder
@@ -58,13 +59,6 @@ META_WORDS = frozenset({"ニュース", "記事", "話題", "情報", "出来事
 # Parts of speech that carry the topic of a question; an absent term of another POS (a verb,
 # adjective, adverb or suffix) is more likely phrasing than subject and weighs less.
 CONTENT_POS = frozenset({"名詞", "代名詞"})
-NOT_FOUND_MESSAGE = "記事の中に、この質問に答える内容は見つかりませんでした。"
-NOT_FOUND_CLOSEST = "近い話題の記事はこちらです。"
-NOT_JAPANESE_HINT = (
-    "kiji answers questions in Japanese about Japanese news articles: please ask in Japanese "
-    "(例：「日銀は政策金利を何%に引き上げた？」)。"
-)
-EMPTY_INDEX_MESSAGE = "まだ記事が登録されていません。`kiji ingest` で記事を取り込んでください。"
 
 
 class Answerer:
@@ -86,8 +80,9 @@ class Answerer:
         self.excerpts = ExcerptPicker(tokenizer)
 
     # ------------------------------------------------------------------ the public entry point
-    def ask(self, question: str, *, now: datetime, k: int = 3) -> Answer:
-        """Answer ``question`` as of ``now`` (timezone-aware) with at most ``k`` excerpts.
+    def ask(self, question: str, *, now: datetime, k: int = 3, lang: Lang = "ja") -> Answer:
+        """Answer ``question`` as of ``now`` (timezone-aware) with at most ``k`` excerpts; the
+        answer's messages and notes are in ``lang``.
 
         Never raises for a bad question: it becomes ``status="invalid"`` with a message.
         """
@@ -116,13 +111,14 @@ class Answerer:
             morphs = self.tokenizer.analyse(rest)[1]
             if asks_for_summary(morphs, has_period=window is not None):
                 answer = period_summary(
-                    self.store, self.related, self.tokenizer, question, window, now, k
+                    self.store, self.related, self.tokenizer, question, window, now, k, lang
                 )
             else:
                 query = self._query(terms, rest, morphs)
-                answer = self._answer_in_window(question, query, window, now, k)
+                answer = self._answer_in_window(question, query, window, now, k, lang)
         if answer.status == "not_found" and not has_japanese(cleaned):
-            answer = replace(answer, message=f"{answer.message}\n{NOT_JAPANESE_HINT}")
+            hint = t(lang, "answer_not_japanese")
+            answer = replace(answer, message=f"{answer.message}\n{hint}")
         log.debug("ask %r -> %s (%d excerpts)", question, answer.status, len(answer.excerpts))
         return replace(answer, took_ms=_ms(t0))
 
@@ -135,23 +131,26 @@ class Answerer:
             yield
 
     def _answer_in_window(
-        self, question: str, query: Query, window: DateWindow | None, now: datetime, k: int
+        self,
+        question: str,
+        query: Query,
+        window: DateWindow | None,
+        now: datetime,
+        k: int,
+        lang: Lang,
     ) -> Answer:
         if window is None:
-            return self._compose(question, query, k)
+            return self._compose(question, query, k, lang)
         if window.mode == "boost":
-            answer = self._compose(question, query, k, boost=(window, now))
+            answer = self._compose(question, query, k, lang, boost=(window, now))
             return replace(answer, window=window)
-        answer = self._compose(question, query, k, since=window.since, until=window.until)
+        answer = self._compose(question, query, k, lang, since=window.since, until=window.until)
         desc = describe_window(window)
         if answer.status == "answered":
-            return replace(answer, window=window, note=f"{desc}に公開された記事から答えています。")
-        wide = self._compose(question, query, k)
-        if wide.status == "answered":
-            note = f"{desc}に公開された記事には見つからなかったため、期間を限らずに探しました。"
-        else:
-            note = f"{desc}に公開された記事にも、ほかの記事にも見つかりませんでした。"
-        return replace(wide, window=window, note=note)
+            return replace(answer, window=window, note=t(lang, "answer_window_answered", desc=desc))
+        wide = self._compose(question, query, k, lang)
+        key = "answer_window_widened" if wide.status == "answered" else "answer_window_none"
+        return replace(wide, window=window, note=t(lang, key, desc=desc))
 
     # ------------------------------------------------------------------ composition
     def _compose(
@@ -159,6 +158,7 @@ class Answerer:
         question: str,
         query: Query,
         k: int,
+        lang: Lang,
         *,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -167,7 +167,7 @@ class Answerer:
         terms = query.terms
         base = Answer(question=question, status="not_found", terms=terms)
         if self.searcher.n_docs == 0:
-            return replace(base, message=EMPTY_INDEX_MESSAGE)
+            return replace(base, message=t(lang, "answer_empty_index"))
         n_cand = max(CANDIDATE_PASSAGES, 2 * k + 2)
         scored = self.searcher.score_terms(
             list(_expand(query)),
@@ -181,7 +181,7 @@ class Answerer:
             hits = boost_recent(hits, *boost)
         hits = self._writing_quoted_names(hits, query)[:n_cand]
         if not hits:
-            return replace(base, message=NOT_FOUND_MESSAGE)
+            return replace(base, message=t(lang, "answer_no_answer"))
         top_sents = self.excerpts.sentences(hits[0], query)
         siblings = self._siblings(hits)
         ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
@@ -189,7 +189,7 @@ class Answerer:
         if ev.weak:
             return replace(
                 base,
-                message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST if hits else ''}",
+                message=t(lang, "answer_no_answer") + (t(lang, "answer_closest") if hits else ""),
                 closest=_closest(hits),
             )
         # The hits in ranked order (fused ranking need not follow the word BM25 score), then
@@ -199,7 +199,7 @@ class Answerer:
         if not excerpts:  # only link-less stubs held the words: offer them, cite nothing
             return replace(
                 base,
-                message=f"{NOT_FOUND_MESSAGE}{NOT_FOUND_CLOSEST}",
+                message=t(lang, "answer_no_answer") + t(lang, "answer_closest"),
                 closest=_closest(hits),
             )
         related = self.related.related_to([e.article_id for e in excerpts])
@@ -338,9 +338,9 @@ class Answerer:
 
 
 def _expand(query: Query):
-    for t, c in query.counts.items():
+    for term, c in query.counts.items():
         for _ in range(c):
-            yield t
+            yield term
 
 
 def _closest(hits: Sequence[Hit]) -> tuple[RelatedArticle, ...]:

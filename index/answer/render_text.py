@@ -91,12 +91,11 @@ def _article_line(r: RelatedArticle) -> Text:
 
 
 def answer_message(answer: Answer, lang: Lang) -> str:
-    """Why there is no answer, in ``lang``: the core's own (Japanese) message, or in English the
-    catalogue's, quoting the core's reason when the question could not be searched."""
-    if lang == "en":
-        if answer.status == "invalid":
-            return t(lang, "answer_invalid", detail=answer.message)
-        return t(lang, "answer_not_found")
+    """Why there is no answer, in ``lang``: the core's message (``Answerer.ask`` writes it in the
+    language it is given); in English, a question that could not be searched quotes the core's
+    (Japanese) reason."""
+    if lang == "en" and answer.status == "invalid":
+        return t(lang, "answer_invalid", detail=answer.message)
     return answer.message or t(lang, "answer_not_found")
 
 

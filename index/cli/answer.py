@@ -112,7 +112,7 @@ def ask_command(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     with store:
         answer = _answerer(store, settings).ask(
-            " ".join(args.question), now=_clock(args, settings)(), k=args.k
+            " ".join(args.question), now=_clock(args, settings)(), k=args.k, lang=args.lang
         )
     if args.as_json:
         sys.stdout.write(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2) + "\n")
@@ -211,7 +211,7 @@ def run_chat(
             if question in VOTE_WORDS:
                 _vote(feedback, last, VOTE_WORDS[question], clock(), console, lang)
                 continue
-            last = answerer.ask(question, now=clock(), k=k)
+            last = answerer.ask(question, now=clock(), k=k, lang=lang)
             render_answer(last, console, lang)
     return EXIT_OK
 

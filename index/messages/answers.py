@@ -7,6 +7,34 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "該当する記事が見つかりませんでした。",
         "No article in the index answers this question. Try other words, or a broader question.",
     ),
+    "answer_no_answer": (
+        "記事の中に、この質問に答える内容は見つかりませんでした。",
+        "No article in the index answers this question. Try other words, or a broader question.",
+    ),
+    "answer_closest": ("近い話題の記事はこちらです。", " The closest articles are below."),
+    # The hint is for a member who wrote in another language: it says it in English as well.
+    "answer_not_japanese": (
+        "日本語で質問してください。kiji answers questions in Japanese about Japanese news "
+        "articles: please ask in Japanese (例：「日銀は政策金利を何%に引き上げた？」)。",
+        "kiji answers questions in Japanese about Japanese news articles: please ask in Japanese "
+        "(例：「日銀は政策金利を何%に引き上げた？」)。",
+    ),
+    "answer_empty_index": (
+        "まだ記事が登録されていません。`kiji ingest` で記事を取り込んでください。",
+        "No articles yet: add some with `kiji ingest`.",
+    ),
+    "answer_window_answered": (
+        "{desc}に公開された記事から答えています。",
+        "Answered from the articles published in the period asked for ({desc}).",
+    ),
+    "answer_window_widened": (
+        "{desc}に公開された記事には見つからなかったため、期間を限らずに探しました。",
+        "No article of the period asked for ({desc}) answers it, so all articles were searched.",
+    ),
+    "answer_window_none": (
+        "{desc}に公開された記事にも、ほかの記事にも見つかりませんでした。",
+        "Neither the articles of the period asked for ({desc}) nor any other answer it.",
+    ),
     "answer_invalid": (
         "この質問は検索できません：{detail}",
         "This question cannot be searched: {detail}",

@@ -208,3 +208,17 @@ def test_an_answer_in_the_slot_is_told_apart(tok: JapaneseTokenizer) -> None:
     text = "中島は昨年4月から出演していない。"
     fit = answer_weight(text, find_spans(text, tok.analyse(text)[1]), 0, len(text), intent, "")
     assert fit.slotted == fit.weight > 0  # 「昨年4月から」: the particle follows the date
+
+
+# ---------------------------------------------------------------------- the answer's language
+def test_answers_speak_the_language_asked_for(answerer: Answerer) -> None:
+    question = "量子コンピューターの開発競争で日本はどこまで追いついた？"
+    ja = answerer.ask(question, now=NOW)
+    en = answerer.ask(question, now=NOW, lang="en")
+    assert ja.status == en.status == "not_found"
+    assert "見つかりませんでした" in ja.message
+    assert en.message.startswith("No article in the index answers this question")
+    dated = answerer.ask("今月の『星の庭』の興行収入はいくら？", now=NOW, lang="en")
+    assert dated.status == "answered" and dated.excerpts[0].article_id == "kimi"
+    assert dated.note is not None and dated.note.startswith("Answered from the articles")
+    assert "今月" in answerer.ask("今月の『星の庭』の興行収入はいくら？", now=NOW).note
