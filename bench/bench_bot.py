@@ -6,6 +6,9 @@ production (settings go to a separate temporary database, so ``--db`` is never w
 
     python bench/bench_bot.py [--db PATH] [--n 300] [--warmup 20]
 
+Every question is asked once (no warm repeats): the sample questions, then livedoor-dev's and
+JSQuAD's from ../shared; the core-alone pass asks another ``n`` of them.
+
 Without ``--db`` a database is built from data/articles in a temporary directory. Targets:
 defer ≤ 50 ms, followup ready ≤ 100 ms (p99 at ~320k passages). Prints a markdown table.
 """
@@ -25,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, header, pct, table
+from bench.common import JSQUAD, REPO, SHARED, header, jsquad, pct, table
 from bot.cogs.ask import AskCog
 from bot.state.settings import SettingsStore
 from bot.worker import IndexWorker
@@ -92,12 +95,18 @@ class FakeInteraction:
 
 
 def questions() -> list[str]:
+    """Distinct questions, each asked once (a repeat would hit warm caches): the sample set's,
+    then livedoor-dev's and JSQuAD's when ../shared is there."""
     qs = list(EXTRA_QUESTIONS)
-    if QUESTIONS_FILE.exists():
-        for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                qs.append(json.loads(line)["question"])
-    return qs
+    files = [QUESTIONS_FILE, SHARED / "eval" / "livedoor-dev" / "questions.jsonl"]
+    for path in files:
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    qs.append(json.loads(line)["question"])
+    if JSQUAD.exists():
+        qs += [q for q, _, _ in jsquad()[1]]
+    return list(dict.fromkeys(qs))
 
 
 def build_sample_db(directory: Path, tokenizer: JapaneseTokenizer) -> Path:
@@ -118,6 +127,8 @@ async def measure(db: Path, tmp: Path, n: int, warmup: int) -> dict[str, list[fl
         passages = await reader.run(lambda ctx: ctx.store.meta_int("n_docs"))
         cog = AskCog(reader, settings, clock=lambda: datetime.now(JST))
         qs = questions()
+        warmup = min(warmup, len(qs) // 3)
+        n = min(n, (len(qs) - warmup) // 2)  # without ../shared: the sample questions only
         out: dict[str, list[float]] = {"defer": [], "followup": [], "core": [], "overhead": []}
         last: dict[str, float] = {}
         answer = cog.answer
@@ -129,7 +140,7 @@ async def measure(db: Path, tmp: Path, n: int, warmup: int) -> dict[str, list[fl
 
         cog.answer = timed_answer  # type: ignore[method-assign]
         for i in range(warmup + n):
-            q = qs[i % len(qs)]
+            q = qs[i]
             inter = FakeInteraction()
             start = time.perf_counter()
             await cog.ask.callback(cog, inter, question=q)  # type: ignore[arg-type]
@@ -140,10 +151,10 @@ async def measure(db: Path, tmp: Path, n: int, warmup: int) -> dict[str, list[fl
             out["overhead"].append(out["followup"][-1] - last["took"])
         # The core alone (Answerer.ask in the reader thread), for comparison.
         for i in range(n):
-            q = qs[i % len(qs)]
+            q = qs[warmup + n + i]  # questions not asked before
             result = await answer(q, page=0)
             out["core"].append(result.took_ms)
-    out["_meta"] = [float(passages), open_s]
+    out["_meta"] = [float(passages), open_s, float(n)]
     return out
 
 
@@ -159,9 +170,10 @@ def main() -> None:
             args.db.expanduser().resolve() if args.db else build_sample_db(tmp, JapaneseTokenizer())
         )
         res = asyncio.run(measure(db, tmp, args.n, args.warmup))
-    passages, open_s = res.pop("_meta")
+    passages, open_s, n = res.pop("_meta")
     header(
-        f"/ask in the bot ({int(passages):,} passages, {args.n} questions, db opened in {open_s:.2f} s)"
+        f"/ask in the bot ({int(passages):,} passages, {int(n)} distinct questions, db opened in "
+        f"{open_s:.2f} s)"
     )
     rows = []
     for key, label, target in (

@@ -41,6 +41,15 @@ def jsquad() -> tuple[list[tuple[str, str]], list[tuple[str, int, list[str]]]]:
     return paragraphs, questions
 
 
+def jsquad_queries(n: int, seed: int = 0) -> list[str]:
+    """``n`` distinct JSQuAD questions, picked at random with a fixed seed (the same each run)."""
+    _, questions = jsquad()
+    picks = np.random.default_rng(seed).choice(
+        len(questions), min(n, len(questions)), replace=False
+    )
+    return [questions[i][0] for i in picks]
+
+
 def jsonl_records(path: Path) -> Iterator[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:

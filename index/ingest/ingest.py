@@ -25,7 +25,7 @@ from index.ingest.limits import IngestLimits
 from index.messages import Lang, t
 from index.models import MAX_KEPT_REJECTIONS, Article, IngestReport, Rejection, Skipped
 from index.store.store import IndexStore
-from index.store.writer import BatchWriter, PreparedBatch, compact, prepare_batch
+from index.store.writer import BatchWriter, PreparedBatch, compact, prepare_batch, settle
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +204,8 @@ def ingest_stream(
         writer.write(pending, report)
         if on_progress:
             on_progress(report, 0)
-    if merge:  # a query reads at most FOLD_AFTER + MAIN_AFTER + 1 segments; `kiji optimize` → 1
-        compact(store)
+    if merge:  # near the merged shape again, without `kiji optimize` (index.store.segments)
+        settle(store)
     store.checkpoint("PASSIVE")
     report.seconds = time.perf_counter() - t0
     return report

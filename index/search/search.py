@@ -2,16 +2,15 @@
 
 Per query: look up the query terms, decode each term's postings (int32 passage ids + uint16
 counts) with ``np.frombuffer``, add ``idf · tf · (k1+1) / (tf + norm[id])`` into a dense score
-array, then select the top k with a threshold (no sort of the whole array). The length-norm array
-and the live mask are kept in memory and refreshed when another connection commits.
-"""
+array, then select the top k with a threshold (no sort of the whole array). The per-passage
+arrays are kept in memory and refreshed when another connection commits."""
 
 from __future__ import annotations
 
 import logging
 import math
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from index.errors import InvalidQuery
 from index.models import Hit, SearchResult
 from index.ranking import bm25, fusion
 from index.ranking.bm25 import BM25Params
+from index.search.postings import PostingsCache, signal_scores
 from index.store.store import IndexStore, parse_dt
 
 log = logging.getLogger(__name__)
@@ -47,40 +47,6 @@ class Scored:
     fused: np.ndarray | None = None
 
 
-class _Postings:
-    """An LRU of decoded main-segment postings, bounded in bytes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.used = 0
-        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int, int | None]] = OrderedDict()
-
-    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
-        item = self.items.get(tid)
-        if item is not None:
-            self.items.move_to_end(tid)
-        return item
-
-    def put(
-        self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int, version: int | None
-    ) -> None:
-        size = ids.nbytes + tfs.nbytes
-        if size > self.max_bytes // 4:
-            return
-        old = self.items.pop(tid, None)
-        if old is not None:
-            self.used -= old[0].nbytes + old[1].nbytes
-        self.items[tid] = (ids, tfs, stored_bytes, version)
-        self.used += size
-        while self.used > self.max_bytes and self.items:
-            _, (a, b, _n, _v) = self.items.popitem(last=False)
-            self.used -= a.nbytes + b.nbytes
-
-    def clear(self) -> None:
-        self.items.clear()
-        self.used = 0
-
-
 class Searcher:
     """Ranks passages for a query. One per thread (it owns a store connection's read path)."""
 
@@ -97,7 +63,7 @@ class Searcher:
         self.tokenizer = tokenizer
         self.params = params or BM25Params()
         self.fusion = fusion_params or fusion.FusionParams()
-        self._cache = _Postings(cache_bytes)
+        self._cache = PostingsCache(cache_bytes)
         self._data_version: int | None = None
         self._merge_gen = -1
         self._max_pid = 0
@@ -310,40 +276,11 @@ class Searcher:
     def _signal_scores(
         self, cand: np.ndarray, bigrams: Sequence[str], pairs: Sequence[str]
     ) -> list[np.ndarray]:
-        """Each fusion signal's BM25 over the candidate passages only (one array per signal).
-
-        All the signal terms' postings (those in at most ``df_cap`` of the passages) are read
-        in one statement and looked up among the candidates at once through a dense slot array,
-        so the cost grows with the postings read, not with the number of terms.
-        """
-        out = np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64)
-        qcount = Counter(bigrams)
-        qcount.update(pairs)
-        if not qcount or not len(cand):
-            return list(out)
-        rows = self.store.postings_by_term(list(qcount), self.fusion.df_cap * self._n_docs)
-        if not rows:
-            return list(out)
-        n = self._n_docs
-        weight = np.empty(len(rows))  # query count · idf of each row's term
-        signal = np.empty(len(rows), dtype=np.intp)
-        ids_parts, tf_parts = [], []
-        for j, (term, df, ids_b, tfs_b) in enumerate(rows):
-            weight[j] = qcount[term] * max(math.log((n - df + 0.5) / (df + 0.5)), 0.0)
-            signal[j] = 0 if term[0] == fusion.BIGRAM else 1
-            ids_parts.append(np.frombuffer(ids_b, dtype="<i4"))
-            tf_parts.append(np.frombuffer(tfs_b, dtype="<u2"))
-        k1, b = self.params.k1, self.params.b
-        dls = self._sdl[cand]
-        slot = self._slot
-        slot[cand] = np.arange(len(cand), dtype=np.int32)
-        try:
-            scores = fusion.candidate_scores(
-                cand, ids_parts, tf_parts, weight, signal, dls, self._signal_avgdl, k1, b, slot
-            )
-        finally:
-            slot[cand] = -1
-        return list(scores)
+        """Each fusion signal's BM25 over the candidate passages only (one array per signal)."""
+        return signal_scores(
+            self.store, cand, bigrams, pairs, n_docs=self._n_docs, df_cap=self.fusion.df_cap,
+            lengths=self._sdl, avgdl=self._signal_avgdl, params=self.params, slot=self._slot,
+        )  # fmt: skip
 
     def _score_words(
         self,

@@ -17,7 +17,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.ranking.fusion import signal_lengths
 from index.store import doctable
 from index.store.prepare import MAX_TF, passage_analysis, title_analysis
-from index.store.segments import compact
+from index.store.segments import compact, segment_rows, settle
 from index.store.store import IndexStore
 
 MARK = "signals_missing_below"
@@ -66,24 +66,8 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 tids = lut[np.array([index[t] for t in terms], dtype=np.int64)]
                 pid_arr = np.array(pids, dtype=np.int64)
                 tf_arr = np.minimum(np.array(tfs, dtype=np.int64), MAX_TF)
-                order = np.lexsort((pid_arr, tids))
-                tids, pid_arr, tf_arr = tids[order], pid_arr[order], tf_arr[order]
-                cut = np.flatnonzero(np.diff(tids)) + 1
-                starts = np.concatenate(([0], cut))
-                ends = np.concatenate((cut, [len(tids)]))
-                out = []
-                dfs = []
-                for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                    tid = int(tids[s])
-                    out.append(
-                        (
-                            tid,
-                            seg,
-                            pid_arr[s:e].astype("<i4").tobytes(),
-                            tf_arr[s:e].astype("<u2").tobytes(),
-                        )
-                    )
-                    dfs.append((e - s, tid))
+                out, firsts, sizes = segment_rows(tids, pid_arr, tf_arr, seg)
+                dfs = list(zip(sizes, firsts, strict=True))
                 conn.executemany(
                     "INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", out
                 )
@@ -111,4 +95,5 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 store.set_meta({"merge_gen": int(meta.get("merge_gen", 0)) + 1})
         done += len(rows)
         compact(store)
+    settle(store)
     return done

@@ -1,14 +1,18 @@
 """Segments of the postings and their merging: a size-tiered policy that keeps queries fast.
 
 Each write batch appends one small segment per term it touches. :func:`compact` folds small
-segments into level-2 segments and those into the main segment (0); :func:`merge_segments` does
-the rewriting in chunks of terms, each its own short transaction, so readers and writers keep
-going and a query reads the same postings before, during and after a merge.
+segments into level-2 segments and those into the main segment (0) while a long ingest runs;
+:func:`settle`, run by the writing process after an ingest, a feed poll or a delete, brings the
+index back near its fully merged shape. :func:`merge_segments` does the rewriting in chunks of
+terms of bounded size, each its own short transaction, so readers and writers keep going and a
+query reads the same postings before, during and after a merge; a crash between two chunks
+loses nothing (every chunk moves its terms' postings whole).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from itertools import pairwise
 
 import numpy as np
@@ -19,6 +23,10 @@ from index.store.store import IndexStore
 FOLDED_BASE = 1 << 40  # segment numbers from here on are folded (level-2) segments
 FOLD_AFTER = 8  # small segments are folded into one level-2 segment past this many
 MAIN_AFTER = 8  # level-2 segments merged into the main segment past this many
+MAIN_SHARE = 0.05  # settle() merges into main once the other segments hold this share of it
+MAX_FOLDED = 4  # settle() folds the level-2 segments into one at this many
+CHUNK_BYTES = 8 << 20  # passage-id bytes a merge transaction rewrites at most (one term may exceed)
+SMALL = f"seg > 0 AND seg < {FOLDED_BASE}"
 
 
 def segment_levels(store: IndexStore) -> tuple[int, int]:
@@ -45,66 +53,119 @@ def compact(store: IndexStore) -> str | None:
     return None
 
 
+def segment_bytes(store: IndexStore) -> tuple[int, dict[int, int]]:
+    """(bytes of passage ids in the main segment, the same per other segment)."""
+    others = dict(
+        store.conn.execute(
+            "SELECT seg, sum(length(ids)) FROM postings WHERE seg > 0 GROUP BY seg"
+        ).fetchall()
+    )
+    main = store.meta_int("main_bytes", -1)
+    if main < 0:  # a database from before this count: measured once (a scan of the main rows)
+        with store.transaction() as conn:
+            main = conn.execute(
+                "SELECT ifnull(sum(length(ids)), 0) FROM postings WHERE seg = 0"
+            ).fetchone()[0]
+            store.set_meta({"main_bytes": main})
+    return main, others
+
+
+def plan(store: IndexStore) -> str | None:
+    """What :func:`settle` does next: "main" (merge everything into the main segment) once the
+    other segments hold MAIN_SHARE of its bytes; "fold-all" (the level-2 and small segments into
+    one level-2 segment) at MAX_FOLDED level-2 segments; "fold" (the small ones into one) when
+    they are not the only segment besides main; else None."""
+    main, others = segment_bytes(store)
+    if not others:
+        return None
+    if sum(others.values()) > MAIN_SHARE * main:
+        return "main"
+    small = sum(1 for s in others if s < FOLDED_BASE)
+    if len(others) - small >= MAX_FOLDED:
+        return "fold-all"
+    if small and len(others) > 1:
+        return "fold"
+    return None
+
+
+def settle(
+    store: IndexStore,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    on_step: Callable[[], None] | None = None,
+) -> list[str]:
+    """Compact after a write until the index is near its merged shape; returns the steps done.
+
+    The writing process calls it after an ingest, a feed poll or a delete, so nobody has to run
+    ``kiji optimize``: a query then reads the main segment and at most a few small ones. Every
+    step is a series of short transactions (``chunk_bytes`` of postings each; ``on_step`` is
+    called after each), so readers never wait, and a crash in the middle loses nothing: the
+    next call carries on. Merging everything into main costs about one rewrite of main; it is
+    done only once the other segments hold MAIN_SHARE of main's bytes, so its cost spreads over
+    the writes that made them.
+    """
+    done: list[str] = []
+    while len(done) < 3 and (step := plan(store)) is not None:
+        if step == "main":
+            merge_segments(store, chunk_bytes=chunk_bytes, on_step=on_step)
+        else:
+            merge_segments(
+                store, fold=True, fold_all=step == "fold-all", chunk_bytes=chunk_bytes,
+                on_step=on_step,
+            )  # fmt: skip
+        done.append(step)
+    return done
+
+
 def merge_segments(
-    store: IndexStore, *, full: bool = False, fold: bool = False, chunk_terms: int = 4000
+    store: IndexStore,
+    *,
+    full: bool = False,
+    fold: bool = False,
+    fold_all: bool = False,
+    chunk_bytes: int = CHUNK_BYTES,
+    on_step: Callable[[], None] | None = None,
 ) -> int:
     """Merge segments; results are identical before, during and after (queries read them all).
 
     - default: every segment goes into the main segment 0 (appending: main keeps its prefix);
-    - ``fold``: only the small segments, into one new level-2 segment (main untouched);
+    - ``fold``: only the small segments (``fold_all``: and the level-2 ones), into one new
+      level-2 segment (main untouched);
     - ``full``: everything into main, purging deleted passages (tombstones) as well.
 
-    Works in chunks of terms, each its own short transaction, so writers and readers keep going.
-    Returns the number of terms rewritten.
+    Works in chunks of terms holding about ``chunk_bytes`` of passage ids, each its own short
+    transaction, so writers and readers keep going. Returns the number of terms rewritten.
     """
     conn = store.conn
     dead = store.tombstones() if full else np.zeros(0, dtype=np.int64)
     dead.sort()
     if full:  # every term, every row
         which, where = "seg >= 0", "seg >= 0"
-    elif fold:  # terms with small segments; only those rows
-        which = where = f"seg > 0 AND seg < {FOLDED_BASE}"
+    elif fold:  # terms with small (or any non-main) segments; only those rows
+        which = where = "seg > 0" if fold_all else SMALL
     else:  # terms with any segment besides main; all their rows, main included
         which, where = "seg > 0", "seg >= 0"
-    tids = [
-        r[0] for r in conn.execute(f"SELECT DISTINCT tid FROM postings WHERE {which} ORDER BY tid")
-    ]
-    target = FOLDED_BASE + store.meta_int("next_folded", 0) if fold else 0
-    for i in range(0, len(tids), chunk_terms):
-        chunk = tids[i : i + chunk_terms]
+    if fold:  # a number of its own, taken first: an interrupted fold never collides with the next
         with store.transaction():
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) AND {where} "
-                "ORDER BY tid, seg",
-                chunk,
-            ).fetchall()
-            grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
-            for tid, _seg, ids, tfs in rows:
-                grouped[tid].append((ids, tfs))
-            out = []
-            for tid, parts in grouped.items():
-                merged = _merge_parts(parts, dead)
-                if merged is not None:
-                    out.append((tid, *merged))
-            conn.executemany(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", [chunk])
-            conn.executemany(
-                f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)",
-                out,
-            )
-            meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}
-            if full:  # main blobs may shrink: searchers must drop every cached main segment
-                meta["merge_gen"] = store.meta_int("merge_gen") + 1
-            store.set_meta(meta)
+            number = store.meta_int("next_folded", 0)
+            store.set_meta({"next_folded": number + 1})
+        target = FOLDED_BASE + number
+    else:
+        target = 0
+    tids = {r[0] for r in conn.execute(f"SELECT DISTINCT tid FROM postings WHERE {which}")}
+    sizes: Counter[int] = Counter()
+    for tid, n in conn.execute(f"SELECT tid, length(ids) FROM postings WHERE {where}"):
+        if tid in tids:
+            sizes[tid] += n
+    for chunk in _chunks(sorted(tids), sizes, chunk_bytes):
+        with store.transaction():
+            _merge_chunk(store, chunk, where, target, dead, full)
+        if on_step is not None:
+            on_step()
     with store.transaction():
         if fold:
-            store.set_meta(
-                {
-                    "small_segs": 0,
-                    "folded_segs": store.meta_int("folded_segs") + 1,
-                    "next_folded": store.meta_int("next_folded") + 1,
-                }
-            )
+            folded = 0 if fold_all else store.meta_int("folded_segs")
+            store.set_meta({"small_segs": 0, "folded_segs": folded + 1})
         else:
             store.set_meta({"small_segs": 0, "folded_segs": 0})
     if full:
@@ -115,6 +176,94 @@ def merge_segments(
                 "DELETE FROM terms WHERE df <= 0 AND tid NOT IN (SELECT tid FROM postings)"
             )
     return len(tids)
+
+
+def _chunks(tids: list[int], sizes: Counter[int], chunk_bytes: int) -> list[list[int]]:
+    """``tids`` in runs holding about ``chunk_bytes`` of postings each (and 4,000 terms at most)."""
+    chunks: list[list[int]] = []
+    run: list[int] = []
+    total = 0
+    for tid in tids:
+        if run and (total + sizes[tid] > chunk_bytes or len(run) >= 4000):
+            chunks.append(run)
+            run, total = [], 0
+        run.append(tid)
+        total += sizes[tid]
+    if run:
+        chunks.append(run)
+    return chunks
+
+
+def _merge_chunk(
+    store: IndexStore, chunk: list[int], where: str, target: int, dead: np.ndarray, full: bool
+) -> None:
+    """One transaction's work: the chunk's rows of ``where`` rewritten as one row per term in
+    segment ``target``; the main segment's byte count kept exact."""
+    conn = store.conn
+    marks = ",".join("?" * len(chunk))
+    rows = conn.execute(
+        f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) AND {where} "
+        "ORDER BY tid, seg",
+        chunk,
+    ).fetchall()
+    grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+    main_before = 0
+    for tid, seg, ids, tfs in rows:
+        grouped[tid].append((ids, tfs))
+        if seg == 0:
+            main_before += len(ids)
+    out = []
+    for tid, parts in grouped.items():
+        merged = _merge_parts(parts, dead)
+        if merged is not None:
+            out.append((tid, *merged))
+    conn.execute(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", chunk)
+    conn.executemany(f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)", out)
+    meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}
+    main = store.meta_int("main_bytes", -1)
+    if target == 0 and main >= 0:
+        meta["main_bytes"] = main - main_before + sum(len(r[1]) for r in out)
+    if full:  # main blobs may shrink: searchers must drop every cached main segment
+        meta["merge_gen"] = store.meta_int("merge_gen") + 1
+    store.set_meta(meta)
+
+
+def segment_rows(
+    tids: np.ndarray, pids: np.ndarray, tfs: np.ndarray, seg: int
+) -> tuple[Iterator[tuple], list[int], list[int]]:
+    """One new segment from postings triples (any order): its rows ``(tid, seg, ids, tfs)`` (made
+    as they are inserted), and each row's term id and posting count (the frequencies it adds)."""
+    if not len(tids):
+        return iter(()), [], []
+    order = _by_term(tids, pids)
+    tids = tids[order]
+    ids = pids[order].astype("<i4").tobytes()
+    counts = tfs[order].astype("<u2").tobytes()
+    cut = np.flatnonzero(np.diff(tids)) + 1
+    starts = np.concatenate(([0], cut)).astype(np.int64)
+    ends = np.concatenate((cut, [len(tids)])).astype(np.int64)
+    firsts = tids[starts].tolist()
+    # A generator of bytes slices: a list of 10^6 tuples (or memoryviews, which the cyclic GC
+    # tracks) cost 3x more than the slicing, in garbage collection.
+    rows = (
+        (tid, seg, ids[4 * s : 4 * e], counts[2 * s : 2 * e])
+        for tid, s, e in zip(firsts, starts.tolist(), ends.tolist(), strict=True)
+    )
+    return rows, firsts, (ends - starts).tolist()
+
+
+def _by_term(tids: np.ndarray, pids: np.ndarray) -> np.ndarray:
+    """The order that sorts postings by term, then passage id."""
+    n = len(tids)
+    if (pids[1:] >= pids[:-1]).all():  # in pid order already (the writer's usual case)
+        shift = max(n.bit_length(), 1)
+        if int(tids.max()) < 1 << (62 - shift) and int(tids.min()) >= 0:
+            # one sort of unique int64 keys (term, position): 3x faster than a stable argsort
+            key = (tids.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+            key.sort()
+            return key & ((1 << shift) - 1)
+        return np.argsort(tids, kind="stable")
+    return np.lexsort((pids, tids))
 
 
 def _first(ids: bytes) -> int:

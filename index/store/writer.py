@@ -23,6 +23,7 @@ import numpy as np
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, IngestReport, Rejection
 from index.store import doctable
+from index.store.existing import Existing
 from index.store.prepare import (  # re-exported: the writer's API as callers know it
     BODY,
     HASH,
@@ -36,6 +37,7 @@ from index.store.prepare import (  # re-exported: the writer's API as callers kn
     PreparedBatch,
     indexed_terms,
     passage_terms,
+    paused_gc,
     prepare,
     prepare_batch,
     prepare_guarded,
@@ -48,6 +50,8 @@ from index.store.segments import (  # re-exported likewise
     compact,
     merge_segments,
     segment_levels,
+    segment_rows,
+    settle,
 )
 from index.store.store import IndexStore
 
@@ -65,64 +69,13 @@ __all__ = [
     "prepare",
     "prepare_batch",
     "segment_levels",
+    "settle",
     "stub_id",
 ]
 
 log = logging.getLogger(__name__)
 
 TID_CACHE = 2_000_000  # term ids a writer remembers (about 200 MB at most), then starts over
-
-
-class _Existing:
-    """The stored articles a batch can collide with, looked up once per batch by its keys
-    (ids, normalised URLs, normalised titles) and kept exact as the batch inserts and deletes.
-
-    Only keys of the batch are ever asked about, and every stored row holding such a key was
-    loaded, so the answers equal per-article SELECTs.
-    """
-
-    def __init__(self, conn, batches: Sequence[PreparedBatch]) -> None:
-        ids, urls, titles = set(), set(), set()
-        for b in batches:
-            for r in b.rows:
-                ids.add(r[ID])
-                titles.add(r[TITLE_NORM])
-                if r[URL_NORM]:
-                    urls.add(r[URL_NORM])
-        self.by_id: dict[str, tuple] = {}  # id → (rowid, hash, added_at, url)
-        self.dups: Counter[tuple[str, str]] = Counter()  # (url_norm, hash) of real articles
-        self.titles: Counter[str] = Counter()
-        self.stubs: dict[str, set[int]] = {}  # title_norm → stub rowids
-        self.keys: dict[int, tuple] = {}  # rowid → (id, url_norm, hash, title_norm, is_stub)
-        select = (
-            "SELECT rowid, id, content_hash, added_at, url, url_norm, title_norm, is_stub "
-            "FROM articles WHERE {} IN ({})"
-        )
-        for column, values in (("id", ids), ("url_norm", urls), ("title_norm", titles)):
-            values_list = list(values)
-            for i in range(0, len(values_list), 500):
-                part = values_list[i : i + 500]
-                for row in conn.execute(select.format(column, ",".join("?" * len(part))), part):
-                    if row[0] not in self.keys:
-                        self.add(*row)
-
-    def add(self, rowid, id_, hash_, added_at, url, url_norm, title_norm, is_stub) -> None:
-        self.keys[rowid] = (id_, url_norm, hash_, title_norm, is_stub)
-        self.by_id[id_] = (rowid, hash_, added_at, url)
-        self.titles[title_norm] += 1
-        if is_stub:
-            self.stubs.setdefault(title_norm, set()).add(rowid)
-        elif url_norm:
-            self.dups[(url_norm, hash_)] += 1
-
-    def remove(self, rowid: int) -> None:
-        id_, url_norm, hash_, title_norm, is_stub = self.keys.pop(rowid)
-        del self.by_id[id_]
-        self.titles[title_norm] -= 1
-        if is_stub:
-            self.stubs[title_norm].discard(rowid)
-        elif url_norm:
-            self.dups[(url_norm, hash_)] -= 1
 
 
 class BatchWriter:
@@ -149,7 +102,7 @@ class BatchWriter:
                 for item in batch
             ]
         try:
-            with self.store.transaction() as conn:
+            with paused_gc(), self.store.transaction() as conn:
                 _Write(self, conn, batches, report).run()
         except BaseException:
             self._tids.clear()  # may name terms the rollback removed
@@ -170,6 +123,7 @@ class BatchWriter:
         except BaseException:
             self._tids.clear()
             raise
+        settle(self.store)
         return True
 
     def term_ids(self, conn, terms: Sequence[str]) -> np.ndarray:
@@ -204,7 +158,7 @@ class BatchWriter:
 
 
 class _Write:
-    """One write transaction: decisions per article against :class:`_Existing`, inserts queued
+    """One write transaction: decisions per article against :class:`~index.store.existing.Existing`, inserts queued
     and sent with ``executemany``, postings gathered as arrays and written as one new segment."""
 
     def __init__(
@@ -215,7 +169,7 @@ class _Write:
         self.batches = batches
         self.report = report
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
-        self.existing = _Existing(conn, batches) if batches else None
+        self.existing = Existing(conn, batches) if batches else None
         self.next_rowid = self._next_id("articles", "rowid")
         self.next_pid = self._next_id("passages", "pid")
         self.first_rowid = self.next_rowid
@@ -395,35 +349,20 @@ class _Write:
                 df[tid] -= self.df_removed[term]
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seg = int(meta.get("next_seg", 1))
-        rows: list[tuple] = []
+        rows: Iterable[tuple] = ()
+        firsts: list[int] = []
         if self.post:
-            tids = np.concatenate([p[0] for p in self.post])
-            pids = np.concatenate([p[1] for p in self.post])
-            tfs = np.concatenate([p[2] for p in self.post])
-            if (pids[1:] >= pids[:-1]).all():  # written in pid order: sorting by tid suffices
-                order = np.argsort(tids, kind="stable")
-            else:
-                order = np.lexsort((pids, tids))
-            tids = tids[order]
-            ids = memoryview(pids[order].astype("<i4").tobytes())
-            counts = memoryview(tfs[order].astype("<u2").tobytes())
-            cut = np.flatnonzero(np.diff(tids)) + 1
-            starts = np.concatenate(([0], cut))
-            ends = np.concatenate((cut, [len(tids)]))
-            firsts = tids[starts].tolist()
-            rows = [
-                (tid, seg, ids[4 * s : 4 * e], counts[2 * s : 2 * e])
-                for tid, s, e in zip(firsts, starts.tolist(), ends.tolist(), strict=True)
-            ]
+            tids, pids, tfs = (np.concatenate([p[i] for p in self.post]) for i in range(3))
+            rows, firsts, sizes = segment_rows(tids, pids, tfs, seg)
             if df:
-                for tid, n in zip(firsts, (ends - starts).tolist(), strict=True):
+                for tid, n in zip(firsts, sizes, strict=True):
                     df[tid] += n
             else:
-                df = Counter(dict(zip(firsts, (ends - starts).tolist(), strict=True)))
+                df = Counter(dict(zip(firsts, sizes, strict=True)))
         conn.executemany(
-            "UPDATE terms SET df = df + ? WHERE tid = ?", [(d, t) for t, d in df.items() if d]
+            "UPDATE terms SET df = df + ? WHERE tid = ?", ((d, t) for t, d in df.items() if d)
         )
-        if rows:
+        if firsts:
             conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", rows)
             seg += 1
         if self.docs:
@@ -440,7 +379,7 @@ class _Write:
                 ),
                 ("total_len_pair", str(int(meta.get("total_len_pair", 0)) + self.signal_len[1])),
                 ("next_seg", str(seg)),
-                ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if rows else 0))),
+                ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if firsts else 0))),
                 ("generation", str(int(meta.get("generation", 0)) + 1)),
             ],
         )
@@ -469,5 +408,5 @@ def ingest_articles(
             batch = []
     if batch:
         writer.write(batch, report)
-    compact(store)
+    settle(store)
     return report

@@ -1,0 +1,96 @@
+"""What the searcher keeps and reads besides the word postings: a byte-bounded LRU of decoded
+postings (:class:`PostingsCache`) and the fusion signals' scores over a query's candidates
+(:func:`signal_scores`)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.ranking import fusion
+from index.ranking.bm25 import BM25Params
+from index.store.store import IndexStore
+
+
+class PostingsCache:
+    """An LRU of decoded main-segment postings, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int, int | None]] = OrderedDict()
+
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
+        item = self.items.get(tid)
+        if item is not None:
+            self.items.move_to_end(tid)
+        return item
+
+    def put(
+        self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int, version: int | None
+    ) -> None:
+        size = ids.nbytes + tfs.nbytes
+        if size > self.max_bytes // 4:
+            return
+        old = self.items.pop(tid, None)
+        if old is not None:
+            self.used -= old[0].nbytes + old[1].nbytes
+        self.items[tid] = (ids, tfs, stored_bytes, version)
+        self.used += size
+        while self.used > self.max_bytes and self.items:
+            _, (a, b, _n, _v) = self.items.popitem(last=False)
+            self.used -= a.nbytes + b.nbytes
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.used = 0
+
+
+def signal_scores(
+    store: IndexStore,
+    cand: np.ndarray,
+    bigrams: Sequence[str],
+    pairs: Sequence[str],
+    *,
+    n_docs: int,
+    df_cap: float,
+    lengths: np.ndarray,
+    avgdl: Sequence[float],
+    params: BM25Params,
+    slot: np.ndarray,
+) -> list[np.ndarray]:
+    """Each fusion signal's BM25 over the candidate passages ``cand`` only (one array per signal).
+
+    All the signal terms' postings (those in at most ``df_cap`` of the ``n_docs`` passages) are
+    read in one statement and looked up among the candidates at once through the dense ``slot``
+    array (passage id → −1, restored on return), so the cost grows with the postings read, not
+    with the number of terms. ``lengths[pid]`` holds a passage's length in each signal.
+    """
+    out = np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64)
+    qcount = Counter(bigrams)
+    qcount.update(pairs)
+    if not qcount or not len(cand):
+        return list(out)
+    rows = store.postings_by_term(list(qcount), df_cap * n_docs)
+    if not rows:
+        return list(out)
+    weight = np.empty(len(rows))  # query count · idf of each row's term
+    signal = np.empty(len(rows), dtype=np.intp)
+    ids_parts, tf_parts = [], []
+    for j, (term, df, ids_b, tfs_b) in enumerate(rows):
+        weight[j] = qcount[term] * max(math.log((n_docs - df + 0.5) / (df + 0.5)), 0.0)
+        signal[j] = 0 if term[0] == fusion.BIGRAM else 1
+        ids_parts.append(np.frombuffer(ids_b, dtype="<i4"))
+        tf_parts.append(np.frombuffer(tfs_b, dtype="<u2"))
+    slot[cand] = np.arange(len(cand), dtype=np.int32)
+    try:
+        scores = fusion.candidate_scores(
+            cand, ids_parts, tf_parts, weight, signal, lengths[cand], avgdl, params.k1,
+            params.b, slot,
+        )  # fmt: skip
+    finally:
+        slot[cand] = -1
+    return list(scores)

@@ -1,0 +1,60 @@
+"""The stored articles a write batch can collide with (same id, URL or title), looked up once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from index.store.prepare import ID, TITLE_NORM, URL_NORM, PreparedBatch
+
+
+class Existing:
+    """The stored articles a batch can collide with, looked up once per batch by its keys
+    (ids, normalised URLs, normalised titles) and kept exact as the batch inserts and deletes.
+
+    Only keys of the batch are ever asked about, and every stored row holding such a key was
+    loaded, so the answers equal per-article SELECTs.
+    """
+
+    def __init__(self, conn, batches: Sequence[PreparedBatch]) -> None:
+        ids, urls, titles = set(), set(), set()
+        for b in batches:
+            for r in b.rows:
+                ids.add(r[ID])
+                titles.add(r[TITLE_NORM])
+                if r[URL_NORM]:
+                    urls.add(r[URL_NORM])
+        self.by_id: dict[str, tuple] = {}  # id → (rowid, hash, added_at, url)
+        self.dups: Counter[tuple[str, str]] = Counter()  # (url_norm, hash) of real articles
+        self.titles: Counter[str] = Counter()
+        self.stubs: dict[str, set[int]] = {}  # title_norm → stub rowids
+        self.keys: dict[int, tuple] = {}  # rowid → (id, url_norm, hash, title_norm, is_stub)
+        select = (
+            "SELECT rowid, id, content_hash, added_at, url, url_norm, title_norm, is_stub "
+            "FROM articles WHERE {} IN ({})"
+        )
+        for column, values in (("id", ids), ("url_norm", urls), ("title_norm", titles)):
+            values_list = list(values)
+            for i in range(0, len(values_list), 500):
+                part = values_list[i : i + 500]
+                for row in conn.execute(select.format(column, ",".join("?" * len(part))), part):
+                    if row[0] not in self.keys:
+                        self.add(*row)
+
+    def add(self, rowid, id_, hash_, added_at, url, url_norm, title_norm, is_stub) -> None:
+        self.keys[rowid] = (id_, url_norm, hash_, title_norm, is_stub)
+        self.by_id[id_] = (rowid, hash_, added_at, url)
+        self.titles[title_norm] += 1
+        if is_stub:
+            self.stubs.setdefault(title_norm, set()).add(rowid)
+        elif url_norm:
+            self.dups[(url_norm, hash_)] += 1
+
+    def remove(self, rowid: int) -> None:
+        id_, url_norm, hash_, title_norm, is_stub = self.keys.pop(rowid)
+        del self.by_id[id_]
+        self.titles[title_norm] -= 1
+        if is_stub:
+            self.stubs[title_norm].discard(rowid)
+        elif url_norm:
+            self.dups[(url_norm, hash_)] -= 1

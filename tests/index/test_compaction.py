@@ -1,0 +1,165 @@
+"""Compaction after writes (index.store.segments.settle): the index a user queries stays near its
+merged shape without `kiji optimize`, queries meanwhile give the same results, and a crash in the
+middle loses nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
+from index.ingest.ingest import iter_articles
+from index.models import Article, IngestReport
+from index.search.search import Searcher
+from index.store.segments import FOLDED_BASE, MAX_FOLDED, plan, settle
+from index.store.store import IndexStore
+from index.store.writer import BatchWriter, prepare
+
+from ..conftest import make_article
+
+REPO = Path(__file__).resolve().parents[2]
+QUERIES = ("円安 金利", "台風の被害", "半導体工場", "博物館の展示", "為替の話題3")
+
+
+def _articles() -> list[Article]:
+    found = list(iter_articles([REPO / "data" / "articles"]))
+    articles = [a for a in found if isinstance(a, Article)]
+    return [*articles, *(_item(f"x{i}", f"金利と為替の話題{i}", i) for i in range(12))]
+
+
+def _item(article_id: str, title: str, i: int) -> Article:
+    text = f"円安が{i}日続き、金利の先高観が強まりました。台風{i}号も接近しています。"
+    return make_article(article_id, title, [text], day=1 + i % 27)
+
+
+def _as_ingested(db: Path, tokenizer: JapaneseTokenizer, per_batch: int = 3) -> None:
+    """Write the articles in small batches and leave every segment as it was written."""
+    store = IndexStore.open(db)
+    writer = BatchWriter(store, tokenizer)
+    articles = _articles()
+    for i in range(0, len(articles), per_batch):
+        writer.write([prepare(a, tokenizer) for a in articles[i : i + per_batch]], IngestReport())
+    store.close()
+
+
+def _opened_as_ingested(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> tuple[Path, IndexStore, list[list[tuple[str, float]]]]:
+    db = tmp_path / "index.db"
+    _as_ingested(db, tokenizer)
+    store = IndexStore.open(db)
+    return db, store, _rankings(Searcher(store, tokenizer))
+
+
+def _rankings(searcher: Searcher) -> list[list[tuple[str, float]]]:
+    out = []
+    for q in QUERIES:
+        hits = searcher.search(q, 10).hits
+        out.append([(h.article_id, round(h.score, 9)) for h in hits])
+    return out
+
+
+def _segments(store: IndexStore) -> list[int]:
+    return [r[0] for r in store.conn.execute("SELECT DISTINCT seg FROM postings ORDER BY seg")]
+
+
+def test_settle_merges_in_steps_while_queries_keep_their_results(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    db, store, before = _opened_as_ingested(tmp_path, tokenizer)
+    reader = IndexStore.open(db)  # another connection, as a serving thread has
+    searcher = Searcher(reader, tokenizer)
+    assert len(_segments(store)) > 5 and 0 not in _segments(store)
+    seen: list[list[list[tuple[str, float]]]] = []
+    steps = settle(store, chunk_bytes=4000, on_step=lambda: seen.append(_rankings(searcher)))
+    assert steps == ["main"]  # nothing in main yet: everything goes there
+    assert len(seen) > 3  # several transactions, and the queries between them
+    assert all(r == before for r in seen)
+    assert _segments(store) == [0]
+    assert _rankings(searcher) == before
+    assert plan(store) is None
+    reader.close()
+    store.close()
+    assert main(["check", "--db", str(db)]) == 0
+
+
+def test_feed_sized_writes_stay_near_the_merged_shape(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """Each add settles: small segments are folded, folded ones gathered, and main takes them
+    all once they hold a share of it; a query never reads more than a few segments."""
+    db = tmp_path / "index.db"
+    store = IndexStore.open(db)
+    store.add_articles(_articles(), tokenizer)
+    assert _segments(store) == [0]
+    most = 0
+    kinds = set()
+    for i in range(40):
+        store.add_articles(
+            [_item(f"feed{i}", f"速報{i}", i)], tokenizer
+        )  # a feed poll's write, then settle()
+        segs = _segments(store)
+        most = max(most, len(segs))
+        kinds.update("main" if s == 0 else "folded" if s >= FOLDED_BASE else "small" for s in segs)
+    assert most <= MAX_FOLDED + 2  # main, the folded ones, at most one small
+    assert kinds == {"main", "folded", "small"}
+    fresh = IndexStore.open(tmp_path / "fresh.db")
+    fresh.add_articles(
+        [*_articles(), *(_item(f"feed{i}", f"速報{i}", i) for i in range(40))], tokenizer
+    )
+    assert _rankings(Searcher(store, tokenizer)) == _rankings(Searcher(fresh, tokenizer))
+    assert store.delete_article("feed3", tokenizer)  # a delete settles too
+    assert plan(store) is None
+    store.close()
+    fresh.close()
+
+
+KILLED_MID_SETTLE = """
+import sys
+from index.store.segments import settle
+from index.store.store import IndexStore
+
+store = IndexStore.open(sys.argv[1])
+
+def step():
+    print("step", flush=True)
+    sys.stdin.readline()  # the test kills this process while it waits here, between two steps
+
+settle(store, chunk_bytes=2000, on_step=step)
+print("done", flush=True)
+"""
+
+
+def test_a_crash_in_the_middle_of_settle_loses_nothing(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    db, store, before = _opened_as_ingested(tmp_path, tokenizer)
+    segments_before = _segments(store)
+    store.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_SETTLE, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    for _ in range(3):  # three transactions committed, the merge not finished
+        assert proc.stdout.readline() == "step\n"
+        if _ != 2:
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+    proc.kill()
+    proc.wait()
+
+    assert main(["check", "--db", str(db)]) == 0
+    store = IndexStore.open(db)
+    middle = _segments(store)
+    assert 0 in middle and middle != [0] and middle != segments_before  # really mid-way
+    assert _rankings(Searcher(store, tokenizer)) == before
+    assert settle(store) == ["main"]  # the next write's settle carries on
+    assert _segments(store) == [0]
+    assert _rankings(Searcher(store, tokenizer)) == before
+    store.close()
+    assert main(["check", "--db", str(db)]) == 0
