@@ -23,8 +23,9 @@ from index.store.store import IndexStore
 FOLDED_BASE = 1 << 40  # segment numbers from here on are folded (level-2) segments
 FOLD_AFTER = 8  # small segments are folded into one level-2 segment past this many
 MAIN_AFTER = 8  # level-2 segments merged into the main segment past this many
-MAIN_SHARE = 0.05  # settle() merges into main once the other segments hold this share of it
-MAX_FOLDED = 4  # settle() folds the level-2 segments into one at this many
+MAIN_SHARE = 0.02  # settle() merges into main once the other segments hold this share of it
+SETTLE_SMALL = 4  # settle() folds small segments into one level-2 segment at this many
+MAX_FOLDED = 4  # settle() folds the level-2 segments (and small ones) into one at this many
 CHUNK_BYTES = 8 << 20  # passage-id bytes a merge transaction rewrites at most (one term may exceed)
 SMALL = f"seg > 0 AND seg < {FOLDED_BASE}"
 
@@ -73,8 +74,10 @@ def segment_bytes(store: IndexStore) -> tuple[int, dict[int, int]]:
 def plan(store: IndexStore) -> str | None:
     """What :func:`settle` does next: "main" (merge everything into the main segment) once the
     other segments hold MAIN_SHARE of its bytes; "fold-all" (the level-2 and small segments into
-    one level-2 segment) at MAX_FOLDED level-2 segments; "fold" (the small ones into one) when
-    they are not the only segment besides main; else None."""
+    one level-2 segment) at MAX_FOLDED level-2 segments; "fold" (the small ones into one) at
+    SETTLE_SMALL of them; else None. A query thus reads main and fewer than 8 small segments
+    (holding at most 2 % of the postings), and each passage is rewritten a few times (small →
+    level 2, level-2 folds while they are small, main) instead of once per write."""
     main, others = segment_bytes(store)
     if not others:
         return None
@@ -83,7 +86,7 @@ def plan(store: IndexStore) -> str | None:
     small = sum(1 for s in others if s < FOLDED_BASE)
     if len(others) - small >= MAX_FOLDED:
         return "fold-all"
-    if small and len(others) > 1:
+    if small >= SETTLE_SMALL:
         return "fold"
     return None
 

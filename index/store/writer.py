@@ -126,8 +126,10 @@ class BatchWriter:
         settle(self.store)
         return True
 
-    def term_ids(self, conn, terms: Sequence[str]) -> np.ndarray:
-        """tid of every term (in order), creating the missing terms with df 0."""
+    def term_ids(self, conn, terms: Sequence[str], new: dict[int, str] | None = None) -> np.ndarray:
+        """tid of every term (in order), creating the missing terms with df 0; with ``new``,
+        a missing term only gets its tid there, for the caller to insert (with its df) later
+        in the same transaction."""
         gen = int(
             (conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone() or [0])[0]
         )
@@ -148,11 +150,15 @@ class BatchWriter:
                     part,
                 ).fetchall()
             )
-        new = [t for t in dict.fromkeys(missing) if t not in cache]
-        if new:
-            next_tid = (conn.execute("SELECT max(tid) FROM terms").fetchone()[0] or 0) + 1
-            rows = [(next_tid + i, t) for i, t in enumerate(new)]
-            conn.executemany("INSERT INTO terms (tid, term, df) VALUES (?, ?, 0)", rows)
+        fresh = [t for t in dict.fromkeys(missing) if t not in cache]
+        if fresh:
+            top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0] or 0
+            next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
+            rows = [(next_tid + i, t) for i, t in enumerate(fresh)]
+            if new is None:
+                conn.executemany("INSERT INTO terms (tid, term, df) VALUES (?, ?, 0)", rows)
+            else:
+                new.update(rows)
             cache.update((t, tid) for tid, t in rows)
         return np.array([cache[t] for t in terms], dtype=np.int64)
 
@@ -179,6 +185,7 @@ class _Write:
         self.docs: list[tuple[int, int, float, int, int, tuple[int, int]]] = []
         self.post: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (tids, pids, tfs)
         self.df_removed: Counter[str] = Counter()  # terms of deleted passages
+        self.new_terms: dict[int, str] = {}  # tid → term, inserted by flush() with its df
         self.n_docs = 0
         self.total_len = 0
         self.signal_len = [0, 0]  # total bigram and pair lengths (index.ranking.fusion)
@@ -213,13 +220,15 @@ class _Write:
                 report.chars += len(row[BODY])
             keep = pid_of[b.doc] >= 0
             if keep.all():  # the usual case: everything in the chunk was written
-                lut = self.writer.term_ids(self.conn, b.vocab)
+                lut = self.writer.term_ids(self.conn, b.vocab, self.new_terms)
                 self.post.append((lut[b.term], pid_of[b.doc], b.tf))
             elif keep.any():  # terms of what was not written (unchanged articles) stay uncreated
                 terms = b.term[keep]
                 used = np.unique(terms)
                 lut = np.zeros(len(b.vocab), dtype=np.int64)
-                lut[used] = self.writer.term_ids(self.conn, [b.vocab[j] for j in used.tolist()])
+                lut[used] = self.writer.term_ids(
+                    self.conn, [b.vocab[j] for j in used.tolist()], self.new_terms
+                )
                 self.post.append((lut[terms], pid_of[b.doc[keep]], b.tf[keep]))
         self.flush()
 
@@ -344,7 +353,7 @@ class _Write:
         if self.df_removed:
             removed = list(self.df_removed)
             for tid, term in zip(
-                self.writer.term_ids(conn, removed).tolist(), removed, strict=True
+                self.writer.term_ids(conn, removed, self.new_terms).tolist(), removed, strict=True
             ):
                 df[tid] -= self.df_removed[term]
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -359,6 +368,11 @@ class _Write:
                     df[tid] += n
             else:
                 df = Counter(dict(zip(firsts, sizes, strict=True)))
+        new = self.new_terms
+        conn.executemany(  # new terms straight with their df: no UPDATE for most of a batch's
+            "INSERT INTO terms (tid, term, df) VALUES (?, ?, ?)",
+            ((tid, term, df.pop(tid, 0)) for tid, term in new.items()),
+        )
         conn.executemany(
             "UPDATE terms SET df = df + ? WHERE tid = ?", ((d, t) for t, d in df.items() if d)
         )

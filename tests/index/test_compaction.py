@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.cli.main import main
 from index.ingest.ingest import iter_articles
 from index.models import Article, IngestReport
 from index.search.search import Searcher
-from index.store.segments import FOLDED_BASE, MAX_FOLDED, plan, settle
+from index.store import segments
+from index.store.segments import FOLDED_BASE, MAX_FOLDED, SETTLE_SMALL, plan, settle
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, prepare
 
@@ -86,10 +89,12 @@ def test_settle_merges_in_steps_while_queries_keep_their_results(
 
 
 def test_feed_sized_writes_stay_near_the_merged_shape(
-    tmp_path: Path, tokenizer: JapaneseTokenizer
+    tmp_path: Path, tokenizer: JapaneseTokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each add settles: small segments are folded, folded ones gathered, and main takes them
     all once they hold a share of it; a query never reads more than a few segments."""
+    # This corpus is tiny: one article is 2 % of it. Let the others reach a quarter of main.
+    monkeypatch.setattr(segments, "MAIN_SHARE", 0.25)
     db = tmp_path / "index.db"
     store = IndexStore.open(db)
     store.add_articles(_articles(), tokenizer)
@@ -103,7 +108,7 @@ def test_feed_sized_writes_stay_near_the_merged_shape(
         segs = _segments(store)
         most = max(most, len(segs))
         kinds.update("main" if s == 0 else "folded" if s >= FOLDED_BASE else "small" for s in segs)
-    assert most <= MAX_FOLDED + 2  # main, the folded ones, at most one small
+    assert most <= MAX_FOLDED + SETTLE_SMALL - 1  # main, < MAX_FOLDED folded, < SETTLE_SMALL small
     assert kinds == {"main", "folded", "small"}
     fresh = IndexStore.open(tmp_path / "fresh.db")
     fresh.add_articles(
