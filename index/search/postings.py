@@ -16,32 +16,31 @@ from index.store.store import IndexStore
 
 
 class PostingsCache:
-    """An LRU of decoded main-segment postings, bounded in bytes."""
+    """An LRU of decoded postings (a term's passage ids and weights, all segments together,
+    with the data version they were read at), bounded in bytes."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int, int | None]] = OrderedDict()
+        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int | None]] = OrderedDict()
 
-    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
+    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int | None] | None:
         item = self.items.get(tid)
         if item is not None:
             self.items.move_to_end(tid)
         return item
 
-    def put(
-        self, tid: int, ids: np.ndarray, tfs: np.ndarray, stored_bytes: int, version: int | None
-    ) -> None:
+    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray, version: int | None) -> None:
         size = ids.nbytes + tfs.nbytes
         if size > self.max_bytes // 4:
             return
         old = self.items.pop(tid, None)
         if old is not None:
             self.used -= old[0].nbytes + old[1].nbytes
-        self.items[tid] = (ids, tfs, stored_bytes, version)
+        self.items[tid] = (ids, tfs, version)
         self.used += size
         while self.used > self.max_bytes and self.items:
-            _, (a, b, _n, _v) = self.items.popitem(last=False)
+            _, (a, b, _v) = self.items.popitem(last=False)
             self.used -= a.nbytes + b.nbytes
 
     def clear(self) -> None:

@@ -28,7 +28,7 @@ from index.store.store import IndexStore, parse_dt
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1000
-CACHE_MIN_DF = 5_000  # decoded main-segment postings of terms at least this common are cached
+CACHE_MIN_DF = 5_000  # decoded postings of terms at least this common are cached
 CACHE_BYTES = 40 * 1024 * 1024
 MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongoing writes
 
@@ -182,33 +182,25 @@ class Searcher:
     def _term_weights(self, tid: int, df: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """(passage ids, BM25 weight of the term in each) per segment of one term.
 
-        The main segment of a common term is cached with its weights already computed
-        (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for as long as the
-        index does not change (``_data_version``): a query then only adds them up. The cached
-        ids stay valid across merges while the stored main segment has the same length (merges
-        only append to it; a full merge, which may shrink it, bumps merge_gen). length() of a
-        BLOB column is read from the record header, not from the blob.
+        A common term's postings, all its segments together, are cached with their weights
+        already computed (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for
+        as long as the index does not change (``_data_version``): a query then reads nothing
+        for it and only adds the weights up, however many segments the writes have left.
         """
         cached = self._cache.get(tid)
-        fresh = cached is not None and cached[3] == self._data_version
-        rows = self.store.postings_with_main_length(tid, skip_main=fresh)
+        if cached is not None and cached[2] == self._data_version:
+            return [(cached[0], cached[1])]
         k1 = self.params.k1
         parts: list[tuple[np.ndarray, np.ndarray]] = []
-        for seg, ids_b, tfs_b, nbytes in rows:
-            if seg == 0 and fresh:
-                assert cached is not None
-                if cached[2] == nbytes:
-                    parts.append((cached[0], cached[1]))
-                    continue
-                ids_b, tfs_b = self.store.main_postings(tid)
-            assert ids_b is not None and tfs_b is not None  # only main's may be skipped
+        for _seg, ids_b, tfs_b in self.store.postings(tid):
             ids = np.frombuffer(ids_b, dtype="<i4")
             tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
-            w = bm25.term_weights(idf, tfs, self._norm[ids], k1)
-            if seg == 0 and df >= CACHE_MIN_DF:
-                ids = ids.astype(np.intp)
-                self._cache.put(tid, ids, w, nbytes, self._data_version)
-            parts.append((ids, w))
+            parts.append((ids, bm25.term_weights(idf, tfs, self._norm[ids], k1)))
+        if df >= CACHE_MIN_DF and parts:
+            ids = np.concatenate([p[0] for p in parts]).astype(np.intp)
+            w = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+            self._cache.put(tid, ids, w, self._data_version)
+            return [(ids, w)]
         return parts
 
     # ------------------------------------------------------------------ scoring
