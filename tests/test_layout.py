@@ -17,10 +17,7 @@ SQL_CALL = re.compile(r"\.(execute|executemany|executescript)\(")
 
 # Modules still over MAX_LINES, each being split by whoever owns it now; remove a line when its
 # module is at or under the limit (the test says so). Sizes as of 2026-11-29, for reference.
-OVER_THE_LIMIT = {
-    "index/search/search.py",  # 513 lines: the searcher (speed work)
-    "index/store/writer.py",  # 473 lines: the batch writer (speed work)
-}
+OVER_THE_LIMIT: set[str] = set()
 
 
 def modules() -> list[Path]:
