@@ -28,6 +28,7 @@ SETTLE_SMALL = 4  # settle() folds small segments into one level-2 segment at th
 MAX_FOLDED = 4  # settle() folds the level-2 segments (and small ones) into one at this many
 CHUNK_BYTES = 8 << 20  # passage-id bytes a merge transaction rewrites at most (one term may exceed)
 SMALL = f"seg > 0 AND seg < {FOLDED_BASE}"
+OTHERS = f"seg > 0 AND seg < {1 << 62}"  # bounded both ways: SQLite then reads the seg index
 
 
 def segment_levels(store: IndexStore) -> tuple[int, int]:
@@ -145,9 +146,9 @@ def merge_segments(
     if full:  # every term, every row
         which, where = "seg >= 0", "seg >= 0"
     elif fold:  # terms with small (or any non-main) segments; only those rows
-        which = where = "seg > 0" if fold_all else SMALL
+        which = where = OTHERS if fold_all else SMALL
     else:  # terms with any segment besides main; all their rows, main included
-        which, where = "seg > 0", "seg >= 0"
+        which, where = OTHERS, "seg >= 0"
     if fold:  # a number of its own, taken first: an interrupted fold never collides with the next
         with store.transaction():
             number = store.meta_int("next_folded", 0)
@@ -155,12 +156,20 @@ def merge_segments(
         target = FOLDED_BASE + number
     else:
         target = 0
-    tids = {r[0] for r in conn.execute(f"SELECT DISTINCT tid FROM postings WHERE {which}")}
+    tids = sorted({r[0] for r in conn.execute(f"SELECT tid FROM postings WHERE {which}")})
     sizes: Counter[int] = Counter()
-    for tid, n in conn.execute(f"SELECT tid, length(ids) FROM postings WHERE {where}"):
-        if tid in tids:
-            sizes[tid] += n
-    for chunk in _chunks(sorted(tids), sizes, chunk_bytes):
+    for i in range(0, len(tids), 500):  # by term (the primary key): main rows are most rows
+        part = tids[i : i + 500]
+        sizes.update(
+            dict(
+                conn.execute(
+                    f"SELECT tid, sum(length(ids)) FROM postings WHERE tid IN "
+                    f"({','.join('?' * len(part))}) AND {where} GROUP BY tid",
+                    part,
+                ).fetchall()
+            )
+        )
+    for chunk in _chunks(tids, sizes, chunk_bytes):
         with store.transaction():
             _merge_chunk(store, chunk, where, target, dead, full)
         if on_step is not None:
