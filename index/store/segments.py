@@ -210,31 +210,61 @@ def _merge_chunk(
     store: IndexStore, chunk: list[int], where: str, target: int, dead: np.ndarray, full: bool
 ) -> None:
     """One transaction's work: the chunk's rows of ``where`` rewritten as one row per term in
-    segment ``target``; the main segment's byte count kept exact."""
+    segment ``target``; the main segment's byte count kept exact.
+
+    A term with a single such row (most terms: rare ones appear in one batch) only changes its
+    segment number, in one UPDATE for the whole chunk: its postings are not read into Python.
+    """
     conn = store.conn
-    marks = ",".join("?" * len(chunk))
-    rows = conn.execute(
-        f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) AND {where} "
-        "ORDER BY tid, seg",
+    heads = conn.execute(
+        f"SELECT tid, seg, length(ids) FROM postings WHERE tid IN ({','.join('?' * len(chunk))}) "
+        f"AND {where}",
         chunk,
     ).fetchall()
-    grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
-    main_before = 0
-    for tid, seg, ids, tfs in rows:
-        grouped[tid].append((ids, tfs))
-        if seg == 0:
-            main_before += len(ids)
-    out = []
-    for tid, parts in grouped.items():
-        merged = _merge_parts(parts, dead)
-        if merged is not None:
-            out.append((tid, *merged))
-    conn.execute(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", chunk)
-    conn.executemany(f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)", out)
+    rows_of = Counter(h[0] for h in heads)
+    alone: dict[int, tuple[int, int]] = {}
+    if len(dead):  # every row may hold deleted passages: all are read and rewritten
+        moved, merged = [], [t for t in chunk if rows_of[t]]
+    else:
+        alone = {t: (seg, n) for t, seg, n in heads if rows_of[t] == 1 and seg != target}
+        moved = [t for t in chunk if t in alone]
+        merged = [t for t in chunk if rows_of[t] > 1]
+    main_delta = 0
+    if moved:
+        if target == 0:
+            main_delta += sum(alone[t][1] for t in moved)
+        conn.execute(
+            f"UPDATE postings SET seg = {target} WHERE tid IN ({','.join('?' * len(moved))}) "
+            f"AND {where}",
+            moved,
+        )
+    if merged:
+        marks = ",".join("?" * len(merged))
+        rows = conn.execute(
+            f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) AND {where} "
+            "ORDER BY tid, seg",
+            merged,
+        ).fetchall()
+        grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+        for tid, seg, ids, tfs in rows:
+            grouped[tid].append((ids, tfs))
+            if seg == 0:
+                main_delta -= len(ids)
+        out = []
+        for tid, parts in grouped.items():
+            done = _merge_parts(parts, dead)
+            if done is not None:
+                out.append((tid, *done))
+        conn.execute(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", merged)
+        conn.executemany(
+            f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)", out
+        )
+        if target == 0:
+            main_delta += sum(len(r[1]) for r in out)
     meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}
     main = store.meta_int("main_bytes", -1)
     if target == 0 and main >= 0:
-        meta["main_bytes"] = main - main_before + sum(len(r[1]) for r in out)
+        meta["main_bytes"] = main + main_delta
     if full:  # main blobs may shrink: searchers must drop every cached main segment
         meta["merge_gen"] = store.meta_int("merge_gen") + 1
     store.set_meta(meta)
