@@ -157,21 +157,10 @@ def merge_segments(
     else:
         target = 0
     tids = sorted({r[0] for r in conn.execute(f"SELECT tid FROM postings WHERE {which}")})
-    sizes: Counter[int] = Counter()
-    for i in range(0, len(tids), 500):  # by term (the primary key): main rows are most rows
-        part = tids[i : i + 500]
-        sizes.update(
-            dict(
-                conn.execute(
-                    f"SELECT tid, sum(length(ids)) FROM postings WHERE tid IN "
-                    f"({','.join('?' * len(part))}) AND {where} GROUP BY tid",
-                    part,
-                ).fetchall()
-            )
-        )
-    for chunk in _chunks(tids, sizes, chunk_bytes):
+    done = 0
+    while done < len(tids):
         with store.transaction():
-            _merge_chunk(store, chunk, where, target, dead, full)
+            done += _merge_chunk(store, tids[done : done + 4000], where, target, dead, chunk_bytes)
         if on_step is not None:
             on_step()
     with store.transaction():
@@ -187,40 +176,41 @@ def merge_segments(
             conn.execute(
                 "DELETE FROM terms WHERE df <= 0 AND tid NOT IN (SELECT tid FROM postings)"
             )
+            # the packed per-passage arrays were rewritten and terms dropped: readers reload
+            # them, writers forget the term ids they remember
+            store.set_meta({"merge_gen": store.meta_int("merge_gen") + 1})
     return len(tids)
 
 
-def _chunks(tids: list[int], sizes: Counter[int], chunk_bytes: int) -> list[list[int]]:
-    """``tids`` in runs holding about ``chunk_bytes`` of postings each (and 4,000 terms at most)."""
-    chunks: list[list[int]] = []
-    run: list[int] = []
-    total = 0
-    for tid in tids:
-        if run and (total + sizes[tid] > chunk_bytes or len(run) >= 4000):
-            chunks.append(run)
-            run, total = [], 0
-        run.append(tid)
-        total += sizes[tid]
-    if run:
-        chunks.append(run)
-    return chunks
-
-
 def _merge_chunk(
-    store: IndexStore, chunk: list[int], where: str, target: int, dead: np.ndarray, full: bool
-) -> None:
-    """One transaction's work: the chunk's rows of ``where`` rewritten as one row per term in
-    segment ``target``; the main segment's byte count kept exact.
+    store: IndexStore, tids: list[int], where: str, target: int, dead: np.ndarray, most: int
+) -> int:
+    """One transaction's work: the rows of ``where`` of the first of ``tids`` (those holding
+    about ``most`` bytes of passage ids, at least one term) rewritten as one row per term in
+    segment ``target``; the main segment's byte count kept exact. Returns how many terms it took.
 
     A term with a single such row (most terms: rare ones appear in one batch) only changes its
     segment number, in one UPDATE for the whole chunk: its postings are not read into Python.
     """
     conn = store.conn
     heads = conn.execute(
-        f"SELECT tid, seg, length(ids) FROM postings WHERE tid IN ({','.join('?' * len(chunk))}) "
+        f"SELECT tid, seg, length(ids) FROM postings WHERE tid IN ({','.join('?' * len(tids))}) "
         f"AND {where}",
-        chunk,
+        tids,
     ).fetchall()
+    size: Counter[int] = Counter()
+    for tid, _seg, n in heads:
+        size[tid] += n
+    total, take = 0, 0
+    for tid in tids:
+        if take and total + size[tid] > most:
+            break
+        total += size[tid]
+        take += 1
+    chunk = tids[:take]
+    if take < len(tids):
+        kept = set(chunk)
+        heads = [h for h in heads if h[0] in kept]
     rows_of = Counter(h[0] for h in heads)
     alone: dict[int, tuple[int, int]] = {}
     if len(dead):  # every row may hold deleted passages: all are read and rewritten
@@ -265,9 +255,10 @@ def _merge_chunk(
     main = store.meta_int("main_bytes", -1)
     if target == 0 and main >= 0:
         meta["main_bytes"] = main + main_delta
-    if full:  # main blobs may shrink: searchers must drop every cached main segment
+    if len(dead):  # main blobs may shrink: searchers must drop every cached main segment
         meta["merge_gen"] = store.meta_int("merge_gen") + 1
     store.set_meta(meta)
+    return take
 
 
 def segment_rows(
