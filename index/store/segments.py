@@ -118,6 +118,7 @@ def settle(
                 on_step=on_step,
             )  # fmt: skip
         done.append(step)
+    store.checkpoint("PASSIVE")  # the WAL back into the file, after the write (BatchWriter)
     return done
 
 
