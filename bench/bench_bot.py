@@ -103,7 +103,8 @@ def questions() -> list[str]:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
-                    qs.append(json.loads(line)["question"])
+                    record = json.loads(line)
+                    qs.append(record.get("question") or record["q"])  # livedoor-dev: "q"
     if JSQUAD.exists():
         qs += [q for q, _, _ in jsquad()[1]]
     return list(dict.fromkeys(qs))
@@ -133,8 +134,8 @@ async def measure(db: Path, tmp: Path, n: int, warmup: int) -> dict[str, list[fl
         last: dict[str, float] = {}
         answer = cog.answer
 
-        async def timed_answer(question: str, *, page: int):  # the core's own time, per call
-            result = await answer(question, page=page)
+        async def timed_answer(question: str, *, page: int, **options: Any):  # the core's time
+            result = await answer(question, page=page, **options)
             last["took"] = result.took_ms
             return result
 
