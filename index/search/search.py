@@ -175,7 +175,10 @@ class Searcher:
             now = time.monotonic()
             if self._mean_idf_stale is not None and now - self._mean_idf_at < MEAN_IDF_MAX_AGE:
                 return self.params.epsilon * self._mean_idf_stale
-            self._mean_idf = bm25.mean_idf(self._n_docs, self.store.all_dfs())
+            mean = self.store.mean_raw_idf(self._n_docs)
+            if mean is None:
+                mean = bm25.mean_idf(self._n_docs, self.store.all_dfs())
+            self._mean_idf = mean
             self._mean_idf_at = now
         return self.params.epsilon * self._mean_idf
 

@@ -229,6 +229,19 @@ class IndexStore:
         ).fetchone()
         return (row[0], row[1]) if row else (b"", b"")
 
+    def mean_raw_idf(self, n_docs: int) -> float | None:
+        """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by SQLite in
+        one pass (no Python object per term: 1.7M terms took 1.2 s and 30 MB as an array);
+        None where SQLite was built without its math functions (then use :meth:`all_dfs`)."""
+        try:
+            count, total = self.conn.execute(
+                "SELECT count(*), sum(ln((? - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
+                (n_docs,),
+            ).fetchone()
+        except sqlite3.OperationalError:  # no such function: ln
+            return None
+        return float(total) / count if count else 0.0
+
     def all_dfs(self) -> np.ndarray:
         """Document frequency of every term in use (for BM25Okapi's mean idf)."""
         rows = self.conn.execute("SELECT df FROM terms WHERE df > 0").fetchall()
