@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -280,3 +281,8 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+
+def normalize_title(title: str) -> str:
+    """Key used to match a 関連記事 title with a stored article: NFKC, no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", title).split()).lower()

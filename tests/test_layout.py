@@ -45,3 +45,34 @@ def test_no_module_is_over_the_line_limit() -> None:
     assert too_long == {}, f"modules over {MAX_LINES} lines: split them by what they own"
     fixed = sorted(m for m in OVER_THE_LIMIT if sizes.get(m, 0) <= MAX_LINES)
     assert fixed == [], "now within the limit (or gone): remove them from OVER_THE_LIMIT"
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules ``path`` imports when it runs (anything under ``if TYPE_CHECKING:`` excluded)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and id(node) not in typing_only
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import) and id(node) not in typing_only
+        for alias in node.names
+    }
+
+
+def test_the_store_calls_the_writer_never_the_reverse() -> None:
+    # IndexStore.add_articles/delete_article call the writer; the writer, the segments and
+    # prepare only name IndexStore in type hints, so there is no import cycle to hide.
+    for part in ("writer", "segments", "prepare", "existing"):
+        path = ROOT / "index" / "store" / f"{part}.py"
+        if path.exists():
+            assert "index.store.store" not in _runtime_imports(path), part
+    assert "index.store.writer" in _runtime_imports(ROOT / "index" / "store" / "store.py")

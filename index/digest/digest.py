@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from index.analysis.sentences import sentence_spans
 from index.messages import Lang, t
-from index.models import Digest, DigestItem, DigestSection, StoredArticle
-from index.store.store import IndexStore, normalize_title
+from index.models import Digest, DigestItem, DigestSection, StoredArticle, normalize_title
+from index.store.store import IndexStore
 from index.urls import normalize_url
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 
 from index.analysis.tokenizer import JapaneseTokenizer
-from index.models import RelatedArticle, StoredArticle
+from index.models import RelatedArticle, StoredArticle, normalize_title
 from index.ranking import bm25
 from index.search.search import Searcher
-from index.store.store import IndexStore, normalize_title
+from index.store.store import IndexStore
 
 log = logging.getLogger(__name__)
 

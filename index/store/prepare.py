@@ -18,10 +18,9 @@ import numpy as np
 from index.analysis.passages import split_passages
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import ArticleParseError
-from index.models import Article, ArticleLink, Passage, Section
+from index.models import Article, ArticleLink, Passage, Section, normalize_title
 from index.ranking.fusion import signal_counts, signal_lengths
 from index.sanitize import clean_line, clean_text, lone_surrogate
-from index.store.store import normalize_title
 
 MAX_TF = 65535  # term counts are stored as uint16
 

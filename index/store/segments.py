@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.store import doctable
-from index.store.store import IndexStore
+
+if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
+    from index.store.store import IndexStore
 
 FOLDED_BASE = 1 << 40  # segment numbers from here on are folded (level-2) segments
 FOLD_AFTER = 8  # small segments are folded into one level-2 segment past this many

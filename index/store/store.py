@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,20 +18,17 @@ from typing import Literal
 
 import numpy as np
 
+from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError
-from index.models import ArticleLink, StoredArticle
+from index.models import Article, ArticleLink, IngestReport, StoredArticle, normalize_title
 from index.store import dblock, doctable
 from index.store.schema import SCHEMA_VERSION, migrate
+from index.store.writer import BatchWriter, ingest_articles
 
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
-
-
-def normalize_title(title: str) -> str:
-    """Key used to match a 関連記事 title with a stored article: NFKC, no spaces, lower case."""
-    return "".join(unicodedata.normalize("NFKC", title).split()).lower()
 
 
 def parse_dt(value: str | None) -> datetime | None:
@@ -193,22 +189,6 @@ class IndexStore:
             (tid, min_seg),
         ).fetchall()
 
-    def postings_with_main_length(
-        self, tid: int, *, skip_main: bool
-    ) -> list[tuple[int, bytes | None, bytes | None, int]]:
-        """(seg, ids, tfs, byte length of ids) of one term; with ``skip_main`` the main segment's
-        blobs are not read (only its length, from the record header)."""
-        if not skip_main:
-            return self.conn.execute(
-                "SELECT seg, ids, tfs, length(ids) FROM postings WHERE tid = ? ORDER BY seg", (tid,)
-            ).fetchall()
-        return self.conn.execute(
-            "SELECT seg, CASE WHEN seg = 0 THEN NULL ELSE ids END, "
-            "CASE WHEN seg = 0 THEN NULL ELSE tfs END, length(ids) "
-            "FROM postings WHERE tid = ? ORDER BY seg",
-            (tid,),
-        ).fetchall()
-
     def postings_by_term(
         self, terms: Sequence[str], max_df: float
     ) -> list[tuple[str, int, bytes, bytes]]:
@@ -222,12 +202,6 @@ class IndexStore:
             f"WHERE t.term IN ({marks}) AND t.df > 0 AND t.df <= ?",
             [*terms, max_df],
         ).fetchall()
-
-    def main_postings(self, tid: int) -> tuple[bytes, bytes]:
-        row = self.conn.execute(
-            "SELECT ids, tfs FROM postings WHERE tid = ? AND seg = 0", (tid,)
-        ).fetchone()
-        return (row[0], row[1]) if row else (b"", b"")
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
         """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by SQLite in
@@ -369,20 +343,18 @@ class IndexStore:
             (article_id,),
         ).fetchall()
 
-    def add_articles(self, articles: Iterable, tokenizer: object, *, batch_size: int = 500):
+    def add_articles(
+        self, articles: Iterable[Article], tokenizer: JapaneseTokenizer, *, batch_size: int = 500
+    ) -> IngestReport:
         """Ingest ``articles`` (deduplicated by id, and by normalised URL + content hash).
 
         Returns an :class:`~index.models.IngestReport`. Each batch is one transaction.
         """
-        from index.store.writer import ingest_articles  # writer imports this module
+        return ingest_articles(self, tokenizer, articles, batch_size=batch_size)
 
-        return ingest_articles(self, tokenizer, articles, batch_size=batch_size)  # type: ignore[arg-type]
-
-    def delete_article(self, article_id: str, tokenizer: object) -> bool:
+    def delete_article(self, article_id: str, tokenizer: JapaneseTokenizer) -> bool:
         """Delete an article and its passages; False if there is no such article."""
-        from index.store.writer import BatchWriter
-
-        return BatchWriter(self, tokenizer).delete(article_id)  # type: ignore[arg-type]
+        return BatchWriter(self, tokenizer).delete(article_id)
 
     # ------------------------------------------------------------------ statistics
     def stats(self) -> dict[str, int | float]:

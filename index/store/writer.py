@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -53,7 +54,9 @@ from index.store.segments import (  # re-exported likewise
     segment_rows,
     settle,
 )
-from index.store.store import IndexStore
+
+if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
+    from index.store.store import IndexStore
 
 __all__ = [
     "FOLDED_BASE",
