@@ -4,7 +4,7 @@
 
 Prints markdown tables of measured figures only. Skips JSQuAD cleanly when ../shared is absent.
 ``--calibrate`` prints the evidence (coverage, relative score) distributions of answerable and
-unanswerable questions and the not-found thresholds they support (see index/answer/evidence.py).
+unanswerable questions and the not-found thresholds they support (see index/ranking/evidence.py).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import JSQUAD, REPO, header, jsquad, pct, table
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
-from index.answer.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.config import SAMPLE_ARTICLES
 from index.errors import InvalidQuery
 from index.models import Answer, Article
+from index.ranking.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.search.search import Searcher
 from index.store.store import IndexStore
 

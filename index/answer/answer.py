@@ -7,7 +7,7 @@ The pipeline of :meth:`Answerer.ask` (free of Discord: the terminal and the bot 
    (:class:`~index.errors.InvalidQuery` becomes ``status="invalid"`` with its Japanese message);
 2. BM25 over passages (restricted to the window; widened with a note when the window holds no
    answer);
-3. decide whether the evidence answers the question at all (:mod:`index.answer.evidence`);
+3. decide whether the evidence answers the question at all (:mod:`index.ranking.evidence`);
 4. score the sentences of the top passages and of the other passages of the best articles
    (:mod:`index.ranking.excerpt_score`) and cut 1–2 sentence excerpts with the matched terms and
    the answer highlighted, at most two per passage, preferring several articles;
@@ -31,13 +31,13 @@ from index.analysis.names import name_key, question_phrases, required_names
 from index.analysis.question import FILLERS, read_intent
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, fold, shared_dictionary
-from index.answer.evidence import Evidence, Query, build_query, evidence
 from index.answer.excerpt_text import has_japanese, normalised
 from index.answer.excerpts import ExcerptPicker
 from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
 from index.messages import Lang, t
 from index.models import Answer, DateWindow, Hit, RelatedArticle
+from index.ranking.evidence import Evidence, Query, build_query, evidence
 from index.ranking.recency import boost_recent
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
@@ -266,7 +266,13 @@ class Answerer:
         predicates = self._non_content_terms(text)
         slot = {t for w in intent.slot_words for t in self.tokenizer.terms(w)} | intent.focus
         return replace(
-            build_query(self.searcher, terms, predicates),
+            build_query(
+                terms,
+                self.searcher.n_docs,
+                {t: df for _tid, t, df in self.searcher.store.lookup_terms(list(set(terms)))},
+                self.searcher.params.k1,
+                predicates,
+            ),
             intent=intent,
             text=text,
             phrases=question_phrases(morphs),

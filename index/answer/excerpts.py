@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from index.analysis.sentences import sentence_spans
 from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token
-from index.answer.evidence import Query
 from index.answer.excerpt_text import (
     MAX_EXCERPT_CHARS,
     NO_HIGHLIGHT,
@@ -27,6 +26,7 @@ from index.answer.excerpt_text import (
 )
 from index.models import Excerpt, Hit
 from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
+from index.ranking.evidence import Query
 from index.ranking.excerpt_score import (
     TITLE_SHARE,
     best_possible,

@@ -12,9 +12,9 @@ import pytest
 from index.analysis.markup import strip_markup
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
-from index.answer.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence, Query, evidence
 from index.answer.excerpt_text import MAX_EXCERPT_CHARS
 from index.models import Article, ArticleLink, Hit, Section
+from index.ranking.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence, Query, evidence
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
 from index.store.store import IndexStore

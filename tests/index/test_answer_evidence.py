@@ -13,8 +13,8 @@ import pytest
 from index.analysis.names import name_key, required_names
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
-from index.answer.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
 from index.models import Article, Hit, Section
+from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
 from index.ranking.excerpt_score import (
     MAX_QUALITY,
     STUB_FACTOR,

@@ -1,7 +1,8 @@
-"""Whether the index answers a question at all: the question's idf mass and the not-found rule.
+"""Whether the index answers a question at all: the question's idf mass and the not-found rule
+(pure functions; the answer composition reads the document frequencies and the articles).
 
 :func:`build_query` weighs each question term by its idf in the index; :func:`evidence` measures
-how much of that weight the best passage holds (coverage) and how close its BM25 score comes to a
+how much of that weight the best article holds (coverage) and how close its BM25 score comes to a
 passage saturated in every term (relative). :class:`Evidence` is weak below the calibrated bounds,
 and the answer becomes "not found" (see :mod:`index.answer.answer`).
 """
@@ -10,13 +11,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from index.analysis.question import Intent
 from index.models import Hit
 from index.ranking import bm25
-from index.search.search import Searcher
 
 ABSENT_WEAK_WEIGHT = 0.25
 
@@ -91,16 +91,20 @@ class Evidence:
 
 
 def build_query(
-    searcher: Searcher, terms: Sequence[str], weak_absent: frozenset[str] = frozenset()
+    terms: Sequence[str],
+    n_docs: int,
+    found: Mapping[str, int],
+    k1: float,
+    weak_absent: frozenset[str] = frozenset(),
 ) -> Query:
-    """Idf of each question term, from the index statistics (read-only).
+    """Idf of each question term from the index statistics: ``n_docs`` passages, ``found`` the
+    document frequency of each term the index has, ``k1`` the BM25 saturation.
 
     :param weak_absent: terms that weigh ``ABSENT_WEAK_WEIGHT`` of a full idf when the index lacks
         them (verbs, adjectives, suffixes: 詳しい, 目); an absent noun keeps its full idf.
     """
     counts = dict(Counter(terms))
-    n = max(searcher.n_docs, 1)
-    found = {term: df for _tid, term, df in searcher.store.lookup_terms(list(counts))}
+    n = max(n_docs, 1)
     idf: dict[str, float] = {}
     bidf: dict[str, float] = {}
     absent = math.log((n + 0.5) / 0.5)
@@ -116,7 +120,6 @@ def build_query(
             idf[t] = absent * (ABSENT_WEAK_WEIGHT if t in weak_absent else 1.0)
             bidf[t] = 0.0
     mass = sum(counts[t] * idf[t] for t in counts)
-    k1 = searcher.params.k1
     max_score = sum(counts[t] * idf[t] * (k1 + 1.0) for t in counts)
     return Query(counts, idf, bidf, mass, max_score)
 
