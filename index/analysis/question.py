@@ -271,26 +271,20 @@ def _slot(morphs: Sequence[Morph], intent: Intent) -> tuple[frozenset[str], str]
             return None
         return m.pos[0] in ("名詞", "動詞", "形容詞") and m.pos[1] != "数詞"
 
-    words: set[str] = set()
-    for m in reversed(morphs[max(0, i - 4) : i]):
-        kind = content(m)
-        if kind is None:
-            continue
-        if kind:
-            words.add(m.surface)
-        break
+    def first_word(run: Sequence[Morph]) -> set[str]:
+        """The first content word of ``run``, skipping what does not count; none past a stop."""
+        for m in run:
+            kind = content(m)
+            if kind is not None:
+                return {m.surface} if kind else set()
+        return set()
+
+    words = first_word(morphs[max(0, i - 4) : i][::-1])
     j = i + 1
     while j < len(morphs) and morphs[j].pos[0] == "接尾辞":  # 何年間, 何曜日
         j += 1
     particle = morphs[j].surface if j < len(morphs) and morphs[j].surface in SLOT_PARTICLES else ""
-    for m in morphs[j : j + 4]:
-        kind = content(m)
-        if kind is None:
-            continue
-        if kind:
-            words.add(m.surface)
-        break
-    return frozenset(words), particle
+    return frozenset(words | first_word(morphs[j : j + 4])), particle
 
 
 def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
