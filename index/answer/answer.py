@@ -17,20 +17,17 @@ The pipeline of :meth:`Answerer.ask` (free of Discord: the terminal and the bot 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
-from sudachipy import SplitMode
-
 from index.analysis.markup import strip_markup
 from index.analysis.names import name_key, question_phrases, required_names
 from index.analysis.question import FILLERS, read_intent
 from index.analysis.timeexpr import describe_window, find_time
-from index.analysis.tokenizer import JapaneseTokenizer, Morph, fold, shared_dictionary
+from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.answer.excerpt_text import has_japanese, normalised
 from index.answer.excerpts import ExcerptPicker
 from index.answer.period import asks_for_summary, period_summary
@@ -76,7 +73,6 @@ class Answerer:
         self.searcher = searcher
         self.tokenizer = tokenizer
         self.related = related or RelatedFinder(store, searcher, tokenizer)
-        self._local = threading.local()  # a Sudachi tokenizer per thread, for parts of speech
         self.excerpts = ExcerptPicker(tokenizer)
 
     # ------------------------------------------------------------------ the public entry point
@@ -263,7 +259,7 @@ class Answerer:
             and not (t.startswith(QUESTION_PREFIX) and len(t) > 1)
         ]
         terms = kept or terms
-        predicates = self._non_content_terms(text)
+        predicates = self._non_content_terms(morphs)
         slot = {t for w in intent.slot_words for t in self.tokenizer.terms(w)} | intent.focus
         return replace(
             build_query(
@@ -281,18 +277,12 @@ class Answerer:
             slot_terms=frozenset(t for t in slot if t in terms),
         )
 
-    def _non_content_terms(self, text: str) -> frozenset[str]:
-        """Terms of ``text`` whose part of speech is not a noun (for absent-term weighting)."""
-        tok = getattr(self._local, "tok", None)
-        if tok is None:
-            tok = self._local.tok = shared_dictionary().tokenizer(mode=SplitMode.C)
-        content: set[str] = set()
-        other: set[str] = set()
-        for m in tok.tokenize(text):
-            (content if m.part_of_speech()[0] in CONTENT_POS or m.is_oov() else other).add(
-                fold(m.normalized_form())
-            )
-        return frozenset(other - content)
+    @staticmethod
+    def _non_content_terms(morphs: Sequence[Morph]) -> frozenset[str]:
+        """Terms of the question whose part of speech is not a noun: its predicates (from the
+        morphemes already read for the intent; no second Sudachi pass)."""
+        content = {m.norm for m in morphs if m.pos[0] in CONTENT_POS}
+        return frozenset(m.norm for m in morphs if m.norm not in content) - content
 
     def _evidence(self, query: Query, top: Hit, siblings: Sequence[Hit] = ()) -> Evidence:
         """Evidence of the best passage read with the rest of its article (title, heading, the
