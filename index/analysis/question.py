@@ -50,6 +50,7 @@ _HOW_MUCH = frozenset({"幾ら", "いくら"})
 _HOW_MANY = frozenset({"幾つ", "いくつ"})
 _WHAT = frozenset({"何", "なに", "なん"})
 _WHICH = frozenset({"どの", "どれ", "どっち", "どんな"})
+_WHAT_ADVERBS = frozenset({"何しろ", "何せ"})  # 何(を)しろ in speech: see read_intent
 # 「どのくらい」「どれくらい」「どんくらい」「どれほど」「どれだけ」「どんだけ」: an amount.
 _DEGREE_HEADS = frozenset({"どの", "どれ", "どん", "どんだけ"})
 _DEGREE_PARTICLES = frozenset({"くらい", "ぐらい", "位", "ほど", "程", "だけ", "程度"})
@@ -69,6 +70,14 @@ _NAME_NOUNS = frozenset(
     {"名前", "名", "タイトル", "名称", "題名", "曲名", "作品名", "商品名", "店名", "社名", "番組名",
      "呼び方", "呼び名", "愛称", "通称", "本名", "芸名", "品名", "銘柄"}
 )  # fmt: skip
+# Nouns of classes whose members bear names (works, products, services): 「元ネタの映画なに？」
+# 「ジャンプしてくれる拡張って何？」 ask which one, by name.
+_NAMED_CLASSES = frozenset(
+    {"映画", "曲", "歌", "楽曲", "アルバム", "シングル", "本", "小説", "漫画", "マンガ", "作品",
+     "番組", "ドラマ", "アニメ", "ゲーム", "アプリ", "ソフト", "拡張", "拡張機能", "サービス",
+     "サイト", "商品", "製品", "機種", "端末", "モデル", "ブランド", "雑誌", "書籍", "グループ",
+     "バンド", "ユニット", "チーム", "技", "料理", "メニュー", "キャラ", "キャラクター", "役"}
+)  # fmt: skip
 _DATE_WORDS = frozenset({"日付", "時期", "日程", "日時", "期日", "期限", "締め切り", "締切"})
 _PLACE_WORDS = frozenset({"場所", "会場", "開催地", "舞台", "所在地", "出身地", "産地", "行き先"})
 # Nouns of persons: 「何て名前」 after one of these asks for a person's name.
@@ -83,6 +92,7 @@ _MEASURES: dict[str, frozenset[str]] = {
     "重量": frozenset({"g", "kg", "グラム", "キロ", "t", "トン"}),
     "大きさ": frozenset({"mm", "cm", "m", "km", "インチ", "ミリ", "センチ", "メートル"}),
     "長さ": frozenset({"mm", "cm", "m", "km", "ミリ", "センチ", "メートル", "キロ"}),
+    "丈": frozenset({"mm", "cm", "m", "ミリ", "センチ", "メートル"}),
     "高さ": frozenset({"mm", "cm", "m", "ミリ", "センチ", "メートル"}),
     "距離": frozenset({"m", "km", "メートル", "キロ"}),
     "サイズ": frozenset({"mb", "gb", "kb", "mm", "cm", "インチ", "バイト"}),
@@ -222,7 +232,12 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             found.append(
                 Intent(NUMBER, _measure_units(nouns) or _counted_noun(morphs, i), asked=span)
             )
-        elif norm in _DEGREE_HEADS and nxt is not None and nxt.norm in _DEGREE_PARTICLES:
+        elif (
+            # by surface too: after a noun Sudachi may read どの as the suffix 殿 (ひざ上どのくらい)
+            (norm in _DEGREE_HEADS or surface in _DEGREE_HEADS)
+            and nxt is not None
+            and nxt.norm in _DEGREE_PARTICLES
+        ):
             found.append(Intent(NUMBER, _measure_units(nouns), asked=span))
         elif norm in _WHERE:
             found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
@@ -234,6 +249,16 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             found.append(_counted(counter, counter.endswith(("間", "ぶり")), span))
         elif norm in _WHAT or norm in _WHICH:
             found.append(_what(morphs, i, nouns, span))
+        elif norm in _WHAT_ADVERBS and nxt is not None and nxt.norm in ("って", "と"):
+            # 「何しろって言われた」: the adverb 何しろ (anyway) read as 何(を)しろ, an order
+            # reported with a verb of saying.
+            found.append(_what(morphs, i, nouns, span))
+    if not found:
+        spoken = _spoken_what(morphs)
+        if spoken is not None:
+            found.append(
+                _what(morphs, spoken, nouns, ((morphs[spoken].start, morphs[spoken].end),))
+            )
     if not found:
         for m in morphs:  # no interrogative: a noun may still say it (理由は？ 日程は？)
             if m.norm in _REASON_NOUNS:
@@ -305,6 +330,34 @@ def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
     return frozenset(out - FILLERS)
 
 
+def _spoken_what(morphs: Sequence[Morph]) -> int | None:
+    """「説教なんだった？」「答えなんだっけ」: after a noun, なん (何) is read by Sudachi as
+    な + ん (のだ); in a question with no other interrogative only 何 makes it a question. The
+    position of ん, or None."""
+    for i in range(1, len(morphs) - 2):
+        m, n, after = morphs[i], morphs[i + 1], morphs[i + 2]
+        if (
+            morphs[i - 1].pos[0] == "名詞"
+            and m.surface == "な"
+            and m.pos[0] == "助動詞"
+            and n.surface == "ん"
+            and n.pos[1] == "準体助詞"
+            and after.norm in ("だ", "です")
+            and any(x.norm in ("?", "か", "け") for x in morphs[i + 3 :])
+        ):
+            return i + 1
+    return None
+
+
+def _noun_before(morphs: Sequence[Morph], i: int) -> str | None:
+    """The noun right before position ``i`` (particles って/は/の skipped), if any."""
+    for m in reversed(morphs[max(0, i - 3) : i]):
+        if m.pos[0] in ("助詞", "補助記号"):
+            continue
+        return m.norm if m.pos[0] == "名詞" else None
+    return None
+
+
 def _counted(counter: str, period: bool, span: tuple[tuple[int, int], ...]) -> Intent:
     if not counter:
         return Intent(NUMBER, asked=span)
@@ -366,6 +419,8 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
     if head is not None:
         return Intent(NAME, head=head, asked=span)
     # 「Xって何？」: what X is called or is; the topic nouns before it may say which.
+    if _noun_before(morphs, i) in _NAMED_CLASSES:
+        return Intent(NAME, asked=span)
     if nouns & _QUOTE_NOUNS:
         return Intent(QUOTE, asked=span)
     if nouns & _REASON_NOUNS:

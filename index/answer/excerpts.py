@@ -28,6 +28,7 @@ from index.models import Excerpt, Hit
 from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
 from index.ranking.evidence import Query
 from index.ranking.excerpt_score import (
+    BOILERPLATE_FACTOR,
     TITLE_SHARE,
     best_possible,
     excerpt_score,
@@ -39,6 +40,10 @@ SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers 
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
+# A sentence written word for word by this many read articles is a template; two articles may
+# well report one fact in the same words (「映画『X』2月27日公開」).
+BOILERPLATE_ARTICLES = 3
+BOILERPLATE_MIN_CHARS = 8  # shorter lines (「■概要」) are too short to call a template
 
 
 @dataclass
@@ -166,6 +171,7 @@ class ExcerptPicker:
             article_rel[h.article_id] = max(
                 article_rel.get(h.article_id, 0.0), h.score / best_score
             )
+        boiler = _boilerplate(hits)
         cands: list[_Candidate] = []
         firsts: list[float] = []
         for i, hit in enumerate(hits):
@@ -177,7 +183,9 @@ class ExcerptPicker:
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
                     continue
             sents = top_sents[0] if i == 0 else self.sentences(hit, query)[0]
-            got = self._candidates(hit, sents, query, best_score, article_rel[hit.article_id])
+            got = self._candidates(
+                hit, sents, query, best_score, article_rel[hit.article_id], boiler
+            )
             if got:
                 firsts.append(got[0].score)  # one per passage: the bound is about passages
             cands.extend(got)
@@ -232,6 +240,7 @@ class ExcerptPicker:
         query: Query,
         best_score: float,
         rel_article: float,
+        boiler: frozenset[str] = frozenset(),
     ) -> list[_Candidate]:
         text = hit.text
         if not text.strip():
@@ -300,6 +309,7 @@ class ExcerptPicker:
                 bool(focus & x.matched),
                 slotted=fits[i].slotted,
             )
+            * (BOILERPLATE_FACTOR if boiler and fold_key(text[x.start : x.end]) in boiler else 1.0)
             for i, x in enumerate(sents)
         ]
         # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its
@@ -370,3 +380,19 @@ class ExcerptPicker:
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
         return _Candidate(hit, score, excerpt, highlights)
+
+
+def _boilerplate(hits: list[Hit]) -> frozenset[str]:
+    """Keys of the sentences that three or more of the read articles write word for word: a
+    series' template (「この山葵姐さんに相談しようなんて、あなたも度胸あるわね。」, a fixed
+    introduction, a credit line) says nothing about one article, whatever words it shares with
+    the question. Found among the passages already read (string splitting only, no Sudachi)."""
+    seen: dict[str, set[str]] = {}
+    for h in hits:
+        if h.is_stub:
+            continue
+        text = h.text
+        for a, b in sentence_spans(text):
+            if b - a >= BOILERPLATE_MIN_CHARS:
+                seen.setdefault(fold_key(text[a:b]), set()).add(h.article_id)
+    return frozenset(k for k, arts in seen.items() if len(arts) >= BOILERPLATE_ARTICLES)

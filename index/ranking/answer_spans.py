@@ -54,7 +54,9 @@ _DATE_RE = re.compile(
 )
 _TIME_RE = re.compile(r"[0-9０-９]{1,2}\s*(?:時|:|：)\s*[0-9０-９]{0,2}\s*分?|午前|午後|正午")
 _QUOTE_RE = re.compile(r"「([^「」\n]{2,120})」|“([^“”\n]{2,120})”|\"([^\"\n]{2,120})\"")
-_TITLE_RE = re.compile(r"『([^『』\n]{1,80})』|《([^《》\n]{1,80})》|【([^【】\n]{1,40})】")
+_TITLE_RE = re.compile(r"『([^『』\n]{1,80})』|《([^《》\n]{1,80})》")
+# 【】 (隅付き括弧) marks a label or a heading (【知っ得！虎の巻】, 【速報】) more often than a work.
+_LABEL_RE = re.compile(r"【([^【】\n]{1,40})】")
 _LATIN_RE = re.compile(
     r"[A-Za-zＡ-Ｚａ-ｚ][A-Za-zＡ-Ｚａ-ｚ0-9０-９.'’&+\-]*(?:\s+[A-Za-z0-9][A-Za-z0-9.'’&+\-]*)*"
 )
@@ -65,7 +67,7 @@ _SCORE_RE = re.compile(r"[0-9０-９]{1,3}\s*(?:[-－−–対]|-)\s*[0-9０-９
 class Span:
     start: int
     end: int
-    kind: str  # person, place, org, propn, number, date, time, quote, title, latin, reason, score
+    kind: str  # person, place, org, propn, number, date, time, quote, title, label, latin, …
     counter: str = ""  # for numbers: the counter after the number (台, 万円, 年間)
 
 
@@ -88,6 +90,8 @@ def find_spans(text: str, morphs: Sequence[Morph]) -> list[Span]:
         spans.append(Span(m.start(), m.end(), "quote"))
     for m in _TITLE_RE.finditer(text):
         spans.append(Span(m.start(), m.end(), "title"))
+    for m in _LABEL_RE.finditer(text):
+        spans.append(Span(m.start(), m.end(), "label"))
     for m in _LATIN_RE.finditer(text):
         if m.end() - m.start() >= 3 and any(ch.isupper() for ch in m.group()):
             spans.append(Span(m.start(), m.end(), "latin"))
@@ -213,8 +217,8 @@ _FIT: dict[str, dict[str, float]] = {
     PERSON: {"person": 1.0},
     PLACE: {"place": 1.0, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
     NAME: {"title": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6, "org": 0.6,
-           "person": 0.4, "place": 0.4},
-    QUOTE: {"quote": 1.0, "speech": 0.8, "title": 0.5},
+           "person": 0.4, "place": 0.4, "label": 0.3},
+    QUOTE: {"quote": 1.0, "speech": 0.8, "title": 0.5, "label": 0.2},
     DATE: {"date": 1.0, "time": 0.4},
     REASON: {"reason": 1.0},
 }  # fmt: skip

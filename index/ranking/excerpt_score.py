@@ -36,6 +36,9 @@ W_FOCUS = 0.13  # the sentence names the question's focus, weighted by the answe
 FOCUS_ALONE = 0.3  # … (this much without one)
 TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
 STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a real article
+# A sentence two read articles write word for word (a series' template) keeps this share of
+# its quality: it tells nothing about one article.
+BOILERPLATE_FACTOR = 0.3
 MAX_QUALITY = (
     W_COVERAGE + W_CONTEXT + W_FIT + W_SLOT + W_FOCUS
 )  # a sentence's quality is at most this

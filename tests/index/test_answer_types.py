@@ -16,6 +16,7 @@ from index.analysis.question import (
     DATE,
     NAME,
     NUMBER,
+    OTHER,
     PERSON,
     PLACE,
     QUOTE,
@@ -62,6 +63,15 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("川澄奈穂美のお父さんって何て名前？", PERSON, None),
         ("1日何個しか作らないんだっけ", NUMBER, "個"),
         ("クマってどんくらい出てんの？", NUMBER, None),
+        # どの read as the suffix 殿 after a noun: the surface still says どのくらい.
+        ("スカート丈ってひざ上どのくらいがいいの？", NUMBER, "cm"),
+        # A class of named things before 何 asks which one, by name.
+        ("ジャンプしてくれる拡張って何？", NAME, None),
+        ("元ネタの映画なに？", NAME, None),
+        # 「なんだった」 read as な + ん (のだ) after a noun: still 何.
+        ("山葵姐さんの締めの説教なんだった？", QUOTE, None),
+        # The adverb 何しろ read as 何(を)しろ, reported with a verb of saying.
+        ("山葵姐さんにまず何しろって言われてた？", QUOTE, None),
     ],
 )
 def test_the_answer_type_a_question_asks_for(
@@ -77,6 +87,24 @@ def test_indefinite_and_everyday_words_are_not_questions(tok: JapaneseTokenizer)
     # いつも is "always", not いつ: the question is about a place.
     assert intent(tok, "いつも持ち歩いてるお守りって、どこの神社のやつ？").kind == PLACE
     assert intent(tok, "日銀の会合の結果を教えて").kind is None
+
+
+def test_statements_are_not_read_as_questions(tok: JapaneseTokenizer) -> None:
+    assert intent(tok, "それは説教なんだ").kind is None  # のだ of explanation, no question
+    assert intent(tok, "何しろ暑い").kind is None  # 何しろ "anyway"
+    assert intent(tok, "WHOって何？").kind == OTHER  # not a class of named things
+
+
+def test_a_label_in_corner_brackets_is_a_weak_name(tok: JapaneseTokenizer) -> None:
+    question = "ジャンプしてくれる拡張って何？"
+    it = intent(tok, question)
+    label = "目的の場所へジャンプできる拡張機能【知っ得！虎の巻】"
+    name = "拡張機能の『Quick Scroll』を導入しよう。"
+    weights = [
+        answer_weight(t, find_spans(t, tok.analyse(t)[1]), 0, len(t), it, question).weight
+        for t in (label, name)
+    ]
+    assert weights[0] < 0.5 <= weights[1]
 
 
 def test_question_words_and_their_parts_never_become_search_terms(tok: JapaneseTokenizer) -> None:
@@ -390,3 +418,45 @@ def test_an_english_question_gets_a_hint_to_ask_in_japanese(answerer: Answerer) 
     assert "please ask in Japanese" in ans.message
     jp = answerer.ask("ポケモンGOってどこの会社が作ってるの？", now=NOW)
     assert jp.status == "not_found" and "please ask in Japanese" not in jp.message
+
+
+def _column(n: int, worry: str, advice: str) -> Article:
+    """One article of an advice column: the same template sentences in every issue."""
+    return Article(
+        id=f"column-{n}",
+        title=f"辛口相談室 vol.{n}",
+        sections=(
+            Section(
+                None,
+                (
+                    f"今回のお悩み：{worry}",
+                    "この辛口姐さんに相談しようなんて、あなたも度胸あるわね。",
+                    f"{advice}",
+                ),
+            ),
+        ),
+        url=f"https://kiji.example/column-{n}",
+        published_at=datetime(2026, 11, 10 + n, 9, 0, tzinfo=JST),
+        category="仕事",
+    )
+
+
+def test_a_series_template_sentence_is_not_the_answer(
+    tmp_path: Path, tok: JapaneseTokenizer
+) -> None:
+    columns = [
+        _column(1, "残業ばかりで休日出勤もあって辛いです。", "さっさと転職しなさい。"),
+        _column(2, "上司と話が合いません。", "まず自分から話しかけなさい。"),
+        _column(3, "同期に出世で先を越されました。", "人と比べるのはやめなさい。"),
+        _column(4, "会社の飲み会が多すぎます。", "断る勇気を持ちなさい。"),
+    ]
+    with IndexStore.open(tmp_path / "kiji.db") as store:
+        store.add_articles(columns, tok)
+        ans = Answerer(store, Searcher(store, tok), tok).ask(
+            "残業ばかりで休日出勤もある相談、辛口姐さんの答えってなんだった？", now=NOW
+        )
+    assert ans.status == "answered"
+    texts = [e.text for e in ans.excerpts if e.article_id == "column-1"]
+    assert any("転職しなさい" in t for t in texts), texts
+    # The template is never quoted on its own, as if it were what the article says.
+    assert "この辛口姐さんに相談しようなんて、あなたも度胸あるわね。" not in texts, texts
