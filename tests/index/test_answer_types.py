@@ -460,3 +460,39 @@ def test_a_series_template_sentence_is_not_the_answer(
     assert any("転職しなさい" in t for t in texts), texts
     # The template is never quoted on its own, as if it were what the article says.
     assert "この辛口姐さんに相談しようなんて、あなたも度胸あるわね。" not in texts, texts
+
+
+WEB_STYLE = Article(
+    id="web",
+    title="女子校出身の女性たちに聞いた、共学出身との違い",
+    sections=(
+        Section(
+            None,
+            (
+                "女子校出身の女性に話を聞くと、意外な答えが返ってきた。\n"
+                "女子校出身のジュンコさん（37歳／会社員）は共学出身の方が女らしいという。\n"
+                "「私は学生時代からアニキって呼ばれていて、男っぽいと言われ続けました」\n"
+                "一方、マナミさん（52歳）は違う意見だった。\n"
+                "「女子校でも恋愛上手な人はたくさんいます」",
+            ),
+        ),
+    ),
+    url="https://kiji.example/web",
+    published_at=datetime(2026, 11, 12, 9, 0, tzinfo=JST),
+    category="生活",
+)
+
+
+def test_a_speaker_on_the_line_before_a_quote_answers_who(
+    tmp_path: Path, tok: JapaneseTokenizer
+) -> None:
+    """Web writing breaks the line after every sentence (一文改行): the line before a quote
+    is the same paragraph, and says who speaks."""
+    with IndexStore.open(tmp_path / "kiji.db") as store:
+        store.add_articles([WEB_STYLE, SALES, QUAKE], tok)
+        ans = Answerer(store, Searcher(store, tok), tok).ask(
+            "学生時代アニキって呼ばれてた人って誰？", now=NOW
+        )
+    assert ans.status == "answered"
+    assert ans.excerpts[0].article_id == "web"
+    assert "ジュンコ" in ans.excerpts[0].text, ans.excerpts[0].text
