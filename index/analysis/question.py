@@ -39,7 +39,15 @@ FILLERS = frozenset(
         "何か", "確か", "たしか", "あれ", "これ", "それ", "あの", "その", "この", "ほら", "ねえ",
         "えっと", "マジ", "本当", "ほんと", "ホント", "実際", "今", "いま", "全部", "全然",
         "一番", "いちばん", "感じ", "的", "話", "件", "記事", "ニュース", "確認", "ところ",
+        # hedges: 「だいたいどれぐらい」「およそ何人」 ask for the same number
+        "大体", "だいたい", "凡そ", "およそ", "ざっと", "大方",
     }
+)  # fmt: skip
+# Formal nouns (形式名詞): nouns by part of speech that carry grammar, not topic (〜によるもの,
+# 〜のこと, 〜するとき). A question's evidence weighs them like its predicates.
+FORMAL_NOUNS = frozenset(
+    {"物", "もの", "事", "こと", "所", "ところ", "時", "とき", "為", "ため", "訳", "わけ", "筈",
+     "はず", "様", "よう", "際", "方", "ほう", "等", "など"}
 )  # fmt: skip
 # Interrogatives (normalised forms) and what they ask for.
 _WHO = frozenset({"誰", "だれ", "どなた", "何者"})
@@ -49,7 +57,7 @@ _WHY = frozenset({"何故", "なぜ", "どうして", "なんで"})
 _HOW_MUCH = frozenset({"幾ら", "いくら"})
 _HOW_MANY = frozenset({"幾つ", "いくつ"})
 _WHAT = frozenset({"何", "なに", "なん"})
-_WHICH = frozenset({"どの", "どれ", "どっち", "どんな"})
+_WHICH = frozenset({"どの", "どれ", "どっち", "どんな", "どのような", "どういう", "如何なる"})
 _WHAT_ADVERBS = frozenset({"何しろ", "何せ"})  # 何(を)しろ in speech: see read_intent
 # 「どのくらい」「どれくらい」「どんくらい」「どれほど」「どれだけ」「どんだけ」: an amount.
 _DEGREE_HEADS = frozenset({"どの", "どれ", "どん", "どんだけ"})

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from index.analysis.markup import strip_markup
 from index.analysis.names import name_key, question_phrases, required_names
-from index.analysis.question import FILLERS, read_intent
+from index.analysis.question import FILLERS, FORMAL_NOUNS, read_intent
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.answer.excerpt_text import has_japanese, normalised
@@ -281,7 +281,7 @@ class Answerer:
     def _non_content_terms(morphs: Sequence[Morph]) -> frozenset[str]:
         """Terms of the question whose part of speech is not a noun: its predicates (from the
         morphemes already read for the intent; no second Sudachi pass)."""
-        content = {m.norm for m in morphs if m.pos[0] in CONTENT_POS}
+        content = {m.norm for m in morphs if m.pos[0] in CONTENT_POS} - FORMAL_NOUNS
         return frozenset(m.norm for m in morphs if m.norm not in content) - content
 
     def _evidence(self, query: Query, top: Hit, siblings: Sequence[Hit] = ()) -> Evidence:

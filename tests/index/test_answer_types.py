@@ -95,6 +95,17 @@ def test_statements_are_not_read_as_questions(tok: JapaneseTokenizer) -> None:
     assert intent(tok, "WHOって何？").kind == OTHER  # not a class of named things
 
 
+def test_interrogative_adnominals_and_hedges_are_not_what_is_asked_about(
+    tok: JapaneseTokenizer,
+) -> None:
+    assert tok.query_terms("どのような立場で建築を行っていたか") == ["立場", "建築", "行う", "居る"]
+    assert "如何なる" not in tok.query_terms("いかなる場合に適用される？")
+    assert intent(tok, "どういう理由で延期した？").kind == REASON
+    # A formal noun (もの, こと) weighs like a predicate in the evidence, not like a topic.
+    weak = Answerer._non_content_terms(tok.analyse("鮭の赤色は何の成分によるものか")[1])
+    assert "物" in weak and "鮭" not in weak and "成分" not in weak
+
+
 def test_a_label_in_corner_brackets_is_a_weak_name(tok: JapaneseTokenizer) -> None:
     question = "ジャンプしてくれる拡張って何？"
     it = intent(tok, question)
@@ -267,6 +278,10 @@ def test_casual_fillers_do_not_weaken_the_evidence(answerer: Answerer) -> None:
     assert ans.status == "answered"
     assert "結局" not in ans.terms
     assert "山川" in ans.excerpts[0].text
+    # A hedge (だいたい, およそ) asks for the same number: not a word the article must hold.
+    hedged = answerer.explain("ラクティオってだいたいいくらから買える？", now=NOW)
+    direct = answerer.explain("ラクティオっていくらから買える？", now=NOW)
+    assert hedged.coverage >= direct.coverage - 1e-9
 
 
 def test_a_name_found_only_in_pieces_is_not_found(answerer: Answerer) -> None:
