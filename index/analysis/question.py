@@ -249,7 +249,14 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             found.append(Intent(NUMBER, _measure_units(nouns), asked=span))
         elif norm in _WHERE:
             found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
-        elif m.pos[1] == "数詞" and surface in ("何", "なん", "幾"):
+        elif (m.pos[1] == "数詞" and surface in ("何", "なん", "幾")) or (
+            # 何 written onto a noun counts it (何回線, 何店舗), unlike 何の回線
+            surface == "何"
+            and nxt is not None
+            and nxt.start == m.end
+            and nxt.pos[0] == "名詞"
+            and nxt.pos[1] == "普通名詞"
+        ):
             counter, period = _counter_after(morphs, i)
             found.append(_counted(counter, period, span))
         elif surface.startswith("何") and len(surface) > 1 and m.pos[0] == "名詞":

@@ -25,7 +25,14 @@ from index.answer.excerpt_text import (
     normalised,
 )
 from index.models import Excerpt, Hit
-from index.ranking.answer_spans import Fit, Span, answer_weight, find_spans, merge_spans
+from index.ranking.answer_spans import (
+    Fit,
+    Span,
+    answer_weight,
+    find_spans,
+    focus_values,
+    merge_spans,
+)
 from index.ranking.evidence import Query
 from index.ranking.excerpt_score import (
     BOILERPLATE_FACTOR,
@@ -252,6 +259,8 @@ class ExcerptPicker:
 
         mass = query.mass or 1.0
         spans = self.analysis(hit).spans if query.intent.typed else []
+        if query.intent.typed and query.intent.focus & {t for x in sents for t in x.matched}:
+            spans = [*spans, *focus_values(text, self.analysis(hit).morphs, query.intent.focus)]
         n = len(sents)
 
         def gain(s: _Sentence) -> float:

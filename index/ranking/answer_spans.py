@@ -161,6 +161,33 @@ def _noun_runs(text: str, morphs: Sequence[Morph]) -> list[Span]:
     return out
 
 
+# What may stand between a focus noun and its value: 「本名は陳港生」「監督：山田太郎」.
+_VALUE_MARKS = frozenset({"は", "が", ":", "：", "=", "＝", "・"})
+
+
+def focus_values(text: str, morphs: Sequence[Morph], focus: frozenset[str]) -> list[Span]:
+    """The noun phrase a sentence gives as the value of the question's focus: 「本名は陳港生」
+    answers 「本名って誰」 whether or not Sudachi knows 陳港生 as a name (X は Y: the topic and
+    what is said of it). Spans of kind ``value``."""
+    out: list[Span] = []
+    if not focus:
+        return out
+    n = len(morphs)
+    for i, m in enumerate(morphs[:-2]):
+        if m.norm not in focus or morphs[i + 1].surface not in _VALUE_MARKS:
+            continue
+        j = i + 2
+        while (
+            j < n
+            and morphs[j].pos[0] in ("名詞", "接頭辞", "接尾辞")
+            and (j == i + 2 or morphs[j].start == morphs[j - 1].end)
+        ):
+            j += 1
+        if j > i + 2:
+            out.append(Span(morphs[i + 2].start, morphs[j - 1].end, "value"))
+    return out
+
+
 # Units a smaller number and unit may follow: 3割8厘, 23時05分, 1万5000.
 _COMPOUND_UNITS = frozenset({"割", "分", "時", "時間", "万", "億", "兆", "千", "度"})
 
@@ -214,10 +241,10 @@ def _norm(text: str) -> str:
 
 # How well each span kind answers each question kind.
 _FIT: dict[str, dict[str, float]] = {
-    PERSON: {"person": 1.0},
-    PLACE: {"place": 1.0, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
-    NAME: {"title": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6, "org": 0.6,
-           "person": 0.4, "place": 0.4, "label": 0.3},
+    PERSON: {"person": 1.0, "value": 1.0},
+    PLACE: {"place": 1.0, "value": 0.6, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
+    NAME: {"title": 1.0, "value": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6,
+           "org": 0.6, "person": 0.4, "place": 0.4, "label": 0.3},
     QUOTE: {"quote": 1.0, "speech": 0.8, "title": 0.5, "label": 0.2},
     DATE: {"date": 1.0, "time": 0.4},
     REASON: {"reason": 1.0},

@@ -27,7 +27,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
 from index.answer.evaluate import EvalFileError, read_questions, run_eval
 from index.models import Article, Section
-from index.ranking.answer_spans import answer_weight, find_spans
+from index.ranking.answer_spans import answer_weight, find_spans, focus_values
 from index.search.search import Searcher
 from index.store.store import IndexStore
 
@@ -68,6 +68,9 @@ def intent(tok: JapaneseTokenizer, question: str):
         # A class of named things before 何 asks which one, by name.
         ("ジャンプしてくれる拡張って何？", NAME, None),
         ("元ネタの映画なに？", NAME, None),
+        # 何 written onto a noun counts it; 何の + noun asks which.
+        ("障害で何回線に影響が出たの？", NUMBER, "回線"),
+        ("何の回線が止まったの？", NAME, None),
         # 「なんだった」 read as な + ん (のだ) after a noun: still 何.
         ("山葵姐さんの締めの説教なんだった？", QUOTE, None),
         # The adverb 何しろ read as 何(を)しろ, reported with a verb of saying.
@@ -104,6 +107,21 @@ def test_interrogative_adnominals_and_hedges_are_not_what_is_asked_about(
     # A formal noun (もの, こと) weighs like a predicate in the evidence, not like a topic.
     weak = Answerer._non_content_terms(tok.analyse("鮭の赤色は何の成分によるものか")[1])
     assert "物" in weak and "鮭" not in weak and "成分" not in weak
+
+
+def test_the_value_given_to_the_focus_answers_even_when_sudachi_knows_no_name(
+    tok: JapaneseTokenizer,
+) -> None:
+    question = "ジャッキー・チェンの本名ってなんだっけ？"
+    it = intent(tok, question)
+    assert "本名" in it.focus
+    text = "本名は陳港生（家系図上での本名は房仕龍）。"
+    morphs = tok.analyse(text)[1]
+    assert not any(s.kind == "person" for s in find_spans(text, morphs))  # not a known name
+    spans = [*find_spans(text, morphs), *focus_values(text, morphs, it.focus)]
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.span is not None
+    assert text[fit.span.start : fit.span.end] == "陳港生"
 
 
 def test_a_label_in_corner_brackets_is_a_weak_name(tok: JapaneseTokenizer) -> None:
