@@ -264,6 +264,7 @@ UNIT_ALIASES: dict[str, frozenset[str]] = {
     "個": frozenset({"つ"}), "つ": frozenset({"個"}),
     "人": frozenset({"名"}), "名": frozenset({"人"}),
     "年": frozenset({"年間"}), "年間": frozenset({"年"}),
+    "度": frozenset({"℃", "°c", "°"}), "℃": frozenset({"度"}), "°c": frozenset({"度"}),
     "ヶ月": frozenset({"か月", "カ月", "ヵ月", "ケ月"}), "か月": frozenset({"ヶ月", "カ月", "ヵ月"}),
 }  # fmt: skip
 

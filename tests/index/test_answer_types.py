@@ -154,6 +154,15 @@ def test_spans_of_numbers_carry_their_counter(tok: JapaneseTokenizer) -> None:
     assert numbers["3割8厘"].startswith("割")
 
 
+def test_degrees_are_written_as_celsius_too(tok: JapaneseTokenizer) -> None:
+    question = "豊岡市の過去最高気温は何度か。"
+    it = intent(tok, question)
+    text = "過去最高気温は2000年7月22日に観測した39.3℃である。"
+    fit = answer_weight(text, find_spans(text, tok.analyse(text)[1]), 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.span is not None
+    assert text[fit.span.start : fit.span.end] == "39.3℃"
+
+
 def test_person_place_and_quote_spans(tok: JapaneseTokenizer) -> None:
     text = (
         "コリン・ファレルが吸血鬼役を演じる。お守りは熱田神宮のもの。「ママへありがとう」と書いた。"
