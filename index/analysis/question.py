@@ -364,6 +364,18 @@ def _spoken_what(morphs: Sequence[Morph]) -> int | None:
     return None
 
 
+_TOLD = frozenset({"た", "てる", "居る"})  # 言った, 言ってた, 言っている: something said
+
+
+def _naming(rest: Sequence[Morph]) -> bool:
+    """Whether the verb after 何と is 言う in the present (「何と言うか」「何て言うの」): asking
+    what a thing is called rather than what someone said."""
+    for k, m in enumerate(rest[:4]):
+        if m.pos[0] == "動詞":
+            return m.norm == "言う" and not any(x.norm in _TOLD for x in rest[k + 1 : k + 4])
+    return False
+
+
 def _noun_before(morphs: Sequence[Morph], i: int) -> str | None:
     """The noun right before position ``i`` (particles って/は/の skipped), if any."""
     for m in reversed(morphs[max(0, i - 3) : i]):
@@ -414,9 +426,10 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
     rest = morphs[i + 1 : i + 6]
     norms = [m.norm for m in rest]
     head = _next_noun(morphs, i)
-    # 何て言った / なんと語った / 何しろって言われた: a quotation.
+    # 何て言った / なんと語った / 何しろって言われた: a quotation. But 「Xを何と言う(か)」 in
+    # the plain present asks what a thing is called: a term, seldom quoted.
     if any(n in _SAY for n in norms[:4]) and head is None:
-        return Intent(QUOTE, asked=span)
+        return Intent(OTHER if _naming(rest) else QUOTE, asked=span)
     if head in _NAME_NOUNS:
         if nouns & _PERSON_NOUNS:
             return Intent(PERSON, head=head, asked=span)

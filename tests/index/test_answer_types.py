@@ -58,6 +58,10 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("お守りって、どこの神社のやつ？", PLACE, None),
         ("主題歌って桑田佳祐の何て曲？", NAME, None),
         ("ピクサー作品で一番好きなのって何て言ってた？", QUOTE, None),
+        ("監督は会見で何と言った？", QUOTE, None),
+        # 何と言う in the present asks what a thing is called: a term, not a quotation.
+        ("二つ目を上方落語では何と言う", OTHER, None),
+        ("これを英語で何と言いますか", OTHER, None),
         ("フリップに書いたメッセージってなんだった？", QUOTE, None),
         ("続編ってなんで公開延期になったの？", REASON, None),
         ("川澄奈穂美のお父さんって何て名前？", PERSON, None),
