@@ -8,7 +8,8 @@ Rules (documented for users in the answer's note):
 
 - Calendar expressions name their whole period: 今日/昨日/一昨日, 今週/先週 (weeks start on Monday),
   今月/先月, 今年/去年, ``N月`` (the latest such month not in the future), ``N月M日``, ``YYYY年``,
-  ``YYYY年N月``, ``YYYY年N月M日``, ``YYYY年度`` (April to March).
+  ``YYYY年N月``, ``YYYY年N月M日``, ``YYYY年度`` (April to March), ``YYYY年(の)夏(ごろ)`` (the
+  season's three months, 冬 from December).
 - Relative ones count back from today: ``N日前`` (that day), ``N週間前`` (that week), ``Nか月前``,
   ``N年前``; ``ここN日``/``過去N日間``/``この1週間``/``ここ数日`` (the last N days up to now).
 - A window of a single day keeps one more day (``DAY_SLACK``): news of a day's events is often
@@ -44,6 +45,8 @@ _PATTERN = re.compile(
             rf"(?P<ymd>(?P<ymd_y>{_NUM})年(?P<ymd_m>{_NUM})月(?P<ymd_d>{_NUM})日)",
             rf"(?P<ym>(?P<ym_y>{_NUM})年(?P<ym_m>{_NUM})月)",
             rf"(?P<fy>(?P<fy_y>{_NUM})年度)",
+            r"(?P<season>(?<![0-9０-９])(?P<season_y>[0-9０-９]{4})年の?(?P<season_s>春|夏|秋|冬)"
+            r"(?:頃|ごろ|ころ)?)",
             rf"(?P<md>(?<![0-9０-９年])(?P<md_m>{_NUM})月(?P<md_d>{_NUM})日)",
             rf"(?P<ago>(?P<ago_n>{_NUM}|数)(?P<ago_u>日|週間|{_MONTHS}|年)前)",
             rf"(?P<last>(?:ここ|過去|この|直近|最近)(?P<last_n>{_NUM}|数)(?P<last_u>日|週間|週|{_MONTHS}|年)(?:間)?)",
@@ -56,6 +59,8 @@ _PATTERN = re.compile(
         ]
     )
 )
+
+_SEASON_START = {"春": 3, "夏": 6, "秋": 9, "冬": 12}
 
 # After an absolute date, these only name the window (「11月14日の記事」「2025年に公開」).
 _WINDOW_ONLY_AFTER = re.compile(
@@ -141,6 +146,11 @@ def _window(m: re.Match[str], now: datetime) -> tuple[datetime, datetime, str, b
                 return None
             start = _month_start(now, y, mo)
             return start, _month_start(now, y, mo + 1), "restrict", True
+        if g["season"]:
+            # 春 March–May, 夏 June–August, 秋 September–November, 冬 December–February. Articles
+            # rarely write 「2010年の夏ごろ」: it only names the window.
+            y, first = _to_int(g["season_y"]), _SEASON_START[g["season_s"]]
+            return _month_start(now, y, first), _month_start(now, y, first + 3), "restrict", False
         if g["fy"]:
             y = _to_int(g["fy_y"])
             if y < 1900:

@@ -20,6 +20,10 @@ def d(y: int, m: int, day: int) -> datetime:
 # (question, since, until, mode, expression removed from the searched text)
 GOLDEN = [
     ("今日の株価は？", d(2026, 11, 20), d(2026, 11, 22), "restrict", True),
+    # A season of a year: its three months; the expression only names the window.
+    ("2010年の夏ごろの記事で見合いの話", d(2010, 6, 1), d(2010, 9, 1), "restrict", True),
+    ("2012年春の新製品", d(2012, 3, 1), d(2012, 6, 1), "restrict", True),
+    ("2011年の冬に", d(2011, 12, 1), d(2012, 3, 1), "restrict", True),
     ("本日の発表", d(2026, 11, 20), d(2026, 11, 22), "restrict", True),
     ("昨日の地震は？", d(2026, 11, 19), d(2026, 11, 21), "restrict", True),
     ("一昨日の会見", d(2026, 11, 18), d(2026, 11, 20), "restrict", True),
