@@ -11,6 +11,7 @@ close, a stub (関連記事 title and summary) never before a real article, no e
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -47,6 +48,8 @@ SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers 
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
 TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
+# A sentence that ends by naming a thing (「…と一般的に呼ばれる。」「…をXという。」).
+NAMING_END = re.compile(r"(?:と(?:[^、。]{0,6})?呼ばれる|という|と称(?:する|される))[。．]?$")
 QUOTE_OPENERS = '「『“"'
 # Sentences a line at most, on average, in text that breaks the line after every sentence: the
 # livedoor corpus's passages have a median of 1.5 (web writing), explainers' paragraphs 2 or more.
@@ -369,7 +372,12 @@ class ExcerptPicker:
             if any(a < sents[j].end and sents[j].start < b for a, b in taken):
                 continue
             extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
-            answers = fits[j].weight > fit.weight
+            answers = fits[j].weight > fit.weight or (
+                # 「Xと呼ばれる。」 before a definition names what the definition describes
+                not query.intent.typed
+                and j == best_i - 1
+                and NAMING_END.search(text, sents[j].start, sents[j].end) is not None
+            )
             options.append((answers, extra, (j < best_i) == quoted, j))
         options.sort(reverse=True)
         if options:

@@ -542,3 +542,24 @@ def test_a_speaker_on_the_line_before_a_quote_answers_who(
     assert ans.status == "answered"
     assert ans.excerpts[0].article_id == "web"
     assert "ジュンコ" in ans.excerpts[0].text, ans.excerpts[0].text
+
+
+def test_a_definition_takes_the_sentence_that_names_it(
+    tmp_path: Path, tok: JapaneseTokenizer
+) -> None:
+    """Encyclopedic text names a thing, then defines it: the name is the answer."""
+    article = Article.from_text(
+        "infection",
+        "感染経路",
+        "感染経路にはいくつかの種類がある。飛沫感染（Droplet transmission）と一般的に呼ばれる。"
+        "粒子が5マイクロメートル以上と大きく重い微粒子で、90センチメートル未満までしか到達しない"
+        "ものをいう。咳やくしゃみで広がる。",
+    )
+    with IndexStore.open(tmp_path / "kiji.db") as store:
+        store.add_articles([article, SALES, QUAKE], tok)
+        ans = Answerer(store, Searcher(store, tok), tok).ask(
+            "粒子が5マイクロメートル以上と大きく重く、90センチメートル未満までしか届かないものは？",
+            now=NOW,
+        )
+    assert ans.status == "answered"
+    assert "飛沫感染" in ans.excerpts[0].text, ans.excerpts[0].text
