@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from index.messages import Lang, t
+from index.messages import Lang, Msg, t
 
 
 class NewsIndexError(Exception):
@@ -18,11 +18,16 @@ class NewsIndexError(Exception):
     params: dict[str, object] = {}  # noqa: RUF012 - replaced per instance by keyed()
 
     @classmethod
-    def keyed(cls, key: str, **params: object) -> Self:
+    def keyed(cls, key: str, /, **params: object) -> Self:
         """The error whose message is ``key`` of the catalogue, formatted with ``params``."""
         error = cls(t("en", key, **params))
         error.key, error.params = key, dict(params)
         return error
+
+    @property
+    def msg(self) -> Msg | None:
+        """The message as a catalogue key and its fields (None when raised with a text)."""
+        return Msg(self.key, self.params) if self.key else None
 
     def text(self, lang: Lang) -> str:
         """The message in ``lang`` (as raised when it was not made with :meth:`keyed`)."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from index.messages import Lang, Msg
+
 
 @dataclass(frozen=True)
 class ArticleLink:
@@ -226,21 +228,54 @@ class Digest:
 
 @dataclass(frozen=True)
 class Rejection:
-    """An input that was not ingested, with where it came from and why."""
+    """An input that was not ingested, with where it came from and why.
+
+    ``reason`` is in English (logs, the ``reason`` of ``kiji ingest --json``); ``msg``, when the
+    reason is a catalogue message (:mod:`index.messages`), says it in the user's language.
+    """
 
     where: str  # "file.jsonl:12" or a path / URL
     reason: str
+    msg: Msg | None = field(default=None, compare=False)
+
+    @classmethod
+    def keyed(cls, where: str, key: str, /, **params: object) -> Rejection:
+        """The rejection whose reason is ``key`` of the catalogue, formatted with ``params``."""
+        return cls.of(where, Msg(key, params))
+
+    @classmethod
+    def of(cls, where: str, reason: Msg | str | Exception) -> Rejection:
+        """The rejection for a message, a text, or an error (one made with a key keeps it)."""
+        msg = getattr(reason, "msg", None) if isinstance(reason, Exception) else reason
+        if isinstance(msg, Msg):
+            return cls(where, msg.text("en"), msg)
+        return cls(where, str(reason))
+
+    @property
+    def code(self) -> str | None:
+        """The catalogue key of the reason: stable, for scripts (None for a reason in text)."""
+        return self.msg.key if self.msg is not None else None
+
+    def text(self, lang: Lang) -> str:
+        """The reason in ``lang``."""
+        return self.msg.text(lang) if self.msg is not None else self.reason
 
 
 @dataclass(frozen=True)
 class Skipped(Rejection):
     """An input passed over on purpose (a FIFO or a README in a directory): a note, not an error.
 
-    ``kind`` names the case for the message catalogue (``skip_<kind>`` in :mod:`index.messages`);
-    ``reason`` is the same note in English, for JSON and logs.
+    ``kind`` names the case (``skip_<kind>`` in :mod:`index.messages`); ``reason`` is the same
+    note in English, for JSON and logs.
     """
 
     kind: str = ""
+
+    @classmethod
+    def note(cls, where: str, kind: str) -> Skipped:
+        """The note for a file passed over as ``kind`` (``fifo``, ``documentation`` …)."""
+        msg = Msg(f"skip_{kind}")
+        return cls(where, msg.text("en"), msg, kind)
 
 
 MAX_KEPT_REJECTIONS = 1000  # rejections an IngestReport keeps; the rest are only counted

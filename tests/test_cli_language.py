@@ -7,6 +7,7 @@ database built from data/articles.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -134,3 +135,51 @@ def test_the_console_script_reads_lc_all_first(sample_db: Path, tmp_path: Path) 
 
     assert stats(LC_ALL="en_US.UTF-8", LANG="ja_JP.UTF-8").startswith("database   ")
     assert stats(LC_ALL="ja_JP.UTF-8", LANG="en_US.UTF-8").startswith("データベース ")
+
+
+def test_ingest_rejections_and_skips_are_said_in_the_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "README.md").write_text("# notes\n", encoding="utf-8")
+    (corpus / "a.jsonl").write_text('{"id": "x", "title": "t", "body": "b"}\n', encoding="utf-8")
+    ingest = ["ingest", "--db", str(tmp_path / "k.db"), str(corpus)]
+    code, _, ja = run(ingest, capsys)
+    assert code == 1
+    assert f"除外  {corpus / 'a.jsonl'}:1: フィールド 'published_at' がありません\n" in ja
+    assert f"スキップ  {corpus / 'README.md'}: 記事ではなく説明書きのファイルです" in ja
+    assert "missing" not in ja and "documentation" not in ja
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    code, _, en = run(ingest, capsys)
+    assert f"rejected  {corpus / 'a.jsonl'}:1: missing field 'published_at'\n" in en
+    assert f"skipped  {corpus / 'README.md'}: a documentation file" in en
+    assert not JAPANESE.search(en)
+
+
+def test_ingest_json_gives_a_stable_code_the_english_reason_and_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"id": "x", "title": "t", "body": "b", "published_at": "soon"}\n[1]\n')
+    ingest = ["ingest", "--db", str(tmp_path / "k.db"), "--json", str(bad)]
+    _, out, _ = run(ingest, capsys)
+    rejected = json.loads(out)["rejected"]
+    assert rejected == [
+        {
+            "where": f"{bad}:1",
+            "code": "reject_date_not_iso",
+            "reason": "published_at 'soon' is not an ISO 8601 date (e.g. 2025-01-06T09:00:00+09:00)",
+            "message": "published_at 'soon' は ISO 8601 の日付ではありません（例：2025-01-06T09:00:00+09:00）",
+        },
+        {
+            "where": f"{bad}:2",
+            "code": "reject_not_object",
+            "reason": "expected a JSON object, got list",
+            "message": "JSON オブジェクトではありません（list）",
+        },
+    ]
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    _, out, _ = run(ingest, capsys)
+    assert [r["message"] for r in json.loads(out)["rejected"]] == [r["reason"] for r in rejected]

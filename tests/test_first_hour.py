@@ -97,11 +97,16 @@ def test_big_ingest_reports_its_rate(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_control_character_message_reads_well(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = tmp_path / "bad.jsonl"
     src.write_text('{"id": "x", "title": "a\tb", "body": "c", "published_at": "2026-11-20"}\n')
-    assert main(["ingest", "--db", str(tmp_path / "k.db"), "--format", "jsonl", str(src)]) == 1
+    ingest = ["ingest", "--db", str(tmp_path / "k.db"), "--format", "jsonl", str(src)]
+    assert main(ingest) == 1
+    err = capsys.readouterr().err
+    assert "エスケープされていない制御文字 U+0009 があります" in err and "（24 文字目）" in err
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert main(ingest) == 1
     err = capsys.readouterr().err
     assert "at at" not in err
     assert "unescaped control character U+0009 inside a string" in err

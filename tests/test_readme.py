@@ -220,7 +220,12 @@ def test_jsonl_example_and_ingest_json_fields(
     listed = re.search(r"`kiji ingest --json` prints `(\{.*?\})`", README)
     assert listed is not None
     names = set(re.findall(r'"(\w+)"', listed.group(1)))
-    assert names - {"where", "reason"} <= set(report)
+    per_rejection = {"where", "code", "reason", "message"}
+    assert names - per_rejection <= set(report)
+    src.write_text("[1]\n", encoding="utf-8")
+    assert main(["ingest", "--json", "--db", str(tmp_path / "k.db"), str(src)]) == 1
+    [rejection] = json.loads(capsys.readouterr().out)["rejected"]
+    assert set(rejection) == per_rejection
 
 
 # --- CLI reference ---------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
         for rej in r.rejections:
             failed = True
             print(
-                "  " + t(lang, "ingest_rejected", where=rej.where, reason=rej.reason),
+                "  " + t(lang, "ingest_rejected", where=rej.where, reason=rej.text(lang)),
                 file=sys.stderr,
             )
     return 1 if failed else 0

@@ -29,7 +29,7 @@ from index.cli.user_input import input_lines, utf8_problem
 from index.config import CoreSettings, index_db_path
 from index.errors import InvalidQuery, NewsIndexError
 from index.messages import Lang, lang_from_env, t
-from index.models import Skipped
+from index.models import Rejection
 from index.sanitize import printable
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     "added": report.added,
                     "updated": report.updated,
                     "unchanged": report.unchanged,
-                    "rejected": [{"where": r.where, "reason": r.reason} for r in report.rejected],
+                    "rejected": [_rejection_dict(r, args.lang) for r in report.rejected],
                     "rejected_count": report.rejected_count,
-                    "skipped": [{"where": r.where, "reason": r.reason} for r in report.skipped],
+                    "skipped": [_rejection_dict(r, args.lang) for r in report.skipped],
                     "passages": report.passages,
                     "chars": report.chars,
                     "seconds": round(report.seconds, 3),
@@ -180,6 +180,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+def _rejection_dict(r: Rejection, lang: Lang) -> dict[str, object]:
+    """A rejection in ``--json``: ``code`` (the catalogue key, stable; null for a reason given
+    as text), ``reason`` in English as before, and ``message`` in the user's language."""
+    return {"where": r.where, "code": r.code, "reason": r.reason, "message": r.text(lang)}
+
+
 # Below this many characters an ingest is too short for its rate to mean anything.
 RATE_MIN_CHARS = 100_000
 
@@ -187,12 +193,12 @@ RATE_MIN_CHARS = 100_000
 def _print_ingest_report(report, lang: Lang) -> None:
     """What was skipped and rejected (the first 50 of each) on stderr, then one summary line."""
     for r in report.skipped[:50]:
-        reason = t(lang, f"skip_{r.kind}") if isinstance(r, Skipped) and r.kind else r.reason
+        reason = printable(r.text(lang))
         print(t(lang, "ingest_skipped", where=printable(r.where), reason=reason), file=sys.stderr)
     if len(report.skipped) > 50:
         print(t(lang, "ingest_more_skipped", n=len(report.skipped) - 50), file=sys.stderr)
     for r in report.rejected[:50]:
-        reason = printable(r.reason)
+        reason = printable(r.text(lang))
         print(t(lang, "ingest_rejected", where=printable(r.where), reason=reason), file=sys.stderr)
     if report.rejected_count > 50:
         print(t(lang, "ingest_more_rejected", n=report.rejected_count - 50), file=sys.stderr)

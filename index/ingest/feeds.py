@@ -261,11 +261,11 @@ class FeedManager:
     def _with_page_text(self, item: FeedEntry) -> Article | Rejection:
         """The entry with the text of its article page, or its summary if the page fails."""
         entry = item.article
-        reason: str
+        reason: Rejection
         try:
             fetched = self.fetcher.fetch(entry.url)
         except FeedError as e:
-            reason = str(e)
+            reason = Rejection.of(entry.url, e)
         else:
             parsed = next(iter(parse_bytes(fetched.body, "html", fetched.url, url=fetched.url)))
             if isinstance(parsed, Article):
@@ -278,11 +278,12 @@ class FeedManager:
                     category=entry.category or parsed.category,
                     source=entry.source or parsed.source,
                 )
-            reason = parsed.reason
+            reason = parsed
         if entry.body:
-            log.info("%s: page not used (%s); keeping the feed summary", entry.url, reason)
+            log.info("%s: page not used (%s); keeping the feed summary", entry.url, reason.reason)
             return entry
-        return Rejection(entry.url, f"entry has no text and its page failed: {reason}")
+        why = reason.msg or reason.reason
+        return Rejection.keyed(entry.url, "reject_entry_page_failed", reason=why)
 
     def _ingest(self, articles: list[Article]) -> IngestReport:
         if not articles:

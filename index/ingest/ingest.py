@@ -164,8 +164,9 @@ def ingest_stream(
 
     def consume(prepared: PreparedBatch) -> None:
         for article_id, reason in prepared.failed:  # one bad record never costs its batch
-            report.reject(Rejection(f"article {article_id!r}", reason))
-            log.warning("rejected article %r: %s", article_id, reason)
+            rejection = Rejection.of(f"article {article_id!r}", reason)
+            report.reject(rejection)
+            log.warning("rejected article %r: %s", article_id, rejection.reason)
         pending.append(prepared)
         queued = sum(len(p) for p in pending)
         if queued >= batch_size:

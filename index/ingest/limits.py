@@ -42,7 +42,7 @@ def parse_size(value: str, name: str) -> int:
     """
     m = _SIZE_RE.fullmatch(value.strip())
     if m is None or float(m.group(1)) < 1:
-        raise ConfigError(f"{name}={value!r} is not a size; use bytes or e.g. 512M, 2G")
+        raise ConfigError.keyed("setting_not_size", name=name, value=value)
     unit = (m.group(2) or "").lower()[:1]
     return int(float(m.group(1)) * _UNITS[unit])
 
@@ -56,7 +56,7 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         value = -1.0
     if not value > 0 or value == float("inf"):
-        raise ConfigError(f"{name}={raw!r} must be a positive number")
+        raise ConfigError.keyed("setting_not_positive", name=name, value=raw)
     return value
 
 

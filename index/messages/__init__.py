@@ -4,12 +4,14 @@ Each key has a Japanese and an English text (``key → (ja, en)``); Japanese is 
 :func:`lang_from_env` picks English for the command line when ``LC_ALL``, ``LC_MESSAGES`` or
 ``LANG`` (the first one set, as POSIX reads them) starts with ``en``; :func:`lang_from_locale`
 picks it for a Discord interaction whose locale is English. Log messages for operators are not
-here: they stay English. A foundation of the core: it imports nothing of kiji, and every part may
-use it (the bot too).
+here: they stay English (a log line is for whoever runs kiji, and is searched and quoted as it
+is), as do the ``reason`` fields of ``--json`` output beside a stable ``code``. A foundation of the
+core: it imports nothing of kiji, and every part may use it (the bot too).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
@@ -17,9 +19,19 @@ from index.messages.answers import ANSWERS
 from index.messages.bot import BOT
 from index.messages.cli import CLI
 from index.messages.commands import COMMAND_JA
+from index.messages.ingest import INGEST
 from index.messages.ops import OPS
 
-__all__ = ["CATALOGUE", "COMMAND_JA", "Lang", "Msg", "lang_from_env", "lang_from_locale", "t"]
+__all__ = [
+    "CATALOGUE",
+    "COMMAND_JA",
+    "Lang",
+    "Msg",
+    "lang_from_env",
+    "lang_from_locale",
+    "stored_text",
+    "t",
+]
 
 Lang = Literal["ja", "en"]
 
@@ -34,7 +46,7 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, OPS, BOT)
+CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, BOT)
 
 
 class Msg(NamedTuple):
@@ -44,16 +56,69 @@ class Msg(NamedTuple):
     key: str
     params: Mapping[str, object] = {}
 
+    def text(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return t(lang, self.key, **self.params)
 
-def t(lang: Lang, key: str, **kw: object) -> str:
+    def dumps(self) -> str:
+        """The message as JSON text to store (``{"key": …, "params": …}``), put into words only
+        when it is read (:func:`stored_text`); a field JSON cannot hold is kept as its text."""
+        return json.dumps(_plain(self), ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, stored: str) -> Msg | None:
+        """The message :meth:`dumps` wrote, or None for anything else (text stored as it is)."""
+        if not stored.startswith("{"):
+            return None
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            return None
+        return _msg(value)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Msg):
+        return {"key": value.key, "params": {k: _plain(v) for k, v in value.params.items()}}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _msg(value: object) -> Msg | None:
+    if not isinstance(value, dict) or set(value) != {"key", "params"}:
+        return None
+    key, params = value["key"], value["params"]
+    if key not in CATALOGUE or not isinstance(params, dict):
+        return None
+    return Msg(key, {k: _msg(v) or v for k, v in params.items()})
+
+
+def stored_text(stored: str, lang: Lang) -> str:
+    """Stored text in ``lang``: a message kept with :meth:`Msg.dumps` is put into words, and
+    anything else (text stored before messages were kept as keys) is shown as it is."""
+    msg = Msg.loads(stored)
+    return stored if msg is None else msg.text(lang)
+
+
+def t(lang: Lang, key: str, /, **kw: object) -> str:
     """The text of ``key`` in ``lang``, formatted with ``kw`` (KeyError for an unknown key);
     fields that are :class:`Msg` are put into words in ``lang`` first."""
     ja, en = CATALOGUE[key]
     text = en if lang == "en" else ja
     if not kw:
         return text
-    words = {k: t(lang, v.key, **v.params) if isinstance(v, Msg) else v for k, v in kw.items()}
+    words = {k: _words(lang, v) for k, v in kw.items()}
     return text.format(**words)
+
+
+def _words(lang: Lang, value: object) -> object:
+    """A field in ``lang``: a :class:`Msg` put into words, a list of them joined with ``; ``."""
+    if isinstance(value, Msg):
+        return t(lang, value.key, **value.params)
+    if isinstance(value, list) and value and all(isinstance(v, Msg | str) for v in value):
+        return "; ".join(str(_words(lang, v)) for v in value)
+    return value
 
 
 def lang_from_env(env: Mapping[str, str]) -> Lang:

@@ -18,6 +18,7 @@ import numpy as np
 from index.analysis.passages import split_passages
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import ArticleParseError
+from index.messages import Msg
 from index.models import Article, ArticleLink, Passage, Section, normalize_title
 from index.ranking.fusion import signal_counts, signal_lengths
 from index.sanitize import clean_line, clean_text, lone_surrogate
@@ -115,10 +116,8 @@ def clean_article(article: Article) -> Article:
     for text in texts:
         bad = lone_surrogate(text)
         if bad is not None:
-            raise ArticleParseError(
-                f"invalid Unicode: a lone surrogate {bad.encode('unicode_escape').decode()} "
-                "(text must be valid UTF-8)"
-            )
+            char = bad.encode("unicode_escape").decode()
+            raise ArticleParseError.keyed("reject_lone_surrogate", char=char)
     if all(clean_text(t) is t for t in texts):
         return article  # the usual case: nothing to strip
     sections = []
@@ -127,7 +126,7 @@ def clean_article(article: Article) -> Article:
         sections.append(Section(clean_line(s.heading) if s.heading else s.heading, paragraphs))
     title = clean_line(article.title)
     if not title:
-        raise ArticleParseError("the title is empty once control characters are removed")
+        raise ArticleParseError.keyed("reject_title_controls")
     return replace(
         article,
         id=clean_text(article.id).strip(),
@@ -219,7 +218,7 @@ class PreparedBatch:
     doc: np.ndarray
     term: np.ndarray
     tf: np.ndarray
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (article id, reason) left out
+    failed: list[tuple[str, Msg]] = field(default_factory=list)  # (article id, reason) left out
 
     @classmethod
     def build(cls, prepared: Iterable[PreparedArticle]) -> PreparedBatch:
@@ -292,29 +291,29 @@ def _row(prepared: PreparedArticle) -> tuple:
 
 def prepare_guarded(
     article: Article, tokenizer: JapaneseTokenizer
-) -> tuple[PreparedArticle | None, str]:
-    """:func:`prepare`, with any failure turned into a reason: (prepared, "") or (None, why).
+) -> tuple[PreparedArticle | None, Msg | None]:
+    """:func:`prepare`, with any failure turned into a reason: (prepared, None) or (None, why).
 
     Whatever one record holds, it costs only itself, never the batch it came with.
     """
     try:
-        return prepare(article, tokenizer), ""
+        return prepare(article, tokenizer), None
     except ArticleParseError as e:
-        return None, str(e)
+        return None, e.msg or Msg("reject_not_indexed", {"error": str(e)})
     except Exception as e:  # a bug, or a tokenizer failure on odd input
-        return None, f"could not be indexed ({type(e).__name__}: {e})"
+        return None, Msg("reject_not_indexed", {"error": f"{type(e).__name__}: {e}"})
 
 
 def prepare_batch(articles: Iterable[Article], tokenizer: JapaneseTokenizer) -> PreparedBatch:
     """:func:`prepare` a run of articles into one :class:`PreparedBatch` (worker side); an
     article that fails is left out and named in ``failed`` with the reason."""
     prepared: list[PreparedArticle] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[tuple[str, Msg]] = []
     with paused_gc():
         for article in articles:
             done, reason = prepare_guarded(article, tokenizer)
             if done is None:
-                failed.append((article.id, reason))
+                failed.append((article.id, reason or Msg("reject_not_indexed", {"error": "?"})))
             else:
                 prepared.append(done)
         batch = PreparedBatch.build(prepared)

@@ -423,7 +423,7 @@ def ingest_articles(
     for article in articles:
         prepared, reason = prepare_guarded(article, tokenizer)
         if prepared is None:  # one bad record costs only itself
-            report.reject(Rejection(f"article {article.id!r}", reason))
+            report.reject(Rejection.of(f"article {article.id!r}", reason or "?"))
             continue
         batch.append(prepared)
         if len(batch) >= batch_size:

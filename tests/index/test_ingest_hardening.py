@@ -124,7 +124,7 @@ def test_bad_cap_values_are_usage_errors(
     src.write_bytes(jsonl(record(1)))
     monkeypatch.setenv("KIJI_INGEST_MAX_DECOMPRESSED", "lots")
     assert main(["ingest", str(src), "--db", str(tmp_path / "k.db")]) == 2
-    assert "KIJI_INGEST_MAX_DECOMPRESSED='lots' is not a size" in capsys.readouterr().err
+    assert "KIJI_INGEST_MAX_DECOMPRESSED='lots' はサイズではありません" in capsys.readouterr().err
 
 
 # --- rows 4 and 5: one bad record costs only itself --------------------------------------------

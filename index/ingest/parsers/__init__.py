@@ -27,7 +27,7 @@ from index.ingest.parsers.html import decode_html, parse_html
 from index.ingest.parsers.jsonl import iter_jsonl
 from index.ingest.parsers.livedoor import NON_ARTICLE_FILES, looks_like_livedoor, parse_livedoor
 from index.ingest.parsers.text import MAX_DOCUMENT_BYTES, decode_text, sniff_text
-from index.messages import t
+from index.messages import Msg
 from index.models import Article, Rejection, Skipped
 from index.sanitize import clean_text
 
@@ -135,10 +135,10 @@ def iter_input_files(
                 if kind is None and is_documentation(name):
                     kind = "documentation"
                 if kind is not None:
-                    reason = t("en", f"skip_{kind}")
-                    log.info("skipped %s: %s", file, reason)
+                    note = Skipped.note(str(file), kind)
+                    log.info("skipped %s: %s", file, note.reason)
                     if on_skip is not None:
-                        on_skip(Skipped(str(file), reason, kind))
+                        on_skip(note)
                     continue
                 found.append(file)
         yield from sorted(found, key=lambda p: p.relative_to(path).parts)
@@ -186,6 +186,16 @@ def detect_format(path: Path, head: bytes) -> str | None:
 class DecompressionLimit(OSError):
     """A ``.gz`` file expanded past a cap (:class:`~index.ingest.limits.IngestLimits`)."""
 
+    def __init__(self, msg: Msg) -> None:
+        super().__init__(msg.text("en"))
+        self.msg = msg
+
+
+def _unreadable(where: str, error: BaseException) -> Rejection:
+    """A file that could not be read: the operating system's words, or a cap's message."""
+    detail = getattr(error, "msg", None) or getattr(error, "strerror", None) or error
+    return Rejection.keyed(where, "reject_unreadable", error=detail)
+
 
 class _Capped:
     """The decompressed stream of a ``.gz`` file, refused (with :class:`DecompressionLimit`) once
@@ -208,8 +218,7 @@ class _Capped:
         self.out += n
         if self.out > cap:
             raise DecompressionLimit(
-                f"decompressed size exceeds the limit of {cap:,} bytes "
-                f"(raise {MAX_DECOMPRESSED_ENV} if this file is genuine)"
+                Msg("reject_decompressed_cap", {"cap": cap, "setting": MAX_DECOMPRESSED_ENV})
             )
         if self.out > RATIO_GRACE:
             try:
@@ -217,9 +226,9 @@ class _Capped:
             except OSError:  # a pipe: no position, only the size cap applies
                 ratio = 0.0
             if ratio > self._limits.max_gzip_ratio:
+                limit, setting = self._limits.max_gzip_ratio, MAX_GZIP_RATIO_ENV
                 raise DecompressionLimit(
-                    f"expands {ratio:,.0f} times (the limit is {self._limits.max_gzip_ratio:g}): "
-                    f"a gzip bomb, not an article file (raise {MAX_GZIP_RATIO_ENV} if it is genuine)"
+                    Msg("reject_gzip_bomb", {"ratio": ratio, "limit": limit, "setting": setting})
                 )
         return data
 
@@ -239,12 +248,12 @@ def parse_path(
     """
     where = str(path)
     if fmt is not None and fmt not in FORMATS:
-        yield Rejection(where, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        yield Rejection.keyed(where, "reject_unknown_format", fmt=fmt, formats=", ".join(FORMATS))
         return
     try:
         raw = path.open("rb")
     except OSError as e:
-        yield Rejection(where, f"cannot read the file: {e.strerror or e}")
+        yield _unreadable(where, e)
         return
     with raw:
         stream: BinaryIO = raw
@@ -254,15 +263,14 @@ def parse_path(
         try:
             head = stream.read(HEAD_BYTES)
         except _GZIP_ERRORS as e:
-            yield Rejection(where, f"cannot read the file: {e}")
+            yield _unreadable(where, e)
             return
         if fmt is None:
             fmt = detect_format(path, head)
             if fmt is None:
-                reason = (
-                    "binary or unknown encoding" if sniff_text(head) is None else "unknown format"
-                )
-                yield Rejection(where, f"{reason}; pass the format explicitly if this is a mistake")
+                binary = sniff_text(head) is None
+                key = "reject_guess_binary" if binary else "reject_guess_unknown"
+                yield Rejection.keyed(where, key)
                 return
         if fmt == "jsonl":
             yield from iter_jsonl(stream, where, head=head)
@@ -270,7 +278,7 @@ def parse_path(
         try:
             rest = stream.read(MAX_DOCUMENT_BYTES + 1 - len(head))
         except _GZIP_ERRORS as e:
-            yield Rejection(where, f"cannot read the file: {e}")
+            yield _unreadable(where, e)
             return
     yield from parse_bytes(head + rest, fmt, where, path=path, now=now)
 
@@ -291,13 +299,13 @@ def parse_bytes(
     :param path: the file it came from, for ids (file stem) and livedoor categories.
     """
     if fmt not in FORMATS:
-        yield Rejection(where, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        yield Rejection.keyed(where, "reject_unknown_format", fmt=fmt, formats=", ".join(FORMATS))
         return
     if fmt == "jsonl":
         yield from iter_jsonl(io.BytesIO(data), where)
         return
     if len(data) > MAX_DOCUMENT_BYTES:
-        yield Rejection(where, f"too large (over {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB)")
+        yield Rejection.keyed(where, "reject_too_large", mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
         return
     if fmt == "feed":
         _, items = parse_feed(data, url or where, now=now)
@@ -305,7 +313,7 @@ def parse_bytes(
             if isinstance(item, Rejection):
                 yield item
             elif not item.article.body:
-                yield Rejection(f"{where} ({item.guid[:80]})", "entry has no text")
+                yield Rejection.keyed(f"{where} ({item.guid[:80]})", "reject_entry_no_text")
             else:
                 yield item.article
         return
@@ -320,7 +328,7 @@ def parse_bytes(
             category = path.parent.name if path is not None else None
             yield parse_livedoor(decode_text(data), where, default_id=stem, category=category)
     except ArticleParseError as e:
-        yield Rejection(where, str(e))
+        yield Rejection.of(where, e)
 
 
 def _stem(path: Path | None, where: str) -> str:

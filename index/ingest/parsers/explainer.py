@@ -28,6 +28,7 @@ from datetime import datetime
 
 from index.errors import ArticleParseError
 from index.ingest.parsers.text import parse_datetime
+from index.messages import Msg
 from index.models import Article, ArticleLink, Section
 
 log = logging.getLogger(__name__)
@@ -79,19 +80,19 @@ def parse_explainer(text: str, where: str, *, default_id: str, url: str = "") ->
     meta, lines = _front_matter(lines)
     lines = [ln for ln in lines if ln.text]
     if not lines:
-        raise ArticleParseError("no title: the file is empty")
+        raise ArticleParseError.keyed("reject_explainer_empty")
     title, *rest = lines
     if len(title.text) > 200:
-        raise ArticleParseError(
-            f"line {title.no}: the first line is {len(title.text)} characters; expected a title"
+        raise ArticleParseError.keyed(
+            "reject_explainer_title_long", line=title.no, n=len(title.text)
         )
     body, blocks = _split_trailer(rest)
     sections = _sections(body)
     if not any(s.paragraphs for s in sections):
-        raise ArticleParseError("no paragraph: nothing after the title reads as a sentence")
+        raise ArticleParseError.keyed("reject_explainer_no_paragraph")
     published_at: datetime | None = None
     if "published_at" in meta:
-        published_at = parse_datetime(meta["published_at"], what="front matter published_at")
+        published_at = parse_datetime(meta["published_at"], what=Msg("date_what_front_matter"))
     return Article(
         id=meta.get("id") or default_id,
         title=title.text,
@@ -118,16 +119,14 @@ def _front_matter(lines: list[_Line]) -> tuple[dict[str, str], list[_Line]]:
         key, sep, value = ln.text.partition(":")
         key, value = key.strip(), value.strip()
         if not sep or not key:
-            raise ArticleParseError(
-                f"line {ln.no}: front matter line is not 'key: value' (is the closing '---' missing?)"
-            )
+            raise ArticleParseError.keyed("reject_front_matter_line", line=ln.no)
         if key not in FRONT_MATTER_KEYS:
             log.debug("%s: ignoring unknown front matter key %r", ln.no, key)
             continue
         if key in meta:
-            raise ArticleParseError(f"line {ln.no}: front matter key {key!r} appears twice")
+            raise ArticleParseError.keyed("reject_front_matter_twice", line=ln.no, key=key)
         meta[key] = value
-    raise ArticleParseError("front matter starts with '---' on line 1 but has no closing '---'")
+    raise ArticleParseError.keyed("reject_front_matter_open")
 
 
 def _split_trailer(lines: list[_Line]) -> tuple[list[_Line], dict[str, list]]:
@@ -146,7 +145,8 @@ def _split_trailer(lines: list[_Line]) -> tuple[list[_Line], dict[str, list]]:
         kind = _marker(ln.text)
         if kind is not None:
             if kind in blocks or kind == current:
-                raise ArticleParseError(f"line {ln.no}: a second {ln.text.rstrip(':：')} block")
+                name = ln.text.rstrip(":：")
+                raise ArticleParseError.keyed("reject_block_twice", line=ln.no, name=name)
             close()
             current, entries, start_no = kind, [], ln.no
         elif current is None:
@@ -172,22 +172,18 @@ def _block(kind: str, entries: list[_Line], start_no: int) -> list:
         refs = []
         for ln in entries:
             if not ln.text.startswith(("- ", "・")) or len(ln.text) < 3:
-                raise ArticleParseError(
-                    f"line {ln.no}: 参考資料 entries must look like '- title | publisher', got {ln.text[:40]!r}"
+                raise ArticleParseError.keyed(
+                    "reject_references_entry", line=ln.no, got=ln.text[:40]
                 )
             refs.append(ln.text[1:].strip())
         return refs
     name = "関連記事" if kind == "related" else "最新ニュース"
     if len(entries) % 2:
-        raise ArticleParseError(
-            f"line {start_no}: the {name} block has {len(entries)} lines; expected title/summary pairs"
-        )
+        raise ArticleParseError.keyed("reject_block_odd", line=start_no, name=name, n=len(entries))
     links = []
     for title, summary in zip(entries[::2], entries[1::2], strict=True):
         if title.text[-1] in "。." or len(title.text) > 200:
-            raise ArticleParseError(
-                f"line {title.no}: {name} expected a title but found a sentence; are the pairs shifted?"
-            )
+            raise ArticleParseError.keyed("reject_block_sentence", line=title.no, name=name)
         links.append(ArticleLink(title=title.text, summary=summary.text))
     return links
 
@@ -220,14 +216,14 @@ def _sections(body: list[_Line]) -> list[Section]:
         while i + len(run) < len(body) and is_heading(body[i + len(run)].text):
             run.append(body[i + len(run)])
         if len(run) > 2:
-            raise ArticleParseError(
-                f"line {run[0].no}: {len(run)} headings in a row ({', '.join(r.text for r in run[:4])}); "
-                "only a parent and one child heading can be told apart"
+            headings = ", ".join(r.text for r in run[:4])
+            line, n = run[0].no, len(run)
+            raise ArticleParseError.keyed(
+                "reject_headings_in_a_row", line=line, n=n, headings=headings
             )
         if i + len(run) >= len(body):
-            raise ArticleParseError(
-                f"line {run[-1].no}: heading {run[-1].text!r} has no paragraphs"
-            )
+            line, heading_text = run[-1].no, run[-1].text
+            raise ArticleParseError.keyed("reject_heading_alone", line=line, heading=heading_text)
         if heading is not None or paragraphs:
             if not paragraphs:
                 raise ArticleParseError(f"internal: empty section {heading!r}")  # pragma: no cover

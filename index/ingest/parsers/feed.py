@@ -63,12 +63,12 @@ def parse_feed(
             resolve_relative_uris=True,
         )
     except Exception as e:  # feedparser's XML back-ends on hostile input
-        return FeedInfo("", ""), [Rejection(where, f"not an RSS/Atom feed: {e}")]
+        return FeedInfo("", ""), [Rejection.keyed(where, "reject_not_feed_error", error=e)]
     if not parsed.get("version") and not parsed.entries:
-        reason = "not an RSS/Atom feed"
-        if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
-            reason += f" ({parsed.bozo_exception})"
-        return FeedInfo("", ""), [Rejection(where, reason)]
+        bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        if bozo is not None:
+            return FeedInfo("", ""), [Rejection.keyed(where, "reject_not_feed_because", error=bozo)]
+        return FeedInfo("", ""), [Rejection.keyed(where, "reject_not_feed")]
     feed = parsed.feed
     info = FeedInfo(
         title=" ".join(str(feed.get("title", "")).split()),
@@ -92,25 +92,23 @@ def _entry(
     guid = str(entry.get("id") or "").strip() or (normalize_url(link) if link else "")
     label = f"{where}#{n}"
     if not guid:
-        return Rejection(label, "entry has neither a guid/id nor a link")
+        return Rejection.keyed(label, "reject_entry_no_id")
     label = f"{where}#{n} ({guid[:80]})"
     if guid in seen:
-        return Rejection(label, f"duplicate guid (same as entry {seen[guid]})")
+        return Rejection.keyed(label, "reject_entry_duplicate", n=seen[guid])
     seen[guid] = n
     title = " ".join(str(entry.get("title") or "").split())
     if not title:
-        return Rejection(label, "entry has no title")
+        return Rejection.keyed(label, "reject_entry_no_title")
     published = _to_datetime(dict.get(entry, "published_parsed")) or _to_datetime(
         dict.get(entry, "updated_parsed")
     )
     if published is None:
         published = info.updated
     if published is None:
-        return Rejection(
-            label, "no date: neither the entry nor the feed has a published/updated date"
-        )
+        return Rejection.keyed(label, "reject_entry_no_date")
     if published > now + FUTURE_TOLERANCE:
-        return Rejection(label, f"future date {published.isoformat()} (more than a day ahead)")
+        return Rejection.keyed(label, "reject_entry_future", date=published.isoformat())
     paragraphs, full = _body(entry)
     article = Article(
         id=_article_id(guid, where),

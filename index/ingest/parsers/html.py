@@ -14,7 +14,8 @@ import trafilatura
 
 from index.errors import ArticleParseError
 from index.ingest.parsers.explainer import HEADING_SEPARATOR
-from index.ingest.parsers.text import BINARY_REASON, decode_text, parse_datetime
+from index.ingest.parsers.text import binary, decode_text, parse_datetime
+from index.messages import Msg
 from index.models import Article, Section
 from index.urls import normalize_url
 
@@ -73,7 +74,7 @@ _DATE_META = (
 def decode_html(data: bytes) -> str:
     """Decode a page: the charset its ``<meta>`` declares if that decodes cleanly, else as text files."""
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ArticleParseError(f"{BINARY_REASON} (NUL bytes)")
+        raise binary("nul")
     m = _CHARSET_RE.search(data[:4096])
     if m and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -96,11 +97,11 @@ def parse_html(text: str, where: str, *, url: str = "", default_id: str = "") ->
     :raises ArticleParseError: when no main text can be extracted.
     """
     if not text.strip():
-        raise ArticleParseError("empty page")
+        raise ArticleParseError.keyed("reject_html_empty")
     try:
         tree = lxml.html.fromstring(text.encode("utf-8"), parser=_lxml_parser())
     except (lxml.etree.ParserError, ValueError) as e:
-        raise ArticleParseError(f"not an HTML page: {e}") from e
+        raise ArticleParseError.keyed("reject_html_invalid", error=e) from e
     meta = _page_metadata(tree)
     canonical = meta.get("canonical") or meta.get("og:url") or ""
     page_url = canonical if canonical.startswith(("http://", "https://")) else url
@@ -115,7 +116,7 @@ def parse_html(text: str, where: str, *, url: str = "", default_id: str = "") ->
         log.debug("%s: trafilatura failed: %r", where, e)
         xml = None
     if not xml:
-        raise ArticleParseError("no extractable text: the page has no main article text")
+        raise ArticleParseError.keyed("reject_html_no_main")
     doc = lxml.etree.fromstring(xml.encode("utf-8"))
     title = meta.get("og:title") or (doc.get("title") or "").strip() or meta.get("title", "")
     if not title:
@@ -123,9 +124,9 @@ def parse_html(text: str, where: str, *, url: str = "", default_id: str = "") ->
         title = _clean(" ".join(h1.itertext())) if h1 is not None else ""
     sections = _sections(doc, title)
     if not any(s.paragraphs for s in sections):
-        raise ArticleParseError("no extractable text: the page has no paragraphs")
+        raise ArticleParseError.keyed("reject_html_no_paragraphs")
     if not title:
-        raise ArticleParseError("no title: neither og:title, <title> nor a heading")
+        raise ArticleParseError.keyed("reject_html_no_title")
     published_at = _published_at(meta, doc)
     return Article(
         id=normalize_url(page_url) if page_url else default_id,
@@ -179,7 +180,7 @@ def _published_at(meta: dict[str, str], doc: lxml.etree._Element) -> datetime | 
     value = doc.get("date")  # trafilatura's (htmldate's) estimate, a YYYY-MM-DD
     if value:
         try:
-            return parse_datetime(value, what="page date")
+            return parse_datetime(value, what=Msg("date_what_page"))
         except ArticleParseError:
             return None
     return None

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from index.errors import ArticleParseError
-from index.ingest.parsers.text import BINARY_REASON, decode_utf8_or_cp932, parse_datetime
+from index.ingest.parsers.text import binary, decode_utf8_or_cp932, parse_datetime
+from index.messages import Msg
 from index.models import Article, Rejection
 from index.sanitize import lone_surrogate
 
@@ -36,7 +37,7 @@ def iter_jsonl(stream: BinaryIO, where: str, *, head: bytes = b"") -> Iterator[A
         try:
             head += stream.read(4 - len(head))
         except _READ_ERRORS as e:
-            yield Rejection(where, f"cannot read the file: {e}")
+            yield Rejection.keyed(where, "reject_unreadable", error=e)
             return
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(
         (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
@@ -54,7 +55,7 @@ def _iter_bytes_lines(stream: io.BufferedReader, where: str) -> Iterator[Article
         try:
             raw = stream.readline(MAX_LINE_BYTES + 1)
         except _READ_ERRORS as e:  # truncated or corrupt .gz
-            yield Rejection(f"{where}:{line_no + 1}", f"cannot read the rest of the file: {e}")
+            yield Rejection.keyed(f"{where}:{line_no + 1}", "reject_unreadable_rest", error=e)
             return
         if not raw:
             return
@@ -63,18 +64,17 @@ def _iter_bytes_lines(stream: io.BufferedReader, where: str) -> Iterator[Article
             continue
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             skipped = len(raw) + _skip_line(stream)
-            yield Rejection(
-                f"{where}:{line_no}",
-                f"line too long ({skipped:,} bytes; the limit is {MAX_LINE_BYTES:,})",
+            yield Rejection.keyed(
+                f"{where}:{line_no}", "reject_line_too_long", n=skipped, limit=MAX_LINE_BYTES
             )
             continue
         if line_no == 1 and b"\x00" in raw:
-            yield Rejection(where, f"{BINARY_REASON} (NUL bytes on line 1; not a JSONL file)")
+            yield Rejection.of(where, binary("nul_line1"))
             return
         try:
             text = _decode_line(raw)
         except ArticleParseError as e:
-            yield Rejection(f"{where}:{line_no}", str(e))
+            yield Rejection.of(f"{where}:{line_no}", e)
             continue
         if text.strip():
             yield _parse_line(text, f"{where}:{line_no}")
@@ -97,7 +97,7 @@ def _iter_utf16(stream: io.BufferedReader, where: str) -> Iterator[Article | Rej
         try:
             text = reader.readline(MAX_LINE_BYTES // 2 + 1)
         except (UnicodeDecodeError, *_READ_ERRORS) as e:
-            yield Rejection(f"{where}:{line_no + 1}", f"invalid UTF-16 from this line on: {e}")
+            yield Rejection.keyed(f"{where}:{line_no + 1}", "reject_utf16_invalid", error=e)
             return
         if not text:
             return
@@ -110,8 +110,8 @@ def _iter_utf16(stream: io.BufferedReader, where: str) -> Iterator[Article | Rej
                     return
                 if not more or more.endswith("\n"):
                     break
-            yield Rejection(
-                f"{where}:{line_no}", f"line too long (the limit is {MAX_LINE_BYTES:,} bytes)"
+            yield Rejection.keyed(
+                f"{where}:{line_no}", "reject_line_too_long_utf16", limit=MAX_LINE_BYTES
             )
             continue
         if text.strip():
@@ -120,7 +120,7 @@ def _iter_utf16(stream: io.BufferedReader, where: str) -> Iterator[Article | Rej
 
 def _decode_line(raw: bytes) -> str:
     if b"\x00" in raw:
-        raise ArticleParseError(f"{BINARY_REASON} (NUL bytes)")
+        raise binary("nul")
     return decode_utf8_or_cp932(raw)
 
 
@@ -128,26 +128,23 @@ def _parse_line(text: str, where: str) -> Article | Rejection:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as e:
-        return Rejection(where, f"invalid JSON: {_json_problem(e, text)} at column {e.colno}")
+        return Rejection.keyed(where, "reject_json_at", problem=_json_problem(e, text), col=e.colno)
     except (RecursionError, ValueError) as e:
-        return Rejection(where, f"invalid JSON: {e}")
+        return Rejection.keyed(where, "reject_json", error=e)
     if not isinstance(record, dict):
-        return Rejection(where, f"expected a JSON object, got {type(record).__name__}")
+        return Rejection.keyed(where, "reject_not_object", type=type(record).__name__)
     try:
         return _article(record)
     except ArticleParseError as e:
-        return Rejection(where, str(e))
+        return Rejection.of(where, e)
 
 
-def _json_problem(e: json.JSONDecodeError, text: str) -> str:
+def _json_problem(e: json.JSONDecodeError, text: str) -> str | Msg:
     """The decoder's message without its dangling " at" (``Invalid control character at``),
     naming the control character and how to write it."""
     msg = e.msg.removesuffix(" at")
     if msg == "Invalid control character" and 0 <= e.pos < len(text):
-        msg = (
-            f"unescaped control character U+{ord(text[e.pos]):04X} inside a string "
-            "(write it as \\n, \\t or \\uXXXX)"
-        )
+        return Msg("json_control_character", {"code": ord(text[e.pos])})
     return msg
 
 
@@ -156,29 +153,26 @@ def _article(record: dict) -> Article:
     for name in REQUIRED_FIELDS:
         value = record.get(name)
         if value is None:
-            raise ArticleParseError(f"missing field {name!r}")
+            raise ArticleParseError.keyed("reject_missing_field", name=name)
         if not isinstance(value, str):
-            raise ArticleParseError(f"field {name!r} must be a string, got {type(value).__name__}")
+            raise _not_string(name, value)
         if not value.strip():
-            raise ArticleParseError(f"field {name!r} is empty")
+            raise ArticleParseError.keyed("reject_field_empty", name=name)
         values[name] = value
     extra: dict[str, str | None] = {}
     for name in OPTIONAL_FIELDS:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
-            raise ArticleParseError(f"field {name!r} must be a string, got {type(value).__name__}")
+            raise _not_string(name, value)
         extra[name] = value.strip() if value else None
     for name, value in (*values.items(), *extra.items()):
         bad = lone_surrogate(value) if value else None
         if bad is not None:  # "\ud800" is valid JSON but not Unicode: it could not be stored
-            raise ArticleParseError(
-                f"field {name!r} is not valid Unicode "
-                f"(a lone surrogate {bad.encode('unicode_escape').decode()})"
-            )
+            char = bad.encode("unicode_escape").decode()
+            raise ArticleParseError.keyed("reject_field_surrogate", name=name, char=char)
     if len(values["body"]) > MAX_BODY_CHARS:
-        raise ArticleParseError(
-            f"body too long ({len(values['body']):,} characters; the limit is {MAX_BODY_CHARS:,})"
-        )
+        n = len(values["body"])
+        raise ArticleParseError.keyed("reject_body_too_long", n=n, limit=MAX_BODY_CHARS)
     return Article.from_text(
         id=values["id"].strip(),
         title=" ".join(values["title"].split()),
@@ -188,6 +182,10 @@ def _article(record: dict) -> Article:
         category=extra["category"],
         source=extra["source"],
     )
+
+
+def _not_string(name: str, value: object) -> ArticleParseError:
+    return ArticleParseError.keyed("reject_field_not_string", name=name, type=type(value).__name__)
 
 
 class _Prefixed(io.RawIOBase):

@@ -6,6 +6,7 @@ import re
 
 from index.errors import ArticleParseError
 from index.ingest.parsers.text import parse_datetime
+from index.messages import Msg
 from index.models import Article
 
 SOURCE = "livedoor-news-corpus"
@@ -30,27 +31,23 @@ def parse_livedoor(text: str, where: str, *, default_id: str, category: str | No
     """
     lines = text.split("\n")
     if len(lines) < 4:
-        raise ArticleParseError(
-            f"only {len(lines)} lines; a livedoor file has URL, date, title and body lines"
-        )
+        raise ArticleParseError.keyed("reject_livedoor_short", n=len(lines))
     url, date_line, title = (x.strip() for x in lines[:3])
     if not _URL_RE.match(url):
-        raise ArticleParseError(f"line 1: expected the article URL, got {url[:60]!r}")
+        raise ArticleParseError.keyed("reject_livedoor_url", got=url[:60])
     if not _DATE_RE.match(date_line):
-        raise ArticleParseError(
-            f"line 2: expected a date like 2010-05-22T14:30:00+0900, got {date_line[:40]!r}"
-        )
+        raise ArticleParseError.keyed("reject_livedoor_date", got=date_line[:40])
     if not title:
-        raise ArticleParseError("line 3: the title is empty")
+        raise ArticleParseError.keyed("reject_livedoor_title")
     body = "\n".join(lines[3:]).strip("\n")
     if not body.strip():
-        raise ArticleParseError("the body (line 4 onwards) is empty")
+        raise ArticleParseError.keyed("reject_livedoor_body")
     return Article.from_text(
         id=default_id,
         title=title,
         body=body,
         url=url,
-        published_at=parse_datetime(date_line, what="line 2 date"),
+        published_at=parse_datetime(date_line, what=Msg("date_what_livedoor")),
         category=category or None,
         source=SOURCE,
     )

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from index.errors import ArticleParseError
+from index.messages import Msg
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -18,7 +19,11 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 MAX_CONTROL_SHARE = 100  # more than 1 control character in 100 marks a file as binary
-BINARY_REASON = "binary or unknown encoding"
+
+
+def binary(detail: str, **params: object) -> ArticleParseError:
+    """ "binary or unknown encoding", with the ``binary_<detail>`` message saying how it shows."""
+    return ArticleParseError.keyed("reject_binary", detail=Msg(f"binary_{detail}", params))
 
 
 def decode_text(data: bytes) -> str:
@@ -37,9 +42,7 @@ def decode_text(data: bytes) -> str:
     # Binary data is full of control characters; a text file may carry a stray one (a BEL, an
     # ANSI colour escape pasted from a terminal), which is stripped when the article is prepared.
     if m and len(_CONTROL_RE.findall(text)) * MAX_CONTROL_SHARE >= len(text):
-        raise ArticleParseError(
-            f"{BINARY_REASON} (control character U+{ord(m.group()):04X} at character {m.start()})"
-        )
+        raise binary("control", code=ord(m.group()), at=m.start())
     return text
 
 
@@ -48,20 +51,16 @@ def _decode(data: bytes) -> str:
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8")
         except UnicodeDecodeError as e:
-            raise ArticleParseError(
-                f"{BINARY_REASON} (UTF-8 BOM but invalid UTF-8: {e.reason})"
-            ) from e
+            raise binary("bad_utf8_bom", reason=e.reason) from e
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise ArticleParseError(f"{BINARY_REASON} (UTF-32 is not supported; save as UTF-8)")
+        raise binary("utf32")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
-            raise ArticleParseError(
-                f"{BINARY_REASON} (UTF-16 BOM but invalid UTF-16: {e.reason})"
-            ) from e
+            raise binary("bad_utf16_bom", reason=e.reason) from e
     if b"\x00" in data:
-        raise ArticleParseError(f"{BINARY_REASON} (NUL bytes; UTF-16 needs a BOM)")
+        raise binary("nul_no_bom")
     return decode_utf8_or_cp932(data)
 
 
@@ -74,9 +73,7 @@ def decode_utf8_or_cp932(data: bytes) -> str:
     try:
         return data.decode("cp932")
     except UnicodeDecodeError as e:
-        raise ArticleParseError(
-            f"{BINARY_REASON} (neither UTF-8 nor Shift_JIS/CP932; first bad byte at {e.start})"
-        ) from e
+        raise binary("not_cp932", at=e.start) from e
 
 
 def sniff_text(head: bytes) -> str | None:
@@ -93,7 +90,10 @@ def sniff_text(head: bytes) -> str | None:
     return None
 
 
-def parse_datetime(value: str, *, what: str = "date") -> datetime:
+A_DATE = Msg("date_what")  # what parse_datetime calls a value by default
+
+
+def parse_datetime(value: str, *, what: str | Msg = A_DATE) -> datetime:
     """Parse an ISO 8601 date or date-time; a date alone is midnight in Tokyo, a naive time is +09:00.
 
     Also accepts the livedoor corpus form ``2010-05-22T14:30:00+0900``.
@@ -102,19 +102,17 @@ def parse_datetime(value: str, *, what: str = "date") -> datetime:
     """
     s = value.strip()
     if not s:
-        raise ArticleParseError(f"{what} is empty")
+        raise ArticleParseError.keyed("reject_date_empty", what=what)
     try:
         if len(s) == 10 and s[4] == "-" and s[7] == "-":
             return datetime.combine(date.fromisoformat(s), time(0, 0), tzinfo=JST)
         dt = datetime.fromisoformat(s)
     except (ValueError, IndexError) as e:
-        raise ArticleParseError(
-            f"{what} {value[:60]!r} is not an ISO 8601 date (e.g. 2025-01-06T09:00:00+09:00)"
-        ) from e
+        raise ArticleParseError.keyed("reject_date_not_iso", what=what, value=value[:60]) from e
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=JST)
     try:
         dt.astimezone(UTC)  # years 1 and 9999 overflow when converted
     except OverflowError as e:
-        raise ArticleParseError(f"{what} {value[:60]!r} is out of range") from e
+        raise ArticleParseError.keyed("reject_date_range", what=what, value=value[:60]) from e
     return dt
