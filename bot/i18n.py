@@ -36,6 +36,6 @@ def lang(locale: discord.Locale | str | None) -> Lang:
     return messages.lang_from_locale(None if locale is None else str(locale))
 
 
-def t(locale: discord.Locale | str | None, key: str, **kw: object) -> str:
+def t(locale: discord.Locale | str | None, key: str, /, **kw: object) -> str:
     """The reply ``key`` in the interaction's language, formatted with ``kw``."""
     return messages.t(lang(locale), key, **kw)

@@ -19,7 +19,7 @@ from bot import render
 from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
 from bot.guards import Limits, cooldown
-from bot.i18n import _, t
+from bot.i18n import _, lang, t
 from bot.limits import truncate
 from bot.respond import defer, reply
 from bot.state.settings import SettingsStore
@@ -149,7 +149,7 @@ class FeedsCog(commands.Cog):
         feeds = await self.guild_feeds(interaction.guild_id)
         embed = render.list_embed(
             t(interaction.locale, "feeds_title"),
-            [feed_line(f) for f in feeds],
+            [feed_line(f, interaction.locale) for f in feeds],
             interaction.locale,
             empty=t(interaction.locale, "feeds_none"),
         )
@@ -200,13 +200,15 @@ class FeedsCog(commands.Cog):
         await reply(interaction, poll_summary(results, interaction.locale), ephemeral=True)
 
 
-def feed_line(f: FeedStatus) -> str:
-    """One feed in /feeds list: its link, then its state (last success or last error)."""
+def feed_line(f: FeedStatus, locale: discord.Locale | str | None) -> str:
+    """One feed in /feeds list: its link, then its state (last success or last error, in the
+    viewer's language)."""
     state = []
     if f.last_success_at:
         state.append(f"✅ {discord.utils.format_dt(f.last_success_at, 'f')}")  # viewer's zone
-    if f.last_error:
-        state.append(f"⚠️ {render.escape(truncate(f.last_error, 120))}")
+    error = f.error_text(lang(locale))
+    if error:
+        state.append(f"⚠️ {render.escape(truncate(error, 120))}")
     state.append(f"{f.items_ingested}")
     return f"・{render.link(f.title or f.url, f.url)}\n　{' ・ '.join(state)}"
 
@@ -221,7 +223,8 @@ def poll_summary(results: list[PollResult], locale: discord.Locale | str | None)
     )
     errors = [r for r in results if r.status == "error"]
     for r in errors[:5]:
-        text += f"\n⚠️ {render.escape(truncate(r.url, 100))}: {render.escape(truncate(r.error or '', 200))}"
+        error = render.escape(truncate(r.error_text(lang(locale)), 200))
+        text += f"\n⚠️ {render.escape(truncate(r.url, 100))}: {error}"
     return text
 
 

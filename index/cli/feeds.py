@@ -116,7 +116,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "added_at": f.added_at.isoformat(),
                 "last_polled_at": f.last_polled_at.isoformat() if f.last_polled_at else None,
                 "last_success_at": f.last_success_at.isoformat() if f.last_success_at else None,
-                "last_error": f.last_error,
+                "last_error": f.error_text("en"),
+                "last_error_code": f.error_code,
+                "last_error_message": f.error_text(args.lang),
                 "error_count": f.error_count,
                 "next_poll_at": f.next_poll_at.isoformat() if f.next_poll_at else None,
                 "items_ingested": f.items_ingested,
@@ -139,7 +141,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(t(lang, "cli_feeds_next", when=_when(f.next_poll_at)))
         print(t(lang, "cli_feeds_ingested", n=f.items_ingested, seen=f.items_seen))
         if f.last_error:
-            print(t(lang, "cli_feeds_last_error", error=f.last_error))
+            print(t(lang, "cli_feeds_last_error", error=f.error_text(lang)))
     return 0
 
 
@@ -160,7 +162,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
         when = _when(r.next_poll_at)
         if r.status == "error":
             failed = True
-            print(t(lang, "cli_feeds_poll_error", url=r.url, error=r.error, when=when))
+            error = r.error_text(lang)
+            print(t(lang, "cli_feeds_poll_error", url=r.url, error=error, when=when))
         elif r.status == "not_due":
             print(t(lang, "cli_feeds_poll_not_due", url=r.url, when=when))
         elif r.status == "not_modified":

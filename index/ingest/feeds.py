@@ -13,6 +13,7 @@ from index.errors import FeedError
 from index.ingest.fetch import Fetcher, check_destination, check_url
 from index.ingest.parsers import parse_bytes
 from index.ingest.parsers.feed import FeedEntry, parse_feed
+from index.messages import Lang, Msg
 from index.models import Article, IngestReport, Rejection
 from index.store.feeds_table import FeedsTable, FeedStatus, SeenItem
 from index.store.store import IndexStore
@@ -42,10 +43,17 @@ class PollResult:
     unchanged: int = 0
     rejected: int = 0
     rejections: tuple[Rejection, ...] = ()
-    error: str | None = None
+    error: str | None = None  # in English (logs); error_text() says it in a reader's language
     next_poll_at: datetime | None = None
     pages_fetched: int = 0
     deferred: int = 0  # entries left for the next poll (page-fetch limit)
+    error_msg: Msg | None = None
+
+    def error_text(self, lang: Lang) -> str:
+        """Why the poll failed, in ``lang`` ("" when it did not)."""
+        if self.error_msg is not None:
+            return self.error_msg.text(lang)
+        return self.error or ""
 
 
 @dataclass
@@ -160,7 +168,7 @@ class FeedManager:
                 url, etag=None if force else etag, last_modified=None if force else last_modified
             )
         except FeedError as e:
-            return self._failed(url, str(e), error_count)
+            return self._failed(url, Rejection.of(url, e), error_count)
         if fetched.status == 304:
             next_at = now + self.poll_interval
             self.table.record_not_modified(
@@ -170,7 +178,7 @@ class FeedManager:
             return PollResult(url, "not_modified", next_poll_at=next_at)
         info, items = parse_feed(fetched.body, url, now=now)
         if not info.title and not info.link and len(items) == 1 and isinstance(items[0], Rejection):
-            return self._failed(url, items[0].reason, error_count)
+            return self._failed(url, items[0], error_count)
         plan = self._plan(url, items)
         articles = [article for _, article in plan.ingest]
         report = self._ingest(articles)
@@ -292,13 +300,16 @@ class FeedManager:
             raise FeedError("polling needs a tokenizer (FeedManager was built without one)")
         return self.store.add_articles(articles, self.tokenizer)
 
-    def _failed(self, url: str, error: str, error_count: int) -> PollResult:
+    def _failed(self, url: str, why: Rejection, error_count: int) -> PollResult:
+        """Record a failed poll. The feeds table keeps the message as a key and its fields
+        (:meth:`~index.messages.Msg.dumps`), so each reader sees it in their own language."""
         now = self.clock()
         errors = error_count + 1
         next_at = now + backoff(errors)
-        self.table.record_failure(url, now, error, errors, next_at)
-        log.warning("%s: poll failed (%d in a row): %s", url, errors, error)
-        return PollResult(url, "error", error=error, next_poll_at=next_at)
+        stored = why.msg.dumps() if why.msg is not None else why.reason
+        self.table.record_failure(url, now, stored, errors, next_at)
+        log.warning("%s: poll failed (%d in a row): %s", url, errors, why.reason)
+        return PollResult(url, "error", error=why.reason, next_poll_at=next_at, error_msg=why.msg)
 
 
 def backoff(errors: int) -> timedelta:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from index.errors import FeedError
 from index.ingest.limits import FETCH_DEADLINE_ENV, fetch_deadline
-from index.messages import t
+from index.messages import Msg
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2048
 # Named in every refusal of a private address: the setting that allows intranet feeds.
 ALLOW_PRIVATE_ENV = "KIJI_FEEDS_ALLOW_PRIVATE"
-PRIVATE_HINT = t("en", "feed_private_hint", setting=ALLOW_PRIVATE_ENV)
+PRIVATE_HINT = Msg("feed_private_hint", {"setting": ALLOW_PRIVATE_ENV})
 
 
 # ------------------------------------------------------------------------------------ deadline
@@ -223,7 +223,7 @@ class Fetcher:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
-            raise FeedError(f"cannot resolve host {host!r}: {e.strerror}") from e
+            raise FeedError.keyed("fetch_unresolved", host=host, error=e.strerror) from e
         last: OSError | None = None
         for family, socktype, proto, _, sockaddr in infos:
             ip = str(sockaddr[0])
@@ -232,10 +232,7 @@ class Fetcher:
                 and ip not in self.allow_addresses
                 and not is_public_address(ip)
             ):
-                raise FeedError(
-                    f"refusing to connect to {host} ({ip}): a private, loopback or link-local "
-                    f"address (only public addresses can be fetched; {PRIVATE_HINT})"
-                )
+                raise FeedError.keyed("fetch_private_address", host=host, ip=ip, hint=PRIVATE_HINT)
             sock = _DeadlineSocket(family, socktype, proto)
             try:
                 budget = _budget()
@@ -272,10 +269,10 @@ class Fetcher:
             raise
         except (TimeoutError, urllib.error.URLError, OSError) as e:
             if time.monotonic() - started < self.deadline:
-                raise FeedError(f"{url}: cannot fetch ({e})") from e
-            raise FeedError(
-                f"{url}: timed out (the whole fetch may take {self.deadline:g} s; "
-                f"{FETCH_DEADLINE_ENV} sets it)"
+                raise FeedError.keyed("fetch_failed", url=url, error=e) from e
+            deadline, setting = self.deadline, FETCH_DEADLINE_ENV
+            raise FeedError.keyed(
+                "fetch_deadline", url=url, seconds=deadline, setting=setting
             ) from e
         finally:
             _deadline.end = None
@@ -292,9 +289,8 @@ class Fetcher:
             with self._opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.max_bytes:
-                    raise FeedError(
-                        f"{url}: response is {int(length):,} bytes; the limit is {self.max_bytes:,}"
-                    )
+                    n, limit = int(length), self.max_bytes
+                    raise FeedError.keyed("fetch_too_large_declared", url=url, n=n, limit=limit)
                 body = self._read(response, url, started)
                 return FetchResult(
                     url=response.geturl(),
@@ -314,7 +310,7 @@ class Fetcher:
                     etag=e.headers.get("ETag") or etag,
                     last_modified=e.headers.get("Last-Modified") or last_modified,
                 )
-            raise FeedError(f"{url}: HTTP {e.code} {e.reason}") from e
+            raise FeedError.keyed("fetch_http", url=url, code=e.code, reason=e.reason) from e
         except FeedError:
             raise
         except urllib.error.URLError as e:
@@ -323,13 +319,13 @@ class Fetcher:
                 raise reason from e
             if time.monotonic() - started >= self.deadline:
                 raise
-            raise FeedError(f"{url}: cannot fetch ({reason})") from e
+            raise FeedError.keyed("fetch_failed", url=url, error=reason) from e
         except TimeoutError as e:
             if time.monotonic() - started >= self.deadline:
                 raise
-            raise FeedError(f"{url}: timed out after {self.timeout:g} s") from e
+            raise FeedError.keyed("fetch_timeout", url=url, seconds=self.timeout) from e
         except (OSError, http.client.HTTPException, ValueError) as e:
-            raise FeedError(f"{url}: cannot fetch ({e})") from e
+            raise FeedError.keyed("fetch_failed", url=url, error=e) from e
 
     def _read(self, response, url: str, started: float) -> bytes:
         chunks: list[bytes] = []
@@ -340,7 +336,7 @@ class Fetcher:
                 return b"".join(chunks)
             size += len(chunk)
             if size > self.max_bytes:
-                raise FeedError(f"{url}: response is larger than {self.max_bytes:,} bytes")
+                raise FeedError.keyed("fetch_too_large", url=url, limit=self.max_bytes)
             if time.monotonic() - started > self.deadline:
                 raise TimeoutError("the fetch deadline has passed")
             chunks.append(chunk)

@@ -26,6 +26,33 @@ OPS: dict[str, tuple[str, str]] = {
         "addresses can be fetched; set {setting}=1 to allow feeds on private or loopback "
         "addresses)",
     ),
+    "fetch_unresolved": (
+        "ホスト {host!r} の名前を解決できません：{error}",
+        "cannot resolve host {host!r}: {error}",
+    ),
+    "fetch_private_address": (
+        "{host}（{ip}）には接続しません：プライベート、ループバック、またはリンクローカルのアドレスです（取得できるのは公開アドレスだけです。{hint}）",
+        "refusing to connect to {host} ({ip}): a private, loopback or link-local address "
+        "(only public addresses can be fetched; {hint})",
+    ),
+    "fetch_failed": ("{url}: 取得できません（{error}）", "{url}: cannot fetch ({error})"),
+    "fetch_deadline": (
+        "{url}: 時間切れです（取得全体にかけられるのは {seconds:g} 秒。{setting} で変えられます）",
+        "{url}: timed out (the whole fetch may take {seconds:g} s; {setting} sets it)",
+    ),
+    "fetch_timeout": (
+        "{url}: {seconds:g} 秒で時間切れになりました",
+        "{url}: timed out after {seconds:g} s",
+    ),
+    "fetch_http": ("{url}: HTTP エラー {code}（{reason}）", "{url}: HTTP {code} {reason}"),
+    "fetch_too_large_declared": (
+        "{url}: 応答が {n:,} バイトあります。上限は {limit:,} バイトです",
+        "{url}: response is {n:,} bytes; the limit is {limit:,}",
+    ),
+    "fetch_too_large": (
+        "{url}: 応答が上限の {limit:,} バイトを超えています",
+        "{url}: response is larger than {limit:,} bytes",
+    ),
     "url_empty": ("URL が空です", "the URL is empty"),
     "url_too_long": ("URL が {n} 文字を超えています", "the URL is longer than {n} characters"),
     "url_invalid": (

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from index.messages import Lang, Msg, stored_text
 from index.store.store import IndexStore, parse_dt
 
 
@@ -28,6 +29,16 @@ class FeedStatus:
     items_ingested: int
     items_seen: int
     guild_id: int | None = None
+
+    def error_text(self, lang: Lang) -> str | None:
+        """The last error in ``lang`` (stored as a message key, or as text by older kiji)."""
+        return None if self.last_error is None else stored_text(self.last_error, lang)
+
+    @property
+    def error_code(self) -> str | None:
+        """The catalogue key of the last error (None for none, or one stored as text)."""
+        msg = Msg.loads(self.last_error) if self.last_error else None
+        return msg.key if msg is not None else None
 
 
 @dataclass(frozen=True)
@@ -193,7 +204,8 @@ class FeedsTable:
     def record_failure(
         self, url: str, now: datetime, error: str, errors: int, next_at: datetime
     ) -> None:
-        """A failed poll: ``errors`` failures in a row, the next attempt at ``next_at``."""
+        """A failed poll: ``errors`` failures in a row, the next attempt at ``next_at``;
+        ``error`` is :meth:`Msg.dumps() <index.messages.Msg.dumps>` text or plain text."""
         with self.store.transaction() as conn:
             conn.execute(
                 "UPDATE feeds SET last_polled_at = ?, last_error = ?, error_count = ?, "

@@ -280,6 +280,34 @@ async def test_feeds_add_list_remove_with_moderator_role(
     assert "登録を解除しました" in only_send(rm)["content"]
 
 
+class FailingFetcher:
+    """A feed server answering 500, as the real Fetcher reports it."""
+
+    def fetch(self, url: str, **kw):
+        from index.errors import FeedError
+
+        raise FeedError.keyed("fetch_http", url=url, code=500, reason="Internal Server Error")
+
+
+async def test_a_stored_feed_error_is_shown_in_each_viewers_language(
+    feeds_bot: NewsBot, guild_settings: SettingsStore
+) -> None:
+    await guild_settings.update(GUILD_ID, moderator_role_id=MOD_ROLE_ID)
+    cog = feeds_bot.get_cog("FeedsCog")
+    cog.fetcher = FailingFetcher()  # type: ignore[union-attr]
+    url = "https://news.example/feed.atom"
+    add = slash(feeds_bot, cmd(feeds_bot, "feeds add"), roles=(MOD_ROLE_ID,), url=url)
+    await dispatch(feeds_bot.tree, add)
+    assert f"{url}: HTTP エラー 500（Internal Server Error）" in only_send(add)["embed"].description
+    shown = {}
+    for locale in ("ja", "en-US"):
+        lst = slash(feeds_bot, cmd(feeds_bot, "feeds list"), roles=(MOD_ROLE_ID,), locale=locale)
+        await dispatch(feeds_bot.tree, lst)
+        shown[locale] = only_send(lst)["embed"].description
+    assert f"⚠️ {url}: HTTP エラー 500（Internal Server Error）" in shown["ja"]
+    assert f"⚠️ {url}: HTTP 500 Internal Server Error" in shown["en-US"]
+
+
 async def test_a_core_error_is_explained_in_the_members_language(feeds_bot: NewsBot) -> None:
     """FeedError comes from the catalogue: Japanese by default, English for an English client."""
     replies = {}

@@ -19,6 +19,7 @@ from index.cli.main import main
 from index.errors import FeedError
 from index.ingest.feeds import MAX_BACKOFF, FeedManager, PollResult, backoff
 from index.ingest.fetch import Fetcher, check_url, is_public_address
+from index.store.feeds_table import FeedsTable
 from index.store.store import IndexStore
 
 T0 = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
@@ -391,7 +392,7 @@ def test_errors_back_off_exponentially_and_reset_on_success(
     [status] = manager.list()
     assert (
         status.error_count,
-        status.last_error,
+        status.error_text("en"),
         status.last_polled_at,
         status.last_success_at,
     ) == (
@@ -400,6 +401,9 @@ def test_errors_back_off_exponentially_and_reset_on_success(
         T0,
         None,
     )
+    # Stored as a key and its fields, said in each reader's language.
+    assert status.error_code == r.error_msg.key == "fetch_http"  # type: ignore[union-attr]
+    assert status.error_text("ja") == f"{url}: HTTP エラー 500（Internal Server Error）"
     assert manager.poll()[0].status == "not_due"
     clock.advance(minutes=5)
     assert manager.poll()[0].next_poll_at == clock.now + timedelta(minutes=10)
@@ -545,3 +549,40 @@ def test_cli_feeds(
     assert main(["feeds", "list", "--db", db]) == 0
     assert "no feeds" in capsys.readouterr().out
     assert main(["feeds"]) == 2  # no action: help on stderr
+
+
+def test_cli_stored_feed_errors_are_said_in_the_readers_language(
+    tmp_path: Path, site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIJI_FEEDS_ALLOW_PRIVATE", "1")
+    db = str(tmp_path / "cli.db")
+    url = site.url("/feed.xml")
+    site.routes["/feed.xml"] = Route(b"oops", status=500)
+    assert main(["feeds", "add", url, "--db", db]) == 0
+    assert main(["feeds", "poll", "--db", db]) == 1
+    assert f"{url}: HTTP エラー 500（Internal Server Error）" in capsys.readouterr().out
+    assert main(["feeds", "list", "--db", db]) == 0
+    ja = capsys.readouterr().out
+    assert f"  最後のエラー  {url}: HTTP エラー 500（Internal Server Error）\n" in ja
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # the same stored error, read by someone else
+    assert main(["feeds", "list", "--db", db]) == 0
+    assert f"  last error    {url}: HTTP 500 Internal Server Error\n" in capsys.readouterr().out
+    assert main(["feeds", "list", "--json", "--db", db]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["last_error"], row["last_error_code"], row["last_error_message"]) == (
+        f"{url}: HTTP 500 Internal Server Error",
+        "fetch_http",
+        f"{url}: HTTP 500 Internal Server Error",
+    )
+
+    # A row an older kiji wrote holds plain text: it is shown as it is, in either language.
+    store = IndexStore.open(Path(db))
+    try:
+        FeedsTable(store).record_failure(url, T0, f"{url}: HTTP 502 Bad Gateway", 2, T0)
+    finally:
+        store.close()
+    for lang in ("en_US.UTF-8", "ja_JP.UTF-8"):
+        monkeypatch.setenv("LANG", lang)
+        assert main(["feeds", "list", "--db", db]) == 0
+        assert f"{url}: HTTP 502 Bad Gateway\n" in capsys.readouterr().out

@@ -156,7 +156,7 @@ def test_the_slow_feed_is_an_error_with_back_off_and_the_others_are_polled(
     assert took < 10, took  # two deadlines and a quick feed, not minutes
     for status in manager.list():
         if "slow" in status.url:
-            assert status.error_count == 1 and "timed out" in (status.last_error or "")
+            assert status.error_count == 1 and "timed out" in (status.error_text("en") or "")
             assert status.next_poll_at == now + backoff(1)
 
 
@@ -175,7 +175,7 @@ def test_cli_poll_honours_the_deadline_setting(
     assert main(["feeds", "poll", "--db", db]) == 1
     assert time.monotonic() - started < 8
     out = capsys.readouterr().out
-    assert f"{server.url('/slow-body')}: エラー：" in out and "1.5 s" in out
+    assert f"{server.url('/slow-body')}: エラー：" in out and "1.5 秒" in out
     assert f"{server.url('/feed.xml')}: 新規 1 " in out
     assert main(["feeds", "list", "--json", "--db", db]) == 0
     rows = json.loads(capsys.readouterr().out)
