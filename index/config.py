@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.errors import UnsupportedDatabase
 from index.ranking.bm25 import DEFAULT_B, DEFAULT_K1, BM25Params
@@ -27,20 +28,46 @@ def url_scheme(value: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def is_postgres_url(location: object) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) URL."""
+    return isinstance(location, str) and url_scheme(location) in POSTGRES_SCHEMES
+
+
+def index_db_location(value: str) -> Path | str:
+    """The index that ``--db`` / ``KIJI_DB`` names: a SQLite file path, or a ``postgresql://``
+    URL kept as it is. Raises :class:`UnsupportedDatabase` for a URL of another scheme."""
+    if is_postgres_url(value):
+        return value
+    return index_db_path(value)
+
+
+def redacted(location: Path | str) -> str:
+    """A database location to show: a URL without its password."""
+    if not is_postgres_url(location):
+        return str(location)
+    parts = urlsplit(str(location))
+    if parts.password is None:
+        return str(location)
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}@{netloc}").geturl()
+
+
 def index_db_path(value: str) -> Path:
     """The index database file that ``--db`` / ``KIJI_DB`` names; does not touch the disk.
 
-    Raises :class:`UnsupportedDatabase` for a URL: the index is one SQLite file for now.
+    Raises :class:`UnsupportedDatabase` for a URL (the bot's index is a SQLite file for now).
     """
     scheme = url_scheme(value)
     if scheme in POSTGRES_SCHEMES:
         raise UnsupportedDatabase(
-            f"the index needs a SQLite file path for now, not a {scheme}:// URL; PostgreSQL "
-            "serves the bot's state (KIJI_STATE_DB), see README 'Scaling out'"
+            f"the Discord bot serves a SQLite index file for now, not a {scheme}:// URL (the "
+            "kiji commands take one); PostgreSQL serves the bot's state (KIJI_STATE_DB), "
+            "see README 'Scaling out'"
         )
     if scheme is not None:
         raise UnsupportedDatabase(
-            f"kiji cannot open a {scheme}:// database: give --db / KIJI_DB a SQLite file path"
+            f"kiji cannot open a {scheme}:// database: give --db / KIJI_DB a SQLite file path "
+            "or a postgresql:// URL"
         )
     return Path(value).expanduser()
 
@@ -58,9 +85,16 @@ def default_db_path(env: Mapping[str, str]) -> Path:
     return Path(base).expanduser() / "kiji" / "kiji.db"
 
 
+def default_db_location(env: Mapping[str, str]) -> Path | str:
+    """:func:`default_db_path`, except that a ``postgresql://`` ``$KIJI_DB`` is returned as it is."""
+    if is_postgres_url(env.get("KIJI_DB")):
+        return env["KIJI_DB"]
+    return default_db_path(env)
+
+
 @dataclass(frozen=True)
 class CoreSettings:
-    db_path: Path
+    db_path: Path | str  # a SQLite file, or a postgresql:// URL
     split_mode: str = "C"
     bm25: BM25Params = field(default_factory=BM25Params)
     timezone: str = "Asia/Tokyo"
@@ -70,7 +104,7 @@ class CoreSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> CoreSettings:
         env = os.environ if env is None else env
         return cls(
-            db_path=default_db_path(env),
+            db_path=default_db_location(env),
             split_mode=env.get("KIJI_SPLIT_MODE", "C").upper(),
             bm25=BM25Params(
                 k1=float(env.get("KIJI_BM25_K1", DEFAULT_K1)),

@@ -45,6 +45,20 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "index.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """Where a test's index lives, once per backend: a SQLite file in tmp_path, and a
+    PostgreSQL database made for the test and dropped after it (tests/pg.py: fails, never
+    skips, when the server is down)."""
+    if request.param == "sqlite":
+        yield tmp_path / "index.db"
+        return
+    from .pg import pg_database
+
+    with pg_database() as url:
+        yield url
+
+
 @pytest.fixture
 def store(db_path: Path) -> Iterator[IndexStore]:
     s = IndexStore.open(db_path)

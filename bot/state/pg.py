@@ -11,29 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 
-from index.config import POSTGRES_SCHEMES, url_scheme
+from index.config import is_postgres_url
 from index.errors import DatabaseError, SchemaTooNew
 from index.store.migrations import statements
+from index.store.pg.conn import describe
 
 # pg_advisory_xact_lock key of the bot's migrations: 'kiji' in ASCII.
 MIGRATION_LOCK = 0x6B696A69
 
 
-def is_postgres(location: object) -> bool:
-    """True for a ``postgresql://`` (or ``postgres://``) URL."""
-    return isinstance(location, str) and url_scheme(location) in POSTGRES_SCHEMES
+is_postgres = is_postgres_url  # True for a ``postgresql://`` (or ``postgres://``) URL
 
-
-def describe(url: str) -> str:
-    """``user@host:port/db`` of a URL, without its password (for error messages and logs)."""
-    try:
-        info = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "an invalid postgresql:// URL"
-    host = info.get("host") or "localhost"
-    return f"{info.get('user') or ''}@{host}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
+__all__ = ["PgMigrations", "connect", "describe", "is_postgres", "migrate"]
 
 
 @dataclass(frozen=True)

@@ -83,9 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat.set_defaults(handler=chat_command, func=chat_command)
 
 
-def _db_path(args: argparse.Namespace, settings: CoreSettings) -> Path:
+def _db_path(args: argparse.Namespace, settings: CoreSettings) -> Path | str:
     db = getattr(args, "db", None)
-    return Path(db) if db else settings.db_path
+    return db if db else settings.db_path
 
 
 def _clock(args: argparse.Namespace, settings: CoreSettings) -> Callable[[], datetime]:
@@ -150,7 +150,7 @@ def build_sample_db(db: Path, console: Console, lang: Lang = "ja") -> None:
     console.print(t(lang, "chat_sample_built", n=report.added), soft_wrap=True)
 
 
-def _questions(stdin: TextIO, db: Path, lang: Lang) -> Iterator[str]:
+def _questions(stdin: TextIO, db: Path | str, lang: Lang) -> Iterator[str]:
     """Lines typed at a prompt (history, arrow keys) on a terminal, else lines of ``stdin``."""
     if not stdin.isatty():
         for line in input_lines(stdin, lang):
@@ -174,7 +174,7 @@ def _questions(stdin: TextIO, db: Path, lang: Lang) -> Iterator[str]:
 
 
 def run_chat(
-    db: Path,
+    db: Path | str,
     *,
     settings: CoreSettings | None = None,
     k: int = 3,
@@ -190,7 +190,7 @@ def run_chat(
     tz = ZoneInfo(settings.timezone)
     clock = now or (lambda: datetime.now(tz))
     try:
-        if not db.exists():
+        if isinstance(db, Path) and not db.exists():
             build_sample_db(db, console, lang)
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:

@@ -13,17 +13,23 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from index.config import default_db_path
+
 DEFAULT_MAX_ENTRIES = 500
 OFF_WORDS = frozenset({"off", "0", "no", "false", "none"})
 
 
-def history_path(db: Path, env: Mapping[str, str] | None = None) -> Path | None:
+def history_path(db: Path | str, env: Mapping[str, str] | None = None) -> Path | None:
     """The history file for a chat over ``db``, or None when ``KIJI_CHAT_HISTORY=off``."""
     env = os.environ if env is None else env
     value = env.get("KIJI_CHAT_HISTORY", "").strip()
     if value.lower() in OFF_WORDS:
         return None
-    return Path(value).expanduser() if value else db.parent / "chat_history"
+    if value:
+        return Path(value).expanduser()
+    if isinstance(db, str):  # a postgresql:// index: the history stays with the user
+        return default_db_path({**env, "KIJI_DB": ""}).parent / "chat_history"
+    return db.parent / "chat_history"
 
 
 def max_entries(env: Mapping[str, str] | None = None) -> int:
@@ -61,7 +67,7 @@ def trim_history(path: Path, keep: int = DEFAULT_MAX_ENTRIES) -> int:
     return dropped
 
 
-def open_history(db: Path, env: Mapping[str, str] | None = None):
+def open_history(db: Path | str, env: Mapping[str, str] | None = None):
     """A prompt_toolkit history for ``kiji chat``: the trimmed file, or memory only (``off``, or
     a file that cannot be written)."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory

@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    db = Path(args.db) if getattr(args, "db", None) else CoreSettings.from_env().db_path
+    db = args.db if getattr(args, "db", None) else CoreSettings.from_env().db_path
     try:
         store = IndexStore.open(db, create=False)
     except NewsIndexError as e:

@@ -25,8 +25,9 @@ from index.cli import feedback as cli_feedback
 from index.cli import feeds as cli_feeds
 from index.cli import ops as cli_ops
 from index.cli.args import positive_int
+from index.cli.location import PG_NOT_YET, is_pg_error, resolve_db
 from index.cli.user_input import input_lines, utf8_problem
-from index.config import CoreSettings, index_db_path
+from index.config import CoreSettings, is_postgres_url, redacted
 from index.errors import InvalidQuery, NewsIndexError
 from index.messages import Lang, lang_from_env, t
 from index.models import Rejection
@@ -66,7 +67,8 @@ def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db); not a URL",
+        help="database file (default: $KIJI_DB or ~/.local/share/kiji/kiji.db), "
+        "or a postgresql://user@host:port/db URL",
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -112,13 +114,6 @@ def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
     for register in (*_COMMANDS, *plugins):
         register(sub)
     return parser
-
-
-def resolve_db(args: argparse.Namespace) -> Path:
-    """``--db`` (a file path: :func:`index_db_path` refuses URLs), else ``$KIJI_DB`` or the
-    default; raises UnsupportedDatabase."""
-    db = getattr(args, "db", None)
-    return index_db_path(str(db)) if db else CoreSettings.from_env().db_path
 
 
 def open_core(args: argparse.Namespace, *, create: bool = True):
@@ -307,14 +302,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
         helpful = FeedbackStore(store).helpful_rate(datetime.now(UTC) - timedelta(days=7))
     finally:
         store.close()
-    stats["path"] = str(args.db)  # type: ignore[assignment]
+    stats["path"] = redacted(args.db)  # type: ignore[assignment]
     rate = None if helpful.rate is None else round(helpful.rate, 4)
     stats["helpful_7d"] = {"up": helpful.up, "down": helpful.down, "rate": rate}  # type: ignore[assignment]
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
     else:
         lang = args.lang
-        print(t(lang, "cli_stats_database", path=args.db))
+        print(t(lang, "cli_stats_database", path=redacted(args.db)))
         print(t(lang, "cli_stats_articles", articles=stats["articles"], stubs=stats["stubs"]))
         print(t(lang, "cli_stats_passages", n=stats["passages"]))
         print(t(lang, "cli_stats_terms", n=stats["terms"]))
@@ -421,6 +416,12 @@ def main(
     args.lang = lang
     try:
         args.db = resolve_db(args)
+        if is_postgres_url(args.db) and args.command in PG_NOT_YET:
+            print(
+                t(lang, "cli_error", detail=t(lang, "pg_not_yet", command=args.command)),
+                file=sys.stderr,
+            )
+            return 2
         return int(func(args) or 0)
     except NewsIndexError as e:
         if getattr(args, "verbose", False):
@@ -432,7 +433,9 @@ def main(
         return 130
     except BrokenPipeError:
         return 0
-    except (sqlite3.Error, OSError) as e:  # disk full, I/O errors: one line, exit 1
+    except Exception as e:  # disk full, I/O errors, a lost server: one line, exit 1
+        if not isinstance(e, sqlite3.Error | OSError) and not is_pg_error(e):
+            raise
         if getattr(args, "verbose", False):
             raise
         from index.ops.ops import storage_problem

@@ -48,6 +48,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy the index between a SQLite file and PostgreSQL, then verify the copy",
+    )
+    p.add_argument("source", metavar="FROM", help="a SQLite file or a postgresql:// URL")
+    p.add_argument("target", metavar="TO", help="a new (or empty) index: file or URL")
+    p.add_argument("--queries", type=int, default=50, help="sample queries compared (default 50)")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser(
         "doctor", parents=[common], help="check the configuration and say what to fix"
     )
     p.set_defaults(func=cmd_doctor)
@@ -135,6 +144,31 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not report.ok:
             print(t(args.lang, "check_hint"))
     return 0 if report.ok else 1
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """0 copied and verified; 1 copied but the verification failed; 2 could not copy."""
+    from index.analysis.tokenizer import JapaneseTokenizer
+    from index.config import index_db_location, redacted
+    from index.ops.migrate import TOP_K, migrate
+
+    source, target = index_db_location(args.source), index_db_location(args.target)
+    tokenizer = JapaneseTokenizer(mode=CoreSettings.from_env().split_mode)
+    report = migrate(source, target, tokenizer, queries=args.queries)
+    names = {"source": redacted(source), "target": redacted(target)}
+    if report.ok:
+        rows = f"{sum(report.rows.values()):,}"
+        print(
+            t(args.lang, "migrate_done", **names, rows=rows, seconds=report.seconds,
+              queries=report.queries, k=TOP_K)
+        )  # fmt: skip
+        return 0
+    problems = list(report.check.problems)
+    if report.mismatched:
+        example = report.mismatched[0]
+        problems.append(t(args.lang, "migrate_mismatch", n=len(report.mismatched), example=example))
+    print(t(args.lang, "migrate_failed", **names, problems="; ".join(problems)), file=sys.stderr)
+    return 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

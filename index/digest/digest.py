@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from index.analysis.sentences import sentence_spans
+from index.config import is_postgres_url
 from index.messages import Lang, t
 from index.models import Digest, DigestItem, DigestSection, StoredArticle, normalize_title
 from index.store.store import IndexStore
@@ -204,7 +205,7 @@ class DigestBuilder:
         max_items: int = 30,
         tokenizer: JapaneseTokenizer | None = None,
     ) -> None:
-        self.db_path = Path(db_path)
+        self.db_path = db_path if is_postgres_url(db_path) else Path(db_path)
         self.max_items = max_items
         self.tokenizer = tokenizer
         self._local = threading.local()

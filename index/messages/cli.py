@@ -7,6 +7,30 @@ text of a core error (:mod:`index.errors`). argparse's own usage and help text s
 CLI: dict[str, tuple[str, str]] = {
     # every command
     "cli_error": ("kiji: {detail}", "kiji: {detail}"),
+    "migrate_target_not_empty": (
+        "{target} にはすでに記事のある索引があります。kiji migrate は空の索引にだけコピーします",
+        "{target} already holds an index with articles; kiji migrate only copies into an empty one",
+    ),
+    "migrate_done": (
+        "{source} → {target}：{rows} 行をコピーしました（{seconds:.1f} 秒）。kiji check に合格し、"
+        "{queries} 件の質問で上位 {k} 件が元と一致しました",
+        "{source} → {target}: {rows} rows copied in {seconds:.1f} s; kiji check passed and the top "
+        "{k} hits of {queries} queries match the source",
+    ),
+    "migrate_failed": (
+        "{source} → {target}：コピーしましたが検証に失敗しました：{problems}",
+        "{source} → {target}: copied, but the verification failed: {problems}",
+    ),
+    "migrate_mismatch": (
+        "{n} 件の質問で上位の結果が元と違います（例：{example}）",
+        "the top hits differ from the source for {n} queries (e.g. {example})",
+    ),
+    "pg_not_yet": (
+        "kiji {command} は PostgreSQL の索引（--db / KIJI_DB が postgresql:// の URL）ではまだ使えません。"
+        "SQLite のファイルで実行してください（kiji migrate で移せます。README「Scaling out」を参照）",
+        "kiji {command} is not available on PostgreSQL yet (--db / KIJI_DB is a postgresql:// "
+        "URL); run it on a SQLite file (kiji migrate copies the index; see README 'Scaling out')",
+    ),
     "cli_bad_argument": ("kiji: 引数 {name}：{problem}", "kiji: the {name} argument {problem}"),
     "input_line_not_utf8": (
         "{line} 行目は UTF-8 ではありません（{offset} バイト目が 0x{byte:02x}）",

@@ -25,7 +25,8 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, NewsIndexError
 from index.messages import Msg, t
 from index.store import checks, dblock
-from index.store.schema import SCHEMA_VERSION, schema_problems
+from index.store.schema import SCHEMA_VERSION
+from index.store.sqlite_store import SqliteStore
 from index.store.store import SQLITE_HEADER, IndexStore
 from index.store.writer import indexed_terms, passage_terms
 
@@ -90,7 +91,7 @@ def backup(
     if not dest.parent.is_dir():
         raise DatabaseError.keyed("backup_no_directory", dir=dest.parent)
     tmp = dest.with_name(dest.name + ".partial")
-    src = IndexStore.open(db, create=False)
+    src = SqliteStore.open_file(db, create=False)
     try:
         _remove(_partial_files(tmp))  # a leftover of an earlier, killed backup
 
@@ -245,7 +246,11 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def check(
-    db: Path, tokenizer: JapaneseTokenizer | None = None, *, sample: int = 200, lock: bool = True
+    db: Path | str,
+    tokenizer: JapaneseTokenizer | None = None,
+    *,
+    sample: int = 200,
+    lock: bool = True,
 ) -> CheckReport:
     """``PRAGMA integrity_check`` plus index consistency: the postings agree with the passages.
 
@@ -253,7 +258,7 @@ def check(
     live postings, that postings only name existing or tombstoned passages, and — for a random
     sample of passages — that re-tokenising the text gives exactly the stored postings.
     """
-    report = verify_file(db)
+    report = verify_file(db) if isinstance(db, Path) else CheckReport()  # a file, or a URL
     if not report.ok:
         return report
     try:
@@ -262,7 +267,7 @@ def check(
         report.fail(str(e))
         return report
     try:
-        for problem in schema_problems(store.conn):
+        for problem in store.schema_problems():
             report.fail(problem)
         if not report.ok:
             return report

@@ -68,9 +68,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 tf_arr = np.minimum(np.array(tfs, dtype=np.int64), MAX_TF)
                 out, firsts, sizes = segment_rows(tids, pid_arr, tf_arr, seg)
                 dfs = list(zip(sizes, firsts, strict=True))
-                conn.executemany(
-                    "INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", out
-                )
+                store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), out)
                 conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", dfs)
             conn.executemany(
                 "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths

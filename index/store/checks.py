@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.store.schema import SCHEMA_VERSION, schema_problems
-from index.store.store import IndexStore
+from index.store.sqlite_store import SqliteStore
+from index.store.store import Conn
 
 KIJI_TABLES = frozenset({"articles", "passages", "terms", "postings"})
 
 
 def copy_snapshot(
-    src: IndexStore,
+    src: SqliteStore,
     target: Path,
     *,
     pages_per_step: int,
@@ -90,33 +91,33 @@ class PassageTotals:
     signal_lengths: dict[str, int]  # fusion signal name -> total length (index.ranking.fusion)
 
 
-def passage_totals(conn: sqlite3.Connection) -> PassageTotals:
-    n_docs, total = conn.execute("SELECT count(*), ifnull(sum(dl), 0) FROM passages").fetchone()
+def passage_totals(conn: Conn) -> PassageTotals:
+    n_docs, total = conn.execute("SELECT count(*), coalesce(sum(dl), 0) FROM passages").fetchone()
     signals = {
-        name: conn.execute(f"SELECT ifnull(sum(dl_{name}), 0) FROM passages").fetchone()[0]
+        name: conn.execute(f"SELECT coalesce(sum(dl_{name}), 0) FROM passages").fetchone()[0]
         for name in ("bigram", "pair")
     }
     return PassageTotals(n_docs, total, signals)
 
 
-def passage_ids(conn: sqlite3.Connection) -> tuple[set[int], set[int]]:
+def passage_ids(conn: Conn) -> tuple[set[int], set[int]]:
     """The live passage ids and the tombstoned ones."""
     live = {r[0] for r in conn.execute("SELECT pid FROM passages")}
     dead = {r[0] for r in conn.execute("SELECT pid FROM tombstones")}
     return live, dead
 
 
-def all_postings_ids(conn: sqlite3.Connection) -> Iterator[tuple[int, bytes]]:
+def all_postings_ids(conn: Conn) -> Iterator[tuple[int, bytes]]:
     """(term id, packed int32 passage ids) of every postings row, every segment."""
     yield from conn.execute("SELECT tid, ids FROM postings")
 
 
-def all_terms(conn: sqlite3.Connection) -> Iterator[tuple[int, str, int]]:
+def all_terms(conn: Conn) -> Iterator[tuple[int, str, int]]:
     """(term id, term, document frequency) of the whole dictionary."""
     yield from conn.execute("SELECT tid, term, df FROM terms")
 
 
-def passage_text(conn: sqlite3.Connection, pid: int) -> tuple[str, str | None, str]:
+def passage_text(conn: Conn, pid: int) -> tuple[str, str | None, str]:
     """The title of a passage's article, the passage's heading and its text."""
     return conn.execute(
         "SELECT a.title, p.heading, substr(a.body, p.start + 1, p.end - p.start) FROM passages p "

@@ -9,12 +9,15 @@ chunks; the tombstones table masks them meanwhile.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.ranking.fusion import SIGNALS
+
+if TYPE_CHECKING:  # the store reads the chunks; they only name its connection type
+    from index.store.store import Conn
 
 DDL = """
 CREATE TABLE IF NOT EXISTS doc_chunks (
@@ -34,7 +37,7 @@ CHUNK_ROWS = 100_000
 
 
 def append_chunk(
-    conn: sqlite3.Connection,
+    conn: Conn,
     pids: Sequence[int],
     dls: Sequence[int],
     ts: Sequence[float],
@@ -62,11 +65,11 @@ def append_chunk(
     )
 
 
-def rebuild(conn: sqlite3.Connection) -> None:
+def rebuild(conn: Conn) -> None:
     """Rewrite every chunk from the passages table (migration, full merge); in a transaction."""
     conn.execute("DELETE FROM doc_chunks")
     cur = conn.execute(
-        "SELECT p.pid, p.dl, ifnull(a.published_ts, 'nan'), a.is_stub, p.article_rowid, "
+        "SELECT p.pid, p.dl, coalesce(a.published_ts, 'nan'), a.is_stub, p.article_rowid, "
         "p.dl_bigram, p.dl_pair "
         "FROM passages p JOIN articles a ON a.rowid = p.article_rowid ORDER BY p.pid"
     )
@@ -76,7 +79,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
         append_chunk(conn, cols[0], cols[1], [float(x) for x in cols[2]], cols[3], cols[4], sdls)
 
 
-def load(conn: sqlite3.Connection, after_pid: int) -> tuple[np.ndarray, ...]:
+def load(conn: Conn, after_pid: int) -> tuple[np.ndarray, ...]:
     """(pid, dl, published_ts, is_stub, article_rowid, signal lengths (n, N_SIGNALS)) of
     passages with pid > after_pid (signal lengths 0 in chunks written before schema 3)."""
     parts = conn.execute(

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from index.models import Excerpt
 from index.store import migrations
-from index.store.store import IndexStore
+from index.store.store import Conn, IndexStore
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_KEY = "feedback_schema"
 TERMINAL = "terminal"  # the voter of ``kiji chat``
@@ -153,22 +155,20 @@ class FeedbackStore:
         self._ready = False
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Conn:
         return self.store.conn
 
     # ------------------------------------------------------------------ schema
     def _has_tables(self) -> bool:
         if self._ready:
             return True
-        row = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'feedback_votes'"
-        ).fetchone()
-        return row is not None
+        return self.store.has_table("feedback_votes")
 
     def ensure_schema(self) -> None:
         """Create or migrate the feedback tables (a no-op once done on this connection)."""
         if not self._ready:
-            migrations.migrate(self.conn, FEEDBACK)
+            # (PostgreSQL's schema creates these tables at their version: nothing is pending)
+            migrations.migrate(cast("sqlite3.Connection", self.conn), FEEDBACK)
             self._ready = True
 
     # ------------------------------------------------------------------ writes
@@ -250,7 +250,8 @@ class FeedbackStore:
         if not self._has_tables():
             return HelpfulRate(0, 0)
         sql = (
-            "SELECT ifnull(sum(vote > 0), 0), ifnull(sum(vote < 0), 0) FROM feedback_votes "
+            "SELECT coalesce(sum(CASE WHEN vote > 0 THEN 1 ELSE 0 END), 0), "
+            "coalesce(sum(CASE WHEN vote < 0 THEN 1 ELSE 0 END), 0) FROM feedback_votes "
             "WHERE voted_ts >= ?"
         )
         params: list[object] = [since.timestamp()]
@@ -266,7 +267,8 @@ class FeedbackStore:
             return []
         rows = self.conn.execute(
             "SELECT a.id, a.question, a.excerpts, a.index_version, "
-            "sum(v.vote > 0), sum(v.vote < 0), group_concat(DISTINCT v.source), "
+            "sum(CASE WHEN v.vote > 0 THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN v.vote < 0 THEN 1 ELSE 0 END), group_concat(DISTINCT v.source), "
             "min(v.voted_ts), max(v.voted_ts) "
             "FROM feedback_answers a JOIN feedback_votes v ON v.answer_id = a.id "
             "WHERE v.voted_ts >= ? GROUP BY a.id ORDER BY min(v.voted_ts), a.id",

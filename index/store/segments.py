@@ -69,7 +69,7 @@ def segment_bytes(store: IndexStore) -> tuple[int, dict[int, int]]:
     if main < 0:  # a database from before this count: measured once (a scan of the main rows)
         with store.transaction() as conn:
             main = conn.execute(
-                "SELECT ifnull(sum(length(ids)), 0) FROM postings WHERE seg = 0"
+                "SELECT coalesce(sum(length(ids)), 0) FROM postings WHERE seg = 0"
             ).fetchone()[0]
             store.set_meta({"main_bytes": main})
     return main, others
@@ -250,8 +250,8 @@ def _merge_chunk(
             if done is not None:
                 out.append((tid, *done))
         conn.execute(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", merged)
-        conn.executemany(
-            f"INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, {target}, ?, ?)", out
+        store.insert_rows(
+            conn, "postings", ("tid", "seg", "ids", "tfs"), [(r[0], target, *r[1:]) for r in out]
         )
         if target == 0:
             main_delta += sum(len(r[1]) for r in out)

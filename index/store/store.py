@@ -1,121 +1,78 @@
-"""IndexStore: the SQLite file that holds articles, passages, the term dictionary and postings.
+"""IndexStore: the interface of a kiji index (articles, passages, the term dictionary and
+postings), and everything of it that is the same SQL on every backend.
 
-Reads happen on the store's own connection; every write goes through :meth:`IndexStore.transaction`
-(``BEGIN IMMEDIATE`` … ``COMMIT``), so a crash leaves the last committed state. The file is in WAL
-mode: readers in other connections or processes keep a consistent snapshot while a writer works.
+Two implementations: :class:`~index.store.sqlite_store.SqliteStore` (one SQLite file, the default)
+and :class:`~index.store.pg.store.PgIndexStore` (a ``postgresql://`` URL). :meth:`IndexStore.open`
+picks one by the location it is given. Statements shared by both are written with ``?``
+placeholders and portable SQL (the PostgreSQL connection translates the placeholders and the two
+functions that differ, :mod:`index.store.pg.conn`); what differs in kind — opening, transactions,
+snapshots, change detection, ids, bulk loads, sizes — is a method each backend implements.
+Reads happen on the store's own connection; every write goes through :meth:`transaction`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
-from index.errors import DatabaseError
+from index.config import is_postgres_url
 from index.models import Article, ArticleLink, IngestReport, StoredArticle, normalize_title
-from index.store import dblock, doctable
-from index.store.schema import SCHEMA_VERSION, migrate
+from index.store import doctable
 from index.store.writer import BatchWriter, ingest_articles
 
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000
 
 
 def parse_dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class IndexStore:
-    """One connection to a kiji database. Not shareable across threads: open one per thread."""
+class Conn(Protocol):
+    """What the shared SQL needs of a connection (:mod:`sqlite3`'s, or the PostgreSQL adapter)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+    def execute(self, sql: str, parameters: Any = (), /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any: ...
+
+
+class IndexStore:
+    """One connection to a kiji index. Not shareable across threads: open one per thread."""
+
+    backend: ClassVar[str] = ""  # "sqlite" or "postgresql"
+
+    def __init__(self, conn: Conn, path: Path | None = None) -> None:
         self.conn = conn
-        self.path = path
+        self.path = path  # the SQLite file (None on PostgreSQL)
         self._closed = False
-        self._lock_key: str | None = None  # this process's shared use of the file (dblock)
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
     def open(
         cls, path: str | Path, *, create: bool = True, readonly: bool = False, lock: bool = True
     ) -> IndexStore:
-        """Open (and create or migrate) the database at ``path``.
+        """Open (and create or migrate) the index at ``path``: a SQLite file, or a
+        ``postgresql://`` URL. Raises :class:`~index.errors.DatabaseError` with an explanation
+        when it cannot, :class:`~index.errors.SchemaTooNew` for a newer schema."""
+        if is_postgres_url(path):
+            from index.store.pg.store import PgIndexStore  # psycopg only when asked for
 
-        While it is open, this process holds a shared lock on ``<path>.lock``
-        (:mod:`index.store.dblock`), so ``kiji restore`` refuses to replace the file under it; ``lock``
-        is False only for a file no other process can know about (a restore's candidate copy).
+            return PgIndexStore.connect(str(path), create=create, readonly=readonly)
+        from index.store.sqlite_store import SqliteStore
 
-        Raises :class:`DatabaseError` with an explanation for a file that is not a kiji
-        database, is truncated or corrupted, and :class:`SchemaTooNew` for a newer schema.
-        """
-        path = Path(path).expanduser()
-        # The header is checked by SQLite, never by reading the file here: closing any other
-        # descriptor of the file drops this process's POSIX locks on it, and another process's
-        # writer may then take itself for the last connection and checkpoint and delete the WAL
-        # under our readers (sqlite.org/howtocorrupt.html §2.2).
-        if not path.exists():
-            if not create or readonly:
-                raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        lock_key = dblock.acquire_shared(path) if lock else None
-        conn: sqlite3.Connection | None = None
-        try:
-            if readonly:
-                conn = sqlite3.connect(
-                    f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-                )
-            else:
-                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not readonly:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA cache_size = -16000")  # 16 MB: serving RSS stays under 300 MB
-            conn.execute("PRAGMA temp_store = MEMORY")
-            if readonly:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
-                    raise DatabaseError(
-                        f"{path} has schema version {version}, expected {SCHEMA_VERSION}; "
-                        "open it once read-write to migrate"
-                    )
-            else:
-                migrate(conn)
-        except BaseException as e:
-            if conn is not None:
-                conn.close()
-            dblock.release_shared(lock_key)
-            if not isinstance(e, sqlite3.DatabaseError):
-                raise
-            if "file is not a database" in str(e):
-                raise DatabaseError(
-                    f"{path} is not a SQLite database (wrong header); "
-                    "point --db / KIJI_DB at a kiji database or restore a backup"
-                ) from e
-            raise DatabaseError(
-                f"{path} could not be opened as a kiji database ({e}); "
-                "run `kiji check` or restore a backup with `kiji restore`"
-            ) from e
-        store = cls(conn, path)
-        store._lock_key = lock_key
-        return store
+        return SqliteStore.open_file(path, create=create, readonly=readonly, lock=lock)
 
     def close(self) -> None:
-        """Close the connection; closing twice is safe."""
-        if not self._closed:
-            self._closed = True
-            self.conn.close()
-            dblock.release_shared(self._lock_key)
+        raise NotImplementedError
 
     def __enter__(self) -> IndexStore:
         return self
@@ -123,28 +80,57 @@ class IndexStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    # -- what each backend does its own way ------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction (one writer at a time): commit, or roll back on error."""
+        raise NotImplementedError
 
-    @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
+    def snapshot(self) -> AbstractContextManager[Any]:
         """A read transaction: every read inside sees the same committed state."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        self.conn.execute("BEGIN")
-        try:
-            yield self.conn
-        finally:
-            self.conn.execute("COMMIT")
+        raise NotImplementedError
+
+    def checkpoint(self, mode: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE") -> None:
+        """Hand written pages back to the main storage (SQLite's WAL; nothing elsewhere)."""
+
+    def data_version(self) -> int:
+        """A number that changes whenever the index changes; cheap (readers call it per query)."""
+        raise NotImplementedError
+
+    def tune_for_writes(self) -> None:
+        """Settings for a writing connection (called once by a writer)."""
+
+    def next_id(self, conn: Conn, table: str, column: str) -> int:
+        """The next article row id or passage id: never one handed out before."""
+        raise NotImplementedError
+
+    def insert_rows(
+        self, conn: Conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+    ) -> None:
+        """Insert many rows in the current transaction (``executemany``; ``COPY`` on PostgreSQL)."""
+        raise NotImplementedError
+
+    def set_high_water(self, conn: Conn, table: str, value: int) -> None:
+        """Make :meth:`next_id` of ``table`` at least ``value + 1`` (an index copied in)."""
+        raise NotImplementedError
+
+    def select_chunks(self, sql: str, size: int) -> Iterator[list[tuple]]:
+        """The rows of a (large) query in lists of ``size``, inside the current snapshot."""
+        cur = self.conn.execute(sql)
+        while rows := cur.fetchmany(size):
+            yield rows
+
+    def has_table(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def schema_problems(self) -> list[str]:
+        """How the kiji tables differ from this kiji's schema (empty when they match)."""
+        raise NotImplementedError
+
+    def size_bytes(self) -> int:
+        raise NotImplementedError
+
+    def schema_version(self) -> int:
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ meta
     def meta(self) -> dict[str, str]:
@@ -160,17 +146,6 @@ class IndexStore:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [(k, str(v)) for k, v in items.items()],
         )
-
-    def checkpoint(self, mode: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE") -> None:
-        """Copy the WAL back into the file: PASSIVE without waiting on readers, TRUNCATE also
-        empties the WAL (after a bulk write)."""
-        self.conn.execute(f"PRAGMA wal_checkpoint({mode})")
-
-    def data_version(self) -> int:
-        """Changes whenever anyone commits: another connection (``PRAGMA data_version``) or this
-        one (``total_changes``). Cheap; readers call it per query to refresh their caches."""
-        other = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        return (other << 32) ^ self.conn.total_changes
 
     # ------------------------------------------------------------------ postings (read side)
     def lookup_terms(self, terms: Sequence[str]) -> list[tuple[int, str, int]]:
@@ -204,16 +179,13 @@ class IndexStore:
         ).fetchall()
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
-        """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by SQLite in
-        one pass (no Python object per term: 1.7M terms took 1.2 s and 30 MB as an array);
-        None where SQLite was built without its math functions (then use :meth:`all_dfs`)."""
-        try:
-            count, total = self.conn.execute(
-                "SELECT count(*), sum(ln((? - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
-                (n_docs,),
-            ).fetchone()
-        except sqlite3.OperationalError:  # no such function: ln
-            return None
+        """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by the database
+        in one pass (no Python object per term: 1.7M terms took 1.2 s and 30 MB as an array);
+        None where it has no ``ln`` (then use :meth:`all_dfs`)."""
+        count, total = self.conn.execute(
+            "SELECT count(*), sum(ln((? - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
+            (n_docs,),
+        ).fetchone()
         return float(total) / count if count else 0.0
 
     def all_dfs(self) -> np.ndarray:
@@ -360,16 +332,8 @@ class IndexStore:
     def stats(self) -> dict[str, int | float]:
         c = self.conn
         articles, stubs = c.execute(
-            "SELECT count(*) - ifnull(sum(is_stub), 0), ifnull(sum(is_stub), 0) FROM articles"
+            "SELECT count(*) - coalesce(sum(is_stub), 0), coalesce(sum(is_stub), 0) FROM articles"
         ).fetchone()
-        page_size = c.execute("PRAGMA page_size").fetchone()[0]
-        page_count = c.execute("PRAGMA page_count").fetchone()[0]
-        size = 0
-        if self.path is not None:
-            for suffix in ("", "-wal"):
-                p = Path(str(self.path) + suffix)
-                if p.exists():
-                    size += p.stat().st_size
         return {
             "articles": articles,
             "stubs": stubs,
@@ -377,6 +341,6 @@ class IndexStore:
             "terms": c.execute("SELECT count(*) FROM terms WHERE df > 0").fetchone()[0],
             "segments": c.execute("SELECT count(DISTINCT seg) FROM postings").fetchone()[0],
             "tombstones": c.execute("SELECT count(*) FROM tombstones").fetchone()[0],
-            "size_bytes": size or page_size * page_count,
-            "schema_version": c.execute("PRAGMA user_version").fetchone()[0],
+            "size_bytes": self.size_bytes(),
+            "schema_version": self.schema_version(),
         }

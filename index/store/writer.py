@@ -79,7 +79,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TID_CACHE = 2_000_000  # term ids a writer remembers (about 200 MB at most), then starts over
-WAL_PAGES = 16_000  # pages the WAL may hold before a commit copies them back (64 MB of 4 KiB)
+ARTICLE_COLUMNS = (
+    "rowid", "id", "url", "url_norm", "title", "title_norm", "published_at", "published_ts",
+    "category", "source", "is_stub", "body", "meta", "content_hash", "added_at", "updated_at",
+)  # fmt: skip
+PASSAGE_COLUMNS = (
+    "pid", "article_rowid", "ordinal", "heading", "start", '"end"', "dl", "dl_bigram", "dl_pair",
+)  # fmt: skip
+POSTING_COLUMNS = ("tid", "seg", "ids", "tfs")
 
 
 class BatchWriter:
@@ -88,11 +95,7 @@ class BatchWriter:
     def __init__(self, store: IndexStore, tokenizer: JapaneseTokenizer) -> None:
         self.store = store
         self.tokenizer = tokenizer
-        # One article's commit dirties ~2,000 pages spread over the postings and terms b-trees;
-        # copying them back into the file at that commit (SQLite's default: past 1,000 pages)
-        # doubled the write. settle() copies them back after the write instead; this bound
-        # keeps the WAL small where nobody settles (between the batches of a bulk ingest).
-        store.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
+        store.tune_for_writes()  # SQLite: a larger WAL between checkpoints
         self._tids: dict[str, int] = {}  # term → tid, valid while merge_gen is unchanged
         self._tids_gen = -1
 
@@ -165,7 +168,9 @@ class BatchWriter:
             next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
             rows = [(next_tid + i, t) for i, t in enumerate(fresh)]
             if new is None:
-                conn.executemany("INSERT INTO terms (tid, term, df) VALUES (?, ?, 0)", rows)
+                self.store.insert_rows(
+                    conn, "terms", ("tid", "term", "df"), [(*r, 0) for r in rows]
+                )
             else:
                 new.update(rows)
             cache.update((t, tid) for tid, t in rows)
@@ -185,8 +190,8 @@ class _Write:
         self.report = report
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
         self.existing = Existing(conn, batches) if batches else None
-        self.next_rowid = self._next_id("articles", "rowid")
-        self.next_pid = self._next_id("passages", "pid")
+        self.next_rowid = writer.store.next_id(conn, "articles", "rowid")
+        self.next_pid = writer.store.next_id(conn, "passages", "pid")
         self.first_rowid = self.next_rowid
         self.art_rows: list[tuple] = []  # queued INSERTs
         self.passage_rows: list[tuple] = []
@@ -198,15 +203,6 @@ class _Write:
         self.n_docs = 0
         self.total_len = 0
         self.signal_len = [0, 0]  # total bigram and pair lengths (index.ranking.fusion)
-
-    def _next_id(self, table: str, column: str) -> int:
-        # AUTOINCREMENT never reuses an id (tombstoned passage ids stay in old segments), so
-        # explicit ids continue after the highest ever handed out.
-        seq = self.conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
-        ).fetchone()
-        top = self.conn.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
-        return max(seq[0] if seq else 0, top or 0) + 1
 
     def run(self) -> None:
         report = self.report
@@ -294,20 +290,12 @@ class _Write:
             self.signal_len[1] += dl_pair
 
     def _send_inserts(self) -> None:
+        store = self.writer.store
         if self.art_rows:
-            self.conn.executemany(
-                "INSERT INTO articles (rowid, id, url, url_norm, title, title_norm, published_at, "
-                "published_ts, category, source, is_stub, body, meta, content_hash, added_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.art_rows,
-            )
+            store.insert_rows(self.conn, "articles", ARTICLE_COLUMNS, self.art_rows)
             self.art_rows = []
         if self.passage_rows:
-            self.conn.executemany(
-                "INSERT INTO passages (pid, article_rowid, ordinal, heading, start, end, dl, "
-                "dl_bigram, dl_pair) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self.passage_rows,
-            )
+            store.insert_rows(self.conn, "passages", PASSAGE_COLUMNS, self.passage_rows)
             self.passage_rows = []
 
     def delete_rowid(self, rowid: int) -> None:
@@ -320,7 +308,7 @@ class _Write:
         ).fetchone()
         tokenizer = self.writer.tokenizer
         rows = conn.execute(
-            "SELECT pid, heading, start, end, dl, dl_bigram, dl_pair FROM passages "
+            'SELECT pid, heading, start, "end", dl, dl_bigram, dl_pair FROM passages '
             "WHERE article_rowid = ?",
             (rowid,),
         ).fetchall()
@@ -345,7 +333,7 @@ class _Write:
             self.signal_len[0] -= dl_bi
             self.signal_len[1] -= dl_pair
         conn.executemany(
-            "INSERT OR IGNORE INTO tombstones(pid) VALUES (?)", [(r[0],) for r in rows]
+            "INSERT INTO tombstones(pid) VALUES (?) ON CONFLICT DO NOTHING", [(r[0],) for r in rows]
         )
         conn.execute("DELETE FROM passages WHERE article_rowid = ?", (rowid,))
         conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
@@ -378,15 +366,15 @@ class _Write:
             else:
                 df = Counter(dict(zip(firsts, sizes, strict=True)))
         new = self.new_terms
-        conn.executemany(  # new terms straight with their df: no UPDATE for most of a batch's
-            "INSERT INTO terms (tid, term, df) VALUES (?, ?, ?)",
+        self.writer.store.insert_rows(  # new terms straight with their df: no UPDATE for most
+            conn, "terms", ("tid", "term", "df"),
             ((tid, term, df.pop(tid, 0)) for tid, term in new.items()),
-        )
+        )  # fmt: skip
         conn.executemany(
             "UPDATE terms SET df = df + ? WHERE tid = ?", ((d, t) for t, d in df.items() if d)
         )
         if firsts:
-            conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", rows)
+            self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)
             seg += 1
         if self.docs:
             doctable.append_chunk(conn, *zip(*self.docs, strict=True))

@@ -1,4 +1,5 @@
-"""The SQLite store: incremental, transactional, deduplicating, versioned, crash-safe."""
+"""The store: incremental, transactional, deduplicating, versioned, crash-safe. The tests that
+take ``location`` (or ``store``) run on both backends, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +25,13 @@ from index.store.store import IndexStore
 from index.store.writer import merge_segments
 
 from ..conftest import make_article
+
+
+@pytest.fixture
+def store(location: Path | str) -> Iterator[IndexStore]:
+    s = IndexStore.open(location)
+    yield s
+    s.close()
 
 
 def ranking(searcher: Searcher, query: str, k: int = 10) -> list[tuple[str, float]]:
@@ -54,10 +63,11 @@ def test_same_url_and_content_under_another_id_is_unchanged(
 
 
 def test_replace_and_delete_keep_statistics_exact(
-    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
+    location: Path | str, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
 ) -> None:
-    """Updating/deleting incrementally ranks exactly like an index built from scratch."""
-    store = IndexStore.open(db_path)
+    """Updating/deleting incrementally ranks exactly like an index built from scratch (a SQLite
+    file, whichever backend the incremental one is on)."""
+    store = IndexStore.open(location)
     store.add_articles(news_articles, tokenizer)
     changed = replace(
         news_articles[1],
@@ -153,11 +163,11 @@ def test_truncated_database_is_explained(
 
 
 def test_readers_see_other_connections_writes(
-    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]
+    location: Path | str, tokenizer: JapaneseTokenizer, news_articles: list[Article]
 ) -> None:
-    writer = IndexStore.open(db_path)
+    writer = IndexStore.open(location)
     writer.add_articles(news_articles[:2], tokenizer)
-    reader = IndexStore.open(db_path)
+    reader = IndexStore.open(location)
     searcher = Searcher(reader, tokenizer)
     assert not searcher.search("台風").hits
     writer.add_articles(news_articles[2:], tokenizer)
@@ -284,12 +294,12 @@ def test_forward_migration_from_v1(
 
 
 def test_tiered_compaction_keeps_results_and_bounds_segments(
-    db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
+    location: Path | str, tokenizer: JapaneseTokenizer, news_articles: list[Article], tmp_path: Path
 ) -> None:
     """One small segment per write; folding and merging them never changes a ranking."""
     from index.store.writer import FOLD_AFTER, MAIN_AFTER, compact
 
-    store = IndexStore.open(db_path)
+    store = IndexStore.open(location)
     extra = [
         make_article(
             f"x{i}",

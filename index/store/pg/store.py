@@ -1,0 +1,149 @@
+"""PgIndexStore: :class:`~index.store.store.IndexStore` on PostgreSQL.
+
+- a query's reads run in one ``REPEATABLE READ, READ ONLY`` transaction (:meth:`snapshot`), so
+  its statistics, document frequencies and postings come from the same committed state;
+- writers take a transaction-scoped advisory lock (:data:`WRITE_LOCK`) first: one writer at a
+  time, as SQLite's ``BEGIN IMMEDIATE`` gives, so ids and segment numbers stay dense and exact;
+- bulk inserts (articles, passages, terms, postings) are ``COPY … FROM STDIN``;
+- :meth:`data_version` is the index's ``generation`` and ``merge_gen`` (every committed batch,
+  delete and merge step bumps one of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import ClassVar
+
+import psycopg
+from psycopg import sql
+
+from index.store.pg import schema
+from index.store.pg.conn import PgConn, connect, describe
+from index.store.store import Conn, IndexStore
+
+WRITE_LOCK = 0x6B696A77  # pg_advisory_xact_lock key of the index's writers
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
+class PgIndexStore(IndexStore):
+    """One connection to a kiji index in a PostgreSQL database (one per thread)."""
+
+    backend: ClassVar[str] = "postgresql"
+
+    def __init__(self, conn: PgConn, url: str) -> None:
+        super().__init__(conn)
+        self.pg = conn
+        self.url = url
+
+    @classmethod
+    def connect(cls, url: str, *, create: bool = True, readonly: bool = False) -> PgIndexStore:
+        """Connect to the database of ``url`` and create the index's tables there if ``create``
+        (and not ``readonly``). Raises DatabaseError / SchemaTooNew."""
+        raw = connect(url)
+        try:
+            schema.migrate(raw, create=create and not readonly)
+        except BaseException:
+            raw.close()
+            raise
+        return cls(PgConn(raw), url)
+
+    def __repr__(self) -> str:
+        return f"PgIndexStore({describe(self.url)})"
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.pg.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConn]:
+        raw = self.pg.raw
+        raw.execute("BEGIN")
+        try:
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            yield self.pg
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PgConn]:
+        raw = self.pg.raw
+        if raw.info.transaction_status != _IDLE:
+            yield self.pg
+            return
+        raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
+            yield self.pg
+        finally:
+            raw.execute("COMMIT")
+
+    def data_version(self) -> int:
+        rows = self.conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('generation', 'merge_gen')"
+        ).fetchall()
+        values = dict(rows)
+        return (int(values.get("generation", 0)) << 24) ^ int(values.get("merge_gen", 0))
+
+    def mean_raw_idf(self, n_docs: int) -> float | None:
+        count, total = self.conn.execute(  # float8 arithmetic (numeric's ln is 10x slower)
+            "SELECT count(*), sum(ln((?::float8 - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
+            (n_docs,),
+        ).fetchone()
+        return float(total) / count if count else 0.0
+
+    def next_id(self, conn: Conn, table: str, column: str) -> int:
+        # ids never reused (tombstoned passage ids stay in old segments): the highest ever
+        # handed out is kept in meta (seq_<table>), as sqlite_sequence does for AUTOINCREMENT
+        top = conn.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0]
+        return max(int(top), self._high_water(conn, table)) + 1
+
+    def _high_water(self, conn: Conn, table: str) -> int:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (f"seq_{table}",)).fetchone()
+        return int(row[0]) if row else 0
+
+    def insert_rows(
+        self, conn: Conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+    ) -> None:
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.strip('"')) for c in columns)
+        )
+        top = None
+        track = table in ("articles", "passages")  # their highest id is remembered
+        with self.pg.raw.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                if track and (top is None or row[0] > top):  # type: ignore[operator]
+                    top = row[0]
+        if top is not None:
+            self.set_high_water(conn, table, int(top))  # type: ignore[call-overload]
+
+    def set_high_water(self, conn: Conn, table: str, value: int) -> None:
+        if table == "feedback_answers":  # an identity column: its sequence
+            if value > 0:
+                conn.execute(
+                    "SELECT setval(pg_get_serial_sequence('feedback_answers', 'id'), ?)", (value,)
+                )
+            return
+        self.set_meta({f"seq_{table}": max(value, self._high_water(conn, table))})
+
+    def select_chunks(self, sql: str, size: int) -> Iterator[list[tuple]]:
+        with self.pg.raw.cursor(name="kiji_select") as cur:  # server side: not all in memory
+            cur.execute(sql.encode())
+            while rows := cur.fetchmany(size):
+                yield rows
+
+    def has_table(self, name: str) -> bool:
+        row = self.conn.execute("SELECT to_regclass(?)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def schema_problems(self) -> list[str]:
+        return schema.schema_problems(self.pg.raw)
+
+    def size_bytes(self) -> int:
+        return int(self.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+    def schema_version(self) -> int:
+        return self.meta_int(schema.VERSION_KEY)
