@@ -290,7 +290,8 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best), words, particle)
 
 
-SLOT_PARTICLES = frozenset({"から", "まで"})
+# Particles that mark the role of the asked thing (いつから, どこに/どこへ: the goal).
+SLOT_PARTICLES = frozenset({"から", "まで", "に", "へ"})
 
 
 def _slot(morphs: Sequence[Morph], intent: Intent) -> tuple[frozenset[str], str]:

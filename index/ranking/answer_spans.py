@@ -310,6 +310,9 @@ class Fit:
     slotted: float = 0.0
 
 
+# Particles that mark the same role: 「どこに引っ越した」 is answered by 「小豆島へ移住」.
+_PARTICLE_ALIKE = {"に": ("に", "へ"), "へ": ("へ", "に")}
+
 SLOT_GAP = (
     4  # characters between an answer and a word of the question's slot (「X監督」「監督のX」)
 )
@@ -360,7 +363,7 @@ def answer_weight(
         if w > best.weight:
             best = Fit(w, sp)
         if w > slotted and (
-            (particle and text.startswith(particle, sp.end))
+            (particle and text.startswith(_PARTICLE_ALIKE.get(particle, (particle,)), sp.end))
             or any(a - SLOT_GAP <= sp.end and sp.start <= b + SLOT_GAP for a, b in slot)
         ):
             slotted = w

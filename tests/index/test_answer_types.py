@@ -195,6 +195,16 @@ def test_an_answer_already_in_the_question_is_not_an_answer(tok: JapaneseTokeniz
     assert second.weight == 1.0 and second.span is not None
 
 
+def test_the_goal_particle_of_the_question_marks_the_slot(tok: JapaneseTokenizer) -> None:
+    question = "豊田の次はどこに引っ越したんだっけ？"
+    it = intent(tok, question)
+    assert it.slot_particle == "に"
+    text = "奄美大島の接骨院をたたみ、豊田の接骨院も辞めて小豆島へ移住した。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.slotted == 1.0  # 小豆島へ: に and へ mark the same goal
+
+
 def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     question = "予約何台入ってたの？"
     it = intent(tok, question)
