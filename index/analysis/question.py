@@ -110,6 +110,8 @@ _MEASURES: dict[str, frozenset[str]] = {
     "視聴率": frozenset({"%", "パーセント", "割"}),
     "割合": frozenset({"%", "パーセント", "割"}),
     "率": frozenset({"%", "パーセント", "割"}),
+    "金利": frozenset({"%", "パーセント"}),  # a rate is a percentage, not an amount of money
+    "利回り": frozenset({"%", "パーセント"}),
     "打率": frozenset({"割", "分", "厘"}),
     "値段": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
     "価格": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),

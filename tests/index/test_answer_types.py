@@ -50,6 +50,7 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("ドコモの社長って誰だっけ", PERSON, None),
         ("トヨタ86って予約何台入ってたんだっけ？", NUMBER, "台"),
         ("新ラクティスっていくらから買えるの？", NUMBER, "円"),
+        ("日銀は金利をいくらにしたの？", NUMBER, "%"),  # a rate, not an amount of money
         ("初回視聴率何％だった？", NUMBER, "%"),
         ("スクリーム4のブルーレイっていつ出るの？", DATE, None),
         ("皆既食が始まるの何時だった？", DATE, "時"),
