@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from index.analysis.measures import measure_units
 from index.analysis.tokenizer import Morph
 
 # Answer kinds. "number" carries the counters that may follow the number (empty: any).
@@ -94,48 +95,6 @@ _PERSON_NOUNS = frozenset(
      "彼女", "息子", "娘", "兄", "姉", "弟", "妹", "子", "芸人", "俳優", "女優", "選手", "監督",
      "社長", "会長", "作者", "著者", "作家", "歌手", "声優", "先生", "講師", "犯人", "相手", "本名"}
 )  # fmt: skip
-# Dimension nouns of 「どのくらい」 questions and the units that measure them.
-_MEASURES: dict[str, frozenset[str]] = {
-    "重さ": frozenset({"g", "kg", "グラム", "キロ", "t", "トン"}),
-    "重量": frozenset({"g", "kg", "グラム", "キロ", "t", "トン"}),
-    "大きさ": frozenset({"mm", "cm", "m", "km", "インチ", "ミリ", "センチ", "メートル"}),
-    "長さ": frozenset({"mm", "cm", "m", "km", "ミリ", "センチ", "メートル", "キロ"}),
-    "丈": frozenset({"mm", "cm", "m", "ミリ", "センチ", "メートル"}),
-    "高さ": frozenset({"mm", "cm", "m", "ミリ", "センチ", "メートル"}),
-    "距離": frozenset({"m", "km", "メートル", "キロ"}),
-    "サイズ": frozenset({"mb", "gb", "kb", "mm", "cm", "インチ", "バイト"}),
-    "容量": frozenset({"mb", "gb", "tb", "mah", "l", "ml", "リットル"}),
-    "速さ": frozenset({"秒", "km", "mbps", "キロ"}),
-    "速度": frozenset({"秒", "km", "mbps", "キロ"}),
-    "視聴率": frozenset({"%", "パーセント", "割"}),
-    "割合": frozenset({"%", "パーセント", "割"}),
-    "率": frozenset({"%", "パーセント", "割"}),
-    "金利": frozenset({"%", "パーセント"}),  # a rate is a percentage, not an amount of money
-    "利回り": frozenset({"%", "パーセント"}),
-    "打率": frozenset({"割", "分", "厘"}),
-    "値段": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
-    "価格": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
-    "料金": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
-    "金額": frozenset({"円", "ドル", "ユーロ", "元", "ウォン"}),
-    "年収": frozenset({"円", "ドル"}),
-    "給料": frozenset({"円", "ドル"}),
-    "賞金": frozenset({"円", "ドル"}),
-    "費用": frozenset({"円", "ドル"}),
-    "人数": frozenset({"人", "名"}),
-    "時間": frozenset({"時間", "分", "秒"}),
-    "期間": frozenset({"日", "日間", "週間", "か月", "ヶ月", "カ月", "年", "年間"}),
-    # Adjectives of degree say the dimension too (どのくらい速い → seconds, 重い → grams).
-    "速い": frozenset({"秒", "km", "mbps", "キロ"}),
-    "早い": frozenset({"秒", "分", "日"}),
-    "重い": frozenset({"g", "kg", "グラム", "キロ"}),
-    "軽い": frozenset({"g", "kg", "グラム", "キロ"}),
-    "長い": frozenset({"時間", "分", "mm", "cm", "m", "km"}),
-    "大きい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
-    "小さい": frozenset({"mm", "cm", "m", "インチ", "ミリ", "センチ"}),
-    "高い": frozenset({"円", "m", "メートル", "%"}),
-    "安い": frozenset({"円"}),
-    "広い": frozenset({"m", "平方メートル", "畳", "ha"}),
-}
 _MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ウォン", "ポンド"})
 _PERCENT = frozenset({"%", "パーセント", "割", "ポイント"})
 _DATE_COUNTERS = frozenset({"年", "月", "日", "曜日", "曜", "時", "分", "年度"})
@@ -235,12 +194,12 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         elif surface in ("何時", "なんじ"):
             found.append(Intent(DATE, frozenset({"時", "分"}), asked=span))
         elif norm in _HOW_MUCH:
-            units = _measure_units(nouns) or _MONEY
+            units = measure_units(nouns) or _MONEY
             found.append(Intent(NUMBER, units, asked=span))
         elif norm in _HOW_MANY:
             # いくつ counts things: 〜つ, 〜個, or the counted noun itself (お店いくつ → 23店舗).
             found.append(
-                Intent(NUMBER, _measure_units(nouns) or _counted_noun(morphs, i), asked=span)
+                Intent(NUMBER, measure_units(nouns) or _counted_noun(morphs, i), asked=span)
             )
         elif (
             # by surface too: after a noun Sudachi may read どの as the suffix 殿 (ひざ上どのくらい)
@@ -248,7 +207,7 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             and nxt is not None
             and nxt.norm in _DEGREE_PARTICLES
         ):
-            found.append(Intent(NUMBER, _measure_units(nouns), asked=span))
+            found.append(Intent(NUMBER, measure_units(nouns), asked=span))
         elif norm in _WHERE:
             found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
         elif (m.pos[1] == "数詞" and surface in ("何", "なん", "幾")) or (
@@ -411,17 +370,6 @@ def _counted_noun(morphs: Sequence[Morph], i: int) -> frozenset[str]:
             out |= {word, word[-1:]}
         break
     return frozenset(x for x in out if x)
-
-
-def _measure_units(nouns: set[str]) -> frozenset[str]:
-    units: set[str] = set()
-    for n in nouns:
-        got = _MEASURES.get(n)
-        if got is None and len(n) > 1:
-            got = _MEASURES.get(n[-2:]) or _MEASURES.get(n[-1:])  # 初回視聴率, 平均年収
-        if got:
-            units |= got
-    return frozenset(units)
 
 
 def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
