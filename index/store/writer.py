@@ -154,7 +154,8 @@ class BatchWriter:
         missing = [t for t, tid in zip(terms, found, strict=True) if tid is None]
         if not missing:
             return np.array(found, dtype=np.int64)
-        for i in range(0, len(missing), 500):  # another writer may have added some since
+        top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
+        for i in range(0, len(missing) if top else 0, 500):  # another writer may have added some
             part = missing[i : i + 500]
             cache.update(
                 conn.execute(
@@ -164,7 +165,7 @@ class BatchWriter:
             )
         fresh = [t for t in dict.fromkeys(missing) if t not in cache]
         if fresh:
-            top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0] or 0
+            top = top or 0
             next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
             rows = [(next_tid + i, t) for i, t in enumerate(fresh)]
             if new is None:
@@ -357,9 +358,16 @@ class _Write:
         seg = int(meta.get("next_seg", 1))
         rows: Iterable[tuple] = ()
         firsts: list[int] = []
+        # The first postings of an index go straight into the main segment: settle() would
+        # otherwise rewrite them all into main (most of a first bulk load's batch).
+        into_main = (
+            bool(self.post) and not conn.execute("SELECT 1 FROM postings LIMIT 1").fetchone()
+        )
         if self.post:
             tids, pids, tfs = (np.concatenate([p[i] for p in self.post]) for i in range(3))
-            rows, firsts, sizes = segment_rows(tids, pids, tfs, seg)
+            rows, firsts, sizes = segment_rows(tids, pids, tfs, 0 if into_main else seg)
+            if into_main:
+                meta["main_bytes"] = str(4 * len(pids))  # kept exact, as merges keep it
             if df:
                 for tid, n in zip(firsts, sizes, strict=True):
                     df[tid] += n
@@ -373,15 +381,17 @@ class _Write:
         conn.executemany(
             "UPDATE terms SET df = df + ? WHERE tid = ?", ((d, t) for t, d in df.items() if d)
         )
+        written = len(firsts) > 0 and not into_main  # a new small segment
         if firsts:
             self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)
-            seg += 1
+            seg += written
         if self.docs:
             doctable.append_chunk(conn, *zip(*self.docs, strict=True))
         conn.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [
+                *([("main_bytes", meta["main_bytes"])] if into_main else []),
                 ("n_docs", str(int(meta.get("n_docs", 0)) + self.n_docs)),
                 ("total_len", str(int(meta.get("total_len", 0)) + self.total_len)),
                 (
@@ -390,7 +400,7 @@ class _Write:
                 ),
                 ("total_len_pair", str(int(meta.get("total_len_pair", 0)) + self.signal_len[1])),
                 ("next_seg", str(seg)),
-                ("small_segs", str(int(meta.get("small_segs", 0)) + (1 if firsts else 0))),
+                ("small_segs", str(int(meta.get("small_segs", 0)) + written)),
                 ("generation", str(int(meta.get("generation", 0)) + 1)),
             ],
         )

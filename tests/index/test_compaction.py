@@ -74,10 +74,10 @@ def test_settle_merges_in_steps_while_queries_keep_their_results(
     db, store, before = _opened_as_ingested(tmp_path, tokenizer)
     reader = IndexStore.open(db)  # another connection, as a serving thread has
     searcher = Searcher(reader, tokenizer)
-    assert len(_segments(store)) > 5 and 0 not in _segments(store)
+    assert len(_segments(store)) > 5  # main (the first batch) and a small segment per batch
     seen: list[list[list[tuple[str, float]]]] = []
     steps = settle(store, chunk_bytes=4000, on_step=lambda: seen.append(_rankings(searcher)))
-    assert steps == ["main"]  # nothing in main yet: everything goes there
+    assert steps == ["main"]  # the small segments outweigh main: everything goes there
     assert len(seen) > 3  # several transactions, and the queries between them
     assert all(r == before for r in seen)
     assert _segments(store) == [0]
@@ -86,6 +86,37 @@ def test_settle_merges_in_steps_while_queries_keep_their_results(
     reader.close()
     store.close()
     assert main(["check", "--db", str(db)]) == 0
+
+
+def test_the_first_write_of_an_index_goes_straight_into_main(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """Nothing to merge it with: the first batch is written as the main segment (settle() would
+    otherwise rewrite all of it), with main's byte count exact; later batches are small segments."""
+    store = IndexStore.open(tmp_path / "index.db")
+    writer = BatchWriter(store, tokenizer)
+    articles = _articles()
+    writer.write([prepare(a, tokenizer) for a in articles[:4]], IngestReport())
+    assert _segments(store) == [0]
+    assert segments.segment_levels(store) == (0, 0)
+    main_bytes = "SELECT sum(length(ids)) FROM postings WHERE seg = 0"
+    assert store.meta_int("main_bytes") == store.conn.execute(main_bytes).fetchone()[0]
+    writer.write([prepare(a, tokenizer) for a in articles[4:]], IngestReport())
+    assert _segments(store) == [0, 1]
+    assert segments.segment_levels(store) == (1, 0)
+    before = _rankings(Searcher(store, tokenizer))
+    assert settle(store) == ["main"]
+    assert _segments(store) == [0]
+    assert store.meta_int("main_bytes") == store.conn.execute(main_bytes).fetchone()[0]
+    assert _rankings(Searcher(store, tokenizer)) == before
+    fresh = IndexStore.open(tmp_path / "one-by-one.db")
+    one = BatchWriter(fresh, tokenizer)
+    for a in articles:
+        one.write([prepare(a, tokenizer)], IngestReport())
+    settle(fresh)
+    assert _rankings(Searcher(fresh, tokenizer)) == before
+    store.close()
+    fresh.close()
 
 
 def test_feed_sized_writes_stay_near_the_merged_shape(
@@ -141,7 +172,8 @@ def test_a_crash_in_the_middle_of_settle_loses_nothing(
     tmp_path: Path, tokenizer: JapaneseTokenizer
 ) -> None:
     db, store, before = _opened_as_ingested(tmp_path, tokenizer)
-    segments_before = _segments(store)
+    outside = "SELECT count(*) FROM postings WHERE seg > 0"  # rows not in main yet
+    outside_before = store.conn.execute(outside).fetchone()[0]
     store.close()
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_MID_SETTLE, str(db)],
@@ -160,8 +192,7 @@ def test_a_crash_in_the_middle_of_settle_loses_nothing(
 
     assert main(["check", "--db", str(db)]) == 0
     store = IndexStore.open(db)
-    middle = _segments(store)
-    assert 0 in middle and middle != [0] and middle != segments_before  # really mid-way
+    assert 0 < store.conn.execute(outside).fetchone()[0] < outside_before  # really mid-way
     assert _rankings(Searcher(store, tokenizer)) == before
     assert settle(store) == ["main"]  # the next write's settle carries on
     assert _segments(store) == [0]
