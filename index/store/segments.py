@@ -240,21 +240,36 @@ def _merge_chunk(
             merged,
         ).fetchall()
         grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+        has_target: set[int] = set()
         for tid, seg, ids, tfs in rows:
             grouped[tid].append((ids, tfs))
+            if seg == target:
+                has_target.add(tid)
             if seg == 0:
                 main_delta -= len(ids)
-        out = []
+        rewrite, insert, gone = [], [], []
         for tid, parts in grouped.items():
             done = _merge_parts(parts, dead)
-            if done is not None:
-                out.append((tid, *done))
-        conn.execute(f"DELETE FROM postings WHERE tid IN ({marks}) AND {where}", merged)
+            if done is None:
+                gone.append((tid,))
+            elif tid in has_target:
+                rewrite.append((*done, tid))
+            else:
+                insert.append((tid, *done))
+        # The target's own row (main's, usually the longest) is rewritten in place: no index
+        # entries deleted and inserted again for it, only for the other segments' rows.
+        conn.execute(
+            f"DELETE FROM postings WHERE tid IN ({marks}) AND {where} AND seg != {target}", merged
+        )
+        conn.executemany(f"DELETE FROM postings WHERE tid = ? AND seg = {target}", gone)
+        conn.executemany(
+            f"UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = {target}", rewrite
+        )
         store.insert_rows(
-            conn, "postings", ("tid", "seg", "ids", "tfs"), [(r[0], target, *r[1:]) for r in out]
+            conn, "postings", ("tid", "seg", "ids", "tfs"), [(r[0], target, *r[1:]) for r in insert]
         )
         if target == 0:
-            main_delta += sum(len(r[1]) for r in out)
+            main_delta += sum(len(r[0]) for r in rewrite) + sum(len(r[1]) for r in insert)
     meta: dict[str, object] = {"generation": store.meta_int("generation") + 1}
     main = store.meta_int("main_bytes", -1)
     if target == 0 and main >= 0:
@@ -321,6 +336,12 @@ def _merge_parts(parts: list[tuple[bytes, bytes]], dead: np.ndarray) -> tuple[by
     parts = [p for p in parts if p[0]]
     if not parts:
         return None
+    if len(parts) == 2 and not len(dead):  # the usual case (main and one other): no sorting
+        a, b = parts
+        if _last(b[0]) < _first(a[0]):
+            a, b = b, a
+        if _last(a[0]) < _first(b[0]):
+            return b"".join((a[0], b[0])), b"".join((a[1], b[1]))
     if not len(dead):
         parts.sort(key=lambda p: _first(p[0]))
         if all(_last(a[0]) < _first(b[0]) for a, b in pairwise(parts)):
