@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +185,28 @@ def test_ingest_json_gives_a_stable_code_the_english_reason_and_the_message(
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     _, out, _ = run(ingest, capsys)
     assert [r["message"] for r in json.loads(out)["rejected"]] == [r["reason"] for r in rejected]
+
+
+def test_check_findings_are_said_in_the_language(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    db = tmp_path / "broken.db"
+    shutil.copyfile(sample_db, db)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = '999' WHERE key = 'n_docs'")
+    conn.commit()
+    conn.close()
+    check = ["check", "--db", str(db), "--sample", "5"]
+    code, ja, _ = run(check, capsys)
+    assert code == 1
+    assert re.search(r"^問題: 段落の数が meta では 999、passages では \d+ です$", ja, re.M)
+    assert "PROBLEM" not in ja and "in meta" not in ja
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    code, en, _ = run(check, capsys)
+    assert re.search(r"^PROBLEM: passage count 999 in meta, \d+ in passages$", en, re.M)
+    assert not JAPANESE.search(en)
+    _, out, _ = run([*check, "--json"], capsys)
+    report = json.loads(out)
+    assert report["problem_codes"] == ["check_passage_count"]
+    assert report["messages"] == report["problems"]  # English asked for: the same words

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from index.config import CoreSettings
 from index.errors import DatabaseError, NewsIndexError
-from index.messages import CATALOGUE, Lang, t
+from index.messages import CATALOGUE, Lang, Msg, t
 
 # Bot tokens are three base64url parts joined by dots (user id . timestamp . HMAC).
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}$")
@@ -128,19 +128,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check(
         args.db, JapaneseTokenizer(mode=CoreSettings.from_env().split_mode), sample=args.sample
     )
+    lang: Lang = args.lang
     if args.json:
-        print(
-            json.dumps(
-                {"ok": report.ok, "problems": report.problems, **report.facts}, ensure_ascii=False
-            )
-        )
+        # problems in English as before; codes (catalogue keys) and messages in the language
+        facts = {k: v.text("en") if isinstance(v, Msg) else v for k, v in report.facts.items()}
+        found = {
+            "problems": report.problems,
+            "problem_codes": [m.key for m in report.findings],
+            "messages": report.texts(lang),
+        }
+        print(json.dumps({"ok": report.ok, **found, **facts}, ensure_ascii=False))
     else:
         for key, value in report.facts.items():
-            print(f"{_fact(args.lang, key):18} {value}")
+            shown = value.text(lang) if isinstance(value, Msg) else value
+            print(f"{_fact(lang, key):18} {shown}")
         if report.ok:
-            print(t(args.lang, "check_ok"))
-        for problem in report.problems:
-            print(t(args.lang, "check_problem", problem=problem))
+            print(t(lang, "check_ok"))
+        for problem in report.texts(lang):
+            print(t(lang, "check_problem", problem=problem))
         if not report.ok:
             print(t(args.lang, "check_hint"))
     return 0 if report.ok else 1
@@ -212,7 +217,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             assert isinstance(version, int) and isinstance(problems, list)
             schema = {"version": version, "current": SCHEMA_VERSION}
             if problems:
-                say("FAIL", "doctor_schema_problems", problems="; ".join(problems))
+                say("FAIL", "doctor_schema_problems", problems=problems)
             elif version < SCHEMA_VERSION:
                 say("warn", "doctor_schema_old", **schema)
             elif version > SCHEMA_VERSION:

@@ -113,11 +113,12 @@ def t(lang: Lang, key: str, /, **kw: object) -> str:
 
 
 def _words(lang: Lang, value: object) -> object:
-    """A field in ``lang``: a :class:`Msg` put into words, a list of them joined with ``; ``."""
+    """A field in ``lang``: a :class:`Msg` put into words, a list of them joined (``；`` or
+    ``; ``)."""
     if isinstance(value, Msg):
         return t(lang, value.key, **value.params)
     if isinstance(value, list) and value and all(isinstance(v, Msg | str) for v in value):
-        return "; ".join(str(_words(lang, v)) for v in value)
+        return ("; " if lang == "en" else "；").join(str(_words(lang, v)) for v in value)
     return value
 
 

@@ -152,6 +152,70 @@ OPS: dict[str, tuple[str, str]] = {
         "→ バックアップを復元する（`kiji restore FILE`）か、新しいデータベースに取り込み直してください",
         "→ restore a backup (`kiji restore FILE`) or re-ingest your sources into a new database",
     ),
+    # what kiji check finds (index/ops/ops.py: CheckReport, index/store/schema.py)
+    "check_unreadable": ("{path} を読めません：{error}", "{path} cannot be read: {error}"),
+    "check_integrity": (
+        "整合性チェックに失敗しました：{result}",
+        "integrity check failed: {result}",
+    ),
+    "check_not_kiji": (
+        "{path} は SQLite のファイルですが、kiji のデータベースではありません",
+        "{path} is a SQLite file but not a kiji database",
+    ),
+    "check_schema_newer": (
+        "スキーマのバージョン {version} はこの kiji（{current}）より新しいものです",
+        "schema version {version} is newer than this kiji ({current})",
+    ),
+    "check_error": ("{error}", "{error}"),
+    "check_passage_count": (
+        "段落の数が meta では {meta}、passages では {actual} です",
+        "passage count {meta} in meta, {actual} in passages",
+    ),
+    "check_total_length": (
+        "総文書長が meta では {meta}、passages では {actual} です",
+        "total length {meta} in meta, {actual} in passages",
+    ),
+    "check_signal_length": (
+        "{name} の長さが meta では {meta}、passages では {actual} です",
+        "{name} length {meta} in meta, {actual} in passages",
+    ),
+    "check_term_df": (
+        "語 {term!r}：文書頻度は {df} ですが、有効なポスティングは {live} 件です",
+        "term {term!r}: df {df} but {live} live postings",
+    ),
+    "check_terms_df_total": (
+        "… 文書頻度の誤った語が全部で {n} 語あります",
+        "… {n} terms in all with a wrong document frequency",
+    ),
+    "check_unknown_postings": (
+        "{n} 件のポスティングが存在しない段落を指しています",
+        "{n} postings name passages that do not exist",
+    ),
+    "check_sample_mismatch": (
+        "照合した {sampled} 段落のうち {n} 段落がポスティングと一致しません",
+        "{n} of {sampled} sampled passages disagree with their postings",
+    ),
+    "fact_fusion_missing": (
+        "古い段落にはありません：`kiji optimize` を実行してください",
+        "missing for older passages: run `kiji optimize`",
+    ),
+    "schema_table_missing": ("テーブル {table} がありません", "table {table} is missing"),
+    "schema_table_types": (
+        "テーブル {table} の列の型かキーが kiji のものと違います",
+        "table {table} has other column types or keys than kiji's",
+    ),
+    "schema_table_columns": (
+        "テーブル {table} の列は（{names}）ですが、kiji が期待するのは（{want}）です",
+        "table {table} has columns ({names}), kiji expects ({want})",
+    ),
+    "db_not_opened_readonly": (
+        "{db} を読み取り専用で開けません（{error}）",
+        "{db} cannot be opened read-only ({error})",
+    ),
+    "db_not_read": (
+        "{db} を kiji のデータベースとして読めませんでした（{error}）",
+        "{db} could not be read as a kiji database ({error})",
+    ),
     # kiji doctor
     "doctor_no_token": (
         "DISCORD_TOKEN が設定されていません：`kiji` はターミナルのチャットを開きます。ボットを動かすには .env に設定してください",

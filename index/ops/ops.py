@@ -23,7 +23,7 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, NewsIndexError
-from index.messages import Msg, t
+from index.messages import Lang, Msg
 from index.store import checks, dblock
 from index.store.schema import SCHEMA_VERSION
 from index.store.sqlite_store import SqliteStore
@@ -33,13 +33,26 @@ from index.store.writer import indexed_terms, passage_terms
 
 @dataclass
 class CheckReport:
+    """What ``kiji check`` found: each problem as a catalogue message, said in the reader's
+    language by :meth:`texts` (``problems`` gives them in English, for logs and ``--json``)."""
+
     ok: bool = True
-    problems: list[str] = field(default_factory=list)
+    findings: list[Msg] = field(default_factory=list)
     facts: dict[str, object] = field(default_factory=dict)
 
-    def fail(self, message: str) -> None:
+    def fail(self, key: str, /, **params: object) -> None:
+        self.add(Msg(key, params))
+
+    def add(self, problem: Msg) -> None:
         self.ok = False
-        self.problems.append(message)
+        self.findings.append(problem)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.texts("en")
+
+    def texts(self, lang: Lang) -> list[str]:
+        return [m.text(lang) for m in self.findings]
 
 
 class WriteFailed(DatabaseError):
@@ -148,19 +161,19 @@ def verify_file(path: Path) -> CheckReport:
     report = CheckReport()
     problem = _readable_file(path)
     if problem is not None:
-        report.fail(t("en", problem.key, **problem.params))  # check reports stay English
+        report.add(problem)
         return report
     try:
         facts = checks.file_facts(path)
     except sqlite3.DatabaseError as e:
-        report.fail(f"{path} cannot be read: {e}")
+        report.fail("check_unreadable", path=path, error=e)
         return report
     if facts.integrity != "ok":
-        report.fail(f"integrity check failed: {facts.integrity}")
+        report.fail("check_integrity", result=facts.integrity)
     if not facts.is_kiji:
-        report.fail(f"{path} is a SQLite file but not a kiji database")
+        report.fail("check_not_kiji", path=path)
     if facts.version > SCHEMA_VERSION:
-        report.fail(f"schema version {facts.version} is newer than this kiji ({SCHEMA_VERSION})")
+        report.fail("check_schema_newer", version=facts.version, current=SCHEMA_VERSION)
     report.facts["schema_version"] = facts.version
     return report
 
@@ -174,11 +187,11 @@ def inspect_readonly(db: Path) -> dict[str, object]:
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     except sqlite3.Error as e:
-        raise DatabaseError(f"{db} cannot be opened read-only ({e})") from e
+        raise DatabaseError.keyed("db_not_opened_readonly", db=db, error=e) from e
     try:
         return checks.readonly_facts(conn)
     except sqlite3.Error as e:
-        raise DatabaseError(f"{db} could not be read as a kiji database ({e})") from e
+        raise DatabaseError.keyed("db_not_read", db=db, error=e) from e
     finally:
         conn.close()
 
@@ -219,8 +232,7 @@ def restore(
             raise WriteFailed.keyed("restore_copy_failed", db=db, problem=storage_problem(e)) from e
         report = check(tmp, tokenizer, sample=sample, lock=False)
         if not report.ok:
-            problems = "; ".join(report.problems)
-            raise DatabaseError.keyed("restore_failed_checks", problems=problems)
+            raise DatabaseError.keyed("restore_failed_checks", problems=report.findings)
         with dblock.exclusive(db):
             for suffix in ("-wal", "-shm", "-journal"):  # they belong to the file being replaced
                 with contextlib.suppress(FileNotFoundError):
@@ -264,11 +276,11 @@ def check(
     try:
         store = IndexStore.open(db, create=False, lock=lock)
     except NewsIndexError as e:  # e.g. a migration that cannot apply to these tables
-        report.fail(str(e))
+        report.add(e.msg or Msg("check_error", {"error": str(e)}))
         return report
     try:
         for problem in store.schema_problems():
-            report.fail(problem)
+            report.add(problem)
         if not report.ok:
             return report
         with store.snapshot() as conn:
@@ -277,17 +289,15 @@ def check(
             meta = store.meta()
             report.facts.update({"passages": n_docs, "articles": store.stats()["articles"]})
             if int(meta.get("n_docs", 0)) != n_docs:
-                report.fail(f"passage count {meta.get('n_docs')} in meta, {n_docs} in passages")
+                report.fail("check_passage_count", meta=meta.get("n_docs"), actual=n_docs)
             if int(meta.get("total_len", 0)) != total:
-                report.fail(f"total length {meta.get('total_len')} in meta, {total} in passages")
+                report.fail("check_total_length", meta=meta.get("total_len"), actual=total)
             for name, signal_total in totals.signal_lengths.items():  # index.ranking.fusion
-                key = f"total_len_{name}"
-                if int(meta.get(key, 0)) != signal_total:
-                    report.fail(
-                        f"{name} length {meta.get(key, 0)} in meta, {signal_total} in passages"
-                    )
+                stored = meta.get(f"total_len_{name}", 0)
+                if int(stored) != signal_total:
+                    report.fail("check_signal_length", name=name, meta=stored, actual=signal_total)
             if "signals_missing_below" in meta:
-                report.facts["fusion"] = "missing for older passages: run `kiji optimize`"
+                report.facts["fusion"] = Msg("fact_fusion_missing")
             live, dead = checks.passage_ids(conn)
             live_arr = np.fromiter(live, dtype=np.int64) if live else np.zeros(0, dtype=np.int64)
             live_arr.sort()
@@ -304,22 +314,19 @@ def check(
                 if counted.get(tid, 0) != df:
                     bad_df += 1
                     if bad_df <= 5:
-                        report.fail(
-                            f"term {term!r}: df {df} but {counted.get(tid, 0)} live postings"
-                        )
+                        live_n = counted.get(tid, 0)
+                        report.fail("check_term_df", term=term, df=df, live=live_n)
             if bad_df > 5:
-                report.fail(f"… {bad_df} terms in all with a wrong document frequency")
+                report.fail("check_terms_df_total", n=bad_df)
             if unknown:
-                report.fail(f"{unknown} postings name passages that do not exist")
+                report.fail("check_unknown_postings", n=unknown)
             report.facts["terms"] = len(counted)
             if tokenizer is not None and live:
                 pids = random.Random(0).sample(sorted(live), min(sample, len(live)))
                 mismatched = _sample_postings(store, tokenizer, pids)
                 report.facts["sampled_passages"] = len(pids)
                 if mismatched:
-                    report.fail(
-                        f"{mismatched} of {len(pids)} sampled passages disagree with their postings"
-                    )
+                    report.fail("check_sample_mismatch", n=mismatched, sampled=len(pids))
     finally:
         store.close()
     return report

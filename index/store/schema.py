@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from index.errors import DatabaseError
+from index.messages import Msg
 from index.store import doctable, migrations
 
 
@@ -155,7 +156,7 @@ def expected_columns() -> dict[str, list[tuple[str, str, int, int]]]:
     return _EXPECTED
 
 
-def schema_problems(conn: sqlite3.Connection) -> list[str]:
+def schema_problems(conn: sqlite3.Connection) -> list[Msg]:
     """How the kiji tables of ``conn`` differ from this kiji's schema (empty when they match).
 
     Tables kiji does not define (the bot's settings and digest tables) are not compared here.
@@ -165,12 +166,13 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
     for table, columns in expected_columns().items():
         have = found.get(table)
         if have is None:
-            problems.append(f"table {table} is missing")
+            problems.append(Msg("schema_table_missing", {"table": table}))
         elif have != columns:
             names = ", ".join(c[0] for c in have)
             want = ", ".join(c[0] for c in columns)
             if names == want:
-                problems.append(f"table {table} has other column types or keys than kiji's")
+                problems.append(Msg("schema_table_types", {"table": table}))
             else:
-                problems.append(f"table {table} has columns ({names}), kiji expects ({want})")
+                params = {"table": table, "names": names, "want": want}
+                problems.append(Msg("schema_table_columns", params))
     return problems

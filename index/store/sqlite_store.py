@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from index.errors import DatabaseError
+from index.messages import Msg
 from index.store import dblock
 from index.store.schema import SCHEMA_VERSION, migrate, schema_problems
 from index.store.store import IndexStore
@@ -188,7 +189,7 @@ class SqliteStore(IndexStore):
         ).fetchone()
         return row is not None
 
-    def schema_problems(self) -> list[str]:
+    def schema_problems(self) -> list[Msg]:
         return schema_problems(self.sqlite)
 
     def size_bytes(self) -> int:

@@ -24,6 +24,7 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import is_postgres_url
+from index.messages import Msg
 from index.models import Article, ArticleLink, IngestReport, StoredArticle, normalize_title
 from index.store import doctable
 from index.store.writer import BatchWriter, ingest_articles
@@ -122,7 +123,7 @@ class IndexStore:
     def has_table(self, name: str) -> bool:
         raise NotImplementedError
 
-    def schema_problems(self) -> list[str]:
+    def schema_problems(self) -> list[Msg]:
         """How the kiji tables differ from this kiji's schema (empty when they match)."""
         raise NotImplementedError
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import psycopg
 
 from index.errors import DatabaseError, SchemaTooNew
+from index.messages import Msg
 from index.store.migrations import statements
 from index.store.schema import SCHEMA_VERSION, expected_columns
 
@@ -145,7 +146,7 @@ def migrate(raw: psycopg.Connection, *, create: bool) -> int:
     return found
 
 
-def schema_problems(raw: psycopg.Connection) -> list[str]:
+def schema_problems(raw: psycopg.Connection) -> list[Msg]:
     """How the kiji tables differ from this kiji's (by column names; the types are PostgreSQL's)."""
     found: dict[str, list[str]] = {}
     for table, column in raw.execute(
@@ -158,9 +159,8 @@ def schema_problems(raw: psycopg.Connection) -> list[str]:
         want = [c[0] for c in columns]
         have = found.get(table)
         if have is None:
-            problems.append(f"table {table} is missing")
+            problems.append(Msg("schema_table_missing", {"table": table}))
         elif have != want:
-            problems.append(
-                f"table {table} has columns ({', '.join(have)}), kiji expects ({', '.join(want)})"
-            )
+            params = {"table": table, "names": ", ".join(have), "want": ", ".join(want)}
+            problems.append(Msg("schema_table_columns", params))
     return problems

@@ -18,6 +18,7 @@ from typing import ClassVar
 import psycopg
 from psycopg import sql
 
+from index.messages import Msg
 from index.store.pg import schema
 from index.store.pg.conn import PgConn, connect, describe
 from index.store.store import Conn, IndexStore
@@ -139,7 +140,7 @@ class PgIndexStore(IndexStore):
         row = self.conn.execute("SELECT to_regclass(?)", (name,)).fetchone()
         return row is not None and row[0] is not None
 
-    def schema_problems(self) -> list[str]:
+    def schema_problems(self) -> list[Msg]:
         return schema.schema_problems(self.pg.raw)
 
     def size_bytes(self) -> int:
