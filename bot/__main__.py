@@ -79,8 +79,11 @@ def cli_lang() -> Lang:
     return lang_from_env(os.environ)
 
 
-def _fail(message: str) -> int:
-    print(f"kiji: {message}", file=sys.stderr)
+def _fail(message: str | NewsIndexError) -> int:
+    """``kiji: …`` on stderr, in the command line's language; exit code 2."""
+    lang = cli_lang()
+    detail = message.text(lang) if isinstance(message, NewsIndexError) else message
+    print(t(lang, "cli_error", detail=detail), file=sys.stderr)
     return 2
 
 
@@ -199,12 +202,12 @@ def run(db_path: Path | None = None, env: Mapping[str, str] | None = None) -> in
     try:
         settings = BotSettings.from_env(env)
     except ConfigError as e:
-        return _fail(str(e))
+        return _fail(e)
     configure_logging(settings.log_level, as_json=settings.log_json)
     try:
         return asyncio.run(run_bot(settings, CoreSettings.from_env(env)))
     except NewsIndexError as e:
-        return _fail(str(e))
+        return _fail(e)
     except KeyboardInterrupt:
         return 130
 
@@ -232,7 +235,7 @@ def commands_json(env: Mapping[str, str] | None = None, *, as_json: bool = True)
     try:
         settings = BotSettings.from_env(env, require_token=False)
     except ConfigError as e:
-        return _fail(str(e))
+        return _fail(e)
     payloads = asyncio.run(command_payloads(settings))
     if as_json:
         print(json.dumps(payloads, ensure_ascii=False, indent=2))
@@ -275,7 +278,7 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
     try:
         settings = BotSettings.from_env(env)
     except ConfigError as e:
-        return _fail(str(e))
+        return _fail(e)
     configure_logging(settings.log_level, as_json=settings.log_json)
     target = None if use_global else (guild_id or settings.dev_guild_id)
     try:
@@ -291,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = index_db_path(args.db).resolve() if args.db else None
     except UnsupportedDatabase as e:
-        return _fail(str(e))
+        return _fail(e)
     return run(db)
 
 

@@ -9,21 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.config import POSTGRES_SCHEMES, default_db_path, url_scheme
-from index.errors import UnsupportedDatabase
+from index.errors import NewsIndexError, UnsupportedDatabase
 
 # A bot token is three base64url parts joined by dots; this only catches obvious mistakes
 # (a client secret, an application id, a value with spaces or quotes) before connecting.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
 
-NO_TOKEN_HELP = (
-    "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications, "
-    "copy its token into DISCORD_TOKEN (in the environment or a .env file; see .env.example), "
-    "or use `kiji chat` to ask questions in the terminal without Discord."
-)
 
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message is one line meant for the user."""
+class ConfigError(NewsIndexError):
+    """A setting is missing or malformed: one line meant for the user, from the catalogue
+    (:mod:`index.messages.settings`; ``text(lang)`` says it in their language)."""
 
 
 @dataclass(frozen=True)
@@ -52,28 +47,26 @@ class BotSettings:
             check_token(token)
         level = env.get("KIJI_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if not isinstance(logging.getLevelName(level), int):
-            raise ConfigError(
-                f"KIJI_LOG_LEVEL={level!r} is not a log level (DEBUG, INFO, WARNING, ERROR)"
-            )
+            raise ConfigError.keyed("setting_log_level", level=level)
         shard_ids = _int_list(env, "KIJI_SHARD_IDS")
         shard_count = _int(env, "KIJI_SHARD_COUNT")
         if shard_ids is not None and shard_count is None:
-            raise ConfigError("KIJI_SHARD_IDS needs KIJI_SHARD_COUNT (the total number of shards)")
+            raise ConfigError.keyed("setting_shards_need_count")
         if shard_ids is not None and shard_count is not None:
             bad = [i for i in shard_ids if not 0 <= i < shard_count]
             if bad:
-                raise ConfigError(
-                    f"KIJI_SHARD_IDS {bad} out of range for KIJI_SHARD_COUNT={shard_count} "
-                    f"(ids go from 0 to {shard_count - 1})"
+                last = shard_count - 1
+                raise ConfigError.keyed(
+                    "setting_shard_ids_range", bad=bad, count=shard_count, last=last
                 )
         if shard_count is not None and shard_count < 1:
-            raise ConfigError("KIJI_SHARD_COUNT must be at least 1")
+            raise ConfigError.keyed("setting_shard_count")
         metrics_port = _int(env, "KIJI_METRICS_PORT")
         if metrics_port is not None and not 0 < metrics_port <= 65535:
-            raise ConfigError(f"KIJI_METRICS_PORT={metrics_port} must be a port (1-65535)")
+            raise ConfigError.keyed("setting_metrics_port", port=metrics_port)
         log_format = env.get("KIJI_LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
-            raise ConfigError(f"KIJI_LOG_FORMAT={log_format!r} must be text or json")
+            raise ConfigError.keyed("setting_log_format", value=log_format)
         return cls(
             token=token,
             db_path=_db_path(env),
@@ -92,30 +85,24 @@ class BotSettings:
 def check_token(token: str) -> None:
     """Raise :class:`ConfigError` if ``token`` is missing or cannot be a bot token (never echoes it)."""
     if not token:
-        raise ConfigError(NO_TOKEN_HELP)
+        raise ConfigError.keyed("setting_no_token")
     if token.lower().startswith("bot "):
-        raise ConfigError('DISCORD_TOKEN must be the bare token, without the "Bot " prefix')
+        raise ConfigError.keyed("setting_token_prefix")
     if not _TOKEN_SHAPE.match(token):
-        raise ConfigError(
-            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); copy it "
-            "again from the Bot page of your application (not the client secret or application id)"
-        )
+        raise ConfigError.keyed("setting_token_shape")
 
 
 def _db_path(env: Mapping[str, str]) -> Path:
     try:
         return default_db_path(env)
     except UnsupportedDatabase as e:
-        raise ConfigError(f"KIJI_DB: {e}") from None
+        raise ConfigError.keyed("setting_db", problem=e.msg or str(e)) from None
 
 
 def _state_db(env: Mapping[str, str]) -> str | None:
     value = env.get("KIJI_STATE_DB", "").strip()
     if value and url_scheme(value) not in POSTGRES_SCHEMES:
-        raise ConfigError(
-            "KIJI_STATE_DB takes a postgresql://user@host:port/db URL "
-            "(leave it unset to keep the bot's state in the KIJI_DB file)"
-        )
+        raise ConfigError.keyed("setting_state_db")
     return value or None
 
 
@@ -126,7 +113,7 @@ def _int(env: Mapping[str, str], name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
+        raise ConfigError.keyed("setting_not_number", name=name, value=raw) from None
 
 
 def _int_list(env: Mapping[str, str], name: str) -> list[int] | None:
@@ -136,4 +123,4 @@ def _int_list(env: Mapping[str, str], name: str) -> list[int] | None:
     try:
         return [int(x) for x in re.split(r"[,\s]+", raw) if x]
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} must be numbers separated by commas") from None
+        raise ConfigError.keyed("setting_not_numbers", name=name, value=raw) from None

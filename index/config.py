@@ -59,16 +59,9 @@ def index_db_path(value: str) -> Path:
     """
     scheme = url_scheme(value)
     if scheme in POSTGRES_SCHEMES:
-        raise UnsupportedDatabase(
-            f"the Discord bot serves a SQLite index file for now, not a {scheme}:// URL (the "
-            "kiji commands take one); PostgreSQL serves the bot's state (KIJI_STATE_DB), "
-            "see README 'Scaling out'"
-        )
+        raise UnsupportedDatabase.keyed("db_postgres_url", scheme=scheme)
     if scheme is not None:
-        raise UnsupportedDatabase(
-            f"kiji cannot open a {scheme}:// database: give --db / KIJI_DB a SQLite file path "
-            "or a postgresql:// URL"
-        )
+        raise UnsupportedDatabase.keyed("db_url", scheme=scheme)
     return Path(value).expanduser()
 
 

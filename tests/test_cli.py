@@ -137,13 +137,13 @@ def test_stats(tmp_path: Path, corpus: Path, capsys) -> None:
 
 def test_usage_and_input_errors_exit_2(tmp_path: Path, capsys) -> None:
     assert main(["search", "--db", str(tmp_path / "none.db"), "金利"]) == 2
-    assert "no database" in capsys.readouterr().err
+    assert "データベースがありません" in capsys.readouterr().err
     assert main(["ingest", "--db", str(tmp_path / "k.db"), str(tmp_path / "missing.jsonl")]) == 2
     assert main(["frobnicate"]) == 2
     bogus = tmp_path / "bogus.db"
     bogus.write_text("not sqlite")
     assert main(["stats", "--db", str(bogus)]) == 2
-    assert "not a SQLite database" in capsys.readouterr().err
+    assert "は SQLite のデータベースではありません" in capsys.readouterr().err
 
 
 def test_console_script_runs(tmp_path: Path, corpus: Path) -> None:

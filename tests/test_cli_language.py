@@ -21,6 +21,7 @@ import pytest
 from bot.cli import main
 from index.config import SAMPLE_ARTICLES
 
+CONSOLE_SCRIPT = "import sys; from bot.cli import main; sys.exit(main())"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # kana and kanji
 
 
@@ -210,3 +211,26 @@ def test_check_findings_are_said_in_the_language(
     report = json.loads(out)
     assert report["problem_codes"] == ["check_passage_count"]
     assert report["messages"] == report["problems"]  # English asked for: the same words
+
+
+def test_a_settings_error_at_start_up_is_said_in_the_language(tmp_path: Path) -> None:
+    """``kiji commands`` reads the bot's settings first (bot/config.py), in a child process."""
+
+    def commands(**env: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", CONSOLE_SCRIPT, "commands"],
+            env={**os.environ, "KIJI_LOG_LEVEL": "loud", **env},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        return done.stderr
+
+    assert commands(LANG="ja_JP.UTF-8") == (
+        "kiji: KIJI_LOG_LEVEL='LOUD' はログレベルではありません（DEBUG、INFO、WARNING、ERROR）\n"
+    )
+    assert commands(LANG="en_US.UTF-8") == (
+        "kiji: KIJI_LOG_LEVEL='LOUD' is not a log level (DEBUG, INFO, WARNING, ERROR)\n"
+    )

@@ -77,7 +77,9 @@ def test_kiji_refuses_a_postgresql_kiji_db_where_it_needs_a_file(
 
 
 def test_kiji_refuses_a_scheme_it_does_not_serve(tmp_path: Path) -> None:
-    proc = run([*KIJI, "stats", "--db", "mysql://root@localhost/kiji"], tmp_path)
+    proc = run(
+        [*KIJI, "stats", "--db", "mysql://root@localhost/kiji"], tmp_path, LANG="en_US.UTF-8"
+    )
     assert_refused(
         proc,
         tmp_path,
@@ -89,12 +91,14 @@ def test_kiji_refuses_a_scheme_it_does_not_serve(tmp_path: Path) -> None:
 def test_the_bot_refuses_a_url_in_kiji_db(tmp_path: Path) -> None:
     """``python -m bot`` reads KIJI_DB through the bot's settings: the same message, before
     any connection to Discord."""
-    proc = run(BOT, tmp_path, KIJI_DB=PG, DISCORD_TOKEN=TOKEN)
+    proc = run(BOT, tmp_path, KIJI_DB=PG, DISCORD_TOKEN=TOKEN, LANG="en_US.UTF-8")
     assert_refused(proc, tmp_path, f"KIJI_DB: {BOT_NEEDS_SQLITE}")
 
 
 def test_python_m_bot_refuses_a_url_db_option(tmp_path: Path) -> None:
-    proc = run([*BOT, "--db", "redis://127.0.0.1/0"], tmp_path, DISCORD_TOKEN=TOKEN)
+    proc = run(
+        [*BOT, "--db", "redis://127.0.0.1/0"], tmp_path, DISCORD_TOKEN=TOKEN, LANG="en_US.UTF-8"
+    )
     assert_refused(
         proc,
         tmp_path,
@@ -116,7 +120,8 @@ def test_paths_that_are_not_urls_stay_paths(tmp_path: Path) -> None:
 
 
 def test_kiji_state_db_takes_only_a_postgresql_url(tmp_path: Path) -> None:
-    proc = run(BOT, tmp_path, KIJI_STATE_DB=str(tmp_path / "state.db"), DISCORD_TOKEN=TOKEN)
+    state = str(tmp_path / "state.db")
+    proc = run(BOT, tmp_path, KIJI_STATE_DB=state, DISCORD_TOKEN=TOKEN, LANG="en_US.UTF-8")
     assert_refused(
         proc,
         tmp_path,

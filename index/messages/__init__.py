@@ -21,6 +21,7 @@ from index.messages.cli import CLI
 from index.messages.commands import COMMAND_JA
 from index.messages.ingest import INGEST
 from index.messages.ops import OPS
+from index.messages.settings import SETTINGS
 
 __all__ = [
     "CATALOGUE",
@@ -46,7 +47,7 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, BOT)
+CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, SETTINGS, BOT)
 
 
 class Msg(NamedTuple):

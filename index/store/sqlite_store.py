@@ -58,7 +58,7 @@ class SqliteStore(IndexStore):
         # under our readers (sqlite.org/howtocorrupt.html §2.2).
         if not path.exists():
             if not create or readonly:
-                raise DatabaseError(f"no database at {path} (run `kiji ingest` to create one)")
+                raise DatabaseError.keyed("db_missing", path=path)
             path.parent.mkdir(parents=True, exist_ok=True)
         lock_key = dblock.acquire_shared(path) if lock else None
         conn: sqlite3.Connection | None = None
@@ -78,9 +78,9 @@ class SqliteStore(IndexStore):
             if readonly:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version != SCHEMA_VERSION:
-                    raise DatabaseError(
-                        f"{path} has schema version {version}, expected {SCHEMA_VERSION}; "
-                        "open it once read-write to migrate"
+                    expected = SCHEMA_VERSION
+                    raise DatabaseError.keyed(
+                        "db_schema_other", path=path, version=version, expected=expected
                     )
             else:
                 migrate(conn)
@@ -91,14 +91,8 @@ class SqliteStore(IndexStore):
             if not isinstance(e, sqlite3.DatabaseError):
                 raise
             if "file is not a database" in str(e):
-                raise DatabaseError(
-                    f"{path} is not a SQLite database (wrong header); "
-                    "point --db / KIJI_DB at a kiji database or restore a backup"
-                ) from e
-            raise DatabaseError(
-                f"{path} could not be opened as a kiji database ({e}); "
-                "run `kiji check` or restore a backup with `kiji restore`"
-            ) from e
+                raise DatabaseError.keyed("db_not_sqlite", path=path) from e
+            raise DatabaseError.keyed("db_not_opened", path=path, error=e) from e
         store = cls(conn, path)
         store._lock_key = lock_key
         return store
