@@ -6,7 +6,6 @@ read ``os.environ``; ``bot/cli.py`` (``kiji run | sync | commands``) calls the f
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -23,6 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
+from index.cli.parser import KijiParser
 from index.config import CoreSettings, index_db_path
 from index.errors import NewsIndexError, UnsupportedDatabase
 from index.messages import Lang, lang_from_env, t
@@ -288,7 +288,7 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the kiji Discord bot.")
+    parser = KijiParser(prog="python -m bot", description="Run the kiji Discord bot.")
     parser.add_argument("--db", help="kiji database file (default: $KIJI_DB); not a URL")
     args = parser.parse_args(argv)
     try:

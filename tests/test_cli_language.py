@@ -234,3 +234,28 @@ def test_a_settings_error_at_start_up_is_said_in_the_language(tmp_path: Path) ->
     assert commands(LANG="en_US.UTF-8") == (
         "kiji: KIJI_LOG_LEVEL='LOUD' is not a log level (DEBUG, INFO, WARNING, ERROR)\n"
     )
+
+
+def test_help_and_usage_errors_follow_the_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, ja, _ = run(["ingest", "--help"], capsys)
+    assert code == 0
+    assert ja.startswith("使い方: kiji ingest ")
+    assert "\n引数:\n" in ja and "\nオプション:\n" in ja
+    assert "このヘルプを表示して終了する" in ja and "1 トランザクションあたりの記事数" in ja
+    assert "usage" not in ja and "transaction" not in ja
+    _, top, _ = run(["--help"], capsys)
+    assert "    ingest    ファイルやディレクトリから記事を取り込む\n" in top
+    assert "    run       Discord ボットを動かす（DISCORD_TOKEN が必要）\n" in top  # the bot's
+    code, _, err = run(["search", "-k", "0", "金利"], capsys)
+    assert code == 2
+    assert err.endswith("kiji search: エラー: 引数 -k：1 以上にしてください（0 でした）\n")
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    _, en, _ = run(["ingest", "--help"], capsys)
+    assert en.startswith("usage: kiji ingest ")
+    assert "show this help message and exit" in en and "articles per transaction" in en
+    assert not JAPANESE.search(en)
+    _, _, err = run(["search", "-k", "0", "金利"], capsys)
+    assert err.endswith("kiji search: error: argument -k: must be at least 1 (got 0)\n")

@@ -58,8 +58,8 @@ def test_k_below_one_is_a_usage_error_everywhere(
         argv.append("金利")
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "argument -k" in err
-    assert ("must be at least 1" in err) if k != "x" else ("whole number" in err)
+    assert "引数 -k" in err
+    assert ("1 以上にしてください" in err) if k != "x" else ("整数を指定してください" in err)
 
 
 def test_k_of_one_still_works_for_ask_and_search(

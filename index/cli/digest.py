@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Articles published on one calendar day, grouped by category, with summaries.",
     )
     p.add_argument("--date", help="the day, YYYY-MM-DD (default: today in --tz)")
-    p.add_argument("--tz", default=DEFAULT_TZ, help=f"time zone of the day (default {DEFAULT_TZ})")
+    p.add_argument("--tz", default=DEFAULT_TZ, help="time zone of the day (default %(default)s)")
     p.add_argument(
         "--category",
         action="append",

@@ -23,14 +23,15 @@ from index.cli import digest as cli_digest
 from index.cli import eval as cli_eval
 from index.cli import feedback as cli_feedback
 from index.cli import feeds as cli_feeds
+from index.cli import ingest as cli_ingest
 from index.cli import ops as cli_ops
 from index.cli.args import positive_int
 from index.cli.location import PG_NOT_YET, is_pg_error, resolve_db
+from index.cli.parser import KijiParser
 from index.cli.user_input import input_lines, utf8_problem
 from index.config import CoreSettings, is_postgres_url, redacted
 from index.errors import InvalidQuery, NewsIndexError
 from index.messages import Lang, lang_from_env, t
-from index.models import Rejection
 from index.sanitize import printable
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,11 @@ def _load_env() -> None:
     load_dotenv(Path.cwd() / ".env", override=False)
 
 
-def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
-    """The ``kiji`` parser: the core's subcommands, then those that ``plugins`` add."""
-    parser = argparse.ArgumentParser(
+def build_parser(plugins: Sequence[Register] = (), lang: Lang | None = None) -> KijiParser:
+    """The ``kiji`` parser: the core's subcommands, then those that ``plugins`` add; its help
+    in ``lang`` (default: the locale's)."""
+    parser = KijiParser(
+        lang=lang,
         prog="kiji",
         description="kiji (記事): answers Japanese questions about news articles, with citations.",
     )
@@ -74,20 +77,7 @@ def build_parser(plugins: Sequence[Register] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.common = common  # type: ignore[attr-defined]  # plugins reuse the shared options
 
-    p = sub.add_parser("ingest", parents=[common], help="add articles from files or directories")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    p.add_argument("--format", choices=("jsonl", "explainer", "livedoor", "feed", "html"))
-    p.add_argument("--workers", type=int, default=None, help="tokenising processes (default: CPUs)")
-    p.add_argument("--batch-size", type=int, default=5000, help="articles per transaction")
-    p.add_argument(
-        "--nice",
-        type=int,
-        default=10,
-        metavar="N",
-        help="lower the tokenising workers' CPU priority by N (default 10; 0: normal priority)",
-    )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=cmd_ingest)
+    cli_ingest.register(sub)  # first in --help
 
     p = sub.add_parser(
         "search", parents=[common], help="rank passages for a query (JSON lines on stdin)"
@@ -127,97 +117,6 @@ def open_core(args: argparse.Namespace, *, create: bool = True):
 
 
 # ---------------------------------------------------------------------------------- commands
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from index.ingest.ingest import ingest_paths
-
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        paths = ", ".join(map(str, missing))
-        print(t(args.lang, "ingest_no_such_path", paths=paths), file=sys.stderr)
-        return 2
-    if args.batch_size < 1 or not 0 <= args.nice <= 19:
-        print(t(args.lang, "ingest_bad_options"), file=sys.stderr)
-        return 2
-    store, tokenizer, _ = open_core(args)
-    try:
-        report = ingest_paths(
-            store,
-            tokenizer,
-            args.paths,
-            fmt=args.format,
-            workers=args.workers,
-            progress=sys.stderr.isatty(),
-            batch_size=args.batch_size,
-            niceness=args.nice,
-            lang=args.lang,
-        )
-    finally:
-        store.close()
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": [_rejection_dict(r, args.lang) for r in report.rejected],
-                    "rejected_count": report.rejected_count,
-                    "skipped": [_rejection_dict(r, args.lang) for r in report.skipped],
-                    "passages": report.passages,
-                    "chars": report.chars,
-                    "seconds": round(report.seconds, 3),
-                },
-                ensure_ascii=False,
-            )
-        )
-    else:
-        _print_ingest_report(report, args.lang)
-    return 1 if report.rejected else 0
-
-
-def _rejection_dict(r: Rejection, lang: Lang) -> dict[str, object]:
-    """A rejection in ``--json``: ``code`` (the catalogue key, stable; null for a reason given
-    as text), ``reason`` in English as before, and ``message`` in the user's language."""
-    return {"where": r.where, "code": r.code, "reason": r.reason, "message": r.text(lang)}
-
-
-# Below this many characters an ingest is too short for its rate to mean anything.
-RATE_MIN_CHARS = 100_000
-
-
-def _print_ingest_report(report, lang: Lang) -> None:
-    """What was skipped and rejected (the first 50 of each) on stderr, then one summary line."""
-    for r in report.skipped[:50]:
-        reason = printable(r.text(lang))
-        print(t(lang, "ingest_skipped", where=printable(r.where), reason=reason), file=sys.stderr)
-    if len(report.skipped) > 50:
-        print(t(lang, "ingest_more_skipped", n=len(report.skipped) - 50), file=sys.stderr)
-    for r in report.rejected[:50]:
-        reason = printable(r.text(lang))
-        print(t(lang, "ingest_rejected", where=printable(r.where), reason=reason), file=sys.stderr)
-    if report.rejected_count > 50:
-        print(t(lang, "ingest_more_rejected", n=report.rejected_count - 50), file=sys.stderr)
-    summary = t(
-        lang,
-        "ingest_summary",
-        added=report.added,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        rejected=report.rejected_count,
-        passages=report.passages,
-        throughput=_throughput(report.chars, report.seconds, lang),
-    )
-    print(summary)
-
-
-def _throughput(chars: int, seconds: float, lang: Lang) -> str:
-    """``1,234 chars in 0.3 s``, with the rate in M chars/s only for an ingest big enough."""
-    text = t(lang, "ingest_throughput", chars=chars, seconds=seconds)
-    if chars >= RATE_MIN_CHARS and seconds > 0:
-        text += t(lang, "ingest_rate", rate=chars / seconds / 1e6)
-    return text
-
-
 def _hit_dict(hit) -> dict:
     return {
         "article_id": hit.article_id,
@@ -391,7 +290,7 @@ def main(
     _utf8_output()
     lang = lang_from_env(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(plugins)
+    parser = build_parser(plugins, lang)
     if not argv:
         argv = default()
     try:

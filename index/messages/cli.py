@@ -1,7 +1,8 @@
 """The ``kiji`` command line's output: key → (ja, en).
 
 Errors are printed as ``kiji: …`` on stderr; the part after ``kiji:`` is a message here, or the
-text of a core error (:mod:`index.errors`). argparse's own usage and help text stay English.
+text of a core error (:mod:`index.errors`). ``--help`` is in the same language
+(index/cli/parser.py, index/messages/help.py).
 """
 
 CLI: dict[str, tuple[str, str]] = {
@@ -50,6 +51,42 @@ CLI: dict[str, tuple[str, str]] = {
         "kiji: {command} に失敗しました：{problem}{where}。それまでにコミットした内容は残っています（-v でトレースバックを表示）",
         "kiji: {command} failed: {problem}{where}; what was committed before is kept "
         "(-v shows the traceback)",
+    ),
+    # argparse's own words (index/cli/parser.py); the help of each option: index/messages/help.py
+    "argparse_usage": ("使い方: ", "usage: "),
+    "argparse_positionals": ("引数", "positional arguments"),
+    "argparse_options": ("オプション", "options"),
+    "argparse_help": ("このヘルプを表示して終了する", "show this help message and exit"),
+    "argparse_version": ("バージョンを表示して終了する", "show program's version number and exit"),
+    "argparse_error": ("{prog}: エラー: {detail}", "{prog}: error: {detail}"),
+    "argparse_required": (
+        "次の引数が必要です：{names}",
+        "the following arguments are required: {names}",
+    ),
+    "argparse_unrecognized": ("わからない引数です：{args}", "unrecognized arguments: {args}"),
+    "argparse_choice": (
+        "引数 {name}：{value} は選べません（{choices} から選んでください）",
+        "argument {name}: invalid choice: {value} (choose from {choices})",
+    ),
+    "argparse_invalid": (
+        "引数 {name}：値 {value} は使えません",
+        "argument {name}: invalid value: {value}",
+    ),
+    "argparse_one_value": (
+        "引数 {name}：値が一つ必要です",
+        "argument {name}: expected one argument",
+    ),
+    "argparse_not_with": (
+        "引数 {name} は {other} と一緒には使えません",
+        "argument {name}: not allowed with argument {other}",
+    ),
+    "argparse_not_whole": (
+        "引数 {name}：整数を指定してください（{value} でした）",
+        "argument {name}: expected a whole number, got {value}",
+    ),
+    "argparse_below_1": (
+        "引数 {name}：1 以上にしてください（{value} でした）",
+        "argument {name}: must be at least 1 (got {value})",
     ),
     # kiji ingest
     "ingest_no_such_path": (

@@ -12,6 +12,7 @@ import pytest
 from index import messages
 from index.errors import FeedError
 from index.messages import CATALOGUE, COMMAND_JA, lang_from_env, lang_from_locale, t
+from index.messages.help import HELP_JA
 from tests.conftest import REPO
 
 
@@ -54,7 +55,7 @@ def test_no_key_is_unused() -> None:
     constants, prefixes = _literals()
     unused = [
         key
-        for key in [*CATALOGUE, *COMMAND_JA]
+        for key in [*CATALOGUE, *COMMAND_JA, *HELP_JA]
         if key not in constants and not any(key.startswith(p) for p in prefixes)
     ]
     assert unused == []
@@ -115,3 +116,25 @@ def test_the_catalogue_imports_nothing_of_kiji() -> None:
                 assert node.module.startswith(
                     ("index.messages", "__future__", "collections", "typing")
                 ), (path, node.module)
+
+
+def test_every_help_text_of_the_command_line_has_japanese() -> None:
+    """Each ``help=`` / ``description=`` of the kiji parsers is a constant with an entry in
+    HELP_JA (an f-string could not be looked up), and the entries keep argparse's fields."""
+    missing: list[str] = []
+    for path in [
+        *(REPO / "index" / "cli").glob("*.py"),
+        REPO / "bot" / "cli.py",
+        REPO / "bot" / "__main__.py",
+    ]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            for kw in node.keywords:
+                if kw.arg in ("help", "description"):
+                    assert isinstance(kw.value, ast.Constant), f"{path.name}: {ast.unparse(kw)}"
+                    if kw.value.value not in HELP_JA:
+                        missing.append(str(kw.value.value))
+    assert missing == []
+    for en, ja in HELP_JA.items():
+        assert ja.strip() and ja.count("%(") == en.count("%("), en
