@@ -69,7 +69,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 out, firsts, sizes = segment_rows(tids, pid_arr, tf_arr, seg)
                 dfs = list(zip(sizes, firsts, strict=True))
                 store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), out)
-                conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", dfs)
+                store.add_dfs(conn, dfs)
             conn.executemany(
                 "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths
             )

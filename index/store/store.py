@@ -110,6 +110,10 @@ class IndexStore:
         """Insert many rows in the current transaction (``executemany``; ``COPY`` on PostgreSQL)."""
         raise NotImplementedError
 
+    def add_dfs(self, conn: Conn, changes: Sequence[tuple[int, int]]) -> None:
+        """Add ``delta`` to the document frequency of term ``tid``, for each (delta, tid)."""
+        conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", changes)
+
     def set_high_water(self, conn: Conn, table: str, value: int) -> None:
         """Make :meth:`next_id` of ``table`` at least ``value + 1`` (an index copied in)."""
         raise NotImplementedError

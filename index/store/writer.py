@@ -378,9 +378,7 @@ class _Write:
             conn, "terms", ("tid", "term", "df"),
             ((tid, term, df.pop(tid, 0)) for tid, term in new.items()),
         )  # fmt: skip
-        conn.executemany(
-            "UPDATE terms SET df = df + ? WHERE tid = ?", ((d, t) for t, d in df.items() if d)
-        )
+        self.writer.store.add_dfs(conn, [(d, t) for t, d in df.items() if d])
         written = len(firsts) > 0 and not into_main  # a new small segment
         if firsts:
             self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)

@@ -2,13 +2,15 @@
 ``executemany`` like :mod:`sqlite3`'s.
 
 The shared statements are written with ``?`` placeholders and portable SQL; :func:`to_pg` turns
-``?`` into ``%s`` (escaping any ``%``) and rewrites the few functions whose names differ
-(:data:`REWRITES`). Each statement is translated once (cached).
+``?`` into ``%s`` (escaping any ``%``), a list ``IN (?, …)`` into one array parameter, and
+rewrites the few functions whose names differ (:data:`REWRITES`). Each statement is translated
+once (cached).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -25,14 +27,51 @@ REWRITES: tuple[tuple[str, str], ...] = (
 )
 
 
-@lru_cache(maxsize=512)
-def to_pg(sql: str, with_params: bool = True) -> str:
-    """``sql`` (SQLite dialect, ``?`` placeholders) as PostgreSQL runs it."""
+# ``IN (?, ?, …)`` as the shared SQL spells a list: one array parameter on PostgreSQL instead
+# (``= ANY(%s)``), so the statement's text no longer depends on the list's length: psycopg parses
+# it once and the server plans it once (4,000 placeholders cost 20 ms to parse and to plan).
+_IN_LIST = re.compile(r"(?<!NOT )IN \((\?(?:, ?\?)*)\)")
+
+
+@lru_cache(maxsize=1024)
+def to_pg(sql: str, with_params: bool = True) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``sql`` (SQLite dialect, ``?`` placeholders) as PostgreSQL runs it, and the lists it
+    takes as arrays: (index of the first parameter, count) each (see :func:`pack`)."""
     for old, new in REWRITES:
         sql = sql.replace(old, new)
-    if with_params:
-        sql = sql.replace("%", "%%").replace("?", "%s")
-    return sql
+    if not with_params:
+        return sql, ()
+    parts: list[str] = []
+    lists: list[tuple[int, int]] = []
+    seen = last = 0
+    for m in _IN_LIST.finditer(sql):
+        before = sql[last : m.start()]
+        seen += before.count("?")
+        n = m.group(1).count("?")
+        parts += [_marks(before), "= ANY(%s)"]
+        lists.append((seen, n))
+        seen += n
+        last = m.end()
+    parts.append(_marks(sql[last:]))
+    return "".join(parts), tuple(lists)
+
+
+def _marks(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def pack(parameters: Sequence[Any], lists: tuple[tuple[int, int], ...]) -> Sequence[Any]:
+    """The parameters with each list of :func:`to_pg` as one (array) parameter."""
+    if not lists:
+        return parameters
+    out: list[Any] = []
+    i = 0
+    for start, n in lists:
+        out += parameters[i:start]
+        out.append(int_array(parameters[start : start + n]))
+        i = start + n
+    out += parameters[i:]
+    return out
 
 
 def describe(url: str) -> str:
@@ -56,6 +95,15 @@ def connect(url: str, *, what: str = "KIJI_DB") -> psycopg.Connection:
         ) from None
 
 
+def int_array(values: Sequence[Any]) -> Any:
+    """A list as an array parameter: integers as the literal ``{1,2,…}`` (an untyped string the
+    server reads as the array it needs: 20x faster than psycopg's per-element dumping), anything
+    else as a list."""
+    if values and type(values[0]) is int:
+        return "{" + ",".join(map(str, values)) + "}"
+    return list(values)
+
+
 class PgConn:
     """A psycopg connection that takes the store's shared SQL (see :func:`to_pg`)."""
 
@@ -64,12 +112,14 @@ class PgConn:
 
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor:
         if parameters:
-            return self.raw.execute(to_pg(sql).encode(), parameters)  # bytes: our own SQL
-        return self.raw.execute(to_pg(sql, False).encode())
+            query, lists = to_pg(sql)
+            return self.raw.execute(query.encode(), pack(parameters, lists))  # bytes: our SQL
+        return self.raw.execute(to_pg(sql, False)[0].encode())
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> psycopg.Cursor:
+        query, lists = to_pg(sql)
         cur = self.raw.cursor()
-        cur.executemany(to_pg(sql).encode(), parameters)
+        cur.executemany(query.encode(), (pack(p, lists) for p in parameters))
         return cur
 
     def close(self) -> None:

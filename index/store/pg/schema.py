@@ -54,7 +54,9 @@ CREATE TABLE passages (
     dl_pair integer NOT NULL DEFAULT 0
 );
 CREATE INDEX passages_article ON passages(article_rowid);
-CREATE TABLE terms (tid bigint PRIMARY KEY, term text COLLATE "C" NOT NULL UNIQUE, df bigint NOT NULL);
+-- room left on each page: a df update stays on its page (a HOT update, no index entries)
+CREATE TABLE terms (tid bigint PRIMARY KEY, term text COLLATE "C" NOT NULL UNIQUE, df bigint NOT NULL)
+    WITH (fillfactor = 80);
 CREATE TABLE postings (
     tid bigint NOT NULL,
     seg bigint NOT NULL,

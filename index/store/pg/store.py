@@ -20,7 +20,7 @@ from psycopg import sql
 
 from index.messages import Msg
 from index.store.pg import schema
-from index.store.pg.conn import PgConn, connect, describe
+from index.store.pg.conn import PgConn, connect, describe, int_array
 from index.store.store import Conn, IndexStore
 
 WRITE_LOCK = 0x6B696A77  # pg_advisory_xact_lock key of the index's writers
@@ -120,6 +120,14 @@ class PgIndexStore(IndexStore):
                     top = row[0]
         if top is not None:
             self.set_high_water(conn, table, int(top))  # type: ignore[call-overload]
+
+    def add_dfs(self, conn: Conn, changes: Sequence[tuple[int, int]]) -> None:
+        if changes:  # one statement (executemany sent 10^5 UPDATEs for a batch)
+            conn.execute(
+                "UPDATE terms t SET df = t.df + d.delta FROM unnest(?::bigint[], ?::bigint[]) "
+                "AS d(delta, tid) WHERE t.tid = d.tid",
+                (int_array([c[0] for c in changes]), int_array([c[1] for c in changes])),
+            )
 
     def set_high_water(self, conn: Conn, table: str, value: int) -> None:
         if table == "feedback_answers":  # an identity column: its sequence
