@@ -20,9 +20,11 @@ from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token
 from index.answer.excerpt_text import (
     MAX_EXCERPT_CHARS,
     NO_HIGHLIGHT,
+    boilerplate_keys,
     bound,
     fold_key,
     highlightable,
+    line_per_sentence,
     normalised,
 )
 from index.models import Excerpt, Hit
@@ -51,13 +53,6 @@ TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A sentence that ends by naming a thing (「…と一般的に呼ばれる。」「…をXという。」).
 NAMING_END = re.compile(r"(?:と(?:[^、。]{0,6})?呼ばれる|という|と称(?:する|される))[。．]?$")
 QUOTE_OPENERS = '「『“"'
-# Sentences a line at most, on average, in text that breaks the line after every sentence: the
-# livedoor corpus's passages have a median of 1.5 (web writing), explainers' paragraphs 2 or more.
-LINE_SENTENCES = 1.8
-# A sentence written word for word by this many read articles is a template; two articles may
-# well report one fact in the same words (「映画『X』2月27日公開」).
-BOILERPLATE_ARTICLES = 3
-BOILERPLATE_MIN_CHARS = 8  # shorter lines (「■概要」) are too short to call a template
 
 
 @dataclass
@@ -185,7 +180,7 @@ class ExcerptPicker:
             article_rel[h.article_id] = max(
                 article_rel.get(h.article_id, 0.0), h.score / best_score
             )
-        boiler = _boilerplate(hits)
+        boiler = boilerplate_keys(hits)
         cands: list[_Candidate] = []
         firsts: list[float] = []
         for i, hit in enumerate(hits):
@@ -302,7 +297,7 @@ class ExcerptPicker:
 
         # A paragraph ends at a line break, unless the writer breaks the line after nearly every
         # sentence (一文改行, common on the web): then only a blank line ends it.
-        breaks = "\n\n" if _line_per_sentence(text, n) else "\n"
+        breaks = "\n\n" if line_per_sentence(text, n) else "\n"
 
         def same_paragraph(i: int, j: int) -> bool:
             a, b = sorted((i, j))
@@ -418,26 +413,3 @@ class ExcerptPicker:
             [(s + shift, e + shift) for s, e in span_list if s >= cut_lo and e <= cut_hi]
         )
         return _Candidate(hit, score, excerpt, highlights)
-
-
-def _line_per_sentence(text: str, n_sentences: int) -> bool:
-    """Whether ``text`` breaks its lines after (nearly) every sentence: at most
-    LINE_SENTENCES sentences a line on average, over a few lines at least."""
-    lines = sum(1 for line in text.split("\n") if line.strip())
-    return lines >= 3 and n_sentences <= LINE_SENTENCES * lines
-
-
-def _boilerplate(hits: list[Hit]) -> frozenset[str]:
-    """Keys of the sentences that three or more of the read articles write word for word: a
-    series' template (「この山葵姐さんに相談しようなんて、あなたも度胸あるわね。」, a fixed
-    introduction, a credit line) says nothing about one article, whatever words it shares with
-    the question. Found among the passages already read (string splitting only, no Sudachi)."""
-    seen: dict[str, set[str]] = {}
-    for h in hits:
-        if h.is_stub:
-            continue
-        text = h.text
-        for a, b in sentence_spans(text):
-            if b - a >= BOILERPLATE_MIN_CHARS:
-                seen.setdefault(fold_key(text[a:b]), set()).add(h.article_id)
-    return frozenset(k for k, arts in seen.items() if len(arts) >= BOILERPLATE_ARTICLES)
