@@ -11,7 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from index.analysis.question import ASKING_WORDS, FILLERS
+from index.analysis.question import ASKING_WORDS
+from index.analysis.question_words import FILLERS
 from index.analysis.tokenizer import Morph
 
 _DATE_UNITS = frozenset({"年", "月", "日", "頃", "ごろ", "末", "時", "分", "上旬", "中旬", "下旬"})

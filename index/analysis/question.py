@@ -21,6 +21,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index.analysis.measures import measure_units
+from index.analysis.question_words import (
+    COUNTER_PERIOD,
+    DATE_COUNTERS,
+    DATE_WORDS,
+    DEGREE_HEADS,
+    DEGREE_PARTICLES,
+    FILLERS,
+    HOW_MANY,
+    HOW_MUCH,
+    MONEY,
+    NAME_NOUNS,
+    NAMED_CLASSES,
+    PERCENT,
+    PERSON_NOUNS,
+    PLACE_WORDS,
+    QUOTE_NOUNS,
+    REASON_NOUNS,
+    SAY,
+    WHAT,
+    WHAT_ADVERBS,
+    WHEN,
+    WHERE,
+    WHICH,
+    WHO,
+    WHY,
+)
 from index.analysis.tokenizer import Morph
 
 # Answer kinds. "number" carries the counters that may follow the number (empty: any).
@@ -33,76 +59,9 @@ QUOTE = "quote"
 REASON = "reason"
 OTHER = "other"
 
-# Discourse words and fillers of casual questions: never search terms, never evidence.
-FILLERS = frozenset(
-    {
-        "結局", "一体", "ぶっちゃけ", "ちなみに", "そもそも", "要するに", "奴", "やつ", "なんか",
-        "何か", "確か", "たしか", "あれ", "これ", "それ", "あの", "その", "この", "ほら", "ねえ",
-        "えっと", "マジ", "本当", "ほんと", "ホント", "実際", "今", "いま", "全部", "全然",
-        "一番", "いちばん", "感じ", "的", "話", "件", "記事", "ニュース", "確認", "ところ",
-        # hedges: 「だいたいどれぐらい」「およそ何人」 ask for the same number
-        "大体", "だいたい", "凡そ", "およそ", "ざっと", "大方",
-    }
-)  # fmt: skip
-# Formal nouns (形式名詞): nouns by part of speech that carry grammar, not topic (〜によるもの,
-# 〜のこと, 〜するとき). A question's evidence weighs them like its predicates.
-FORMAL_NOUNS = frozenset(
-    {"物", "もの", "事", "こと", "所", "ところ", "時", "とき", "為", "ため", "訳", "わけ", "筈",
-     "はず", "様", "よう", "際", "方", "ほう", "等", "など"}
-)  # fmt: skip
-# Interrogatives (normalised forms) and what they ask for.
-_WHO = frozenset({"誰", "だれ", "どなた", "何者"})
-_WHERE = frozenset({"何処", "どこ", "どちら", "何方"})
-_WHEN = frozenset({"何時", "いつ"})  # 何時 is read as いつ by Sudachi's normalisation
-_WHY = frozenset({"何故", "なぜ", "どうして", "なんで"})
-_HOW_MUCH = frozenset({"幾ら", "いくら"})
-_HOW_MANY = frozenset({"幾つ", "いくつ"})
-_WHAT = frozenset({"何", "なに", "なん"})
-_WHICH = frozenset({"どの", "どれ", "どっち", "どんな", "どのような", "どういう", "如何なる"})
-_WHAT_ADVERBS = frozenset({"何しろ", "何せ"})  # 何(を)しろ in speech: see read_intent
-# 「どのくらい」「どれくらい」「どんくらい」「どれほど」「どれだけ」「どんだけ」: an amount.
-_DEGREE_HEADS = frozenset({"どの", "どれ", "どん", "どんだけ"})
-_DEGREE_PARTICLES = frozenset({"くらい", "ぐらい", "位", "ほど", "程", "だけ", "程度"})
-# Verbs of saying: 「何て言った」「なんと語った」 ask for a quotation.
-_SAY = frozenset(
-    {"言う", "云う", "語る", "述べる", "話す", "書く", "答える", "叫ぶ", "呟く", "明かす",
-     "コメント", "発言", "ツイート", "告白", "説明", "説教", "アドバイス", "指摘", "返す", "突っ込む"}
-)  # fmt: skip
-# Nouns whose content is a quotation: 「メッセージってなんだった」「どんなツッコミ」.
-_QUOTE_NOUNS = frozenset(
-    {"メッセージ", "コメント", "言葉", "発言", "台詞", "セリフ", "名言", "ツッコミ", "突っ込み",
-     "答え", "説教", "返事", "一言", "感想", "回答", "アドバイス", "助言", "意見", "キャッチコピー",
-     "スローガン", "合言葉", "呟き", "つぶやき", "見出し"}
-)  # fmt: skip
-_REASON_NOUNS = frozenset({"理由", "原因", "訳", "わけ", "ワケ", "きっかけ", "動機", "要因"})
-_NAME_NOUNS = frozenset(
-    {"名前", "名", "タイトル", "名称", "題名", "曲名", "作品名", "商品名", "店名", "社名", "番組名",
-     "呼び方", "呼び名", "愛称", "通称", "本名", "芸名", "品名", "銘柄"}
-)  # fmt: skip
-# Nouns of classes whose members bear names (works, products, services): 「元ネタの映画なに？」
-# 「ジャンプしてくれる拡張って何？」 ask which one, by name.
-_NAMED_CLASSES = frozenset(
-    {"映画", "曲", "歌", "楽曲", "アルバム", "シングル", "本", "小説", "漫画", "マンガ", "作品",
-     "番組", "ドラマ", "アニメ", "ゲーム", "アプリ", "ソフト", "拡張", "拡張機能", "サービス",
-     "サイト", "商品", "製品", "機種", "端末", "モデル", "ブランド", "雑誌", "書籍", "グループ",
-     "バンド", "ユニット", "チーム", "技", "料理", "メニュー", "キャラ", "キャラクター", "役"}
-)  # fmt: skip
-_DATE_WORDS = frozenset({"日付", "時期", "日程", "日時", "期日", "期限", "締め切り", "締切"})
-_PLACE_WORDS = frozenset({"場所", "会場", "開催地", "舞台", "所在地", "出身地", "産地", "行き先"})
-# Nouns of persons: 「何て名前」 after one of these asks for a person's name.
-_PERSON_NOUNS = frozenset(
-    {"人", "方", "父", "母", "父親", "母親", "お父さん", "お母さん", "旦那", "妻", "夫", "嫁", "彼氏",
-     "彼女", "息子", "娘", "兄", "姉", "弟", "妹", "子", "芸人", "俳優", "女優", "選手", "監督",
-     "社長", "会長", "作者", "著者", "作家", "歌手", "声優", "先生", "講師", "犯人", "相手", "本名"}
-)  # fmt: skip
-_MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ウォン", "ポンド"})
-_PERCENT = frozenset({"%", "パーセント", "割", "ポイント"})
-_DATE_COUNTERS = frozenset({"年", "月", "日", "曜日", "曜", "時", "分", "年度"})
-_COUNTER_PERIOD = frozenset({"間", "ぶり", "目", "連続"})  # 何年間 / 何年ぶり: a count, not a date
-
 
 # Interrogatives that never join a compound name (「ポケモンGOってどこの会社」).
-ASKING_WORDS = _WHAT | _WHO | _WHERE
+ASKING_WORDS = WHAT | WHO | WHERE
 
 
 @dataclass(frozen=True)
@@ -155,7 +114,7 @@ def _counter_after(morphs: Sequence[Morph], i: int) -> tuple[str, bool]:
             break
         if m.is_counter or (not parts and m.pos[0] in ("接尾辞", "名詞") and m.pos[1] != "数詞"):
             parts.append(m.surface)
-        elif m.pos[0] == "接尾辞" or m.norm in _COUNTER_PERIOD:
+        elif m.pos[0] == "接尾辞" or m.norm in COUNTER_PERIOD:
             period = True
             break
         else:
@@ -178,9 +137,9 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         norm, surface = m.norm, m.surface
         span = ((m.start, m.end),)
         nxt = morphs[i + 1] if i + 1 < len(morphs) else None
-        if norm in _WHO:
+        if norm in WHO:
             found.append(Intent(PERSON, asked=span))
-        elif norm in _WHY or (
+        elif norm in WHY or (
             # なんで is "why" in speech; 何で before a noun and a verb of means (何で払う) is
             # "by what", rare in questions about the news.
             surface in ("なん", "何")
@@ -189,26 +148,26 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             and (surface == "なん" or i + 2 >= len(morphs) or morphs[i + 2].pos[0] != "動詞")
         ):
             found.append(Intent(REASON, asked=span))
-        elif norm in _WHEN and surface not in ("何時",):
+        elif norm in WHEN and surface not in ("何時",):
             found.append(Intent(DATE, asked=span))
         elif surface in ("何時", "なんじ"):
             found.append(Intent(DATE, frozenset({"時", "分"}), asked=span))
-        elif norm in _HOW_MUCH:
-            units = measure_units(nouns) or _MONEY
+        elif norm in HOW_MUCH:
+            units = measure_units(nouns) or MONEY
             found.append(Intent(NUMBER, units, asked=span))
-        elif norm in _HOW_MANY:
+        elif norm in HOW_MANY:
             # いくつ counts things: 〜つ, 〜個, or the counted noun itself (お店いくつ → 23店舗).
             found.append(
                 Intent(NUMBER, measure_units(nouns) or _counted_noun(morphs, i), asked=span)
             )
         elif (
             # by surface too: after a noun Sudachi may read どの as the suffix 殿 (ひざ上どのくらい)
-            (norm in _DEGREE_HEADS or surface in _DEGREE_HEADS)
+            (norm in DEGREE_HEADS or surface in DEGREE_HEADS)
             and nxt is not None
-            and nxt.norm in _DEGREE_PARTICLES
+            and nxt.norm in DEGREE_PARTICLES
         ):
             found.append(Intent(NUMBER, measure_units(nouns), asked=span))
-        elif norm in _WHERE:
+        elif norm in WHERE:
             found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
         elif (m.pos[1] == "数詞" and surface in ("何", "なん", "幾")) or (
             # 何 written onto a noun counts it (何回線, 何店舗), unlike 何の回線
@@ -223,9 +182,9 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         elif surface.startswith("何") and len(surface) > 1 and m.pos[0] == "名詞":
             counter = surface[1:]  # 何個, 何回 kept whole by the dictionary
             found.append(_counted(counter, counter.endswith(("間", "ぶり")), span))
-        elif norm in _WHAT or norm in _WHICH:
+        elif norm in WHAT or norm in WHICH:
             found.append(_what(morphs, i, nouns, span))
-        elif norm in _WHAT_ADVERBS and nxt is not None and nxt.norm in ("って", "と"):
+        elif norm in WHAT_ADVERBS and nxt is not None and nxt.norm in ("って", "と"):
             # 「何しろって言われた」: the adverb 何しろ (anyway) read as 何(を)しろ, an order
             # reported with a verb of saying.
             found.append(_what(morphs, i, nouns, span))
@@ -237,11 +196,11 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             )
     if not found:
         for m in morphs:  # no interrogative: a noun may still say it (理由は？ 日程は？)
-            if m.norm in _REASON_NOUNS:
+            if m.norm in REASON_NOUNS:
                 return Intent(REASON)
-            if m.norm in _DATE_WORDS:
+            if m.norm in DATE_WORDS:
                 return Intent(DATE)
-            if m.norm in _PLACE_WORDS:
+            if m.norm in PLACE_WORDS:
                 return Intent(PLACE)
         return Intent()
     typed = [f for f in found if f.kind not in (None, OTHER)]
@@ -350,12 +309,12 @@ def _noun_before(morphs: Sequence[Morph], i: int) -> str | None:
 def _counted(counter: str, period: bool, span: tuple[tuple[int, int], ...]) -> Intent:
     if not counter:
         return Intent(NUMBER, asked=span)
-    if counter in _DATE_COUNTERS and not period:
+    if counter in DATE_COUNTERS and not period:
         return Intent(DATE, frozenset({counter}), asked=span)
     if counter in ("対",):  # 何対何: a score
         return Intent(NUMBER, frozenset({"対", "-", "−"}), asked=span)
     if counter in ("%", "％", "パーセント", "割"):
-        return Intent(NUMBER, _PERCENT, asked=span)
+        return Intent(NUMBER, PERCENT, asked=span)
     return Intent(NUMBER, frozenset({counter}), asked=span)
 
 
@@ -379,31 +338,31 @@ def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:
     head = _next_noun(morphs, i)
     # 何て言った / なんと語った / 何しろって言われた: a quotation. But 「Xを何と言う(か)」 in
     # the plain present asks what a thing is called: a term, seldom quoted.
-    if any(n in _SAY for n in norms[:4]) and head is None:
+    if any(n in SAY for n in norms[:4]) and head is None:
         return Intent(OTHER if _naming(rest) else QUOTE, asked=span)
-    if head in _NAME_NOUNS:
-        if nouns & _PERSON_NOUNS:
+    if head in NAME_NOUNS:
+        if nouns & PERSON_NOUNS:
             return Intent(PERSON, head=head, asked=span)
         return Intent(NAME, head=head, asked=span)
-    if head in _REASON_NOUNS or (morphs[i].norm == "何" and norms[:2] == ["の", "ため"]):
+    if head in REASON_NOUNS or (morphs[i].norm == "何" and norms[:2] == ["の", "ため"]):
         return Intent(REASON, asked=span)
-    if head in _QUOTE_NOUNS:
+    if head in QUOTE_NOUNS:
         return Intent(QUOTE, head=head, asked=span)
-    if head in _PERSON_NOUNS:
+    if head in PERSON_NOUNS:
         return Intent(PERSON, head=head, asked=span)
-    if head in _PLACE_WORDS:
+    if head in PLACE_WORDS:
         return Intent(PLACE, head=head, asked=span)
-    if head in _DATE_WORDS:
+    if head in DATE_WORDS:
         return Intent(DATE, asked=span)
     if head is not None:
         return Intent(NAME, head=head, asked=span)
     # 「Xって何？」: what X is called or is; the topic nouns before it may say which.
-    if _noun_before(morphs, i) in _NAMED_CLASSES:
+    if _noun_before(morphs, i) in NAMED_CLASSES:
         return Intent(NAME, asked=span)
-    if nouns & _QUOTE_NOUNS:
+    if nouns & QUOTE_NOUNS:
         return Intent(QUOTE, asked=span)
-    if nouns & _REASON_NOUNS:
+    if nouns & REASON_NOUNS:
         return Intent(REASON, asked=span)
-    if nouns & _NAME_NOUNS:
-        return Intent(PERSON if nouns & _PERSON_NOUNS else NAME, asked=span)
+    if nouns & NAME_NOUNS:
+        return Intent(PERSON if nouns & PERSON_NOUNS else NAME, asked=span)
     return Intent(OTHER, asked=span)  # 「Xって何？」: a name or a description, nothing to prefer

@@ -25,7 +25,8 @@ from datetime import datetime
 
 from index.analysis.markup import strip_markup
 from index.analysis.names import name_key, question_phrases, required_names
-from index.analysis.question import FILLERS, FORMAL_NOUNS, read_intent
+from index.analysis.question import read_intent
+from index.analysis.question_words import FILLERS, FORMAL_NOUNS
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.answer.excerpt_text import has_japanese, normalised

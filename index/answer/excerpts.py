@@ -27,6 +27,7 @@ from index.answer.excerpt_text import (
     line_per_sentence,
     normalised,
 )
+from index.answer.reading import Reading, Sentence
 from index.models import Excerpt, Hit
 from index.ranking.answer_spans import (
     Fit,
@@ -53,16 +54,6 @@ TOKEN_CACHE_PASSAGES = 4096  # tokenised passages kept (LRU); a few MB
 # A sentence that ends by naming a thing (「…と一般的に呼ばれる。」「…をXという。」).
 NAMING_END = re.compile(r"(?:と(?:[^、。]{0,6})?呼ばれる|という|と称(?:する|される))[。．]?$")
 QUOTE_OPENERS = '「『“"'
-
-
-@dataclass
-class _Sentence:
-    start: int
-    end: int
-    matched: set[str]
-    spans: list[tuple[int, int]]  # matched token spans to highlight (passage offsets)
-    weighted: list[tuple[int, int, str]]  # every matched token span with its term
-    cuts: list[int]  # word boundaries inside (passage offsets)
 
 
 class _Analysed:
@@ -140,11 +131,11 @@ class ExcerptPicker:
             cache.move_to_end(hit.passage_id)
         return got
 
-    def sentences(self, hit: Hit, query: Query) -> tuple[list[_Sentence], set[str]]:
+    def sentences(self, hit: Hit, query: Query) -> tuple[list[Sentence], set[str]]:
         """The sentences of a passage with the query terms each holds; also all terms present."""
         text = hit.text
         spans = sentence_spans(text) or [(0, len(text))]
-        sents = [_Sentence(s, e, set(), [], [], []) for s, e in spans]
+        sents = [Sentence(s, e, set(), [], [], []) for s, e in spans]
         starts = [s for s, _ in spans]
         present: set[str] = set()
         tokens = self.analysis(hit).tokens
@@ -168,7 +159,7 @@ class ExcerptPicker:
     def pick(
         self,
         hits: list[Hit],
-        top_sents: tuple[list[_Sentence], set[str]],
+        top_sents: tuple[list[Sentence], set[str]],
         query: Query,
         k: int,
     ) -> tuple[Excerpt, ...]:
@@ -242,26 +233,23 @@ class ExcerptPicker:
             for i, c in enumerate(chosen)
         )
 
-    def _candidates(
+    def read(
         self,
         hit: Hit,
-        sents: list[_Sentence],
+        sents: list[Sentence],
         query: Query,
         best_score: float,
-        rel_article: float,
         boiler: frozenset[str] = frozenset(),
-    ) -> list[_Candidate]:
+    ) -> Reading:
+        """The signals of every sentence of a passage (what :func:`sentence_quality` weighs)."""
         text = hit.text
-        if not text.strip():
-            return []
-
         mass = query.mass or 1.0
         spans = self.analysis(hit).spans if query.intent.typed else []
         if query.intent.typed and query.intent.focus & {t for x in sents for t in x.matched}:
             spans = [*spans, *focus_values(text, self.analysis(hit).morphs, query.intent.focus)]
         n = len(sents)
 
-        def gain(s: _Sentence) -> float:
+        def gain(s: Sentence) -> float:
             return sum(query.counts[t] * query.idf[t] for t in s.matched)
 
         cov = [min(gain(x) / mass, 1.0) for x in sents]
@@ -311,26 +299,48 @@ class ExcerptPicker:
             )
             for i in range(n)
         ]
+        return Reading(
+            rel=hit.score / best_score,
+            own=own,
+            context=ctx,
+            coverage=cov,
+            fits=fits,
+            focus=[bool(query.intent.focus & x.matched) for x in sents],
+            boiler=[bool(boiler) and fold_key(text[x.start : x.end]) in boiler for x in sents],
+            same_paragraph=same_paragraph,
+        )
+
+    def _candidates(
+        self,
+        hit: Hit,
+        sents: list[Sentence],
+        query: Query,
+        best_score: float,
+        rel_article: float,
+        boiler: frozenset[str] = frozenset(),
+    ) -> list[_Candidate]:
+        text = hit.text
+        if not text.strip():
+            return []
+        r = self.read(hit, sents, query, best_score, boiler)
         # An answer-shaped span counts as far as its sentence, its neighbour or its passage is
         # about the question (a number in an unrelated passage is not an answer).
-        rel = hit.score / best_score
-        focus = query.intent.focus
         quality = [
             sentence_quality(
-                own[i],
-                ctx[i],
-                cov[i],
-                fits[i].weight,
-                rel,
-                bool(focus & x.matched),
-                slotted=fits[i].slotted,
+                r.own[i],
+                r.context[i],
+                r.coverage[i],
+                r.fits[i].weight,
+                r.rel,
+                r.focus[i],
+                slotted=r.fits[i].slotted,
             )
-            * (BOILERPLATE_FACTOR if boiler and fold_key(text[x.start : x.end]) in boiler else 1.0)
-            for i, x in enumerate(sents)
+            * (BOILERPLATE_FACTOR if r.boiler[i] else 1.0)
+            for i in range(len(sents))
         ]
         # Best sentences first; ties go to the earlier sentence (the lead). A passage offers its
         # best window and, when it holds more, a second one that does not overlap it.
-        order = sorted(range(n), key=lambda i: (-quality[i], i))
+        order = sorted(range(len(sents)), key=lambda i: (-quality[i], i))
         out: list[_Candidate] = []
         taken: list[tuple[int, int]] = []
         for best_i in order:
@@ -339,13 +349,13 @@ class ExcerptPicker:
             best = sents[best_i]
             if any(a < best.end and best.start < b for a, b in taken):
                 continue
-            lo, hi, fit = self._window(text, sents, best_i, query, same_paragraph, taken, fits)
-            score = excerpt_score(rel, rel_article, quality[best_i], stub=hit.is_stub)
+            lo, hi, fit = self.window(text, sents, best_i, query, r.same_paragraph, taken, r.fits)
+            score = excerpt_score(r.rel, rel_article, quality[best_i], stub=hit.is_stub)
             taken.append((lo, hi))
-            out.append(self._cut(hit, sents, lo, hi, fit, query, score))
+            out.append(self.cut(hit, sents, lo, hi, fit, query, score))
         return out
 
-    def _window(
+    def window(
         self, text, sents, best_i, query, same_paragraph, taken, fits
     ) -> tuple[int, int, Fit]:
         """The best sentence and, when it helps, its neighbour in the same paragraph; and the
@@ -385,10 +395,10 @@ class ExcerptPicker:
                         fit = fits[j]
         return lo, hi, fit
 
-    def _cut(
+    def cut(
         self,
         hit: Hit,
-        sents: list[_Sentence],
+        sents: list[Sentence],
         lo: int,
         hi: int,
         fit: Fit,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from index.analysis.question import FILLERS
+from index.analysis.question_words import FILLERS
 from index.analysis.timeexpr import describe_window
 from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.digest.digest import DEFAULT_TZ, build_digest
