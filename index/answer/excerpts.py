@@ -42,6 +42,8 @@ from index.ranking.excerpt_score import (
     BOILERPLATE_FACTOR,
     TITLE_SHARE,
     best_possible,
+    bigrams,
+    char_overlap,
     excerpt_score,
     sentence_quality,
 )
@@ -299,6 +301,7 @@ class ExcerptPicker:
             )
             for i in range(n)
         ]
+        asked = bigrams(query.text)
         return Reading(
             rel=hit.score / best_score,
             own=own,
@@ -306,6 +309,7 @@ class ExcerptPicker:
             coverage=cov,
             fits=fits,
             focus=[bool(query.intent.focus & x.matched) for x in sents],
+            overlap=[char_overlap(asked, text[x.start : x.end]) for x in sents],
             boiler=[bool(boiler) and fold_key(text[x.start : x.end]) in boiler for x in sents],
             same_paragraph=same_paragraph,
         )
@@ -334,6 +338,7 @@ class ExcerptPicker:
                 r.rel,
                 r.focus[i],
                 slotted=r.fits[i].slotted,
+                overlap=r.overlap[i],
             )
             * (BOILERPLATE_FACTOR if r.boiler[i] else 1.0)
             for i in range(len(sents))

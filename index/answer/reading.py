@@ -36,5 +36,6 @@ class Reading:
     coverage: list[float]
     fits: list[Fit]
     focus: list[bool]
+    overlap: list[float]  # share of the question's character bigrams it holds
     boiler: list[bool]
     same_paragraph: Callable[[int, int], bool]

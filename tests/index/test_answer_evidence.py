@@ -19,8 +19,11 @@ from index.ranking.excerpt_score import (
     MAX_QUALITY,
     STUB_FACTOR,
     W_ARTICLE,
+    W_OVERLAP,
     W_PASSAGE,
     best_possible,
+    bigrams,
+    char_overlap,
     excerpt_score,
     sentence_quality,
 )
@@ -95,6 +98,19 @@ def test_an_answer_counts_only_as_far_as_the_sentence_is_about_the_question() ->
     unrelated = sentence_quality(0.2, 0.0, 0.1, 1.0, 0.1, False)
     assert about > unrelated  # a number in an unrelated passage is not an answer
     assert sentence_quality(0.2, 0.0, 0.2, 1.0, 1.0, True) > about  # the focus named by it
+
+
+def test_a_sentence_the_question_paraphrases_keeps_its_wording() -> None:
+    question = bigrams("公務員の労働基本権が制限されていることの代償措置はどのようなものか？")
+    source = "公務員の労働基本権が制限されていることの代償措置として、措置要求制度がある。"
+    other = "内閣は、国家公務員法改正までの暫定措置として政令を公布した。"
+    assert char_overlap(question, source) > 0.6 > char_overlap(question, other) > 0.0
+    assert char_overlap(frozenset(), source) == 0.0
+    assert char_overlap(bigrams("代償 措置"), "代償措置") == 1.0  # spaces dropped
+    # Everything else equal, the closer wording ranks first.
+    close = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.8)
+    far = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.2)
+    assert close == pytest.approx(far + W_OVERLAP * 0.6) and W_OVERLAP > 0
 
 
 def test_the_article_carries_a_later_paragraph_holding_the_answer() -> None:
