@@ -8,6 +8,7 @@ the merge time of the added articles. The baselines are built in memory from the
 queried with the same query terms. Every figure of a table comes from this one run.
 
     python bench/bench_core.py [--sizes 10000,100000,all] [--keep DB] [--queries 500]
+    python bench/bench_core.py --adds-only COPY_OF_DB [--adds 1000]
 """
 
 from __future__ import annotations
@@ -114,8 +115,13 @@ import psutil
 mem = psutil.Process().memory_full_info()
 # VmHWM (peak RSS) of this process image: ru_maxrss would include the parent's image before exec.
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+# Private and anonymous (heap, arrays): USS also counts the Sudachi dictionary's clean,
+# file-backed pages whenever no other process maps the file, though they are shared with
+# every other process that loads it and the kernel can drop them.
+roll = dict(l.split(":", 1) for l in open("/proc/self/smaps_rollup").read().splitlines()[1:])
+anon = int(roll["Anonymous"].split()[0])
 print(json.dumps({"cold_s": first, "lat": lat, "plain": plain, "rss_mb": hwm / 1024,
-                  "uss_mb": mem.uss / 2**20}))
+                  "uss_mb": mem.uss / 2**20, "anon_mb": anon / 1024}))
 """
 
 
@@ -139,18 +145,63 @@ def serve_measure(db: Path, queries: list[str]) -> dict:
 
 def time_adds(
     store: IndexStore, tok: JapaneseTokenizer, articles: list[Article]
-) -> tuple[list[float], float]:
-    """Each add as a feed poll of one article does it: prepare (tokenising) + write + settle."""
+) -> tuple[list[float], list[float], float]:
+    """Each add as a feed poll of one article does it: prepare (tokenising) and write, after
+    which the article is found; then settle(), the compaction the writing process runs
+    afterwards (readers are never blocked by it). Latencies of both, and the final merge."""
     writer = BatchWriter(store, tok)
-    lat = []
+    lat, settle_lat = [], []
     for a in articles:
         t = time.perf_counter()
         writer.write([prepare(a, tok)], IngestReport())
-        settle(store)
         lat.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        settle(store)
+        settle_lat.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     merge_segments(store)
-    return lat, time.perf_counter() - t
+    return lat, settle_lat, time.perf_counter() - t
+
+
+def adds_table(
+    store: IndexStore, tok: JapaneseTokenizer, held_out: list[Article], queries: list[str]
+) -> None:
+    """Single-article adds on ``store`` and a query pass after them, as one markdown table."""
+    searcher = Searcher(store, tok)
+    add_lat, settle_lat, merge_s = time_adds(store, tok, held_out)
+    qlat = []
+    for q in queries[:200]:
+        s = time.perf_counter()
+        searcher.search(q, 10)
+        qlat.append((time.perf_counter() - s) * 1000)
+    common.table(
+        [
+            "passages",
+            "articles added one by one",
+            "add p50 ms (prepare + write: found)",
+            "add p95 ms",
+            "add p99 ms",
+            "then settle() p50 ms",
+            "settle() p99 ms",
+            "settle() mean ms",
+            "merge of the adds s",
+            "query p50 ms after",
+        ],
+        [
+            [
+                store.meta_int("n_docs"),
+                len(held_out),
+                common.pct(add_lat, 50),
+                common.pct(add_lat, 95),
+                common.pct(add_lat, 99),
+                common.pct(settle_lat, 50),
+                common.pct(settle_lat, 99),
+                float(np.mean(settle_lat)),
+                merge_s,
+                common.pct(qlat, 50),
+            ]
+        ],
+    )
 
 
 def main() -> None:
@@ -163,10 +214,32 @@ def main() -> None:
     )
     ap.add_argument("--keep", type=Path, help="keep the built database here")
     ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument(
+        "--adds-only",
+        type=Path,
+        help="only time single adds on this existing database (it is written to: pass a copy)",
+    )
     args = ap.parse_args()
     common.require_shared()
     queries = common.jsquad_queries(args.queries)
     tok = JapaneseTokenizer()
+    if args.adds_only:
+        store = IndexStore.open(args.adds_only, create=False)
+        articles = [
+            to_article(r)
+            for _, r in zip(range(args.adds), common.jsonl_records(common.AOZORA[0]), strict=False)
+        ]
+        # New ids and texts: the corpus and the main run's re-adds are in it already.
+        held = [
+            Article.from_text(
+                a.id + "-add", a.title, a.body + "（追補）", published_at=a.published_at
+            )
+            for a in articles
+        ]
+        common.header(f"Single adds on {args.adds_only.name}")
+        adds_table(store, tok, held, queries)
+        store.close()
+        return
     qterms = [tok.query_terms(q) for q in queries]
 
     tmp = Path(tempfile.mkdtemp(prefix="kiji-bench-"))
@@ -177,7 +250,6 @@ def main() -> None:
     sizes = [s for s in args.sizes.split(",") if s]
     rows_speed: list[list[object]] = []
     header_cols: list[str] = []
-    rows_write: list[list[object]] = []
     common.header("Speed at scale (livedoor news + Aozora Bunko passages; 500 JSQuAD questions)")
     for size in sizes:
         target = None if size == "all" else int(size)
@@ -224,7 +296,8 @@ def main() -> None:
             "merged plain p99 ms": common.pct(merged["plain"], 99),
             "cold start s": serve["cold_s"],
             "RSS MB": serve["rss_mb"],
-            "private MB": serve["uss_mb"],
+            "private MB (USS)": serve["uss_mb"],
+            "private anonymous MB": serve["anon_mb"],
         }
         print(
             f"[{n_docs:,} passages] ingest {report.chars:,} chars in {ingest_s:.1f} s (merge {merge_s:.1f} s)",
@@ -289,37 +362,8 @@ def main() -> None:
             )
             for a in extra
         ]
-    searcher = Searcher(store, tok)
-    add_lat, merge_s = time_adds(store, tok, held_out)
-    qlat = []
-    for q in queries[:200]:
-        s = time.perf_counter()
-        searcher.search(q, 10)
-        qlat.append((time.perf_counter() - s) * 1000)
-    rows_write.append(
-        [
-            store.meta_int("n_docs"),
-            len(held_out),
-            common.pct(add_lat, 50),
-            common.pct(add_lat, 95),
-            common.pct(add_lat, 99),
-            merge_s,
-            common.pct(qlat, 50),
-        ]
-    )
     print()
-    common.table(
-        [
-            "passages",
-            "articles added one by one",
-            "add p50 ms (prepare + write + settle)",
-            "add p95 ms",
-            "add p99 ms",
-            "merge of the adds s",
-            "query p50 ms after",
-        ],
-        rows_write,
-    )
+    adds_table(store, tok, held_out, queries)
     store.close()
     if args.keep:
         shutil.move(str(db), args.keep)

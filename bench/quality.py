@@ -4,7 +4,7 @@ Every paragraph is a document (title + text, one passage); a question's own para
 relevant document. Prints Recall@1/5/10, MRR@10 and nDCG@10 of kiji's plain word BM25 and of
 its lexical fusion (index/ranking/fusion.py: + character bigrams + word pairs) over the same index.
 
-    python bench/quality.py [--k1 0.9 --b 0.5] [--weights 1,0.7,0.2] [--candidates 100]
+    python bench/quality.py [--k1 0.9 --b 0.5] [--weights 1,0.7,0.2] [--candidates 100] [--df-cap 0.2]
 """
 
 from __future__ import annotations
@@ -123,11 +123,19 @@ def main() -> None:
         "--weights", default=None, help="fusion weights word,bigram,pair (default: the built-in)"
     )
     ap.add_argument("--candidates", type=int, default=FusionParams().candidates)
+    ap.add_argument(
+        "--df-cap",
+        type=float,
+        default=FusionParams().df_cap,
+        help="skip signal terms in more than this share of the passages",
+    )
     args = ap.parse_args()
-    fusion = FusionParams(candidates=args.candidates)
+    fusion = FusionParams(candidates=args.candidates, df_cap=args.df_cap)
     if args.weights:
         w = tuple(float(x) for x in args.weights.split(","))
-        fusion = FusionParams(weights=(w[0], w[1], w[2]), candidates=args.candidates)
+        fusion = FusionParams(
+            weights=(w[0], w[1], w[2]), candidates=args.candidates, df_cap=args.df_cap
+        )
     common.header("Retrieval quality, JSQuAD valid v1.3 (1,145 paragraphs, 4,442 questions)")
     if args.sweep:
         rows = []
