@@ -311,7 +311,13 @@ class Fit:
 
 
 # Particles that mark the same role: 「どこに引っ越した」 is answered by 「小豆島へ移住」.
-_PARTICLE_ALIKE = {"に": ("に", "へ"), "へ": ("へ", "に")}
+# A price or a period from a point is written with a wave dash as often as with から
+# (「60,000円〜」「1,980円より」).
+_PARTICLE_ALIKE = {
+    "に": ("に", "へ"),
+    "へ": ("へ", "に"),
+    "から": ("から", "より", "〜", "～", "~"),
+}
 
 SLOT_GAP = (
     4  # characters between an answer and a word of the question's slot (「X監督」「監督のX」)

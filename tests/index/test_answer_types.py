@@ -206,6 +206,19 @@ def test_the_goal_particle_of_the_question_marks_the_slot(tok: JapaneseTokenizer
     assert fit.slotted == 1.0  # 小豆島へ: に and へ mark the same goal
 
 
+def test_a_wave_dash_after_a_price_is_from(tok: JapaneseTokenizer) -> None:
+    question = "大人女子会の宿泊プランっていくらから？"
+    it = intent(tok, question)
+    assert it.slot_particle == "から"
+    for text in ("料金：60,000円〜（2名利用時）", "料金：60,000円より", "料金は60,000円から"):
+        spans = find_spans(text, tok.analyse(text)[1])
+        assert answer_weight(text, spans, 0, len(text), it, question).slotted == 1.0, text
+    text = "料金：60,000円（2名利用時）"  # a price, but not the starting one
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.slotted == 0.0
+
+
 def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     question = "予約何台入ってたの？"
     it = intent(tok, question)
