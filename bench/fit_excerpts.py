@@ -187,13 +187,18 @@ def ensure_db(path: Path, build) -> Path:
     return path
 
 
-def build_livedoor(path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "index.cli", "ingest", str(LIVEDOOR), "--db", str(path)],
-        check=True,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-    )
+def kiji_ingest(source: Path):
+    """A builder that runs `kiji ingest SOURCE --db PATH`."""
+
+    def build(path: Path) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "index.cli", "ingest", str(source), "--db", str(path)],
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
+
+    return build
 
 
 def build_jsquad(path: Path) -> None:
@@ -204,15 +209,6 @@ def build_jsquad(path: Path) -> None:
         JapaneseTokenizer(),
     )
     store.close()
-
-
-def build_data(path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "index.cli", "ingest", str(SAMPLE_ARTICLES), "--db", str(path)],
-        check=True,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def jsquad_split(n_train: int, n_test: int) -> tuple[list[EvalQuestion], list[EvalQuestion]]:
@@ -277,9 +273,9 @@ def main() -> None:
     args = ap.parse_args()
     require_shared()
     args.work.mkdir(parents=True, exist_ok=True)
-    ld = ensure_db(args.work / "livedoor.db", build_livedoor)
+    ld = ensure_db(args.work / "livedoor.db", kiji_ingest(LIVEDOOR))
     jq = ensure_db(args.work / "jsquad.db", build_jsquad)
-    dd = ensure_db(args.work / "data.db", build_data)
+    dd = ensure_db(args.work / "data.db", kiji_ingest(SAMPLE_ARTICLES))
     train_q, test_q = jsquad_split(args.jsquad_train, args.jsquad_test)
     sets = {
         "livedoor-dev": collect(ld, [(q, NOW) for q in livedoor_questions()], "livedoor-dev"),
