@@ -21,6 +21,7 @@ from bot.errors import report_error
 from bot.feedback import BotFeedback
 from bot.guards import Limits
 from bot.i18n import KijiTranslator
+from bot.jobs import JobGate, job_gates
 from bot.scheduler import DigestScheduler
 from bot.shutdown import InFlight
 from bot.state.settings import SettingsStore
@@ -79,6 +80,8 @@ class NewsBot(commands.AutoShardedBot):
     :param limits: question and feed-addition rate limits (default: :meth:`Limits.default`).
     :param feedback: where votes on answers go (default: the tables in ``settings.db_path``,
         opened on the first vote).
+    :param jobs: which process-wide jobs run here (default: :func:`bot.jobs.job_gates` of the
+        settings: leaders elected on PostgreSQL, else the shard rule).
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class NewsBot(commands.AutoShardedBot):
         metrics: KijiMetrics | None = None,
         limits: Limits | None = None,
         feedback: BotFeedback | None = None,
+        jobs: dict[str, JobGate] | None = None,
     ) -> None:
         kw: dict[str, object] = {}
         if settings.shard_count is not None:
@@ -122,6 +126,15 @@ class NewsBot(commands.AutoShardedBot):
         self.shutdown_task: asyncio.Task[None] | None = None  # set by the signal handler
         self.feedback = feedback if feedback is not None else BotFeedback(settings.db_path)
         self.translator = KijiTranslator()
+        if jobs is None:
+            state = settings.state_db or settings.db_path  # where bot/__main__.py keeps it
+            jobs = job_gates(
+                state,
+                settings.db_path,
+                owns_shard_zero=self.owns_shard_zero(),
+                metrics=self.metrics,
+            )
+        self.jobs = jobs
 
     async def install(self) -> None:
         """Load the cogs, the translator and the persistent buttons (no network)."""
@@ -132,10 +145,15 @@ class NewsBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.install()
+        if self.background_tasks:
+            for gate in self.jobs.values():
+                await gate.start()  # a standby tries for its job's lock every 20 s
         log.info("kiji ready to connect (commands are not synced on start: run `kiji sync`)")
 
     async def close(self) -> None:
         await super().close()
+        for gate in self.jobs.values():
+            await gate.close()  # a leader's lock is free for another host at once
         await self.feedback.close()
 
     async def on_ready(self) -> None:
@@ -156,6 +174,14 @@ class NewsBot(commands.AutoShardedBot):
         run, so that several processes do not all poll)."""
         ids = self.settings.shard_ids
         return ids is None or 0 in ids
+
+    def runs_digest_of(self, guild_id: int) -> bool:
+        """True when this process posts ``guild_id``'s scheduled digests now: while it leads the
+        scheduler (PostgreSQL state: every guild), else when the guild is on its shards."""
+        gate = self.jobs["scheduler"]
+        if gate.all_guilds:
+            return gate.running
+        return gate.running and self.get_guild(guild_id) is not None
 
     async def command_payloads(self) -> list[dict[str, object]]:
         """Exactly what ``tree.sync()`` would send (global commands, with ja/en localisations)."""

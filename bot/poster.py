@@ -51,8 +51,7 @@ class DiscordDigestPoster:
 
     async def post(self, guild_id: int, channel_id: int, digest: Digest) -> list[int]:
         channel = await self._channel(guild_id, channel_id)
-        guild = getattr(channel, "guild", None)
-        locale = getattr(guild, "preferred_locale", None)
+        locale = await self._locale(guild_id, getattr(channel, "guild", None))
         sent: list[int] = []
         for embeds in digest_messages(digest, locale):
             try:
@@ -66,6 +65,16 @@ class DiscordDigestPoster:
             "digest %s posted to %s/%s in %d messages", digest.date, guild_id, channel_id, len(sent)
         )
         return sent
+
+    async def _locale(self, guild_id: int, guild: object) -> discord.Locale | None:
+        """The guild's language. A guild on another process's shards is not in this cache (the
+        scheduler's leader posts for every guild): ask Discord; None (Japanese) if that fails."""
+        if guild is not None and not getattr(guild, "unavailable", False):
+            return getattr(guild, "preferred_locale", None)
+        try:
+            return (await self.client.fetch_guild(guild_id, with_counts=False)).preferred_locale
+        except discord.HTTPException:
+            return None
 
     async def find_posted(
         self, guild_id: int, channel_id: int, day: date, since: datetime

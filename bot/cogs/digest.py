@@ -18,6 +18,7 @@ from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
 from bot.guards import cooldown
 from bot.i18n import _, t
+from bot.jobs import JobGate
 from bot.respond import defer, reply
 from bot.scheduler import DigestScheduler
 from bot.state.settings import SettingsStore
@@ -69,8 +70,10 @@ class DigestCog(commands.Cog):
         owns: Callable[[int], bool] = lambda guild_id: True,
         background: bool = False,
         wait_ready: Callable[[], Awaitable[None]] | None = None,
+        gate: JobGate | None = None,
     ) -> None:
         self._scheduler = scheduler
+        self.gate = gate if gate is not None else JobGate("scheduler", True)
         self.settings = settings
         self.clock = clock
         self.owns = owns
@@ -98,7 +101,10 @@ class DigestCog(commands.Cog):
 
     @tasks.loop(minutes=1)
     async def tick_loop(self) -> None:
-        # Only guilds on this process's shards: several processes never post the same digest.
+        # Only while this process runs the scheduler (its leader on PostgreSQL), and only the
+        # guilds it ``owns`` (bot.client.NewsBot.runs_digest_of): no digest is posted twice.
+        if not await self.gate.ready():
+            return
         try:
             results = await self.scheduler.tick(self.owns)
         except Exception:
@@ -250,8 +256,9 @@ async def setup(bot: commands.Bot) -> None:
             bot.scheduler,
             bot.guild_settings,
             clock=bot.clock,
-            owns=lambda guild_id: bot.get_guild(guild_id) is not None,
+            owns=bot.runs_digest_of,
             background=bot.background_tasks,
             wait_ready=bot.wait_until_ready,
+            gate=bot.jobs["scheduler"],
         )
     )

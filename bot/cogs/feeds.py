@@ -20,6 +20,7 @@ from bot.checks import ensure_moderator
 from bot.errors import UserFacingError
 from bot.guards import Limits, cooldown
 from bot.i18n import _, lang, t
+from bot.jobs import JobGate
 from bot.limits import truncate
 from bot.respond import defer, reply
 from bot.state.settings import SettingsStore
@@ -53,8 +54,10 @@ class FeedsCog(commands.Cog):
         background: bool = False,
         metrics: KijiMetrics | None = None,
         limits: Limits | None = None,
+        gate: JobGate | None = None,
     ) -> None:
         self.writer = writer
+        self.gate = gate if gate is not None else JobGate("feeds", True)
         self.metrics = metrics
         self.limits = limits
         self.settings = settings
@@ -91,6 +94,8 @@ class FeedsCog(commands.Cog):
 
     @tasks.loop(minutes=POLL_EVERY_MINUTES)
     async def poll_loop(self) -> None:
+        if not await self.gate.ready():  # one poller: shard 0's process, or the feeds leader
+            return
         try:
             results = await self.run(lambda ctx: self.manager(ctx).poll())
         except Exception:
@@ -238,8 +243,9 @@ async def setup(bot: commands.Bot) -> None:
             bot.guild_settings,
             clock=bot.clock,
             fetcher=Fetcher(allow_private=bot.settings.feeds_allow_private),
-            background=bot.background_tasks and bot.owns_shard_zero(),
+            background=bot.background_tasks,
             metrics=bot.metrics,
             limits=bot.limits,
+            gate=bot.jobs["feeds"],
         )
     )

@@ -1,7 +1,7 @@
 """Operational metrics, on ``prometheus-client``: the counters and histograms kiji records.
 
 :class:`KijiMetrics` declares kiji's metrics (questions by status, answer latency, ingest
-outcomes, feed poll errors, digest posts) on a :class:`~prometheus_client.CollectorRegistry`
+outcomes, feed poll errors, digest posts, which process-wide jobs run here) on a :class:`~prometheus_client.CollectorRegistry`
 passed in, so tests and several bots in one process never share counts by accident.
 :data:`default_registry` is for the one-process case (it is not the library's global registry:
 no process or GC metrics); nothing records into it implicitly. :func:`exposition` renders a
@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes
 
@@ -65,6 +65,12 @@ class KijiMetrics:
             ["result"],
             registry=r,
         )
+        self.leader = Gauge(
+            "kiji_leader",
+            "1 while this process runs the job (the digest scheduler, the feed poller).",
+            ["job"],
+            registry=r,
+        )
         # Every label value shows as 0 before its first increment (rates need the zero).
         for status in QUESTION_STATUSES:
             self.questions.labels(status=status)
@@ -111,6 +117,10 @@ class KijiMetrics:
 
     def record_digest_post(self, ok: bool) -> None:
         self.digest_posts.labels(result="ok" if ok else "failed").inc()
+
+    def set_leader(self, job: str, held: bool) -> None:
+        """Whether this process runs ``job`` now (its leadership, or the SQLite rule)."""
+        self.leader.labels(job=job).set(1 if held else 0)
 
     def not_found_rate(self) -> float:
         """not_found / (answered + not_found); NaN before any answerable question was counted.

@@ -30,6 +30,7 @@ def test_exposition_is_prometheus_text_with_kiji_names_only() -> None:
         "kiji_digest_posts",
         "kiji_feed_poll_errors",
         "kiji_ingest_articles",
+        "kiji_leader",  # a gauge per job: whether this process runs it
         "kiji_questions",
     ]
     assert [f.type for f in families.values()].count("counter") == 4
