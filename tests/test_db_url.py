@@ -1,7 +1,7 @@
 """A ``--db`` / ``KIJI_DB`` URL that kiji cannot serve is refused in one line, by the real
 ``kiji`` and ``python -m bot`` processes, and nothing is created (it used to become a directory
 named ``postgresql:`` holding a SQLite file). A ``postgresql://`` index is served by the kiji
-commands (tests/test_pg_index.py), except those that need a file, and not yet by the bot."""
+commands (tests/test_pg_index.py, tests/test_pg_ops.py), and not yet by the bot."""
 
 from __future__ import annotations
 
@@ -52,15 +52,7 @@ def assert_refused(proc: subprocess.CompletedProcess[str], cwd: Path, message: s
     assert list(cwd.iterdir()) == []  # no `postgresql:` directory, no database file
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["backup", "--db", PG, "out.db"],
-        ["restore", "--db", PG, "--yes", "b.db"],
-        ["doctor", "--db", PG],
-        ["run", "--db", PG],
-    ],
-)
+@pytest.mark.parametrize("args", [["run", "--db", PG]])
 def test_kiji_refuses_a_postgresql_db_option_where_it_needs_a_file(
     tmp_path: Path, args: list[str]
 ) -> None:
@@ -68,7 +60,19 @@ def test_kiji_refuses_a_postgresql_db_option_where_it_needs_a_file(
     assert_refused(proc, tmp_path, not_yet(args[0]))
 
 
-@pytest.mark.parametrize("args", [["backup", "out.db"], ["run"], []])
+@pytest.mark.parametrize(
+    "args", [["backup", "out.dump"], ["restore", "--yes", "b.dump"], ["doctor"]]
+)
+def test_backup_restore_doctor_on_a_url_create_no_file(tmp_path: Path, args: list[str]) -> None:
+    missing = "postgresql://postgres@127.0.0.1:5432/kiji_never_created"
+    proc = run([*KIJI, args[0], "--db", missing, *args[1:]], tmp_path, DISCORD_TOKEN=TOKEN)
+    said = proc.stdout if args[0] == "doctor" else proc.stderr
+    assert proc.returncode == (1 if args[0] == "doctor" else 2), proc.stdout + proc.stderr
+    assert "kiji_never_created" in said or "b.dump" in said
+    assert list(tmp_path.iterdir()) == []  # no `postgresql:` directory, no file
+
+
+@pytest.mark.parametrize("args", [["run"], []])
 def test_kiji_refuses_a_postgresql_kiji_db_where_it_needs_a_file(
     tmp_path: Path, args: list[str]
 ) -> None:

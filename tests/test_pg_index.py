@@ -1,6 +1,6 @@
 """The index on PostgreSQL through the real CLI: ``--db postgresql://…`` ingests the sample
 articles and answers as the SQLite file does, ``kiji migrate`` copies both ways and verifies,
-and the commands that need a file say so in one line."""
+and an unreachable server is one line (backup, restore and doctor: tests/test_pg_ops.py)."""
 
 from __future__ import annotations
 
@@ -105,22 +105,6 @@ def test_migrate_round_trip_sqlite_postgresql_sqlite(
     assert hits(capsys, first) == hits(capsys, pg_url) == hits(capsys, back)
     code, _, err = run(capsys, "migrate", first, pg_url)
     assert (code == 2 and "already holds an index" in err) or "すでに記事のある索引" in err
-
-
-@pytest.mark.parametrize(
-    "command", [["backup", "out.db"], ["restore", "--yes", "b.db"], ["doctor"]]
-)
-def test_commands_that_need_a_file_say_so(
-    command: list[str], capsys: pytest.CaptureFixture[str], english: None
-) -> None:
-    url = "postgresql://postgres@127.0.0.1:5432/kiji_never_created"
-    code, out, err = run(capsys, command[0], "--db", url, *command[1:])
-    assert (code, out) == (2, "")
-    assert err == (
-        f"kiji: kiji {command[0]} is not available on PostgreSQL yet (--db / KIJI_DB is a "
-        "postgresql:// URL); run it on a SQLite file (kiji migrate copies the index; see "
-        "README 'Scaling out')\n"
-    )
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(

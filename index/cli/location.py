@@ -9,7 +9,7 @@ from pathlib import Path
 from index.config import CoreSettings, index_db_location
 
 # Commands that need the index to be a SQLite file (refused with ``pg_not_yet`` on a URL).
-PG_NOT_YET = frozenset({"backup", "restore", "run", "doctor"})
+PG_NOT_YET = frozenset({"run"})
 
 
 def resolve_db(args: argparse.Namespace) -> Path | str:

@@ -8,9 +8,11 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from index.config import CoreSettings
+from index.cli import pg_ops
+from index.config import CoreSettings, is_postgres_url
 from index.errors import DatabaseError, NewsIndexError
 from index.messages import CATALOGUE, Lang, Msg, t
 
@@ -67,6 +69,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     removed); 2 no database to back up."""
     from index.ops.ops import backup
 
+    if is_postgres_url(args.db):
+        return pg_ops.cmd_backup(args)
     t0 = time.perf_counter()
     if not args.db.exists():
         print(t(args.lang, "backup_no_db", db=args.db), file=sys.stderr)
@@ -90,6 +94,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from index.ops.ops import WriteFailed, restore
     from index.store.dblock import DatabaseInUse
 
+    if is_postgres_url(args.db):
+        return pg_ops.cmd_restore(args)
     if not args.yes and sys.stdin.isatty():
         answer = input(t(args.lang, "restore_confirm", db=args.db, backup=args.backup))
         if answer.strip().lower() not in {"y", "yes", "はい"}:
@@ -109,13 +115,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 2
     lang = args.lang
     facts = ", ".join(
-        f"{_fact(lang, k)} {v:,}" for k, v in report.facts.items() if isinstance(v, int)
+        f"{fact_label(lang, k)} {v:,}" for k, v in report.facts.items() if isinstance(v, int)
     )
     print(t(args.lang, "restore_done", backup=args.backup, db=args.db, facts=facts))
     return 0
 
 
-def _fact(lang: Lang, name: str) -> str:
+def fact_label(lang: Lang, name: str) -> str:
     """The label of a check's fact (its JSON name when the catalogue has none)."""
     key = f"fact_{name}"
     return t(lang, key) if key in CATALOGUE else name
@@ -141,7 +147,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for key, value in report.facts.items():
             shown = value.text(lang) if isinstance(value, Msg) else value
-            print(f"{_fact(lang, key):18} {shown}")
+            print(f"{fact_label(lang, key):18} {shown}")
         if report.ok:
             print(t(lang, "check_ok"))
         for problem in report.texts(lang):
@@ -190,13 +196,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say("FAIL", "doctor_bad_token")
     else:
         say("ok", "doctor_token_ok")
-    db: Path = args.db
-    parent = db.parent if not db.exists() else db
-    writable = os.access(parent if parent.exists() else Path.home(), os.W_OK)
-    if writable:
-        say("ok", "doctor_db_writable", db=db)
+    if is_postgres_url(args.db):  # the server, its version, the schema, privileges, pg_dump
+        results.extend((level, m.text(args.lang)) for level, m in pg_ops.doctor_lines(args.db))
     else:
-        say("FAIL", "doctor_db_not_writable", db=db)
+        _doctor_file(args, say)
     try:
         import sudachidict_core  # noqa: F401
 
@@ -206,6 +209,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say("ok", "doctor_sudachi_ok")
     except Exception as e:
         say("FAIL", "doctor_sudachi_fail", error=e)
+    say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
+    say("info", "doctor_scopes")
+    width = max(len(level) for level, _ in results)
+    for level, text in results:
+        print(f"[{level:>{width}}] {text}")
+    return 1 if any(level == "FAIL" for level, _ in results) else 0
+
+
+def _doctor_file(args: argparse.Namespace, say: Callable[..., None]) -> None:
+    """The database part of ``kiji doctor`` for a SQLite file."""
+    db: Path = args.db
+    parent = db.parent if not db.exists() else db
+    writable = os.access(parent if parent.exists() else Path.home(), os.W_OK)
+    if writable:
+        say("ok", "doctor_db_writable", db=db)
+    else:
+        say("FAIL", "doctor_db_not_writable", db=db)
     if db.exists():
         from index.ops.ops import inspect_readonly
         from index.store.schema import SCHEMA_VERSION
@@ -231,9 +251,3 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             say("FAIL", "doctor_db_error", error=e.text(args.lang))
     else:
         say("warn", "doctor_no_db", db=db)
-    say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
-    say("info", "doctor_scopes")
-    width = max(len(level) for level, _ in results)
-    for level, text in results:
-        print(f"[{level:>{width}}] {text}")
-    return 1 if any(level == "FAIL" for level, _ in results) else 0

@@ -21,6 +21,7 @@ from index.messages.cli import CLI
 from index.messages.commands import COMMAND_JA
 from index.messages.ingest import INGEST
 from index.messages.ops import OPS
+from index.messages.pg_ops import PG_OPS
 from index.messages.settings import SETTINGS
 
 __all__ = [
@@ -47,7 +48,7 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, SETTINGS, BOT)
+CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, PG_OPS, SETTINGS, BOT)
 
 
 class Msg(NamedTuple):
