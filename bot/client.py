@@ -148,6 +148,8 @@ class NewsBot(commands.AutoShardedBot):
         if self.background_tasks:
             for gate in self.jobs.values():
                 await gate.start()  # a standby tries for its job's lock every 20 s
+            if self.guild_settings is not None:
+                await self.guild_settings.follow()  # /kiji config on other hosts, seen here
         log.info("kiji ready to connect (commands are not synced on start: run `kiji sync`)")
 
     async def close(self) -> None:

@@ -2,19 +2,29 @@
 
 The rows behind :class:`bot.state.settings.SettingsStore` when ``KIJI_STATE_DB`` is a
 ``postgresql://`` URL, so that every bot host reads the same ``/kiji config``. Each host caches
-the settings it loaded at start (as with SQLite); a change made on another host is seen there
-after its next start.
+the settings; a change is announced on the channel :data:`CHANNEL` (``pg_notify`` in the change's
+transaction, so it is heard once committed) and every host that follows it (``LISTEN`` on a
+connection of its own) reloads them at once, and again after reconnecting, when it may have
+missed some.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import psycopg
 
-from bot.state.pg import PgMigrations, connect
+from bot.state.pg import PgMigrations, connect, describe
 from bot.state.schema import Component
 from bot.state.settings import GuildRow, SettingsClosedError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "kiji_settings"  # NOTIFY channel of a guild's settings change (payload: its id)
+RECONNECT_EVERY = 5.0  # seconds between tries to listen again after a lost connection
 
 SETTINGS = PgMigrations(
     "settings",
@@ -48,9 +58,13 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
 
     closed_error = SettingsClosedError
 
+    def __init__(self, conn: psycopg.AsyncConnection, url: str = "") -> None:
+        super().__init__(conn)
+        self.url = url
+
     @classmethod
     async def open(cls, url: str) -> PgSettingsRows:
-        return cls(await connect(url, SETTINGS))
+        return cls(await connect(url, SETTINGS), url)
 
     async def load(self) -> tuple[list[GuildRow], list[tuple[int, int]]]:
         cur = await self.conn.execute(
@@ -80,6 +94,7 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
                     "DELETE FROM answer_channels WHERE guild_id = %s AND channel_id = %s",
                     (row[0], remove),
                 )
+            await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(row[0])))
 
     async def remember(self, kind: str, text: str, now: datetime) -> int:
         # The insert's id, or that of the row already there. When another host inserted it
@@ -109,3 +124,29 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
     async def forget_before(self, when: datetime) -> int:
         cur = await self.conn.execute("DELETE FROM asked WHERE created_at < %s", (when,))
         return cur.rowcount
+
+    async def follow(self, on_change: Callable[[], Awaitable[None]]) -> None:
+        """``LISTEN`` on a connection of its own and call ``on_change`` for every change any
+        host makes, and after each (re)connection; a lost connection is opened again every
+        :data:`RECONNECT_EVERY` seconds. Runs until cancelled."""
+        while True:
+            try:
+                # libpq keepalives: a listener whose server vanished without closing the
+                # connection notices within about a minute
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url,
+                    autocommit=True,
+                    connect_timeout=10,
+                    keepalives=1,
+                    keepalives_idle=30,
+                    keepalives_interval=10,
+                    keepalives_count=3,
+                )
+                async with conn:
+                    await conn.execute("LISTEN kiji_settings")  # CHANNEL
+                    await on_change()  # what changed while nobody listened
+                    async for _ in conn.notifies():
+                        await on_change()
+            except psycopg.Error as e:
+                log.warning("guild settings: listening at %s failed: %s", describe(self.url), e)
+            await asyncio.sleep(RECONNECT_EVERY)

@@ -5,12 +5,17 @@ versioned in ``bot_schema`` under the component ``"settings"`` (:mod:`bot.state.
 ``KIJI_STATE_DB=postgresql://…`` they live in PostgreSQL (:mod:`bot.state.pg_settings`), behind
 the same :class:`SettingsStore`.
 Settings are cached in memory so a command can decide how to ``defer()`` without waiting on the
-database.
+database. :meth:`SettingsStore.follow` keeps the cache in step with changes other processes make:
+on PostgreSQL every change is announced (``NOTIFY``) and each host reloads when it hears one; on
+SQLite each process reloads every minute.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +30,7 @@ from index.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 Visibility = Literal["public", "ephemeral"]
+SQLITE_REFRESH = 60.0  # seconds between reloads of the settings from a SQLite file
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,11 @@ class SettingsRows(Protocol):
 
     async def forget_before(self, when: datetime) -> int: ...
 
+    async def follow(self, on_change: Callable[[], Awaitable[None]]) -> None:
+        """Call ``on_change`` whenever the rows may have been changed by another process, until
+        cancelled."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -70,6 +81,9 @@ class SettingsStore:
     def __init__(self, rows: SettingsRows) -> None:
         self.rows = rows
         self._cache: dict[int, GuildSettings] = {}
+        # this process's changes, done and in flight: a reload that overlapped one is done again
+        self._updates = self._writing = 0
+        self._follower: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, location: str | Path) -> SettingsStore:
@@ -90,8 +104,41 @@ class SettingsStore:
         return store
 
     async def close(self) -> None:
-        """Close the connection; closing twice is safe."""
+        """Stop following, close the connection; closing twice is safe."""
+        follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         await self.rows.close()
+
+    async def follow(self) -> None:
+        """Keep the cached settings in step with ``/kiji config`` on other hosts and processes,
+        in a background task until :meth:`close` (see the module)."""
+        if self._follower is None:
+            self._follower = asyncio.get_running_loop().create_task(
+                self._follow(), name="kiji-settings-follow"
+            )
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self.rows.follow(self.reload)
+                return
+            except Exception:  # never ends the bot: log, then follow again
+                log.exception("following the guild settings failed; trying again")
+                await asyncio.sleep(5)
+
+    async def reload(self) -> None:
+        """Read every guild's settings again (what another process changed)."""
+        for _ in range(20):
+            before = self._updates
+            if not self._writing:
+                guilds, channels = await self.rows.load()
+                if not self._writing and self._updates == before:  # no change of ours overlapped
+                    self._fill(guilds, channels)
+                    return
+            await asyncio.sleep(0.05)
 
     async def __aenter__(self) -> Self:
         return self
@@ -100,7 +147,9 @@ class SettingsStore:
         await self.close()
 
     async def _load_all(self) -> None:
-        guilds, channel_rows = await self.rows.load()
+        self._fill(*await self.rows.load())
+
+    def _fill(self, guilds: list[GuildRow], channel_rows: list[tuple[int, int]]) -> None:
         cache = {g: GuildSettings(g, role_id, visibility) for g, role_id, visibility in guilds}
         channels: dict[int, set[int]] = {}
         for guild_id, channel_id in channel_rows:
@@ -142,10 +191,15 @@ class SettingsStore:
         if remove_channel is not None:
             channels.discard(remove_channel)
         new = replace(new, answer_channels=frozenset(channels))
-        await self.rows.save(
-            (guild_id, new.moderator_role_id, new.visibility), add_channel, remove_channel
-        )
-        self._cache[guild_id] = new
+        self._writing += 1
+        try:
+            await self.rows.save(
+                (guild_id, new.moderator_role_id, new.visibility), add_channel, remove_channel
+            )
+            self._cache[guild_id] = new
+        finally:
+            self._writing -= 1
+            self._updates += 1
         return new
 
     # ------------------------------------------------------------------ asked questions
@@ -238,3 +292,9 @@ class SqliteSettingsRows(schema.Component[aiosqlite.Connection]):
     async def forget_before(self, when: datetime) -> int:
         cur = await self.conn.execute("DELETE FROM asked WHERE created_at < ?", (when.isoformat(),))
         return cur.rowcount
+
+    async def follow(self, on_change: Callable[[], Awaitable[None]]) -> None:
+        # Other processes on this file (shards) announce nothing: look again every minute.
+        while True:
+            await asyncio.sleep(SQLITE_REFRESH)
+            await on_change()
