@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,11 +71,15 @@ def test_backup_then_restore_into_an_empty_database(
     assert dump.read_bytes()[:5] == b"PGDMP" and not list(tmp_path.glob("*.partial"))
     assert f"backup written: {dump}" in out
     assert f"included: the index's {len(admin.index_tables())} tables" in out
+    articles = next(ln for ln in out.splitlines() if ln.startswith("included:"))
     assert "also the bot's 6 state tables (KIJI_STATE_DB is this database): bot_schema," in out
 
     code, out, err = run(capsys, "restore", "--yes", "--db", empty_url, str(dump))
     assert code == 0, err
     assert out.startswith(f"restored {dump} → ") and "passages" in out and "guild_settings 1" in out
+    counted = re.search(r"\((\d+) articles, (\d+) passages\)", articles)
+    assert counted is not None  # the backup counts as the restore's check does
+    assert f"articles {counted[1]}" in out and f"passages {counted[2]}" in out
     assert hits(capsys, empty_url) == hits(capsys, pg_url)
     code, out, _ = run(capsys, "check", "--db", empty_url, "--json")
     assert code == 0 and json.loads(out)["ok"]

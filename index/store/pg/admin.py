@@ -95,6 +95,16 @@ def row_counts(raw: psycopg.Connection, tables: Iterable[str]) -> dict[str, int]
     return counts
 
 
+def index_counts(raw: psycopg.Connection) -> dict[str, int]:
+    """Articles (stubs not counted, as ``kiji check`` and ``kiji stats`` count them) and
+    passages of the index."""
+    row = raw.execute(
+        "SELECT (SELECT count(*) FROM articles WHERE is_stub = 0), (SELECT count(*) FROM passages)"
+    ).fetchone()
+    assert row is not None
+    return {"articles": int(row[0]), "passages": int(row[1])}
+
+
 def server_facts(raw: psycopg.Connection) -> ServerFacts:
     """Version, kiji's tables, privileges and counts, without writing anything. The schema is
     looked at only when kiji's tables can all be read and written (the doctor says which not)."""
@@ -128,7 +138,7 @@ def server_facts(raw: psycopg.Connection) -> ServerFacts:
     if facts.schema_version:
         facts.problems = schema_problems(raw)
         if not facts.problems:
-            facts.counts = row_counts(raw, ("articles", "passages"))
+            facts.counts = index_counts(raw)
     return facts
 
 
