@@ -2,8 +2,8 @@
 
 Per query: look up the query terms, decode each term's postings (int32 passage ids + uint16
 counts) with ``np.frombuffer``, add ``idf · tf · (k1+1) / (tf + norm[id])`` into a dense score
-array, then select the top k with a threshold (no sort of the whole array). The per-passage
-arrays are kept in memory and refreshed when another connection commits."""
+array, then select the top k with a threshold (no sort of the whole array; :mod:`.topk`). The
+per-passage arrays are kept in memory and refreshed when another connection commits."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -23,6 +22,7 @@ from index.models import Hit, SearchResult
 from index.ranking import bm25, fusion
 from index.ranking.bm25 import BM25Params
 from index.search.postings import PostingsCache, signal_scores
+from index.search.topk import Passages, Scored, top_k
 from index.store.store import IndexStore, parse_dt
 
 log = logging.getLogger(__name__)
@@ -31,20 +31,6 @@ MAX_QUERY_CHARS = 1000
 CACHE_MIN_DF = 5_000  # decoded postings of terms at least this common are cached
 CACHE_BYTES = 40 * 1024 * 1024
 MEAN_IDF_MAX_AGE = 5.0  # seconds a vocabulary-wide mean idf may lag behind ongoing writes
-
-
-@dataclass(frozen=True)
-class Scored:
-    """Passage ids with their scores, best first (ties: lower passage id first).
-
-    ``scores`` are always the word BM25 scores. When the ranking was fused (``fused`` not None),
-    the order is by ``fused`` (descending), so ``scores`` need not be descending.
-    """
-
-    pids: np.ndarray
-    scores: np.ndarray
-    terms: tuple[str, ...]
-    fused: np.ndarray | None = None
 
 
 class Searcher:
@@ -312,67 +298,17 @@ class Searcher:
                 np.add.at(scores, ids, w if n == 1 else n * w)
                 touched.append(ids)
         try:
-            return self._top(
-                scores, touched, k, since, until, include_stubs, exclude_articles, terms
-            )
+            passages = Passages(self._live, self._ts, self._stub, self._art, self._hit)
+            return top_k(
+                scores, touched, k, passages, since=since, until=until,
+                include_stubs=include_stubs, exclude=exclude_articles, terms=terms,
+            )  # fmt: skip
         finally:
             if sum(len(ids) for ids in touched) > len(scores) // 8:
                 scores.fill(0.0)  # one sequential pass beats scattering zeros over many ids
             else:
                 for ids in touched:
                     scores[ids] = 0.0
-
-    def _top(self, scores, touched, k, since, until, include_stubs, exclude, terms) -> Scored:
-        filtered = since is not None or until is not None or not include_stubs or len(exclude)
-        cand: np.ndarray | None = None
-        if not filtered:
-            # Threshold from the rarest terms: k passages score at least t, so every passage of
-            # the top k does too; one comparison pass over the dense array finds them all.
-            pool: list[np.ndarray] = []
-            n = 0
-            for ids in touched:
-                pool.append(ids)
-                n += len(ids)
-                if n >= k * 4:
-                    break
-            # the rarest terms' passages, at most 16·k of them: any k distinct passages give a
-            # valid threshold, and np.unique over whole common lists cost 0.5 ms at k = 100
-            sample = np.unique(np.concatenate(pool)[: k * 16]) if len(pool) > 1 else pool[0]
-            sample = sample[self._live[sample]]
-            if len(sample) >= k:
-                vals = scores[sample]
-                t = np.partition(vals, len(vals) - k)[len(vals) - k]
-                if t > 0:
-                    cand = np.flatnonzero(scores >= t)
-        if cand is None:
-            # Mark the matched passages in a dense flag array: one pass over it beats
-            # np.unique over millions of touched ids, and zero-score matches stay hits.
-            hit = self._hit
-            for ids in touched:
-                hit[ids] = True
-            cand = np.flatnonzero(hit)
-            hit[cand] = False
-        cand = cand[self._live[cand]]
-        if filtered and len(cand):
-            keep = np.ones(len(cand), dtype=bool)
-            if since is not None or until is not None:
-                ts = self._ts[cand]
-                if since is not None:
-                    keep &= ts >= since.timestamp()
-                if until is not None:
-                    keep &= ts < until.timestamp()
-            if not include_stubs:
-                keep &= ~self._stub[cand]
-            if len(exclude):
-                keep &= ~np.isin(self._art[cand], np.asarray(exclude, dtype=np.int64))
-            cand = cand[keep]
-        vals = scores[cand]
-        if len(cand) > k:
-            kth = np.partition(vals, len(vals) - k)[len(vals) - k]
-            sel = vals >= kth
-            cand, vals = cand[sel], vals[sel]
-        order = np.lexsort((cand, -vals))[:k]  # score desc, then passage id asc: deterministic
-        return Scored(cand[order].astype(np.int64), vals[order].copy(), tuple(terms))
 
     def article_rowid(self, pid: int) -> int:
         return int(self._art[pid])
