@@ -12,32 +12,31 @@ import numpy as np
 
 from index.ranking import fusion
 from index.ranking.bm25 import BM25Params
-from index.store.store import IndexStore
 
 
 class PostingsCache:
     """An LRU of decoded postings (a term's passage ids and weights, all segments together,
-    with the data version they were read at), bounded in bytes."""
+    with the data version they were read at), by term, bounded in bytes."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.items: OrderedDict[int, tuple[np.ndarray, np.ndarray, int | None]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[np.ndarray, np.ndarray, int | None]] = OrderedDict()
 
-    def get(self, tid: int) -> tuple[np.ndarray, np.ndarray, int | None] | None:
-        item = self.items.get(tid)
+    def get(self, term: str) -> tuple[np.ndarray, np.ndarray, int | None] | None:
+        item = self.items.get(term)
         if item is not None:
-            self.items.move_to_end(tid)
+            self.items.move_to_end(term)
         return item
 
-    def put(self, tid: int, ids: np.ndarray, tfs: np.ndarray, version: int | None) -> None:
+    def put(self, term: str, ids: np.ndarray, tfs: np.ndarray, version: int | None) -> None:
         size = ids.nbytes + tfs.nbytes
         if size > self.max_bytes // 4:
             return
-        old = self.items.pop(tid, None)
+        old = self.items.pop(term, None)
         if old is not None:
             self.used -= old[0].nbytes + old[1].nbytes
-        self.items[tid] = (ids, tfs, version)
+        self.items[term] = (ids, tfs, version)
         self.used += size
         while self.used > self.max_bytes and self.items:
             _, (a, b, _v) = self.items.popitem(last=False)
@@ -49,13 +48,12 @@ class PostingsCache:
 
 
 def signal_scores(
-    store: IndexStore,
+    rows: Sequence[tuple[str, int, bytes, bytes]],
     cand: np.ndarray,
     bigrams: Sequence[str],
     pairs: Sequence[str],
     *,
     n_docs: int,
-    df_cap: float,
     lengths: np.ndarray,
     avgdl: Sequence[float],
     params: BM25Params,
@@ -63,8 +61,9 @@ def signal_scores(
 ) -> list[np.ndarray]:
     """Each fusion signal's BM25 over the candidate passages ``cand`` only (one array per signal).
 
-    All the signal terms' postings (those in at most ``df_cap`` of the ``n_docs`` passages) are
-    read in one statement and looked up among the candidates at once through the dense ``slot``
+    ``rows`` are the signal terms' postings (``IndexStore.postings_by_term``: those in at most
+    ``df_cap`` of the ``n_docs`` passages), read with the query's word postings in one call;
+    they are looked up among the candidates at once through the dense ``slot``
     array (passage id → −1, restored on return), so the cost grows with the postings read, not
     with the number of terms. ``lengths[pid]`` holds a passage's length in each signal.
     """
@@ -73,7 +72,6 @@ def signal_scores(
     qcount.update(pairs)
     if not qcount or not len(cand):
         return list(out)
-    rows = store.postings_by_term(list(qcount), df_cap * n_docs)
     if not rows:
         return list(out)
     weight = np.empty(len(rows))  # query count · idf of each row's term

@@ -23,7 +23,7 @@ from index.ranking import bm25, fusion
 from index.ranking.bm25 import BM25Params
 from index.search.postings import PostingsCache, signal_scores
 from index.search.topk import Passages, Scored, top_k
-from index.store.store import IndexStore, parse_dt
+from index.store.store import IndexStore, QueryPostings, parse_dt
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,13 @@ class Searcher:
     def refresh(self) -> None:
         """Reload what changed since the last look (cheap when nothing did)."""
         with self.store.snapshot():
-            version = self.store.data_version()  # starts the read transaction: same state
-            if version == self._data_version:
-                return
+            self._refresh_to(self.store.data_version())  # starts the read transaction
+
+    def _refresh_to(self, version: int) -> None:
+        """Load what changed up to ``version``, the data version of the current snapshot."""
+        if version == self._data_version:
+            return
+        with self.store.snapshot():
             meta = self.store.meta()
             merge_gen = int(meta.get("merge_gen", 0))
             if merge_gen != self._merge_gen:
@@ -168,29 +172,54 @@ class Searcher:
             self._mean_idf_at = now
         return self.params.epsilon * self._mean_idf
 
-    def _term_weights(self, tid: int, df: int, idf: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(passage ids, BM25 weight of the term in each) per segment of one term.
+    def _term_weights(
+        self, tid: int, term: str, df: int, rows: list[tuple[int, bytes, bytes]] | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(passage ids, BM25 weight of the term in each) per segment of one term, from its
+        postings ``rows`` (None: read them now).
 
         A common term's postings, all its segments together, are cached with their weights
         already computed (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for
         as long as the index does not change (``_data_version``): a query then reads nothing
         for it and only adds the weights up, however many segments the writes have left.
         """
-        cached = self._cache.get(tid)
+        cached = self._cache.get(term)
         if cached is not None and cached[2] == self._data_version:
             return [(cached[0], cached[1])]
+        if rows is None:  # cached when the query's postings were read, and evicted since
+            rows = self.store.postings(tid)
+        idf = self._idf(df)
         k1 = self.params.k1
         parts: list[tuple[np.ndarray, np.ndarray]] = []
-        for _seg, ids_b, tfs_b in self.store.postings(tid):
+        for _seg, ids_b, tfs_b in rows:
             ids = np.frombuffer(ids_b, dtype="<i4")
             tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
             parts.append((ids, bm25.term_weights(idf, tfs, self._norm[ids], k1)))
         if df >= CACHE_MIN_DF and parts:
             ids = np.concatenate([p[0] for p in parts]).astype(np.intp)
             w = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-            self._cache.put(tid, ids, w, self._data_version)
+            self._cache.put(term, ids, w, self._data_version)
             return [(ids, w)]
         return parts
+
+    def _read(self, terms: list[str], signals: Sequence[str]) -> QueryPostings:
+        """The query's postings, all of them in one call of the store (one round trip on
+        PostgreSQL), inside the caller's snapshot, with the passage arrays brought up to the
+        same state first if another connection committed since the last look."""
+
+        def read() -> QueryPostings:
+            cached = self._cache.items
+            skip = {t for t in terms if t in cached and cached[t][2] == self._data_version}
+            return self.store.query_postings(
+                terms, skip=skip, signals=signals if self._signals_ready else (),
+                signal_max_df=self.fusion.df_cap * self._n_docs,
+            )  # fmt: skip
+
+        data = read()
+        if data.version != self._data_version:  # rare: read again at the same state
+            self._refresh_to(data.version)
+            data = read()
+        return data
 
     # ------------------------------------------------------------------ scoring
     def score_terms(
@@ -214,18 +243,19 @@ class Searcher:
             return self._score_words(
                 terms, k, since=since, until=until, include_stubs=include_stubs,
                 exclude_articles=exclude_articles,
-            )  # fmt: skip
-        with self.store.snapshot():  # words and signals read the same committed state
-            words = self._score_words(
-                terms, max(k, self.fusion.candidates), since=since, until=until,
-                include_stubs=include_stubs, exclude_articles=exclude_articles,
-            )  # fmt: skip
-            if not self._signals_ready or len(words.pids) == 0:
-                n = min(k, len(words.pids))
-                return Scored(words.pids[:n], words.scores[:n], words.terms)
-            bigrams, pairs = self.query_signals(text, terms)
-            cand = words.pids
-            signals = [words.scores, *self._signal_scores(cand, bigrams, pairs)]
+            )[0]  # fmt: skip
+        # the signals' postings are read with the words' (one statement, the same state)
+        bigrams, pairs = self.query_signals(text, terms)
+        words, rows = self._score_words(
+            terms, max(k, self.fusion.candidates), since=since, until=until,
+            include_stubs=include_stubs, exclude_articles=exclude_articles,
+            signals=list(dict.fromkeys([*bigrams, *pairs])),
+        )  # fmt: skip
+        if not self._signals_ready or len(words.pids) == 0:
+            n = min(k, len(words.pids))
+            return Scored(words.pids[:n], words.scores[:n], words.terms)
+        cand = words.pids
+        signals = [words.scores, *self._signal_scores(cand, bigrams, pairs, rows)]
         fused = fusion.fuse(signals, self.fusion.weights)
         top = fusion.rank(cand, fused, k)
         return Scored(cand[top], words.scores[top], words.terms, fused[top])
@@ -255,12 +285,16 @@ class Searcher:
         return fusion.query_signals("".join(chars), words)
 
     def _signal_scores(
-        self, cand: np.ndarray, bigrams: Sequence[str], pairs: Sequence[str]
+        self,
+        cand: np.ndarray,
+        bigrams: Sequence[str],
+        pairs: Sequence[str],
+        rows: Sequence[tuple[str, int, bytes, bytes]],
     ) -> list[np.ndarray]:
         """Each fusion signal's BM25 over the candidate passages only (one array per signal)."""
         return signal_scores(
-            self.store, cand, bigrams, pairs, n_docs=self._n_docs, df_cap=self.fusion.df_cap,
-            lengths=self._sdl, avgdl=self._signal_avgdl, params=self.params, slot=self._slot,
+            rows, cand, bigrams, pairs, n_docs=self._n_docs, lengths=self._sdl,
+            avgdl=self._signal_avgdl, params=self.params, slot=self._slot,
         )  # fmt: skip
 
     def _score_words(
@@ -272,22 +306,26 @@ class Searcher:
         until: datetime | None = None,
         include_stubs: bool = True,
         exclude_articles: Sequence[int] = (),
-    ) -> Scored:
-        """Plain word BM25: top ``k`` passages for ``terms``."""
+        signals: Sequence[str] = (),
+    ) -> tuple[Scored, list[tuple[str, int, bytes, bytes]]]:
+        """Plain word BM25: top ``k`` passages for ``terms``, and the postings rows of the
+        fusion ``signals`` terms (read in the same call)."""
         qcount = Counter(terms)
         # One read transaction for the statistics, the dfs and the postings: refreshing before
         # it would let another process commit in between, and a df from a newer state than N
         # (or a passage id past the loaded arrays) breaks the scoring.
         with self.store.snapshot():
-            self.refresh()
-            found = self.store.lookup_terms(list(qcount))
+            data = self._read(list(qcount), signals)
             term_data = []
-            for tid, term, df in sorted(found, key=lambda r: r[2]):
+            # rarest first (the threshold of topk samples them); ties by term: the same order
+            # on every backend
+            for tid, term, df in sorted(data.terms, key=lambda r: (r[2], r[1])):
                 if df <= 0:
                     continue
-                term_data.append((term, self._term_weights(tid, df, self._idf(df))))
+                term_data.append((term, self._term_weights(tid, term, df, data.postings.get(tid))))
         if not term_data or self._n_docs == 0:
-            return Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
+            empty = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
+            return empty, data.signals
         scores = self._scores
         touched: list[np.ndarray] = []
         for term, parts in term_data:
@@ -299,10 +337,11 @@ class Searcher:
                 touched.append(ids)
         try:
             passages = Passages(self._live, self._ts, self._stub, self._art, self._hit)
-            return top_k(
+            top = top_k(
                 scores, touched, k, passages, since=since, until=until,
                 include_stubs=include_stubs, exclude=exclude_articles, terms=terms,
             )  # fmt: skip
+            return top, data.signals
         finally:
             if sum(len(ids) for ids in touched) > len(scores) // 8:
                 scores.fill(0.0)  # one sequential pass beats scattering zeros over many ids

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -44,6 +45,16 @@ class Conn(Protocol):
     def execute(self, sql: str, parameters: Any = (), /) -> Any: ...
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class QueryPostings:
+    """What one query reads of the index (:meth:`IndexStore.query_postings`), from one state."""
+
+    version: int  # data_version() of that state
+    terms: list[tuple[int, str, int]]  # (tid, term, df) of the query terms in the dictionary
+    postings: dict[int, list[tuple[int, bytes, bytes]]]  # tid -> (seg, ids, tfs), main first
+    signals: list[tuple[str, int, bytes, bytes]]  # (term, df, ids, tfs) as postings_by_term
 
 
 class IndexStore:
@@ -182,6 +193,29 @@ class IndexStore:
             f"WHERE t.term IN ({marks}) AND t.df > 0 AND t.df <= ?",
             [*terms, max_df],
         ).fetchall()
+
+    def query_postings(
+        self,
+        terms: Sequence[str],
+        *,
+        skip: Collection[str] = (),
+        signals: Sequence[str] = (),
+        signal_max_df: float = 0.0,
+    ) -> QueryPostings:
+        """Everything a query reads for its terms, at once: :meth:`data_version`, the
+        (tid, term, df) of ``terms`` (:meth:`lookup_terms`), the :meth:`postings` of each with
+        df > 0 that is not in ``skip`` (the caller has them cached), and the fusion ``signals``'
+        rows (:meth:`postings_by_term` with ``signal_max_df``). Call it inside :meth:`snapshot`.
+
+        Here one statement after the other (in process, each costs microseconds); PostgreSQL
+        answers in one statement, one round trip to the server."""
+        version = self.data_version()  # first: it starts SQLite's read transaction
+        found = self.lookup_terms(terms)
+        postings = {
+            tid: self.postings(tid) for tid, term, df in found if df > 0 and term not in skip
+        }
+        rows = self.postings_by_term(signals, signal_max_df) if signals else []
+        return QueryPostings(version, found, postings, rows)
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
         """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by the database

@@ -6,12 +6,14 @@
   time, as SQLite's ``BEGIN IMMEDIATE`` gives, so ids and segment numbers stay dense and exact;
 - bulk inserts (articles, passages, terms, postings) are ``COPY … FROM STDIN``;
 - :meth:`data_version` is the index's ``generation`` and ``merge_gen`` (every committed batch,
-  delete and merge step bumps one of them).
+  delete and merge step bumps one of them);
+- :meth:`query_postings` reads all a query needs in one statement (:data:`QUERY_POSTINGS`): a
+  round trip to the server costs more than the reads themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -21,10 +23,34 @@ from psycopg import sql
 from index.messages import Msg
 from index.store.pg import schema
 from index.store.pg.conn import PgConn, connect, describe, int_array
-from index.store.store import Conn, IndexStore
+from index.store.store import Conn, IndexStore, QueryPostings
 
 WRITE_LOCK = 0x6B696A77  # pg_advisory_xact_lock key of the index's writers
 _IDLE = psycopg.pq.TransactionStatus.IDLE
+
+# A query's reads in one statement, one row kind per part: 0 the data version (generation and
+# merge_gen), 1 each query term with each of its postings segments (none for a term in
+# %(skip)s or with df 0), 2 each segment of the fusion signal terms in at most %(max_df)s
+# passages. Unordered: sorting in the server would copy the postings; Python orders them.
+QUERY_POSTINGS = b"""
+SELECT 0, NULL::text, (SELECT value FROM meta WHERE key = 'generation')::bigint,
+       (SELECT value FROM meta WHERE key = 'merge_gen')::bigint, NULL::bigint, NULL::bytea,
+       NULL::bytea
+UNION ALL
+SELECT 1, t.term, t.tid, t.df, p.seg, p.ids, p.tfs
+  FROM terms t
+  LEFT JOIN postings p ON p.tid = t.tid AND t.df > 0 AND t.term <> ALL(%(skip)s::text[])
+ WHERE t.term = ANY(%(terms)s::text[])
+UNION ALL
+SELECT 2, t.term, t.tid, t.df, p.seg, p.ids, p.tfs
+  FROM terms t JOIN postings p ON p.tid = t.tid
+ WHERE t.term = ANY(%(signals)s::text[]) AND t.df > 0 AND t.df <= %(max_df)s
+"""
+
+
+def _version(generation: object, merge_gen: object) -> int:
+    """:meth:`PgIndexStore.data_version` of the meta values (None: not set yet)."""
+    return (int(generation or 0) << 24) ^ int(merge_gen or 0)  # type: ignore[call-overload]
 
 
 class PgIndexStore(IndexStore):
@@ -86,7 +112,49 @@ class PgIndexStore(IndexStore):
             "SELECT key, value FROM meta WHERE key IN ('generation', 'merge_gen')"
         ).fetchall()
         values = dict(rows)
-        return (int(values.get("generation", 0)) << 24) ^ int(values.get("merge_gen", 0))
+        return _version(values.get("generation"), values.get("merge_gen"))
+
+    def query_postings(
+        self,
+        terms: Sequence[str],
+        *,
+        skip: Collection[str] = (),
+        signals: Sequence[str] = (),
+        signal_max_df: float = 0.0,
+    ) -> QueryPostings:
+        """:meth:`IndexStore.query_postings` in one statement (:data:`QUERY_POSTINGS`); the
+        postings in the order the SQLite store gives them (segments in order; signal rows by
+        term, then segment). Binary results: the packed postings arrive as they are stored."""
+        params = {
+            "terms": list(terms),
+            "skip": list(skip),
+            "signals": list(signals),
+            "max_df": float(signal_max_df),
+        }
+        rows = self.pg.raw.execute(QUERY_POSTINGS, params, binary=True).fetchall()
+        version = 0
+        found: dict[int, tuple[int, str, int]] = {}
+        segs: dict[int, list[tuple[int, bytes, bytes]]] = {}
+        sig: list[tuple[str, int, int, bytes, bytes]] = []
+        for kind, term, tid, df, seg, ids, tfs in rows:
+            if kind == 0:
+                version = _version(tid, df)
+            elif kind == 1:
+                found[tid] = (tid, term, df)
+                if seg is not None:
+                    segs.setdefault(tid, []).append((seg, ids, tfs))
+            else:
+                sig.append((term, seg, df, ids, tfs))
+        postings = {
+            tid: sorted(segs.get(tid, ()), key=lambda r: r[0])
+            for tid, term, df in found.values()
+            if df > 0 and term not in skip
+        }
+        sig.sort(key=lambda r: (r[0], r[1]))
+        signal_rows = [(term, df, ids, tfs) for term, _seg, df, ids, tfs in sig]
+        return QueryPostings(
+            version, sorted(found.values(), key=lambda r: r[1]), postings, signal_rows
+        )
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
         count, total = self.conn.execute(  # float8 arithmetic (numeric's ln is 10x slower)
