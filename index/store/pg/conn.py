@@ -105,18 +105,42 @@ def int_array(values: Sequence[Any]) -> Any:
 
 
 class PgConn:
-    """A psycopg connection that takes the store's shared SQL (see :func:`to_pg`)."""
+    """A psycopg connection that takes the store's shared SQL (see :func:`to_pg`).
+
+    ``pending`` is a ``BEGIN`` not sent yet (a snapshot that has read nothing so far): the next
+    statement takes it along in the same round trip (:meth:`run`, in pipeline mode), so a
+    query's read transaction costs no round trip of its own.
+    """
 
     def __init__(self, raw: psycopg.Connection) -> None:
         self.raw = raw
+        self.pending: bytes | None = None
+
+    def run(self, query: bytes, params: Any = None, *, binary: bool = False) -> psycopg.Cursor:
+        """Execute ``query`` (PostgreSQL's own SQL), after the pending ``BEGIN`` if there is one:
+        both sent at once, their results read at once."""
+        begin, self.pending = self.pending, None
+        if begin is None:
+            return self.raw.execute(query, params, binary=binary)
+        with self.raw.pipeline():
+            self.raw.execute(begin)
+            cur = self.raw.execute(query, params, binary=binary)
+        return cur  # the pipeline's end has read every result
+
+    def flush(self) -> None:
+        """Send the pending ``BEGIN`` now (before the connection is used by other means)."""
+        begin, self.pending = self.pending, None
+        if begin is not None:
+            self.raw.execute(begin)
 
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor:
         if parameters:
             query, lists = to_pg(sql)
-            return self.raw.execute(query.encode(), pack(parameters, lists))  # bytes: our SQL
-        return self.raw.execute(to_pg(sql, False)[0].encode())
+            return self.run(query.encode(), pack(parameters, lists))  # bytes: our SQL
+        return self.run(to_pg(sql, False)[0].encode())
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> psycopg.Cursor:
+        self.flush()
         query, lists = to_pg(sql)
         cur = self.raw.cursor()
         cur.executemany(query.encode(), (pack(p, lists) for p in parameters))

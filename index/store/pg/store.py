@@ -26,6 +26,7 @@ from index.store.pg.conn import PgConn, connect, describe, int_array
 from index.store.store import Conn, IndexStore, QueryPostings
 
 WRITE_LOCK = 0x6B696A77  # pg_advisory_xact_lock key of the index's writers
+SNAPSHOT_BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _IDLE = psycopg.pq.TransactionStatus.IDLE
 
 # A query's reads in one statement, one row kind per part: 0 the data version (generation and
@@ -86,6 +87,7 @@ class PgIndexStore(IndexStore):
     @contextmanager
     def transaction(self) -> Iterator[PgConn]:
         raw = self.pg.raw
+        self.pg.flush()
         raw.execute("BEGIN")
         try:
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -97,15 +99,20 @@ class PgIndexStore(IndexStore):
 
     @contextmanager
     def snapshot(self) -> Iterator[PgConn]:
-        raw = self.pg.raw
-        if raw.info.transaction_status != _IDLE:
-            yield self.pg
+        """A ``REPEATABLE READ, READ ONLY`` transaction, begun with its first statement (one round
+        trip for both: :class:`PgConn`); nothing is sent for a snapshot that reads nothing."""
+        pg = self.pg
+        if pg.pending is not None or pg.raw.info.transaction_status != _IDLE:
+            yield pg
             return
-        raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        pg.pending = SNAPSHOT_BEGIN
         try:
-            yield self.pg
+            yield pg
         finally:
-            raw.execute("COMMIT")
+            if pg.pending is not None:  # nothing was read: no transaction was begun
+                pg.pending = None
+            else:
+                pg.raw.execute(b"COMMIT")
 
     def data_version(self) -> int:
         rows = self.conn.execute(
@@ -131,7 +138,7 @@ class PgIndexStore(IndexStore):
             "signals": list(signals),
             "max_df": float(signal_max_df),
         }
-        rows = self.pg.raw.execute(QUERY_POSTINGS, params, binary=True).fetchall()
+        rows = self.pg.run(QUERY_POSTINGS, params, binary=True).fetchall()
         version = 0
         found: dict[int, tuple[int, str, int]] = {}
         segs: dict[int, list[tuple[int, bytes, bytes]]] = {}
@@ -179,6 +186,7 @@ class PgIndexStore(IndexStore):
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c.strip('"')) for c in columns)
         )
+        self.pg.flush()
         top = None
         track = table in ("articles", "passages")  # their highest id is remembered
         with self.pg.raw.cursor() as cur, cur.copy(copy_sql) as copy:
@@ -207,6 +215,7 @@ class PgIndexStore(IndexStore):
         self.set_meta({f"seq_{table}": max(value, self._high_water(conn, table))})
 
     def select_chunks(self, sql: str, size: int) -> Iterator[list[tuple]]:
+        self.pg.flush()  # a server-side cursor lives in a transaction: begin it first
         with self.pg.raw.cursor(name="kiji_select") as cur:  # server side: not all in memory
             cur.execute(sql.encode())
             while rows := cur.fetchmany(size):
@@ -217,6 +226,7 @@ class PgIndexStore(IndexStore):
         return row is not None and row[0] is not None
 
     def schema_problems(self) -> list[Msg]:
+        self.pg.flush()
         return schema.schema_problems(self.pg.raw)
 
     def size_bytes(self) -> int:
