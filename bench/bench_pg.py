@@ -5,15 +5,21 @@ one write transaction and settle()).
 
     python bench/bench_pg.py [--url postgresql://postgres@127.0.0.1:5432/postgres]
                              [--aozora] [--limit N] [--queries 300] [--adds 100]
+                             [--keep DIR | --search-only DIR] [--hits FILE]
 
 Default input: the livedoor news corpus from ../shared; ``--aozora`` adds the first Aozora Bunko
 part (about 170k passages in all). A database ``kiji_bench_<pid>`` is created on the server of
-``--url`` and dropped at the end.
+``--url`` and dropped at the end, unless ``--keep DIR`` keeps it and the SQLite file (in DIR):
+then ``--search-only DIR`` measures the searches alone on those two indexes, so two versions of
+the searcher can be compared on the same data in turns (run this script with each version's
+Python); ``--hits FILE`` writes each query's top 10 passage ids on both backends as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 import time
@@ -45,6 +51,47 @@ def queries(n: int, docs: list[Article]) -> list[str]:
     return [a.title for a in docs[:: max(1, len(docs) // n)]][:n]
 
 
+def measure_search(
+    stores: dict[str, IndexStore], tok: JapaneseTokenizer, qs: list[str]
+) -> tuple[dict[str, list[float]], int, dict[str, list[list[int]]]]:
+    """Latencies (ms) of ``Searcher.search(q, 10)`` per backend, alternating query by query;
+    how many queries had the same top 10 on both; the top 10 passage ids of each."""
+    searchers = {b: Searcher(s, tok) for b, s in stores.items()}
+    lat: dict[str, list[float]] = {b: [] for b in searchers}
+    tops: dict[str, list[list[int]]] = {b: [] for b in searchers}
+    for q in qs[:20]:  # warm-up: caches and prepared statements
+        for s in searchers.values():
+            s.search(q, 10)
+    for q in qs:
+        for b, s in searchers.items():
+            t = time.perf_counter()
+            r = s.search(q, 10)
+            lat[b].append((time.perf_counter() - t) * 1000)
+            tops[b].append([h.passage_id for h in r.hits])
+    same = sum(a == b for a, b in zip(tops["SQLite"], tops["PostgreSQL"], strict=True))
+    return lat, same, tops
+
+
+def search_only(args: argparse.Namespace, tok: JapaneseTokenizer) -> None:
+    kept = Path(args.search_only)
+    pg_url = (kept / "pg_url").read_text().strip()
+    stores = {"SQLite": IndexStore.open(kept / "bench.db"), "PostgreSQL": IndexStore.open(pg_url)}
+    qs = queries(args.queries, [])
+    lat, same, tops = measure_search(stores, tok, qs)
+    n_pass = stores["SQLite"].meta_int("n_docs")
+    for store in stores.values():
+        store.close()
+    common.header(f"search only ({n_pass:,} passages, {len(qs)} queries, alternating)")
+    common.table(
+        ["backend", "search p50 ms", "search p99 ms"],
+        [[b, common.pct(v, 50), common.pct(v, 99)] for b, v in lat.items()],
+    )
+    ratio = common.pct(lat["PostgreSQL"], 50) / common.pct(lat["SQLite"], 50)
+    print(f"\nsearch p50 PostgreSQL / SQLite: {ratio:.2f}x; same top 10 for {same}/{len(qs)}")
+    if args.hits:
+        Path(args.hits).write_text(json.dumps({"queries": qs, "tops": tops}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -53,51 +100,48 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--adds", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--keep", metavar="DIR", help="keep both indexes (in DIR) for --search-only")
+    where.add_argument("--search-only", metavar="DIR", help="search the indexes --keep left")
+    ap.add_argument("--hits", metavar="FILE", help="write each query's top 10 as JSON")
     args = ap.parse_args()
     common.require_shared()
+    tok = JapaneseTokenizer()
+    if args.search_only:
+        search_only(args, tok)
+        return
     docs = articles(args.aozora, args.limit)
     held, docs = docs[-args.adds :], docs[: -args.adds]  # added one by one afterwards
     chars = sum(len(a.body) for a in docs)
-    name = f"kiji_bench_{__import__('os').getpid()}"
+    name = f"kiji_bench_{os.getpid()}"
     admin = psycopg.connect(args.url, autocommit=True)
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     pg_url = urlsplit(args.url)._replace(path=f"/{name}").geturl()
-    tok = JapaneseTokenizer()
     try:
-        with tempfile.TemporaryDirectory() as d:
-            stores = {"SQLite": IndexStore.open(Path(d) / "bench.db"), "PostgreSQL": None}
-            stores["PostgreSQL"] = IndexStore.open(pg_url)
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(args.keep) if args.keep else Path(tmp)
+            d.mkdir(parents=True, exist_ok=True)
+            stores = {
+                "SQLite": IndexStore.open(d / "bench.db"),
+                "PostgreSQL": IndexStore.open(pg_url),
+            }
             assert stores["PostgreSQL"].backend == "postgresql"
             ingest: dict[str, tuple[float, int]] = {}
             for backend, store in stores.items():
-                assert store is not None
                 t = time.perf_counter()
                 report = ingest_stream(store, tok, docs, workers=args.workers)
                 ingest[backend] = (time.perf_counter() - t, report.passages)
-            searchers = {b: Searcher(s, tok) for b, s in stores.items() if s is not None}
             qs = queries(args.queries, docs)
-            lat: dict[str, list[float]] = {b: [] for b in searchers}
-            top_same = 0
-            for q in qs[:20]:  # warm-up: caches and prepared statements
-                for s in searchers.values():
-                    s.search(q, 10)
-            for q in qs:
-                hits = []
-                for b, s in searchers.items():
-                    t = time.perf_counter()
-                    r = s.search(q, 10)
-                    lat[b].append((time.perf_counter() - t) * 1000)
-                    hits.append([h.passage_id for h in r.hits])
-                top_same += hits[0] == hits[1]
+            lat, top_same, tops = measure_search(stores, tok, qs)
+            if args.hits:
+                Path(args.hits).write_text(json.dumps({"queries": qs, "tops": tops}))
             adds: dict[str, list[float]] = {b: [] for b in stores}
             for a in held:
                 for b, store in stores.items():
-                    assert store is not None
                     t = time.perf_counter()
                     store.add_articles([a], tok)
                     adds[b].append((time.perf_counter() - t) * 1000)
             for store in stores.values():
-                assert store is not None
                 store.close()
         n_pass = ingest["SQLite"][1]
         common.header(
@@ -120,10 +164,14 @@ def main() -> None:
         print(
             f"\nsearch p50 PostgreSQL / SQLite: {ratio:.2f}x; same top 10 for {top_same}/{len(qs)}"
         )
+        if args.keep:
+            (Path(args.keep) / "pg_url").write_text(pg_url + "\n")
+            print(f"kept: {Path(args.keep) / 'bench.db'} and {pg_url} (drop it when done)")
     finally:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        if not args.keep:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         admin.close()
 
 
