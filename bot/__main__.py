@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry
 from bot.config import BotSettings, ConfigError
 from bot.shutdown import SHUTDOWN_GRACE, graceful_close
 from index.cli.parser import KijiParser
-from index.config import CoreSettings, index_db_path
+from index.config import CoreSettings, index_db_location
 from index.errors import NewsIndexError, UnsupportedDatabase
 from index.messages import Lang, lang_from_env, t
 from index.ops.metrics import KijiMetrics, default_registry
@@ -122,7 +122,7 @@ def start_metrics(
 async def _run_bot(
     settings: BotSettings,
     core: CoreSettings,
-    db: Path,
+    db: Path | str,
     tokenizer: JapaneseTokenizer,
     metrics: KijiMetrics,
 ) -> int:
@@ -130,19 +130,14 @@ async def _run_bot(
     from bot.poster import DiscordDigestPoster
     from bot.scheduler import DigestScheduler
     from bot.state.settings import SettingsStore
-    from bot.worker import IndexWorker
+    from bot.worker import open_workers
     from index.digest.digest import build_digest
 
     # KIJI_STATE_DB: the settings, the schedules and the exactly-once log on PostgreSQL, shared
-    # by every host; else in the kiji database file
+    # by every host; else in the kiji database (its file, or its PostgreSQL database)
     state = settings.state_db or db
     async with (
-        await IndexWorker.open(
-            db, tokenizer, params=core.bm25, fusion=core.fusion, name="reader"
-        ) as reader,
-        await IndexWorker.open(
-            db, tokenizer, params=core.bm25, fusion=core.fusion, name="writer", warm=False
-        ) as writer,
+        open_workers(settings, core, tokenizer) as (reader, writer),
         await SettingsStore.open(state) as guild_settings,
     ):
         bot = NewsBot(
@@ -194,7 +189,7 @@ def _shutdown(bot: NewsBot, sig: signal.Signals, grace: float) -> None:
     )
 
 
-def run(db_path: Path | None = None, env: Mapping[str, str] | None = None) -> int:
+def run(db_path: Path | str | None = None, env: Mapping[str, str] | None = None) -> int:
     """``kiji run``: the bot, or a one-line explanation when it cannot start."""
     env = dict(load_env() if env is None else env)
     if db_path is not None:
@@ -289,12 +284,14 @@ def sync(guild_id: int | None, *, use_global: bool, env: Mapping[str, str] | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = KijiParser(prog="python -m bot", description="Run the kiji Discord bot.")
-    parser.add_argument("--db", help="kiji database file (default: $KIJI_DB); not a URL")
+    parser.add_argument("--db", help="kiji database file or postgresql:// URL (default: $KIJI_DB)")
     args = parser.parse_args(argv)
     try:
-        db = index_db_path(args.db).resolve() if args.db else None
+        db = index_db_location(args.db) if args.db else None
     except UnsupportedDatabase as e:
         return _fail(e)
+    if isinstance(db, Path):
+        db = db.resolve()
     return run(db)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import POSTGRES_SCHEMES, default_db_path, url_scheme
+from index.config import POSTGRES_SCHEMES, default_db_location, read_db_location, url_scheme
 from index.errors import NewsIndexError, UnsupportedDatabase
 
 # A bot token is three base64url parts joined by dots; this only catches obvious mistakes
@@ -24,9 +24,11 @@ class ConfigError(NewsIndexError):
 @dataclass(frozen=True)
 class BotSettings:
     token: str = field(repr=False)  # never printed or logged
-    db_path: Path
+    db_path: Path | str  # the index (KIJI_DB): a SQLite file or a postgresql:// URL
     # KIJI_STATE_DB: a postgresql:// URL for the bot's settings and digests (None: in db_path)
     state_db: str | None = field(default=None, repr=False)
+    # KIJI_DB_READ: a read replica's postgresql:// URL for answers and digests (None: db_path)
+    read_db: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
@@ -71,6 +73,7 @@ class BotSettings:
             token=token,
             db_path=_db_path(env),
             state_db=_state_db(env),
+            read_db=_read_db(env),
             dev_guild_id=_int(env, "KIJI_DEV_GUILD_ID"),
             log_level=level,
             owner_ids=frozenset(_int_list(env, "KIJI_OWNER_IDS") or ()),
@@ -92,11 +95,18 @@ def check_token(token: str) -> None:
         raise ConfigError.keyed("setting_token_shape")
 
 
-def _db_path(env: Mapping[str, str]) -> Path:
+def _db_path(env: Mapping[str, str]) -> Path | str:
     try:
-        return default_db_path(env)
+        return default_db_location(env)
     except UnsupportedDatabase as e:
         raise ConfigError.keyed("setting_db", problem=e.msg or str(e)) from None
+
+
+def _read_db(env: Mapping[str, str]) -> str | None:
+    try:
+        return read_db_location(env)
+    except UnsupportedDatabase as e:  # the same message, in the user's language
+        raise ConfigError.keyed(e.key or "db_read_url", **e.params) from None
 
 
 def _state_db(env: Mapping[str, str]) -> str | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from index.config import is_postgres_url
 from index.models import Excerpt
 from index.store.feedback_store import FeedbackStore, HelpfulRate, VoteOutcome
 from index.store.store import IndexStore
@@ -28,7 +29,8 @@ class BotFeedback:
     """Votes on answers shown in Discord (one vote per member per answer)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        # the kiji database (KIJI_DB, never a read replica): a file, or a postgresql:// URL
+        self.path: Path | str = path if is_postgres_url(path) else Path(path)
         self._store: FeedbackStore | None = None
         self._lock = asyncio.Lock()
 
@@ -65,7 +67,7 @@ class BotFeedback:
             await asyncio.to_thread(store.store.close)
 
 
-def _open(path: Path) -> FeedbackStore:
+def _open(path: Path | str) -> FeedbackStore:
     store = IndexStore.open(path, create=False)
     feedback = FeedbackStore(store)
     try:

@@ -12,18 +12,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
+from index.config import redacted
 from index.ranking.bm25 import BM25Params
 from index.ranking.fusion import FusionParams
 from index.search.search import Searcher
 from index.store.store import IndexStore
+
+if TYPE_CHECKING:
+    from bot.config import BotSettings
+    from index.config import CoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +103,7 @@ class IndexWorker:
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        log.info("index %s opened on %s", name, path)
+        log.info("index %s opened on %s", name, redacted(path))
         return cls(executor, ctx, name)
 
     async def run(self, fn: Callable[[IndexContext], T]) -> T:
@@ -131,3 +137,25 @@ class IndexWorker:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+@asynccontextmanager
+async def open_workers(
+    settings: BotSettings, core: CoreSettings, tokenizer: JapaneseTokenizer
+) -> AsyncIterator[tuple[IndexWorker, IndexWorker]]:
+    """The bot's reader and writer. The reader (answers, searches, articles, stats, digests)
+    reads ``KIJI_DB_READ``, a replica, read-only, when it is set, else ``KIJI_DB``; the writer
+    (feed polling) always writes ``KIJI_DB``. A replica may lag behind: an article is answered
+    from once it has reached it."""
+    params, fusion = core.bm25, core.fusion
+    read = settings.read_db or settings.db_path
+    replica = settings.read_db is not None
+    async with (
+        await IndexWorker.open(
+            read, tokenizer, params=params, fusion=fusion, name="reader", readonly=replica
+        ) as reader,
+        await IndexWorker.open(
+            settings.db_path, tokenizer, params=params, fusion=fusion, name="writer", warm=False
+        ) as writer,
+    ):
+        yield reader, writer

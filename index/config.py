@@ -55,7 +55,7 @@ def redacted(location: Path | str) -> str:
 def index_db_path(value: str) -> Path:
     """The index database file that ``--db`` / ``KIJI_DB`` names; does not touch the disk.
 
-    Raises :class:`UnsupportedDatabase` for a URL (the bot's index is a SQLite file for now).
+    Raises :class:`UnsupportedDatabase` for a URL (where a file is needed).
     """
     scheme = url_scheme(value)
     if scheme in POSTGRES_SCHEMES:
@@ -83,6 +83,21 @@ def default_db_location(env: Mapping[str, str]) -> Path | str:
     if is_postgres_url(env.get("KIJI_DB")):
         return env["KIJI_DB"]
     return default_db_path(env)
+
+
+def read_db_location(env: Mapping[str, str]) -> str | None:
+    """``$KIJI_DB_READ``: a ``postgresql://`` URL of a read replica of the ``$KIJI_DB`` database,
+    where the readers (search, ask, chat's answers, digests; the bot's answers) read; None when
+    unset. Writers keep ``$KIJI_DB``. Raises :class:`UnsupportedDatabase` when it is not such a
+    URL, or when ``$KIJI_DB`` is not a ``postgresql://`` URL (a replica of what, then?)."""
+    value = env.get("KIJI_DB_READ", "").strip()
+    if not value:
+        return None
+    if not is_postgres_url(value):
+        raise UnsupportedDatabase.keyed("db_read_url")
+    if not is_postgres_url(env.get("KIJI_DB", "").strip()):
+        raise UnsupportedDatabase.keyed("db_read_needs_pg")
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A ``--db`` / ``KIJI_DB`` URL that kiji cannot serve is refused in one line, by the real
 ``kiji`` and ``python -m bot`` processes, and nothing is created (it used to become a directory
 named ``postgresql:`` holding a SQLite file). A ``postgresql://`` index is served by the kiji
-commands (tests/test_pg_index.py, tests/test_pg_ops.py), and not yet by the bot."""
+commands (tests/test_pg_index.py, tests/test_pg_ops.py) and by the bot
+(tests/bot/test_pg_serving.py)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,6 @@ KIJI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(ma
 BOT = [sys.executable, "-m", "bot"]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcdE.abcdefghijklmnopqrstuvwxyz0123456789_-"
 PG = "postgresql://postgres@127.0.0.1:5432/kiji"
-BOT_NEEDS_SQLITE = (
-    "the Discord bot serves a SQLite index file for now, not a postgresql:// URL (the kiji "
-    "commands take one); PostgreSQL serves the bot's state (KIJI_STATE_DB), see README "
-    "'Scaling out'"
-)
-
-
-def not_yet(command: str) -> str:
-    return (
-        f"kiji {command} は PostgreSQL の索引（--db / KIJI_DB が postgresql:// の URL）ではまだ"
-        "使えません。SQLite のファイルで実行してください（kiji migrate で移せます。README"
-        "「Scaling out」を参照）"
-    )
 
 
 def run(cmd: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -52,14 +40,6 @@ def assert_refused(proc: subprocess.CompletedProcess[str], cwd: Path, message: s
     assert list(cwd.iterdir()) == []  # no `postgresql:` directory, no database file
 
 
-@pytest.mark.parametrize("args", [["run", "--db", PG]])
-def test_kiji_refuses_a_postgresql_db_option_where_it_needs_a_file(
-    tmp_path: Path, args: list[str]
-) -> None:
-    proc = run([*KIJI, *args], tmp_path, DISCORD_TOKEN=TOKEN)
-    assert_refused(proc, tmp_path, not_yet(args[0]))
-
-
 @pytest.mark.parametrize(
     "args", [["backup", "out.dump"], ["restore", "--yes", "b.dump"], ["doctor"]]
 )
@@ -70,14 +50,6 @@ def test_backup_restore_doctor_on_a_url_create_no_file(tmp_path: Path, args: lis
     assert proc.returncode == (1 if args[0] == "doctor" else 2), proc.stdout + proc.stderr
     assert "kiji_never_created" in said or "b.dump" in said
     assert list(tmp_path.iterdir()) == []  # no `postgresql:` directory, no file
-
-
-@pytest.mark.parametrize("args", [["run"], []])
-def test_kiji_refuses_a_postgresql_kiji_db_where_it_needs_a_file(
-    tmp_path: Path, args: list[str]
-) -> None:
-    proc = run([*KIJI, *args], tmp_path, KIJI_DB=PG, DISCORD_TOKEN=TOKEN)
-    assert_refused(proc, tmp_path, not_yet(args[0] if args else "run"))
 
 
 def test_kiji_refuses_a_scheme_it_does_not_serve(tmp_path: Path) -> None:
@@ -92,11 +64,22 @@ def test_kiji_refuses_a_scheme_it_does_not_serve(tmp_path: Path) -> None:
     )
 
 
-def test_the_bot_refuses_a_url_in_kiji_db(tmp_path: Path) -> None:
+def test_the_bot_refuses_a_url_it_cannot_serve_in_kiji_db(tmp_path: Path) -> None:
     """``python -m bot`` reads KIJI_DB through the bot's settings: the same message, before
     any connection to Discord."""
-    proc = run(BOT, tmp_path, KIJI_DB=PG, DISCORD_TOKEN=TOKEN, LANG="en_US.UTF-8")
-    assert_refused(proc, tmp_path, f"KIJI_DB: {BOT_NEEDS_SQLITE}")
+    proc = run(
+        BOT,
+        tmp_path,
+        KIJI_DB="mysql://root@localhost/kiji",
+        DISCORD_TOKEN=TOKEN,
+        LANG="en_US.UTF-8",
+    )
+    assert_refused(
+        proc,
+        tmp_path,
+        "KIJI_DB: kiji cannot open a mysql:// database: give --db / KIJI_DB a SQLite file path "
+        "or a postgresql:// URL",
+    )
 
 
 def test_python_m_bot_refuses_a_url_db_option(tmp_path: Path) -> None:

@@ -125,7 +125,10 @@ def chat_command(args: argparse.Namespace) -> int:
     """``kiji chat``: read questions until Ctrl-D (or end of input when not a terminal)."""
     settings = CoreSettings.from_env()
     db = _db_path(args, settings)
-    return run_chat(db, settings=settings, k=args.k, now=_clock(args, settings), lang=args.lang)
+    read = getattr(args, "read_db", None)
+    return run_chat(
+        db, settings=settings, k=args.k, now=_clock(args, settings), lang=args.lang, read_db=read
+    )
 
 
 def build_sample_db(db: Path, console: Console, lang: Lang = "ja") -> None:
@@ -182,8 +185,13 @@ def run_chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     lang: Lang = "ja",
+    read_db: Path | str | None = None,
 ) -> int:
-    """The chat loop (also the default job when no Discord token is configured)."""
+    """The chat loop (also the default job when no Discord token is configured).
+
+    :param read_db: where the answers are read (``KIJI_DB_READ``, a replica), when not from
+        ``db``; the votes are written to ``db`` all the same.
+    """
     settings = settings or CoreSettings.from_env()
     source: TextIO = stdin if stdin is not None else sys.stdin
     console = Console(file=stdout or sys.stdout, highlight=False)
@@ -192,15 +200,21 @@ def run_chat(
     try:
         if isinstance(db, Path) and not db.exists():
             build_sample_db(db, console, lang)
-        store = IndexStore.open(db, create=False)
+        reads = db if read_db is None else read_db
+        store = IndexStore.open(reads, create=False)
+        try:
+            writes = store if reads == db else IndexStore.open(db, create=False)
+        except BaseException:
+            store.close()
+            raise
     except NewsIndexError as e:
         print(t(lang, "cli_error", detail=e.text(lang)), file=sys.stderr)
         return EXIT_ERROR
-    with store:
+    with store, writes:
         answerer = _answerer(store, settings)
         stats = store.stats()
         console.print(t(lang, "chat_banner", n=stats["articles"]), soft_wrap=True)
-        feedback = FeedbackStore(store)
+        feedback = FeedbackStore(writes)
         last: Answer | None = None
         for line in _questions(source, db, lang):
             question = line.strip()

@@ -26,7 +26,13 @@ from index.cli import feeds as cli_feeds
 from index.cli import ingest as cli_ingest
 from index.cli import ops as cli_ops
 from index.cli.args import positive_int
-from index.cli.location import PG_NOT_YET, is_pg_error, resolve_db
+from index.cli.location import (
+    PG_NOT_YET,
+    READ_COMMANDS,
+    is_pg_error,
+    resolve_db,
+    resolve_read_db,
+)
 from index.cli.parser import KijiParser
 from index.cli.user_input import input_lines, utf8_problem
 from index.config import CoreSettings, is_postgres_url, redacted
@@ -314,7 +320,11 @@ def main(
                 return 2
     args.lang = lang
     try:
+        read_db = resolve_read_db(args, os.environ)
         args.db = resolve_db(args)
+        args.read_db = read_db or args.db  # KIJI_DB_READ: a replica for the reads
+        if args.command in READ_COMMANDS:
+            args.db = args.read_db
         if is_postgres_url(args.db) and args.command in PG_NOT_YET:
             print(
                 t(lang, "cli_error", detail=t(lang, "pg_not_yet", command=args.command)),

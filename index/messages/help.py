@@ -140,7 +140,7 @@ HELP_JA: dict[str, str] = {
     ),
     "the exact JSON payloads": "送る JSON そのもの",
     "Run the kiji Discord bot.": "kiji の Discord ボットを動かします。",
-    "kiji database file (default: $KIJI_DB); not a URL": (
-        "kiji のデータベースファイル（既定：$KIJI_DB）。URL は使えません"
+    "kiji database file or postgresql:// URL (default: $KIJI_DB)": (
+        "kiji のデータベースファイルか postgresql:// の URL（既定：$KIJI_DB）"
     ),
 }

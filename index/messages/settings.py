@@ -65,11 +65,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     # index/config.py: --db / KIJI_DB
     "db_postgres_url": (
-        "Discord ボットが使う索引は今のところ SQLite のファイルです（{scheme}:// の URL は使えません。"
-        "kiji のコマンドは使えます）。PostgreSQL はボットの状態（KIJI_STATE_DB）に使います。"
+        "ここでは SQLite のデータベースファイルが必要です（{scheme}:// の URL は使えません）",
+        "a SQLite database file is needed here, not a {scheme}:// URL",
+    ),
+    "db_read_url": (
+        "KIJI_DB_READ には読み取り用レプリカの postgresql://user@host:port/db の形の URL を指定します"
+        "（使わないなら設定しないでください）",
+        "KIJI_DB_READ takes the postgresql://user@host:port/db URL of a read replica "
+        "(leave it unset to read from KIJI_DB)",
+    ),
+    "db_read_needs_pg": (
+        "KIJI_DB_READ（読み取り用レプリカ）は KIJI_DB が postgresql:// の URL のときだけ使えます。"
         "README の「Scaling out」を参照",
-        "the Discord bot serves a SQLite index file for now, not a {scheme}:// URL (the "
-        "kiji commands take one); PostgreSQL serves the bot's state (KIJI_STATE_DB), "
+        "KIJI_DB_READ (a read replica) needs KIJI_DB to be a postgresql:// URL too; "
         "see README 'Scaling out'",
     ),
     "db_url": (

@@ -41,7 +41,7 @@ def is_loopback(host: str) -> bool:
     return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
 
 
-def db_health(path: Path) -> HealthCheck:
+def db_health(path: Path | str) -> HealthCheck:
     """A check that opens the database read-only and reads its change counter (no writes)."""
 
     def check() -> tuple[bool, str]:

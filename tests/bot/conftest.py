@@ -129,20 +129,21 @@ async def guild_settings(bot_db: Path) -> AsyncIterator[SettingsStore]:
         yield store
 
 
-def bot_settings(db_path: Path) -> BotSettings:
+def bot_settings(db_path: Path | str) -> BotSettings:
     return BotSettings(token="", db_path=db_path, owner_ids=frozenset({OWNER_ID}))
 
 
 async def make_bot(
-    db_path: Path,
+    db_path: Path | str,
     reader: IndexWorker,
     guild_settings: SettingsStore,
     *,
     writer: IndexWorker | None = None,
     scheduler: object = None,
+    settings: BotSettings | None = None,
 ) -> NewsBot:
     bot = NewsBot(
-        settings=bot_settings(db_path),
+        settings=settings or bot_settings(db_path),
         guild_settings=guild_settings,
         index=reader,
         writer=writer,
