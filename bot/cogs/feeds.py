@@ -97,7 +97,12 @@ class FeedsCog(commands.Cog):
         if not await self.gate.ready():  # one poller: shard 0's process, or the feeds leader
             return
         try:
-            results = await self.run(lambda ctx: self.manager(ctx).poll())
+            gate = self.gate  # a poller that loses its leadership stops between two feeds
+
+            def poll(ctx: IndexContext) -> list[PollResult]:
+                return self.manager(ctx).poll(keep_going=lambda: gate.running)
+
+            results = await self.run(poll)
         except Exception:
             if self.metrics is not None:
                 self.metrics.record_feed_error()

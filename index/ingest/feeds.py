@@ -142,9 +142,17 @@ class FeedManager:
         return self.table.status(url)
 
     # -- polling -------------------------------------------------------------------------
-    def poll(self, url: str | None = None, *, force: bool = False) -> list[PollResult]:
+    def poll(
+        self,
+        url: str | None = None,
+        *,
+        force: bool = False,
+        keep_going: Callable[[], bool] | None = None,
+    ) -> list[PollResult]:
         """Poll one feed or every feed that is due; ``force`` ignores the schedule and the
         conditional-GET validators (a full re-fetch; already-seen entries are still skipped).
+        ``keep_going`` is asked before each feed: False stops the poll there (the bot's poller
+        when it has lost its leadership); the feeds left are polled by the next poll.
 
         :raises FeedError: when ``url`` is given and not subscribed.
         """
@@ -155,7 +163,12 @@ class FeedManager:
             urls: Sequence[str] = [found]
         else:
             urls = self.table.urls()
-        return [self._poll_one(u, force=force) for u in urls]
+        results = []
+        for u in urls:
+            if keep_going is not None and not keep_going():
+                break
+            results.append(self._poll_one(u, force=force))
+        return results
 
     def _poll_one(self, url: str, *, force: bool) -> PollResult:
         state = self.table.poll_state(url)

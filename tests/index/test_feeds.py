@@ -331,6 +331,21 @@ def test_same_article_in_two_feeds_is_ingested_once(
     assert row == (f"{site.url('/a.xml')}#a-1",)
 
 
+def test_a_poll_stops_between_feeds_when_told(manager: FeedManager, site: Site) -> None:
+    """The bot's poller asks before each feed whether it still leads (bot/jobs.py)."""
+    for name in ("a", "b"):
+        site.routes[f"/{name}.xml"] = Route(
+            rss([item(f"{name}-1", "図書館", f"https://x.example/{name}")])
+        )
+        manager.add(site.url(f"/{name}.xml"))
+    answers = iter([True, False])
+    results = manager.poll(keep_going=lambda: next(answers))
+    assert [r.url for r in results] == [site.url("/a.xml")]
+    assert (site.hits("/a.xml"), site.hits("/b.xml")) == (1, 0)
+    assert [r.url for r in manager.poll()] == [site.url("/a.xml"), site.url("/b.xml")]
+    assert site.hits("/b.xml") == 1  # polled by the next poll
+
+
 def test_summary_kept_when_page_fails_and_empty_entry_rejected(
     manager: FeedManager, store: IndexStore, site: Site
 ) -> None:
