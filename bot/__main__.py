@@ -15,7 +15,7 @@ import signal
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from prometheus_client import CollectorRegistry
@@ -225,7 +225,8 @@ async def command_payloads(settings: BotSettings) -> list[dict[str, object]]:
 
 
 def commands_json(env: Mapping[str, str] | None = None, *, as_json: bool = True) -> int:
-    """``kiji commands [--json]``: print the payloads (JSON) or a name/ja-name summary."""
+    """``kiji commands [--json]``: print the payloads (JSON) or a summary: each command's name,
+    its Japanese name and its description in the command line's language."""
     env = dict(load_env() if env is None else env)
     try:
         settings = BotSettings.from_env(env, require_token=False)
@@ -235,14 +236,23 @@ def commands_json(env: Mapping[str, str] | None = None, *, as_json: bool = True)
     if as_json:
         print(json.dumps(payloads, ensure_ascii=False, indent=2))
         return 0
+    lang = cli_lang()
     for p in payloads:
-        ja = p.get("name_localizations", {}).get("ja", "")  # type: ignore[union-attr]
-        print(f"{p['name']:<10} {ja:<12} {p.get('description', '')}")
+        print(_command_line(p, lang))
         for o in p.get("options", []):  # type: ignore[union-attr]
-            if o.get("type") in (1, 2):
-                ja = o.get("name_localizations", {}).get("ja", "")
-                print(f"  {o['name']:<10} {ja:<12} {o.get('description', '')}")
+            if o.get("type") in (1, 2):  # subcommands and groups
+                print(f"  {_command_line(o, lang)}")
     return 0
+
+
+def _command_line(payload: Mapping[str, Any], lang: Lang) -> str:
+    """``name  名前  description`` of a command payload, the description in ``lang`` (the
+    Japanese one Discord is given, or the English one)."""
+    ja_name = (payload.get("name_localizations") or {}).get("ja", "")
+    description = payload.get("description", "")
+    if lang == "ja":
+        description = (payload.get("description_localizations") or {}).get("ja", description)
+    return f"{payload['name']:<10} {ja_name:<12} {description}"
 
 
 async def sync_commands(settings: BotSettings, guild_id: int | None) -> int:

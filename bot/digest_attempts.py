@@ -26,6 +26,7 @@ from bot.state.digest import LogEntry, LogState, Trigger
 
 if TYPE_CHECKING:
     from bot.state import DigestBackend
+from index.messages import Msg
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
 
@@ -237,16 +238,14 @@ class DigestAttempts:
                 "retry",
                 now,
                 next_attempt_at=now,
-                error="interrupted before posting; retrying",
+                error=Msg("digest_err_interrupted_retry").dumps(),
             )
             return TickResult(g, c, d, "retry_scheduled", next_attempt_at=now)
-        error = (
-            f"interrupted while posting (claimed {entry.claimed_at:%Y-%m-%d %H:%M} UTC); it may "
-            "have been sent: check the channel, then post again with force if it is missing"
-        )
-        await self.store.finish(g, c, d, "uncertain", now, error=error)
+        claimed = f"{entry.claimed_at:%Y-%m-%d %H:%M}"
+        error = Msg("digest_err_interrupted", {"claimed": claimed})
+        await self.store.finish(g, c, d, "uncertain", now, error=error.dumps())
         log.warning("digest for guild %s channel %s day %s is uncertain", g, c, d)
-        return TickResult(g, c, d, "uncertain", error=error)
+        return TickResult(g, c, d, "uncertain", error=error.text("en"))
 
     async def attempt(
         self,
@@ -289,18 +288,19 @@ class DigestAttempts:
 
     async def _record_failure(self, guild_id, channel_id, day, e, attempts, trigger) -> TickResult:
         now = self._now()
-        error = describe(e)
+        why = describe(e)
         sent = e.message_ids if isinstance(e, PostError) else ()
         if sent:  # part of the digest is in the channel: reposting would duplicate it
-            error = f"partially posted ({len(sent)} messages) before: {error}"
+            why = Msg("digest_err_partial", {"n": len(sent), "error": why})
             await self.store.finish(
-                guild_id, channel_id, day, "uncertain", now, message_ids=sent, error=error
+                guild_id, channel_id, day, "uncertain", now, message_ids=sent, error=why.dumps()
             )
-            return TickResult(guild_id, channel_id, day, "uncertain", sent, error)
+            return TickResult(guild_id, channel_id, day, "uncertain", sent, why.text("en"))
         if not isinstance(e, PostError):
             log.exception("unexpected error posting the digest of guild %s", guild_id, exc_info=e)
+        error = why.text("en")  # for the log and the result; the digest log keeps the message
         if trigger == "manual" or isinstance(e, ChannelGone) or attempts >= self.max_attempts:
-            await self.store.finish(guild_id, channel_id, day, "failed", now, error=error)
+            await self.store.finish(guild_id, channel_id, day, "failed", now, error=why.dumps())
             log.warning("digest for guild %s day %s failed: %s", guild_id, day, error)
             return TickResult(guild_id, channel_id, day, "failed", error=error)
         if isinstance(e, RateLimited):
@@ -309,7 +309,7 @@ class DigestAttempts:
             wait = min(self.backoff * (2 ** (attempts - 1)), self.max_backoff)
         at = now + wait
         await self.store.finish(
-            guild_id, channel_id, day, "retry", now, error=error, next_attempt_at=at
+            guild_id, channel_id, day, "retry", now, error=why.dumps(), next_attempt_at=at
         )
         log.warning(
             "digest for guild %s day %s: %s; retry %d at %s", guild_id, day, error, attempts + 1, at
@@ -319,7 +319,20 @@ class DigestAttempts:
         )
 
 
-def describe(e: BaseException) -> str:
+def describe(e: BaseException) -> Msg:
+    """Why posting failed, as a catalogue message: its kind in the reader's language, then
+    ``Kind: detail`` as Discord (or the exception) said it (the English text, for logs and
+    :func:`bot.cogs.digest.post_error_text`)."""
     text = str(e)
     name = type(e).__name__
-    return f"{name}: {text}" if text and text != name else name
+    detail = f"{name}: {text}" if text and text != name else name
+    key = next((k for kind, k in _ERROR_KEYS if isinstance(e, kind)), "digest_err_unexpected")
+    return Msg(key, {"detail": detail})
+
+
+_ERROR_KEYS: tuple[tuple[type[PostError], str], ...] = (
+    (MissingPermissions, "digest_err_permissions"),
+    (ChannelGone, "digest_err_channel_gone"),
+    (RateLimited, "digest_err_rate_limited"),
+    (ServerError, "digest_err_server"),
+)

@@ -16,6 +16,7 @@ from bot.i18n import lang, t
 from bot.limits import truncate
 from bot.render import COLOUR, Locale, escape, fit, lines_within, link
 from index.digest.digest import display_time, empty_digest_message
+from index.messages import stored_text
 from index.models import Digest
 
 
@@ -106,7 +107,8 @@ def digest_status_embed(status: object, locale: Locale) -> discord.Embed:
     if schedule is None or not schedule.enabled:
         embed.description = t(locale, "digest_was_off")
     else:
-        cats = "、".join(escape(c) for c in schedule.categories) if schedule.categories else ""
+        comma = t(locale, "list_separator")
+        cats = comma.join(escape(c) for c in schedule.categories) if schedule.categories else ""
         embed.description = t(
             locale,
             "digest_scheduled",
@@ -126,8 +128,8 @@ def digest_status_embed(status: object, locale: Locale) -> discord.Embed:
             line = f"{e.day.isoformat()} <#{e.channel_id}>"  # type: ignore[attr-defined]
             if when:
                 line += f" <t:{int(when.timestamp())}:R>"
-            if err:
-                line += f" — {escape(truncate(err, 120))}"
+            if err:  # kept as a catalogue message: said in the moderator's language
+                line += f" — {escape(truncate(stored_text(err, lang(locale)), 120))}"
             lines.append(line)
         if lines:
             embed.add_field(

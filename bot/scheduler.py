@@ -58,6 +58,7 @@ from bot.digest_attempts import (
 )
 from bot.state import is_postgres, open_digest_store
 from bot.state.digest import LogEntry, Schedule
+from index.messages import Msg, stored_text
 from index.models import Digest
 from index.ops.metrics import KijiMetrics
 
@@ -269,7 +270,7 @@ class DigestScheduler:
                             schedule.channel_id,
                             None,
                             "error",
-                            error=describe(e),
+                            error=describe(e).text("en"),
                         )
                     )
         now = self._now()
@@ -290,7 +291,7 @@ class DigestScheduler:
             return await work
         except Exception as e:
             log.exception("digest for guild %s channel %s day %s failed", guild_id, channel_id, day)
-            return TickResult(guild_id, channel_id, day, "error", error=describe(e))
+            return TickResult(guild_id, channel_id, day, "error", error=describe(e).text("en"))
 
     async def _run_schedule(self, schedule: Schedule) -> list[TickResult]:
         results: list[TickResult] = []
@@ -308,8 +309,14 @@ class DigestScheduler:
                     day,
                     "missed",
                     now,
-                    error=f"the bot was offline at {due.astimezone(zone):%Y-%m-%d %H:%M %Z} "
-                    f"and came back {_human(late)} later (grace {_human(self.grace)})",
+                    error=Msg(
+                        "digest_err_offline",
+                        {
+                            "due": f"{due.astimezone(zone):%Y-%m-%d %H:%M %Z}",
+                            "late": _human(late),
+                            "grace": _human(self.grace),
+                        },
+                    ).dumps(),
                 )
                 if inserted:
                     log.warning("digest of guild %s for %s missed", schedule.guild_id, day)
@@ -324,7 +331,7 @@ class DigestScheduler:
                             "digest of guild %s for %s: catching up %s late",
                             schedule.guild_id,
                             day,
-                            _human(late),
+                            _human(late).text("en"),
                         )
                     results.append(
                         await self._attempts.attempt(
@@ -358,7 +365,8 @@ class DigestScheduler:
         if entry.state == "posted":
             return [TickResult(g, c, day, "already_posted", entry.message_ids)]
         if entry.state == "uncertain":
-            return [TickResult(g, c, day, "uncertain", entry.message_ids, entry.last_error)]
+            error = stored_text(entry.last_error, "en") if entry.last_error else None
+            return [TickResult(g, c, day, "uncertain", entry.message_ids, error)]
         manual_failure = entry.state == "failed" and entry.trigger == "manual"
         now = self._now()
         if manual_failure and await self.store.claim(
@@ -411,8 +419,8 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Tokyo") from e
 
 
-def _human(delta: timedelta) -> str:
+def _human(delta: timedelta) -> Msg:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
-        return f"{minutes} min"
-    return f"{minutes / 60:.1f} h"
+        return Msg("duration_minutes", {"n": minutes})
+    return Msg("duration_hours", {"h": minutes / 60})

@@ -37,9 +37,16 @@ class NewsIndexError(Exception):
 class InvalidQuery(NewsIndexError):
     """A question or query that cannot be searched (empty, symbols only, too long)."""
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str = "") -> None:
         super().__init__(message)
-        self.reason = reason  # "empty" | "no_terms" | "too_long"
+        self.reason = reason  # "empty" | "no_terms" | "too_long" | "not_utf8"
+
+    @classmethod
+    def because(cls, reason: str, key: str, /, **params: object) -> InvalidQuery:
+        """The error for ``reason``, said by catalogue ``key`` with ``params``."""
+        error = cls.keyed(key, **params)
+        error.reason = reason
+        return error
 
 
 class ArticleParseError(NewsIndexError):

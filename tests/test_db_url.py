@@ -129,7 +129,7 @@ def test_the_bot_says_when_kiji_state_db_is_unreachable(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2, proc.stderr
     last = proc.stderr.splitlines()[-1]
-    assert last.startswith(
-        "kiji: cannot connect to PostgreSQL at postgres@127.0.0.1:1/kiji (KIJI_STATE_DB): "
+    assert last.startswith(  # in the command line's language (Japanese by default)
+        "kiji: PostgreSQL（postgres@127.0.0.1:1/kiji、KIJI_STATE_DB）に接続できません："
     ), proc.stderr
     assert "secret" not in proc.stderr

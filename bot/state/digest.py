@@ -22,11 +22,16 @@ from typing import Literal
 import aiosqlite
 
 from bot.state import schema
+from index.messages import Msg
 
 log = logging.getLogger(__name__)
 
 LogState = Literal["posting", "posted", "retry", "failed", "missed", "uncertain"]
 Trigger = Literal["scheduled", "manual"]
+
+# last_error of the retries a disabled schedule cancels (a catalogue message, read with
+# index.messages.stored_text like every error the digest log keeps)
+CANCELLED = Msg("digest_err_cancelled").dumps()
 
 
 class DigestStoreClosed(RuntimeError):
@@ -59,7 +64,7 @@ class LogEntry:
     claimed_at: datetime | None
     posted_at: datetime | None
     next_attempt_at: datetime | None
-    last_error: str | None
+    last_error: str | None  # Msg.dumps() (older rows: English text); see stored_text
 
 
 def _ts(dt: datetime | None) -> str | None:
@@ -194,9 +199,8 @@ class DigestStore(schema.Component[aiosqlite.Connection]):
                 ),
                 (
                     "UPDATE digest_log SET state = 'failed', next_attempt_at = NULL, "
-                    "last_error = 'cancelled: the schedule was disabled', updated_at = ? "
-                    "WHERE guild_id = ? AND state = 'retry'",
-                    (_ts(now), guild_id),
+                    "last_error = ?, updated_at = ? WHERE guild_id = ? AND state = 'retry'",
+                    (CANCELLED, _ts(now), guild_id),
                 ),
             ]
         )

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import psycopg
 
 from index.config import is_postgres_url
-from index.errors import DatabaseError, SchemaTooNew
+from index.errors import SchemaTooNew
 from index.store.migrations import statements
-from index.store.pg.conn import describe
+from index.store.pg.conn import connect_error, describe
 
 # pg_advisory_xact_lock key of the bot's migrations: 'kiji' in ASCII.
 MIGRATION_LOCK = 0x6B696A69
@@ -32,7 +32,7 @@ class PgMigrations:
 
     component: str
     steps: tuple[str, ...]
-    too_new: str
+    too_new: str  # the catalogue key of SchemaTooNew's message (fields ``found``, ``latest``)
 
 
 async def connect(url: str, component: PgMigrations) -> psycopg.AsyncConnection:
@@ -43,10 +43,7 @@ async def connect(url: str, component: PgMigrations) -> psycopg.AsyncConnection:
     try:
         conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DatabaseError(
-            f"cannot connect to PostgreSQL at {describe(url)} (KIJI_STATE_DB): {first}"
-        ) from None
+        raise connect_error(url, "KIJI_STATE_DB", e) from None
     try:
         await conn.execute("SET TIME ZONE 'UTC'")  # timestamps come back in UTC, as from SQLite
         await migrate(conn, component)
@@ -71,7 +68,7 @@ async def migrate(conn: psycopg.AsyncConnection, component: PgMigrations) -> int
         found = int(row[0]) if row else 0
         latest = len(component.steps)
         if found > latest:
-            raise SchemaTooNew(component.too_new.format(found=found, latest=latest))
+            raise SchemaTooNew.keyed(component.too_new, found=found, latest=latest)
         for step in component.steps[found:]:
             for statement in statements(step):
                 await conn.execute(statement.encode())  # bytes: our own DDL, not user text

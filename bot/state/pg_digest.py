@@ -15,7 +15,14 @@ from typing import Any, Literal, LiteralString
 
 import psycopg
 
-from bot.state.digest import DigestStoreClosed, LogEntry, LogState, Schedule, Trigger
+from bot.state.digest import (
+    CANCELLED,
+    DigestStoreClosed,
+    LogEntry,
+    LogState,
+    Schedule,
+    Trigger,
+)
 from bot.state.pg import PgMigrations, connect
 from bot.state.schema import Component
 
@@ -53,8 +60,7 @@ DIGEST = PgMigrations(
         CREATE INDEX IF NOT EXISTS digest_log_state ON digest_log (state, guild_id);
         """,
     ),
-    "the digest tables on PostgreSQL have version {found}, newer than this kiji ({latest}); "
-    "upgrade kiji before running the bot on this database",
+    "schema_pg_digest_too_new",
 )
 
 _LOG_COLS = (
@@ -165,9 +171,8 @@ class PgDigestStore(Component[psycopg.AsyncConnection]):
                 ),
                 (
                     "UPDATE digest_log SET state = 'failed', next_attempt_at = NULL, "
-                    "last_error = 'cancelled: the schedule was disabled', updated_at = %s "
-                    "WHERE guild_id = %s AND state = 'retry'",
-                    (now, guild_id),
+                    "last_error = %s, updated_at = %s WHERE guild_id = %s AND state = 'retry'",
+                    (CANCELLED, now, guild_id),
                 ),
             ]
         )

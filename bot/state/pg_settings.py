@@ -49,7 +49,7 @@ SETTINGS = PgMigrations(
         );
         """,
     ),
-    "the bot settings on PostgreSQL are version {found}, this kiji knows {latest}; upgrade kiji",
+    "schema_pg_settings_too_new",
 )
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 import aiosqlite
 
+from index.errors import NewsIndexError
 from index.store import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -41,7 +42,7 @@ SETTINGS = migrations.Migrations(
         """,
     ),
     migrations.ComponentRow("settings"),
-    "the bot settings in this database are version {found}, this kiji knows {latest}; upgrade kiji",
+    "schema_settings_too_new",
 )
 
 DIGEST = migrations.Migrations(
@@ -78,8 +79,7 @@ DIGEST = migrations.Migrations(
         """,
     ),
     migrations.ComponentRow("digest"),
-    "the digest tables have version {found}, newer than this kiji ({latest}); "
-    "upgrade kiji before running the bot on this database",
+    "schema_digest_too_new",
 )
 
 
@@ -128,6 +128,8 @@ class Component(Generic[ConnT]):
     @property
     def conn(self) -> ConnT:
         if self._conn is None:
+            if issubclass(self.closed_error, NewsIndexError):  # a member may meet it at shutdown
+                raise self.closed_error.keyed("shutting_down")
             raise self.closed_error(f"the {type(self).__name__} is closed")
         return self._conn
 

@@ -4,7 +4,8 @@ The pipeline of :meth:`Answerer.ask` (free of Discord: the terminal and the bot 
 :class:`~index.models.Answer`):
 
 1. strip Discord/Markdown markup, read a date window (「昨日」「先週」), analyse the rest into terms
-   (:class:`~index.errors.InvalidQuery` becomes ``status="invalid"`` with its Japanese message);
+   (:class:`~index.errors.InvalidQuery` becomes ``status="invalid"`` with its message in the
+   language asked for);
 2. BM25 over passages (restricted to the window; widened with a note when the window holds no
    answer);
 3. decide whether the evidence answers the question at all (:mod:`index.ranking.evidence`);
@@ -98,7 +99,7 @@ class Answerer:
             return Answer(
                 question=question,
                 status="invalid",
-                message=str(e),
+                message=e.text(lang),
                 reason=e.reason,
                 took_ms=_ms(t0),
             )

@@ -133,11 +133,11 @@ def read_questions(path: Path) -> list[EvalQuestion]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise EvalFileError(f"cannot read {path}: {e.strerror or e}") from e
+        raise EvalFileError.keyed("eval_unreadable", path=path, error=e.strerror or e) from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise EvalFileError(f"{path}: not UTF-8 (byte {e.start})") from e
+        raise EvalFileError.keyed("eval_not_utf8", path=path, byte=e.start) from e
     return list(_parse(text.splitlines(), path))
 
 
@@ -149,14 +149,14 @@ def _parse(lines: Iterable[str], path: Path) -> Iterator[EvalQuestion]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise EvalFileError(f"{path}:{no}: not JSON ({e.msg})") from e
+            raise EvalFileError.keyed("eval_not_json", where=f"{path}:{no}", error=e.msg) from e
         if not isinstance(obj, dict) or not isinstance(obj.get("q"), str) or not obj["q"].strip():
-            raise EvalFileError(f'{path}:{no}: each line needs a "q" string')
+            raise EvalFileError.keyed("eval_no_question", where=f"{path}:{no}")
         expect = obj.get("expect_any") or []
         if isinstance(expect, str):
             expect = [expect]
         if not isinstance(expect, list) or not all(isinstance(x, str) for x in expect):
-            raise EvalFileError(f'{path}:{no}: "expect_any" must be a list of strings')
+            raise EvalFileError.keyed("eval_bad_expect", where=f"{path}:{no}")
         kind = str(obj.get("kind") or "fact")
         gold = obj.get("gold")
         if obj.get("vote") == "down" and gold in (None, "") and not expect:

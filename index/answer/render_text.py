@@ -91,11 +91,8 @@ def _article_line(r: RelatedArticle) -> Text:
 
 
 def answer_message(answer: Answer, lang: Lang) -> str:
-    """Why there is no answer, in ``lang``: the core's message (``Answerer.ask`` writes it in the
-    language it is given); in English, a question that could not be searched quotes the core's
-    (Japanese) reason."""
-    if lang == "en" and answer.status == "invalid":
-        return t(lang, "answer_invalid", detail=answer.message)
+    """Why there is no answer, in ``lang``: the core's message (``Answerer.ask`` writes it, a
+    question that could not be searched included, in the language it is given)."""
     return answer.message or t(lang, "answer_not_found")
 
 

@@ -12,20 +12,11 @@ import sys
 
 from index.answer.evaluate import EvalReport, read_questions, result_dict, run_eval
 from index.cli.answer import EXIT_ERROR, EXIT_OK, _answerer, _clock, _db_path, _parse_now
+from index.cli.args import positive_int
 from index.config import CoreSettings
 from index.errors import NewsIndexError
 from index.messages import Lang, t
 from index.store.store import IndexStore
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from e
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n})")
-    return n
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="question file (JSON lines)")
     p.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
     p.add_argument(
-        "-k", type=_positive, default=3, help="excerpts per answer, as in kiji ask (default 3)"
+        "-k", type=positive_int, default=3, help="excerpts per answer, as in kiji ask (default 3)"
     )
     p.add_argument("--now", type=_parse_now, help="answer as of this time (ISO, with timezone)")
     p.add_argument("--all", action="store_true", help="list every question, not only failures")

@@ -163,7 +163,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 status = 1
                 print(
                     json.dumps(
-                        {"query": query, "took_ms": 0, "hits": [], "error": str(e)},
+                        {"query": query, "took_ms": 0, "hits": [], "error": e.text(args.lang)},
                         ensure_ascii=False,
                     ),
                     flush=True,

@@ -211,9 +211,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say("FAIL", "doctor_sudachi_fail", error=e)
     say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
     say("info", "doctor_scopes")
-    width = max(len(level) for level, _ in results)
+    tags = {level: t(args.lang, f"doctor_level_{level.lower()}") for level, _ in results}
+    width = max(len(tag) for tag in tags.values())
     for level, text in results:
-        print(f"[{level:>{width}}] {text}")
+        print(f"[{tags[level]:>{width}}] {text}")
     return 1 if any(level == "FAIL" for level, _ in results) else 0
 
 

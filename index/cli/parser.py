@@ -19,29 +19,24 @@ from index.messages import Lang, lang_from_env, t
 from index.messages.help import HELP_JA
 
 # argparse's usage errors (Python 3.11-3.13 wording) → the catalogue key that says them.
-_ERRORS = (
-    (re.compile(r"the following arguments are required: (?P<names>.+)"), "argparse_required"),
-    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "argparse_unrecognized"),
-    (
-        re.compile(
-            r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"
-        ),
-        "argparse_choice",
-    ),
-    (re.compile(r"argument (?P<name>\S+): invalid \w+ value: (?P<value>.+)"), "argparse_invalid"),
-    (re.compile(r"argument (?P<name>\S+): expected one argument"), "argparse_one_value"),
-    (
-        re.compile(r"argument (?P<name>\S+): not allowed with argument (?P<other>\S+)"),
-        "argparse_not_with",
-    ),
-    (
-        re.compile(r"argument (?P<name>\S+): expected a whole number, got (?P<value>.+)"),
-        "argparse_not_whole",
-    ),
-    (
-        re.compile(r"argument (?P<name>\S+): must be at least 1 \(got (?P<value>.+)\)"),
-        "argparse_below_1",
-    ),
+_ERRORS = tuple(
+    (re.compile(pattern), key)
+    for key, pattern in {
+        "argparse_required": r"the following arguments are required: (?P<names>.+)",
+        "argparse_unrecognized": r"unrecognized arguments: (?P<args>.+)",
+        "argparse_choice": r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+        "argparse_invalid": r"argument (?P<name>\S+): invalid \w+ value: (?P<value>.+)",
+        "argparse_one_value": r"argument (?P<name>\S+): expected one argument",
+        "argparse_not_with": r"argument (?P<name>\S+): not allowed with argument (?P<other>\S+)",
+        "argparse_not_whole": r"argument (?P<name>\S+): expected a whole number, got (?P<value>.+)",
+        "argparse_below_1": r"argument (?P<name>\S+): must be at least 1 \(got (?P<value>.+)\)",
+        "argparse_not_datetime": r"argument (?P<name>\S+): not an ISO date-time: (?P<value>.+)",
+        "argparse_needs_timezone": r"argument (?P<name>\S+): --now needs a timezone, e\.g\. (?P<example>\S+)",
+        "argparse_not_date": r"argument (?P<name>\S+): not an ISO date: (?P<value>.+) \(e\.g\. (?P<example>.+)\)",
+        "argparse_ambiguous": r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
+        "argparse_at_least_one": r"argument (?P<name>\S+): expected at least one argument",
+        "argparse_one_required": r"one of the arguments (?P<names>.+) is required",
+    }.items()
 )
 
 

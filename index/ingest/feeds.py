@@ -310,7 +310,7 @@ class FeedManager:
         if not articles:
             return IngestReport()
         if self.tokenizer is None:
-            raise FeedError("polling needs a tokenizer (FeedManager was built without one)")
+            raise RuntimeError("polling needs a tokenizer (FeedManager was built without one)")
         return self.store.add_articles(articles, self.tokenizer)
 
     def _failed(self, url: str, why: Rejection, error_count: int) -> PollResult:

@@ -23,6 +23,7 @@ from index.messages.ingest import INGEST
 from index.messages.ops import OPS
 from index.messages.pg_ops import PG_OPS
 from index.messages.settings import SETTINGS
+from index.messages.store import STORE
 
 __all__ = [
     "CATALOGUE",
@@ -48,7 +49,9 @@ def _merge(*parts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, tuple[str, str]] = _merge(ANSWERS, CLI, INGEST, OPS, PG_OPS, SETTINGS, BOT)
+CATALOGUE: dict[str, tuple[str, str]] = _merge(
+    ANSWERS, CLI, INGEST, OPS, PG_OPS, SETTINGS, STORE, BOT
+)
 
 
 class Msg(NamedTuple):

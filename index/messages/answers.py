@@ -35,9 +35,18 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "{desc}に公開された記事にも、ほかの記事にも見つかりませんでした。",
         "Neither the articles of the period asked for ({desc}) nor any other answer it.",
     ),
-    "answer_invalid": (
-        "この質問は検索できません：{detail}",
-        "This question cannot be searched: {detail}",
+    # a question that cannot be searched (InvalidQuery, index/search/search.py)
+    "query_empty": (
+        "質問が空です。知りたいことを文章で入力してください。",
+        "The question is empty. Write what you want to know as a sentence.",
+    ),
+    "query_too_long": (
+        "質問が長すぎます（{n}文字）。{limit}文字以内にしてください。",
+        "The question is too long ({n} characters). Keep it within {limit} characters.",
+    ),
+    "query_no_terms": (
+        "検索できる語が見つかりませんでした。記号や絵文字だけでなく、言葉で質問してください。",
+        "No searchable words were found. Ask with words, not only symbols or emoji.",
     ),
     # 「今週のニュースまとめて」 (index/answer/period.py)
     "summary_recent": ("最近", "recently"),

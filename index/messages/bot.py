@@ -201,4 +201,35 @@ BOT: dict[str, tuple[str, str]] = {
         "このメッセージには質問にできる文字がありません。",
         "This message has no text to ask about.",
     ),
+    # why a digest post failed, kept in the digest log and shown by /digest status
+    # (bot/digest_attempts.py, bot/scheduler.py); {detail} is Discord's own words
+    "digest_err_permissions": ("投稿する権限がありません（{detail}）", "{detail}"),
+    "digest_err_channel_gone": ("チャンネルが見つかりません（{detail}）", "{detail}"),
+    "digest_err_rate_limited": ("Discord の送信制限にかかりました（{detail}）", "{detail}"),
+    "digest_err_server": ("Discord 側のエラーです（{detail}）", "{detail}"),
+    "digest_err_unexpected": ("予期しないエラーです（{detail}）", "{detail}"),
+    "digest_err_partial": (
+        "{n} 件のメッセージを送ったところで失敗しました：{error}",
+        "partially posted ({n} messages) before: {error}",
+    ),
+    "digest_err_interrupted_retry": (
+        "投稿の前に中断されました。もう一度試します",
+        "interrupted before posting; retrying",
+    ),
+    "digest_err_interrupted": (
+        "投稿の途中で中断されました（{claimed} UTC に開始）。送られた可能性があります。"
+        "チャンネルを確認し、なければ強制してもう一度投稿してください",
+        "interrupted while posting (claimed {claimed} UTC); it may have been sent: check the "
+        "channel, then post again with force if it is missing",
+    ),
+    "digest_err_offline": (
+        "{due} にボットが止まっていて、{late}後に戻りました（猶予 {grace}）",
+        "the bot was offline at {due} and came back {late} later (grace {grace})",
+    ),
+    "digest_err_cancelled": (
+        "取り消しました：スケジュールが止められました",
+        "cancelled: the schedule was disabled",
+    ),
+    "duration_minutes": ("{n} 分", "{n} min"),
+    "duration_hours": ("{h:.1f} 時間", "{h:.1f} h"),
 }

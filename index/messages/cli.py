@@ -88,6 +88,30 @@ CLI: dict[str, tuple[str, str]] = {
         "引数 {name}：1 以上にしてください（{value} でした）",
         "argument {name}: must be at least 1 (got {value})",
     ),
+    "argparse_not_datetime": (
+        "引数 {name}：ISO 形式の日時ではありません（{value}）",
+        "argument {name}: not an ISO date-time: {value}",
+    ),
+    "argparse_needs_timezone": (
+        "引数 {name}：タイムゾーンを付けてください（例：{example}）",
+        "argument {name}: --now needs a timezone, e.g. {example}",
+    ),
+    "argparse_not_date": (
+        "引数 {name}：ISO 形式の日付ではありません：{value}（例：{example}）",
+        "argument {name}: not an ISO date: {value} (e.g. {example})",
+    ),
+    "argparse_ambiguous": (
+        "オプション {option} は一つに決められません（{matches} のどれにも当てはまります）",
+        "ambiguous option: {option} could match {matches}",
+    ),
+    "argparse_at_least_one": (
+        "引数 {name}：値が一つ以上必要です",
+        "argument {name}: expected at least one argument",
+    ),
+    "argparse_one_required": (
+        "次の引数のどれかが必要です：{names}",
+        "one of the arguments {names} is required",
+    ),
     # kiji ingest
     "ingest_no_such_path": (
         "kiji: ファイルまたはディレクトリがありません：{paths}",

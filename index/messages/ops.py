@@ -217,6 +217,11 @@ OPS: dict[str, tuple[str, str]] = {
         "{db} could not be read as a kiji database ({error})",
     ),
     # kiji doctor
+    # kiji doctor's line tags (index/cli/ops.py)
+    "doctor_level_ok": ("OK", "ok"),
+    "doctor_level_warn": ("注意", "warn"),
+    "doctor_level_fail": ("失敗", "FAIL"),
+    "doctor_level_info": ("情報", "info"),
     "doctor_no_token": (
         "DISCORD_TOKEN が設定されていません：`kiji` はターミナルのチャットを開きます。ボットを動かすには .env に設定してください",
         "DISCORD_TOKEN is not set: `kiji` runs the terminal chat; set it in .env to run the bot",

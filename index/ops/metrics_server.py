@@ -118,12 +118,9 @@ class MetricsServer:
         allow_remote: bool = False,
     ) -> None:
         if not allow_remote and not is_loopback(host):
-            raise NewsIndexError(
-                f"refusing to serve metrics on {host}: not a loopback address. Use 127.0.0.1 "
-                "and a reverse proxy, or pass allow_remote=True if you really mean it"
-            )
+            raise NewsIndexError.keyed("metrics_not_loopback", host=host)
         if not 0 <= port <= 65535:
-            raise NewsIndexError(f"metrics port {port} is out of range (0-65535)")
+            raise NewsIndexError.keyed("metrics_port_range", port=port)
         self.registry = registry
         self.host = host
         self.port = port
@@ -140,9 +137,8 @@ class MetricsServer:
         try:
             server = server_cls((self.host, self.port), _Handler)
         except OSError as e:
-            raise NewsIndexError(
-                f"cannot serve metrics on {self.host}:{self.port} ({e.strerror}); "
-                "choose another KIJI_METRICS_PORT"
+            raise NewsIndexError.keyed(
+                "metrics_bind_failed", host=self.host, port=self.port, error=e.strerror
             ) from e
         server.registry = self.registry
         server.health = self.health

@@ -378,18 +378,14 @@ class Searcher:
     def analyse(self, query: str) -> list[str]:
         text = query.strip()
         if not text:
-            raise InvalidQuery("質問が空です。知りたいことを文章で入力してください。", "empty")
+            raise InvalidQuery.because("empty", "query_empty")
         if len(text) > MAX_QUERY_CHARS:
-            raise InvalidQuery(
-                f"質問が長すぎます（{len(text)}文字）。{MAX_QUERY_CHARS}文字以内にしてください。",
-                "too_long",
+            raise InvalidQuery.because(
+                "too_long", "query_too_long", n=len(text), limit=MAX_QUERY_CHARS
             )
         terms = self.tokenizer.query_terms(text)
         if not terms:
-            raise InvalidQuery(
-                "検索できる語が見つかりませんでした。記号や絵文字だけでなく、言葉で質問してください。",
-                "no_terms",
-            )
+            raise InvalidQuery.because("no_terms", "query_no_terms")
         return terms
 
     def hits(self, scored: Scored) -> tuple[Hit, ...]:

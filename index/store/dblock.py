@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.errors import DatabaseError
+from index.messages import Msg
 
 WAIT_SECONDS = 30.0
 
@@ -34,9 +35,16 @@ _held: dict[str, list[int]] = {}  # lock file -> [descriptor, references]
 class DatabaseInUse(DatabaseError):
     """Another process (or this one) has the database open."""
 
-    def __init__(self, message: str, users: list[tuple[int, str]]) -> None:
+    def __init__(self, message: str, users: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message)
-        self.users = users
+        self.users = users or []
+
+    @classmethod
+    def naming(cls, users: list[tuple[int, str]], key: str, /, **params: object) -> DatabaseInUse:
+        """The error of catalogue ``key`` that names ``users`` (pid, command line)."""
+        error = cls.keyed(key, **params)
+        error.users = users
+        return error
 
 
 def lock_path(db: Path) -> Path:
@@ -71,9 +79,7 @@ def acquire_shared(db: Path, *, wait: float = WAIT_SECONDS) -> str | None:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
-                    raise DatabaseError(
-                        f"{db} is being restored by another process; try again in a moment"
-                    ) from None
+                    raise DatabaseError.keyed("restore_in_progress", db=db) from None
                 time.sleep(0.05)
         _held[key] = [fd, 1]
         return key
@@ -141,10 +147,8 @@ def exclusive(db: Path) -> Iterator[None]:
     with _mutex:
         mine = key in _held
     if mine:
-        raise DatabaseInUse(
-            f"{db} is open in this process (pid {os.getpid()}); close it before restoring",
-            [(os.getpid(), "this process")],
-        )
+        pid = os.getpid()
+        raise DatabaseInUse.naming([(pid, "this process")], "restore_open_here", db=db, pid=pid)
     fd = os.open(key, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
@@ -154,11 +158,8 @@ def exclusive(db: Path) -> Iterator[None]:
             locked = False
         users = processes_using(db)
         if not locked or users:
-            raise DatabaseInUse(
-                f"{db} is in use by {describe(users) if users else 'another process'}; "
-                "stop it first (e.g. systemctl stop kiji), then restore",
-                users,
-            )
+            who = describe(users) if users else Msg("restore_another_process")
+            raise DatabaseInUse.naming(users, "restore_db_busy", db=db, users=who)
         yield
     finally:
         os.close(fd)

@@ -63,8 +63,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 FEEDBACK = migrations.Migrations(
     MIGRATIONS,
     migrations.MetaKey(SCHEMA_KEY),
-    "the feedback tables in this database are version {found}, this kiji knows {latest}; "
-    "upgrade kiji",
+    "schema_feedback_too_new",
 )
 
 

@@ -90,8 +90,8 @@ class ComponentRow:
 class Migrations:
     """A component's steps: step ``i`` (from 0) moves it from version ``i`` to ``i + 1``.
 
-    :param too_new: the message for a file newer than this code, formatted with ``found`` and
-        ``latest``.
+    :param too_new: the catalogue key (:mod:`index.messages`) of the message for a file newer
+        than this code, with the fields ``found`` and ``latest``.
     """
 
     steps: tuple[Step, ...]
@@ -112,7 +112,7 @@ def migrate(conn: sqlite3.Connection, migrations: Migrations) -> int:
     """
     found = migrations.slot.read(conn)
     if found > migrations.latest:
-        raise SchemaTooNew(migrations.too_new.format(found=found, latest=migrations.latest))
+        raise SchemaTooNew.keyed(migrations.too_new, found=found, latest=migrations.latest)
     for version in range(found, migrations.latest):
         conn.execute("BEGIN IMMEDIATE")
         try:

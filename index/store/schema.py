@@ -112,8 +112,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 INDEX = migrations.Migrations(
     MIGRATIONS,
     migrations.UserVersion(),
-    "this database has schema version {found}, newer than this kiji ({latest}); "
-    "upgrade kiji (pip install -U kiji) or use a backup made by this version",
+    "schema_index_too_new",
 )
 
 
@@ -122,7 +121,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     try:
         conn.execute("PRAGMA user_version").fetchone()
     except sqlite3.DatabaseError as e:
-        raise DatabaseError(f"the file is not a readable SQLite database ({e})") from e
+        raise DatabaseError.keyed("db_unreadable_sqlite", error=e) from e
     return migrations.migrate(conn, INDEX)
 
 

@@ -122,6 +122,22 @@ async def test_not_found_and_invalid_give_the_terminal_messages(
         assert sent.view is None  # no buttons without an answer
 
 
+async def test_a_question_that_cannot_be_searched_is_explained_in_the_members_language(
+    bot: NewsBot,
+) -> None:
+    said = {}
+    for locale in ("ja", "en-US"):
+        inter = slash(bot, ask_cmd(bot), locale=locale, question="？？？！！")
+        await dispatch(bot.tree, inter)
+        said[locale] = inter.rec.last().embeds[0].description
+    assert said["ja"] == render.escape(
+        "検索できる語が見つかりませんでした。記号や絵文字だけでなく、言葉で質問してください。"
+    )
+    assert said["en-US"] == render.escape(
+        "No searchable words were found. Ask with words, not only symbols or emoji."
+    )
+
+
 async def test_english_clients_get_english_replies(bot: NewsBot) -> None:
     inter = slash(bot, ask_cmd(bot), locale="en-US", question="日銀の利上げ")
     await dispatch(bot.tree, inter)

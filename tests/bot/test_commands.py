@@ -106,6 +106,12 @@ async def test_search_invalid_keywords_is_an_ephemeral_explanation(bot: NewsBot)
     assert sent["ephemeral"] is True
     assert "検索できる語が見つかりませんでした" in sent["content"]
 
+    english = slash(bot, cmd(bot, "search"), locale="en-GB", keywords="！？")
+    await dispatch(bot.tree, english)
+    assert only_send(english)["content"] == (
+        "No searchable words were found. Ask with words, not only symbols or emoji."
+    )
+
 
 # --------------------------------------------------------------------------- /article
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import render_digest
 from bot.scheduler import (
     ChannelGone,
     DigestScheduler,
@@ -24,6 +25,7 @@ from bot.scheduler import (
 )
 from index.digest.digest import DigestBuilder
 from index.errors import SchemaTooNew
+from index.messages import Lang, stored_text
 from index.models import Digest
 from index.store.store import IndexStore
 from tests.index.test_digest import corpus
@@ -132,6 +134,11 @@ async def sched(state, build, poster, clock):
         yield s
 
 
+def said(entry, lang: Lang = "en") -> str:
+    """A digest-log row's error as /digest status says it (kept as a catalogue message)."""
+    return stored_text(entry.last_error or "", lang)
+
+
 def jst(day: date, h: int, m: int = 0) -> datetime:
     return datetime.combine(day, time(h, m), tzinfo=TOKYO)
 
@@ -206,8 +213,21 @@ async def test_offline_catch_up_within_grace_and_misses_beyond(sched, poster, cl
     assert poster.days() == ["2026-11-13"]
     status = await sched.status(G1)
     assert [m.day for m in status.misses] == [D + timedelta(days=n) for n in (3, 2, 1)]
-    assert "offline" in (status.misses[0].last_error or "")
+    assert "offline" in said(status.misses[0])
     assert status.next_run == jst(D + timedelta(days=5), 8)
+    # /digest status says why in the moderator's language (the log keeps a message key)
+    shown = {
+        locale: render_digest.digest_status_embed(status, locale).fields[-1].value or ""
+        for locale in ("ja", "en-US")
+    }
+    assert (
+        "2026-11-17 08:00 JST にボットが止まっていて、8.0 時間後に戻りました（猶予 6.0 時間）"
+        in shown["ja"]
+    )
+    assert (
+        "the bot was offline at 2026-11-17 08:00 JST and came back 8.0 h later (grace 6.0 h)"
+        in shown["en-US"]
+    )
     # A restart now does not re-handle the missed days.
     assert await sched.tick() == []
 
@@ -234,7 +254,10 @@ async def test_missing_permissions_backs_off_and_recovers(sched, poster, clock):
     status = await sched.status(G1)
     (pending,) = status.pending
     assert pending.state == "retry" and pending.attempts == 1
-    assert pending.last_error == "MissingPermissions: Missing Access: send_messages"
+    assert said(pending) == "MissingPermissions: Missing Access: send_messages"
+    assert said(pending, "ja") == (
+        "投稿する権限がありません（MissingPermissions: Missing Access: send_messages）"
+    )
     assert pending.next_attempt_at == run_at + timedelta(minutes=2)
 
     clock.set(run_at + timedelta(minutes=1, seconds=59))
@@ -268,7 +291,7 @@ async def test_gives_up_after_max_attempts(state, build, poster, clock):
         assert await sched.tick() == []
         status = await sched.status(G1)
     (failed,) = status.failures
-    assert failed.attempts == 2 and failed.last_error == "ServerError: 503 Service Unavailable"
+    assert failed.attempts == 2 and said(failed) == "ServerError: 503 Service Unavailable"
     assert poster.posts == []
 
 
@@ -277,7 +300,7 @@ async def test_channel_gone_fails_at_once(sched, poster, clock):
     poster.fail_next(1, lambda: ChannelGone("Unknown Channel"))
     clock.set(jst(D + timedelta(days=1), 8, 0))
     assert [r.status for r in await sched.tick()] == ["failed"]
-    assert (await sched.status(G1)).failures[0].last_error == "ChannelGone: Unknown Channel"
+    assert said((await sched.status(G1)).failures[0]) == "ChannelGone: Unknown Channel"
 
 
 async def test_rate_limit_respects_retry_after(sched, poster, clock):
@@ -288,7 +311,7 @@ async def test_rate_limit_respects_retry_after(sched, poster, clock):
     (r,) = await sched.tick()
     assert r.status == "retry_scheduled"
     assert r.next_attempt_at == run_at + timedelta(seconds=37.5)
-    assert ((await sched.status(G1)).pending[0].last_error or "").startswith("RateLimited")
+    assert said((await sched.status(G1)).pending[0]).startswith("RateLimited")
     clock.set(run_at + timedelta(seconds=37))
     assert await sched.tick() == []
     clock.set(run_at + timedelta(seconds=37.5))
@@ -304,7 +327,7 @@ async def test_one_guild_failing_does_not_stop_another(sched, poster, clock):
     assert results[G1].status == "retry_scheduled"
     assert results[G1].error == "RuntimeError: boom"
     assert results[G2].status == "posted"
-    assert (await sched.status(G1)).pending[0].last_error == "RuntimeError: boom"
+    assert said((await sched.status(G1)).pending[0]) == "RuntimeError: boom"
 
 
 async def test_partial_post_is_not_reposted(sched, poster, clock):
@@ -316,7 +339,7 @@ async def test_partial_post_is_not_reposted(sched, poster, clock):
     clock.advance(hours=2)
     assert await sched.tick() == []
     (u,) = (await sched.status(G1)).uncertain
-    assert u.message_ids == (77,) and "partially posted" in (u.last_error or "")
+    assert u.message_ids == (77,) and "partially posted" in said(u)
 
 
 # ---------------------------------------------------------------------------------- crash recovery
@@ -359,7 +382,7 @@ async def test_crash_between_claim_and_post_is_uncertain_not_reposted(state, bui
         assert await sched.tick() == []
         status = await sched.status(G1)
         assert [e.day for e in status.uncertain] == [D]
-        assert "check the channel" in (status.uncertain[0].last_error or "")
+        assert "check the channel" in said(status.uncertain[0])
         assert poster.posts == []
         # A moderator checks the channel and forces the post.
         assert (await sched.post_now(G1, C1, D)).status == "uncertain"
@@ -479,7 +502,7 @@ async def test_disable(sched, poster, clock):
     assert await sched.tick() == []
     status = await sched.status(G1)
     assert status.next_run is None and status.schedule and not status.schedule.enabled
-    assert "disabled" in (status.failures[0].last_error or "")
+    assert "disabled" in said(status.failures[0])
     assert poster.posts == []
 
 

@@ -115,15 +115,19 @@ def test_steps_apply_in_order_once_and_refuse_a_newer_file(tmp_path: Path) -> No
     steps = migrations.Migrations(
         ("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)", step_two),
         migrations.ComponentRow("test"),
-        "version {found} is newer than {latest}",
+        "schema_settings_too_new",  # the catalogue key of SchemaTooNew's message
     )
     assert migrations.migrate(conn, steps) == 0
     assert migrations.migrate(conn, steps) == 2  # a second run finds it done
     assert applied == [2]
     assert conn.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
     conn.execute("UPDATE bot_schema SET version = 3 WHERE component = 'test'")
-    with pytest.raises(SchemaTooNew, match="version 3 is newer than 2"):
+    with pytest.raises(SchemaTooNew, match="version 3, this kiji knows 2") as newer:
         migrations.migrate(conn, steps)
+    assert newer.value.text("ja") == (
+        "このデータベースのボットの設定はバージョン 3 で、この kiji が知っているのは 2 までです。"
+        "kiji を更新してください"
+    )
     conn.close()
 
 
@@ -132,7 +136,7 @@ def test_a_failing_step_leaves_the_previous_version(tmp_path: Path) -> None:
     steps = migrations.Migrations(
         ("CREATE TABLE a (x)", "CREATE TABLE b (x); CREATE TABLE a (x)"),
         migrations.MetaKey("k"),
-        "too new",
+        "schema_index_too_new",
     )
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     with pytest.raises(sqlite3.OperationalError, match="already exists"):

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import explain
 from bot.state import DigestStore, GuildSettings, Schedule, SettingsStore, open_digest_store
 from bot.state.digest import DigestStoreClosed
 from bot.state.pg import is_postgres
 from bot.state.pg_digest import PgDigestStore
 from bot.state.settings import SettingsClosedError
+from index.messages import stored_text, t
 
 NOW = datetime(2026, 11, 13, 0, 0, tzinfo=UTC)
 D = date(2026, 11, 13)
@@ -49,10 +51,12 @@ async def test_schedules_round_trip_and_disable_cancels_retries(state_db: str | 
         assert [s.guild_id for s in await store.enabled_schedules()] == [8]
         entry = await store.entry(7, 11, D)
         assert entry is not None
-        assert (entry.state, entry.next_attempt_at, entry.last_error) == (
-            "failed",
-            None,
-            "cancelled: the schedule was disabled",
+        assert (entry.state, entry.next_attempt_at) == ("failed", None)
+        # kept as a catalogue message, said in the moderator's language by /digest status
+        assert stored_text(entry.last_error or "", "en") == "cancelled: the schedule was disabled"
+        assert (
+            stored_text(entry.last_error or "", "ja")
+            == "取り消しました：スケジュールが止められました"
         )
 
 
@@ -159,5 +163,10 @@ async def test_remembered_questions(state_db: str | Path) -> None:
     )
     await settings.close()
     await settings.close()  # closing twice is safe
-    with pytest.raises(SettingsClosedError):
+    with pytest.raises(SettingsClosedError) as closed:
         await settings.recall("ask", second)
+    # a member who meets it during a shutdown is told so, in the member's language
+    assert explain(closed.value, "ja") == t("ja", "shutting_down")
+    assert explain(closed.value, "en-US") == (
+        "kiji is restarting and cannot answer right now. Please try again in a moment."
+    )

@@ -401,7 +401,7 @@ def test_kiji_eval_cli(tmp_path: Path, answer_db: Path) -> None:
     assert "FAIL" in failed.stdout and "[1] car: " in failed.stdout
     missing = kiji("eval", "--db", str(db), str(tmp_path / "none.jsonl"))
     assert missing.returncode == 1
-    assert "cannot read" in missing.stderr
+    assert "を読めません" in missing.stderr  # Japanese, the default
 
 
 # ------------------------------------------------------------------ stubs

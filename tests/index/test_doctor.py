@@ -74,4 +74,4 @@ def test_doctor_fails_a_database_with_foreign_columns(db_path: Path) -> None:
     conn.close()
     proc = doctor(db_path)
     assert proc.returncode == 1
-    assert "[FAIL] データベースのスキーマ：テーブル passages の列は（" in proc.stdout
+    assert "[失敗] データベースのスキーマ：テーブル passages の列は（" in proc.stdout

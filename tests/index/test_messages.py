@@ -138,3 +138,41 @@ def test_every_help_text_of_the_command_line_has_japanese() -> None:
     assert missing == []
     for en, ja in HELP_JA.items():
         assert ja.strip() and ja.count("%(") == en.count("%("), en
+
+
+def test_no_core_error_is_raised_with_a_text_of_its_own() -> None:
+    """Every NewsIndexError (and subclass) a user can meet is raised with a catalogue key
+    (``.keyed`` or a helper built on it), never with an English or Japanese text written at
+    the raise; an ``internal:`` one is a bug report, not a message."""
+    files = [p for root in ("index", "bot") for p in (REPO / root).rglob("*.py")]
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in files}
+    errors = {"NewsIndexError"}
+    grew = True
+    while grew:  # the subclasses, wherever they are defined
+        grew = False
+        for tree in trees.values():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in errors:
+                    bases = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
+                    if bases & errors:
+                        errors.add(node.name)
+                        grew = True
+    texts = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            func, args = node.exc.func, node.exc.args
+            if isinstance(func, ast.Name) and func.id in errors and args:
+                first = args[0]
+                if isinstance(first, ast.JoinedStr) and first.values:
+                    first = first.values[0]  # its leading text
+                    if not isinstance(first, ast.Constant):
+                        first = ast.Constant("")
+                if isinstance(first, ast.Constant) and not str(first.value).startswith("internal:"):
+                    texts.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert {"InvalidQuery", "SchemaTooNew", "DatabaseInUse", "EvalFileError"} <= errors
+    assert texts == []

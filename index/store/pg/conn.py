@@ -79,7 +79,7 @@ def describe(url: str) -> str:
     try:
         info = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
-        return "an invalid postgresql:// URL"
+        return "postgresql://?"  # not a URL libpq reads; its error says why, in the message
     host = info.get("host") or "localhost"
     return f"{info.get('user') or ''}@{host}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
 
@@ -89,10 +89,15 @@ def connect(url: str, *, what: str = "KIJI_DB") -> psycopg.Connection:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DatabaseError(
-            f"cannot connect to PostgreSQL at {describe(url)} ({what}): {first}"
-        ) from None
+        raise connect_error(url, what, e) from None
+
+
+def connect_error(url: str, what: str, error: psycopg.Error) -> DatabaseError:
+    """The error to raise when ``url`` (given as the setting ``what``) cannot be reached: where
+    (without the password) and the first line of the server's or libpq's answer (as it says it)."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    return DatabaseError.keyed("pg_connect_failed", where=describe(url), setting=what, error=first)
 
 
 def int_array(values: Sequence[Any]) -> Any:

@@ -127,18 +127,13 @@ def migrate(raw: psycopg.Connection, *, create: bool) -> int:
         raw.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         found = read_version(raw)
         if found > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"this database has schema version {found}, newer than this kiji "
-                f"({SCHEMA_VERSION}); upgrade kiji (pip install -U kiji)"
-            )
+            raise SchemaTooNew.keyed("schema_pg_too_new", found=found, latest=SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
             return found
-        if found or not create:
-            raise DatabaseError(
-                "no kiji index in this PostgreSQL database (run `kiji ingest` to create one)"
-                if not found
-                else f"schema version {found} on PostgreSQL cannot be migrated by this kiji"
-            )
+        if found:
+            raise DatabaseError.keyed("pg_schema_unmigratable", found=found)
+        if not create:
+            raise DatabaseError.keyed("pg_no_index")
         for statement in statements(DDL):
             raw.execute(statement.encode())  # bytes: our own DDL
         raw.execute(
