@@ -168,7 +168,7 @@ def test_an_unreachable_server_in_either_language(
         "kiji: PostgreSQL（postgres@127.0.0.1:1/kiji）に接続できません"
     )
     code, out, err = run(capsys, "doctor", "--db", url)
-    assert code == 1 and "[FAIL] PostgreSQL（postgres@127.0.0.1:1/kiji）に接続できません" in out
+    assert code == 1 and "[失敗] PostgreSQL（postgres@127.0.0.1:1/kiji）に接続できません" in out
 
 
 def test_doctor_on_postgresql(
