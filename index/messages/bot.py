@@ -202,7 +202,7 @@ BOT: dict[str, tuple[str, str]] = {
         "This message has no text to ask about.",
     ),
     # why a digest post failed, kept in the digest log and shown by /digest status
-    # (bot/digest_attempts.py, bot/scheduler.py); {detail} is Discord's own words
+    # (bot/digest_attempts.py, bot/scheduler.py); {detail} is the error as logged, "Kind: detail"
     "digest_err_permissions": ("投稿する権限がありません（{detail}）", "{detail}"),
     "digest_err_channel_gone": ("チャンネルが見つかりません（{detail}）", "{detail}"),
     "digest_err_rate_limited": ("Discord の送信制限にかかりました（{detail}）", "{detail}"),
