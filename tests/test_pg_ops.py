@@ -222,3 +222,24 @@ def test_doctor_names_the_privileges_a_user_lacks(
 def test_the_state_tables_named_by_the_core_are_the_bots(empty_url: str) -> None:
     asyncio.run(_bot_state(empty_url))
     assert sorted(tables(empty_url)) == sorted(admin.STATE_TABLES)
+
+
+def test_doctor_checks_the_bots_state_on_postgresql(
+    tmp_path: Path,
+    empty_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    english: None,
+) -> None:
+    db = str(tmp_path / "kiji.db")
+    monkeypatch.setenv("KIJI_STATE_DB", empty_url)
+    code, out, _ = run(capsys, "doctor", "--db", db)
+    assert code == 0, out
+    assert "[  ok] KIJI_STATE_DB: PostgreSQL at postgres@127.0.0.1:5432/" in out
+    assert "(0 of the bot's 6 state tables there; `kiji run` creates the others" in out
+    asyncio.run(_bot_state(empty_url))
+    assert "(6 of the bot's 6 state tables there" in run(capsys, "doctor", "--db", db)[1]
+    monkeypatch.setenv("KIJI_STATE_DB", "postgresql://postgres:secret@127.0.0.1:1/state")
+    code, out, _ = run(capsys, "doctor", "--db", db)
+    assert code == 1 and "secret" not in out
+    assert "[FAIL] KIJI_STATE_DB: cannot connect to PostgreSQL at postgres@127.0.0.1:1/state" in out

@@ -200,6 +200,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         results.extend((level, m.text(args.lang)) for level, m in pg_ops.doctor_lines(args.db))
     else:
         _doctor_file(args, say)
+    results.extend((level, m.text(args.lang)) for level, m in pg_ops.state_lines())
     try:
         import sudachidict_core  # noqa: F401
 

@@ -85,3 +85,11 @@ def doctor_lines(url: str) -> list[tuple[str, Msg]]:
     from index.ops.pg_ops import doctor
 
     return doctor(url)
+
+
+def state_lines() -> list[tuple[str, Msg]]:
+    """``kiji doctor``'s line for the bot's state when ``KIJI_STATE_DB`` is a PostgreSQL URL."""
+    from index.ops.pg_ops import state_doctor
+
+    state = os.environ.get("KIJI_STATE_DB", "").strip()
+    return state_doctor(state) if is_postgres_url(state) else []

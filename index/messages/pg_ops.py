@@ -136,4 +136,11 @@ PG_OPS: dict[str, tuple[str, str]] = {
         "{tool} {version}（{path}）：kiji backup / restore に使えます",
         "{tool} {version} ({path}): kiji backup / restore can use it",
     ),
+    "doctor_pg_state": (
+        "KIJI_STATE_DB：PostgreSQL {where} に接続できます（ボットの状態の表 {total} 個のうち {n} 個あり、"
+        "ないものは `kiji run` の起動時に作られます）",
+        "KIJI_STATE_DB: PostgreSQL at {where} is reachable ({n} of the bot's {total} state tables "
+        "there; `kiji run` creates the others when it starts)",
+    ),
+    "doctor_pg_state_error": ("KIJI_STATE_DB：{error}", "KIJI_STATE_DB: {error}"),
 }

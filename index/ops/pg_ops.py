@@ -306,3 +306,17 @@ def doctor(url: str) -> list[tuple[str, Msg]]:
         else:
             say("ok", "doctor_pg_tool_ok", tool=tool, path=path, version=found)
     return lines
+
+
+def state_doctor(url: str) -> list[tuple[str, Msg]]:
+    """``kiji doctor``'s line for the bot's state on PostgreSQL (``KIJI_STATE_DB``)."""
+    from index.store.pg import admin
+    from index.store.pg.conn import describe
+
+    try:
+        with server(url) as raw:
+            present = [t for t in admin.kiji_tables(raw) if t in admin.STATE_TABLES]
+    except DatabaseError as e:
+        return [("FAIL", Msg("doctor_pg_state_error", {"error": e.msg or str(e)}))]
+    params = {"where": describe(url), "n": len(present), "total": len(admin.STATE_TABLES)}
+    return [("ok", Msg("doctor_pg_state", params))]
