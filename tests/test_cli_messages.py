@@ -313,3 +313,23 @@ def test_the_remaining_usage_errors_are_said_in_the_language(both) -> None:
     ja, en = both(["eval", "-k", "x", "q.jsonl"])
     assert ja[2].endswith("kiji eval: エラー: 引数 -k：整数を指定してください（'x' でした）\n")
     assert en[2].endswith("kiji eval: error: argument -k: expected a whole number, got 'x'\n")
+    ja, en = both(["ask", "--json=yes", "金利"])
+    assert ja[2].endswith("kiji ask: エラー: 引数 --json：値 'yes' は取りません\n")
+    assert en[2].endswith("kiji ask: error: argument --json: ignored explicit argument 'yes'\n")
+
+
+def test_argparse_counts_are_said_in_japanese() -> None:
+    from index.cli.parser import usage_error
+
+    assert usage_error("argument --x: expected at most one argument", "ja") == (
+        "引数 --x：値は一つまでです"
+    )
+    assert (
+        usage_error("argument pair: expected 2 arguments", "ja") == "引数 pair：値が 2 個必要です"
+    )
+    assert usage_error("argument pair: expected 2 arguments", "en") == (
+        "argument pair: expected 2 arguments"
+    )
+    assert usage_error("something argparse may say one day", "ja") == (
+        "something argparse may say one day"
+    )

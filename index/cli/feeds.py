@@ -134,7 +134,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(t(lang, "cli_feeds_none"))
         return 0
     for f in feeds:
-        state = "OK" if f.error_count == 0 else t(lang, "cli_feeds_state_error", n=f.error_count)
+        state = (
+            t(lang, "cli_feeds_state_ok")
+            if f.error_count == 0
+            else t(lang, "cli_feeds_state_error", n=f.error_count)
+        )
         print(f"{f.url}  [{state}]")
         print(t(lang, "cli_feeds_title", title=f.title or "-"))
         print(t(lang, "cli_feeds_last_ok", when=_when(f.last_success_at)))

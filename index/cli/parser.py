@@ -36,6 +36,9 @@ _ERRORS = tuple(
         "argparse_ambiguous": r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
         "argparse_at_least_one": r"argument (?P<name>\S+): expected at least one argument",
         "argparse_one_required": r"one of the arguments (?P<names>.+) is required",
+        "argparse_at_most_one": r"argument (?P<name>\S+): expected at most one argument",
+        "argparse_n_values": r"argument (?P<name>\S+): expected (?P<count>\d+) arguments?",
+        "argparse_ignored": r"argument (?P<name>\S+): ignored explicit argument (?P<value>.+)",
     }.items()
 )
 

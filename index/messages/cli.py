@@ -108,6 +108,18 @@ CLI: dict[str, tuple[str, str]] = {
         "引数 {name}：値が一つ以上必要です",
         "argument {name}: expected at least one argument",
     ),
+    "argparse_at_most_one": (
+        "引数 {name}：値は一つまでです",
+        "argument {name}: expected at most one argument",
+    ),
+    "argparse_n_values": (
+        "引数 {name}：値が {count} 個必要です",
+        "argument {name}: expected {count} arguments",
+    ),
+    "argparse_ignored": (
+        "引数 {name}：値 {value} は取りません",
+        "argument {name}: ignored explicit argument {value}",
+    ),
     "argparse_one_required": (
         "次の引数のどれかが必要です：{names}",
         "one of the arguments {names} is required",
@@ -235,6 +247,7 @@ CLI: dict[str, tuple[str, str]] = {
         "no feeds yet; add one with `kiji feeds add URL`.",
     ),
     "cli_feeds_none_to_poll": ("購読中のフィードはありません。", "There are no feeds to poll."),
+    "cli_feeds_state_ok": ("正常", "OK"),
     "cli_feeds_state_error": ("エラー ×{n}", "error ×{n}"),
     "cli_feeds_title": ("  タイトル      {title}", "  title         {title}"),
     "cli_feeds_last_ok": ("  最終成功      {when}", "  last success  {when}"),

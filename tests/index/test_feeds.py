@@ -557,6 +557,11 @@ def test_cli_feeds(
     assert main(["feeds", "list", "--db", db]) == 0
     out = capsys.readouterr().out
     assert url in out and "架空市ニュース" in out and "ingested      1" in out
+    assert f"{url}  [OK]" in out
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    assert main(["feeds", "list", "--db", db]) == 0
+    assert f"{url}  [正常]" in capsys.readouterr().out
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
 
     assert main(["feeds", "remove", url, "--db", db]) == 0
     assert main(["feeds", "remove", url, "--db", db]) == 2
