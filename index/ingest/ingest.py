@@ -205,6 +205,7 @@ def ingest_stream(
         writer.write(pending, report)
         if on_progress:
             on_progress(report, 0)
+    store.analyze()  # the planner's statistics of the loaded tables (PostgreSQL)
     if merge:  # near the merged shape again, without `kiji optimize` (index.store.segments)
         settle(store)
     store.checkpoint("PASSIVE")

@@ -66,6 +66,7 @@ def migrate(
         with IndexStore.open(target) as dst:
             try:
                 rows = copy_index(src, dst)
+                dst.analyze()  # statistics of the copied tables (PostgreSQL)
             except TargetNotEmpty:
                 raise DatabaseError.keyed(
                     "migrate_target_not_empty", target=redacted(target)

@@ -17,7 +17,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.ranking.fusion import signal_lengths
 from index.store import doctable
 from index.store.prepare import MAX_TF, passage_analysis, title_analysis
-from index.store.segments import compact, segment_rows, settle
+from index.store.segments import SEG_BYTES, compact, segment_rows, settle, shifted_bytes
 from index.store.store import IndexStore
 
 MARK = "signals_missing_below"
@@ -70,6 +70,9 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 dfs = list(zip(sizes, firsts, strict=True))
                 store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), out)
                 store.add_dfs(conn, dfs)
+                sizes = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pid_arr)})
+                if sizes is not None:
+                    store.set_meta({SEG_BYTES: sizes})
             conn.executemany(
                 "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths
             )

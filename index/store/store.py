@@ -111,6 +111,10 @@ class IndexStore:
     def tune_for_writes(self) -> None:
         """Settings for a writing connection (called once by a writer)."""
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (PostgreSQL; SQLite plans the
+        index's statements by their keys and needs none)."""
+
     def next_id(self, conn: Conn, table: str, column: str) -> int:
         """The next article row id or passage id: never one handed out before."""
         raise NotImplementedError

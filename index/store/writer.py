@@ -48,11 +48,13 @@ from index.store.segments import (  # re-exported likewise
     FOLD_AFTER,
     FOLDED_BASE,
     MAIN_AFTER,
+    SEG_BYTES,
     compact,
     merge_segments,
     segment_levels,
     segment_rows,
     settle,
+    shifted_bytes,
 )
 
 if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
@@ -366,8 +368,11 @@ class _Write:
         if self.post:
             tids, pids, tfs = (np.concatenate([p[i] for p in self.post]) for i in range(3))
             rows, firsts, sizes = segment_rows(tids, pids, tfs, 0 if into_main else seg)
-            if into_main:
-                meta["main_bytes"] = str(4 * len(pids))  # kept exact, as merges keep it
+            if into_main:  # byte counts kept exact, as merges keep them
+                meta["main_bytes"] = str(4 * len(pids))
+                meta[SEG_BYTES] = "{}"
+            else:
+                meta[SEG_BYTES] = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pids)})
             if df:
                 for tid, n in zip(firsts, sizes, strict=True):
                     df[tid] += n
@@ -390,6 +395,7 @@ class _Write:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [
                 *([("main_bytes", meta["main_bytes"])] if into_main else []),
+                *([(SEG_BYTES, meta[SEG_BYTES])] if meta.get(SEG_BYTES) is not None else []),
                 ("n_docs", str(int(meta.get("n_docs", 0)) + self.n_docs)),
                 ("total_len", str(int(meta.get("total_len", 0)) + self.total_len)),
                 (
