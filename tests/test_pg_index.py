@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from index.cli.main import main
@@ -54,6 +55,15 @@ def hits(capsys: pytest.CaptureFixture[str], db: str) -> list[list[tuple]]:
     return found
 
 
+def analyzed(url: str) -> set[str]:
+    """The tables of ``url`` ANALYZE has run on (by hand, not by autovacuum)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def test_ingest_and_ask_on_postgresql_answer_as_sqlite(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -61,6 +71,7 @@ def test_ingest_and_ask_on_postgresql_answer_as_sqlite(
     for db in (sqlite, pg_url):
         code, out, err = run(capsys, "ingest", "--db", db, "--workers", "1", str(SAMPLE_ARTICLES))
         assert code == 0, err
+    assert {"postings", "terms", "passages", "articles"} <= analyzed(pg_url)  # after the load
     assert answers(capsys, pg_url) == answers(capsys, sqlite)
     assert hits(capsys, pg_url) == hits(capsys, sqlite)
     code, out, _ = run(capsys, "stats", "--db", pg_url, "--json")
@@ -81,6 +92,7 @@ def test_migrate_round_trip_sqlite_postgresql_sqlite(
     code, out, err = run(capsys, "migrate", first, pg_url, "--queries", "10")
     assert code == 0, err
     assert "kiji check" in out
+    assert {"postings", "terms", "passages", "articles"} <= analyzed(pg_url)
     code, out, err = run(capsys, "migrate", pg_url, back, "--queries", "10")
     assert code == 0, err
     assert hits(capsys, first) == hits(capsys, pg_url) == hits(capsys, back)
