@@ -191,6 +191,10 @@ OPS: dict[str, tuple[str, str]] = {
         "{n} 件のポスティングが存在しない段落を指しています",
         "{n} postings name passages that do not exist",
     ),
+    "check_segment_bytes": (
+        "セグメント {segment} のバイト数が meta では {meta}、postings では {actual} です",
+        "segment {segment} holds {actual} bytes of passage ids, {meta} by meta",
+    ),
     "check_sample_mismatch": (
         "照合した {sampled} 段落のうち {n} 段落がポスティングと一致しません",
         "{n} of {sampled} sampled passages disagree with their postings",

@@ -26,6 +26,7 @@ from index.errors import DatabaseError, NewsIndexError
 from index.messages import Lang, Msg
 from index.store import checks, dblock
 from index.store.schema import SCHEMA_VERSION
+from index.store.segments import kept_bytes_differ
 from index.store.sqlite_store import SqliteStore
 from index.store.store import SQLITE_HEADER, IndexStore
 from index.store.writer import indexed_terms, passage_terms
@@ -303,7 +304,9 @@ def check(
             live_arr.sort()
             counted: Counter[int] = Counter()
             unknown = 0
-            for tid, ids in checks.all_postings_ids(conn):
+            seg_bytes: Counter[int] = Counter()
+            for tid, seg, ids in checks.all_postings_ids(conn):
+                seg_bytes[seg] += len(ids)
                 arr = np.frombuffer(ids, dtype="<i4").astype(np.int64)
                 is_live = np.isin(arr, live_arr, assume_unique=True)
                 counted[tid] += int(is_live.sum())
@@ -320,6 +323,8 @@ def check(
                 report.fail("check_terms_df_total", n=bad_df)
             if unknown:
                 report.fail("check_unknown_postings", n=unknown)
+            for segment, stored, actual in kept_bytes_differ(meta, seg_bytes):
+                report.fail("check_segment_bytes", segment=segment, meta=stored, actual=actual)
             report.facts["terms"] = len(counted)
             if tokenizer is not None and live:
                 pids = random.Random(0).sample(sorted(live), min(sample, len(live)))

@@ -107,9 +107,9 @@ def passage_ids(conn: Conn) -> tuple[set[int], set[int]]:
     return live, dead
 
 
-def all_postings_ids(conn: Conn) -> Iterator[tuple[int, bytes]]:
-    """(term id, packed int32 passage ids) of every postings row, every segment."""
-    yield from conn.execute("SELECT tid, ids FROM postings")
+def all_postings_ids(conn: Conn) -> Iterator[tuple[int, int, bytes]]:
+    """(term id, segment, packed int32 passage ids) of every postings row, every segment."""
+    yield from conn.execute("SELECT tid, seg, ids FROM postings")
 
 
 def all_terms(conn: Conn) -> Iterator[tuple[int, str, int]]:

@@ -104,6 +104,24 @@ def shifted_bytes(value: str | None, changes: Mapping[int, int]) -> str | None:
     return _dump({seg: n for seg, n in sizes.items() if n > 0})
 
 
+def kept_bytes_differ(
+    meta: Mapping[str, str], actual: Mapping[int, int]
+) -> list[tuple[int, int, int]]:
+    """(segment, kept, actual) of each byte count in ``meta`` that differs from ``actual`` (bytes
+    of passage ids per segment, summed from the postings: ``kiji check``); counts not kept yet
+    are not compared."""
+    differ = []
+    if "main_bytes" in meta and int(meta["main_bytes"]) != actual.get(0, 0):
+        differ.append((0, int(meta["main_bytes"]), actual.get(0, 0)))
+    kept = kept_bytes(meta.get(SEG_BYTES))
+    if kept is not None:
+        others = {seg: n for seg, n in actual.items() if seg != 0 and n}
+        for seg in sorted(kept.keys() | others.keys()):
+            if kept.get(seg, 0) != others.get(seg, 0):
+                differ.append((seg, kept.get(seg, 0), others.get(seg, 0)))
+    return differ
+
+
 def _dump(sizes: Mapping[int, int]) -> str:
     return json.dumps({str(seg): int(sizes[seg]) for seg in sorted(sizes)})
 

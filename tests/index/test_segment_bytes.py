@@ -8,10 +8,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from index.analysis.tokenizer import JapaneseTokenizer
+from index.cli.main import main
 from index.models import IngestReport
 from index.store import segments
-from index.store.segments import SEG_BYTES, kept_bytes, merge_segments, plan, settle
+from index.store.segments import (
+    SEG_BYTES,
+    kept_bytes,
+    merge_segments,
+    plan,
+    settle,
+    shifted_bytes,
+)
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, prepare
 
@@ -106,3 +116,19 @@ def test_byte_counts_stay_exact_after_a_crash_mid_merge(
     assert settle(store) == ["main"]  # the next settle carries on from the kept counts
     _assert_exact(store)
     store.close()
+
+
+def test_kiji_check_compares_the_kept_counts_with_the_postings(
+    location: Path | str, tokenizer: JapaneseTokenizer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _ingested(location, tokenizer)
+    assert main(["check", "--db", str(location)]) == 0
+    _, others = _summed(store)
+    seg = max(others)
+    with store.transaction():
+        store.set_meta({SEG_BYTES: shifted_bytes(store.meta()[SEG_BYTES], {seg: 4})})
+    store.close()
+    capsys.readouterr()
+    assert main(["check", "--db", str(location)]) != 0
+    err = capsys.readouterr()
+    assert f"セグメント {seg} のバイト数が meta では {others[seg] + 4}" in err.out + err.err
