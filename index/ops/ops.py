@@ -135,8 +135,9 @@ def backup(
     return dest
 
 
-def _readable_file(path: Path) -> Msg | None:
-    """Why ``path`` cannot be read as a database file, or None."""
+def file_header(path: Path, directory_key: str) -> Msg | bytes:
+    """The first 16 bytes of the regular file ``path``, or why it cannot be read
+    (``directory_key`` names the message for a directory)."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -144,14 +145,21 @@ def _readable_file(path: Path) -> Msg | None:
     except OSError as e:
         return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
     if stat.S_ISDIR(st.st_mode):
-        return Msg("file_is_directory", {"path": path})
+        return Msg(directory_key, {"path": path})
     if not stat.S_ISREG(st.st_mode):
         return Msg("file_not_regular", {"path": path})
     try:
         with path.open("rb") as f:
-            header = f.read(16)
+            return f.read(16)
     except OSError as e:
         return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
+
+
+def _readable_file(path: Path) -> Msg | None:
+    """Why ``path`` cannot be read as a database file, or None."""
+    header = file_header(path, "file_is_directory")
+    if isinstance(header, Msg):
+        return header
     if header != SQLITE_HEADER:
         return Msg("file_not_sqlite", {"path": path})
     return None

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError
 from index.messages import Msg
-from index.ops.ops import CheckReport, WriteFailed, check
+from index.ops.ops import CheckReport, WriteFailed, check, file_header
 from index.store.schema import SCHEMA_VERSION
 
 DUMP_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
@@ -182,21 +181,9 @@ def archive_tables(path: Path) -> list[str]:
 
 def _archive_problem(path: Path) -> Msg | None:
     """Why ``path`` is not a pg_dump custom-format archive to restore, or None."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return Msg("file_missing", {"path": path})
-    except OSError as e:
-        return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
-    if stat.S_ISDIR(st.st_mode):
-        return Msg("pg_archive_is_directory", {"path": path})
-    if not stat.S_ISREG(st.st_mode):
-        return Msg("file_not_regular", {"path": path})
-    try:
-        with path.open("rb") as f:
-            header = f.read(16)
-    except OSError as e:
-        return Msg("file_unreadable", {"path": path, "error": e.strerror or e})
+    header = file_header(path, "pg_archive_is_directory")
+    if isinstance(header, Msg):
+        return header
     if header.startswith(b"SQLite format 3"):
         return Msg("pg_archive_is_sqlite", {"path": path})
     if not header.startswith(DUMP_MAGIC):
