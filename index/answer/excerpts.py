@@ -370,11 +370,11 @@ class ExcerptPicker:
         fit = fits[best_i]
         matched = set(best.matched)
         # The neighbour joins when it holds an answer of the kind asked that the best sentence
-        # lacks (the speaker on the line before a quotation), when it adds matched terms, when
-        # the best sentence is very short, or when the best sentence holds no answer at all: a
-        # sentence that only restates the question is followed (or preceded) by the one that
-        # answers it, whose words the question need not share (JSQuAD first excerpt 0.859 →
-        # 0.870, livedoor-dev excerpt 1 0.644 → 0.652).
+        # lacks (the speaker on the line before a quotation), when it adds matched terms, or
+        # when the best sentence is very short. A best sentence that holds no answer at all
+        # only restates the question: the sentences around it (the one after it answers, the
+        # one before names the subject it leaves out) join on both sides, as far as they fit
+        # (JSQuAD first excerpt 0.859 → 0.873, livedoor-dev excerpt 1 0.644 → 0.652).
         # A bare quotation (「…」 as a sentence of its own) is introduced by the sentence before
         # it; any other sentence is continued by the one after it.
         quoted = text[lo : lo + 1] in QUOTE_OPENERS
@@ -393,14 +393,18 @@ class ExcerptPicker:
             )
             options.append((answers, extra, (j < best_i) == quoted, j))
         options.sort(reverse=True)
-        if options:
-            answers, extra, _, j = options[0]
-            if answers or extra > 0 or hi - lo < SHORT_SENTENCE_CHARS or fit.weight <= 0:
-                nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
-                if nhi - nlo <= MAX_EXCERPT_CHARS:
-                    lo, hi = nlo, nhi
-                    if answers:
-                        fit = fits[j]
+        bare = fit.weight <= 0
+        for n, (answers, extra, _, j) in enumerate(options):
+            if n == 0 and not (answers or extra > 0 or hi - lo < SHORT_SENTENCE_CHARS or bare):
+                break
+            if n == 1 and not (bare and fit.weight <= 0):
+                break
+            nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
+            if nhi - nlo > MAX_EXCERPT_CHARS:
+                break
+            lo, hi = nlo, nhi
+            if answers:
+                fit = fits[j]
         return lo, hi, fit
 
     def cut(

@@ -20,6 +20,11 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=JST)
 TOPIC = "あまり強くない雨が長く続くような梅雨を、気象の解説では陰性の梅雨と表現することがある。"
 ANSWER = "俳句の世界では女梅雨（おんなづゆ）とも言い、夏の季語として親しまれている。"
 OTHER = "梅雨明けの時期は年によって大きく変わる。"
+CITY = (
+    "ハノーファーはライネ川沿いにある北ドイツの主要都市のひとつ。",
+    "ニーダーザクセン州の州都である。",
+    "人口は53万人。",
+)
 FILLERS = [
     "台風が近づき、各地で大雨となった。",
     "今年の桜は例年より早く咲いた。",
@@ -43,7 +48,10 @@ def _article(id: str, title: str, paragraphs: tuple[str, ...]) -> Article:
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, tokenizer: JapaneseTokenizer):
     store = IndexStore.open(tmp_path_factory.mktemp("window") / "kiji.db")
-    articles = [_article("tsuyu", "梅雨の呼び名", (TOPIC + ANSWER, OTHER))]
+    articles = [
+        _article("tsuyu", "梅雨の呼び名", (TOPIC + ANSWER, OTHER)),
+        _article("city", "北ドイツの都市", ("".join(CITY),)),
+    ]
     articles += [_article(f"f{i}", f"季節の話題{i}", (t,)) for i, t in enumerate(FILLERS)]
     store.add_articles(articles, tokenizer)
     yield Answerer(store, Searcher(store, tokenizer), tokenizer)
@@ -64,3 +72,12 @@ def test_a_sentence_without_the_answer_takes_its_neighbour(answerer: Answerer) -
 def test_the_neighbour_never_crosses_a_paragraph(answerer: Answerer) -> None:
     answer = answerer.ask("長く続く弱い雨の梅雨を何と呼ぶ？", now=NOW)
     assert all(not (ANSWER in e.text and OTHER in e.text) for e in answer.excerpts)
+
+
+def test_a_sentence_without_a_subject_takes_both_neighbours(answerer: Answerer) -> None:
+    # 「ニーダーザクセン州の州都である。」 leaves its subject to the sentence before it (zero
+    # anaphora); with no answer of its own it takes both neighbours, as three fit in the limit.
+    answer = answerer.ask("ニーダーザクセン州の州都は？", now=NOW)
+    first = answer.excerpts[0]
+    assert first.article_id == "city"
+    assert first.text == "".join(CITY)
