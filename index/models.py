@@ -123,6 +123,13 @@ class Hit:
     end: int
     score: float
     is_stub: bool = False
+    # The fused score the search ranked it by (index.ranking.fusion), when it fused signals.
+    fused: float | None = None
+
+    @property
+    def relevance(self) -> float:
+        """What the hit was ranked by: the fused score if any, else the word BM25 score."""
+        return self.score if self.fused is None else self.fused
 
 
 @dataclass(frozen=True)

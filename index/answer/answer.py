@@ -192,7 +192,7 @@ class Answerer:
             )
         # The hits in ranked order (fused ranking need not follow the word BM25 score), then
         # the sibling passages, best article first.
-        pool = hits + sorted(siblings, key=lambda h: -h.score)
+        pool = hits + sorted(siblings, key=lambda h: -h.relevance)
         excerpts = self.excerpts.pick(pool, top_sents, query, k)
         if not excerpts:  # only link-less stubs held the words: offer them, cite nothing
             return replace(
@@ -245,6 +245,7 @@ class Answerer:
                         start=start,
                         end=end,
                         score=top.score * ARTICLE_CARRY,
+                        fused=None if top.fused is None else top.fused * ARTICLE_CARRY,
                     )
                 )
         return out

@@ -167,11 +167,11 @@ class ExcerptPicker:
     ) -> tuple[Excerpt, ...]:
         """At most ``k`` excerpts from ``hits`` (the ranked passages, then the other passages of
         the best articles); ``top_sents`` are the first hit's sentences, already read."""
-        best_score = max(h.score for h in hits) or 1.0
+        best_score = max(h.relevance for h in hits) or 1.0
         article_rel: dict[str, float] = {}  # each article's best passage, relative to the best
         for h in hits:
             article_rel[h.article_id] = max(
-                article_rel.get(h.article_id, 0.0), h.score / best_score
+                article_rel.get(h.article_id, 0.0), h.relevance / best_score
             )
         boiler = boilerplate_keys(hits)
         cands: list[_Candidate] = []
@@ -179,7 +179,7 @@ class ExcerptPicker:
         for i, hit in enumerate(hits):
             # A passage that even a perfect sentence could not lift above what is already held
             # is not tokenised (the costly step).
-            bound = best_possible(hit.score / best_score, article_rel[hit.article_id])
+            bound = best_possible(hit.relevance / best_score, article_rel[hit.article_id])
             if len(firsts) >= k:
                 held = sorted(firsts, reverse=True)
                 if bound < held[k - 1] * SAME_ARTICLE_FACTOR or bound < held[0] * MIN_EXCERPT_RATIO:
@@ -303,7 +303,7 @@ class ExcerptPicker:
         ]
         asked = bigrams(query.text)
         return Reading(
-            rel=hit.score / best_score,
+            rel=hit.relevance / best_score,
             own=own,
             context=ctx,
             coverage=cov,

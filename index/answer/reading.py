@@ -30,7 +30,7 @@ class Reading:
     """The signals of each sentence of one passage (see :func:`sentence_quality`); read by
     :meth:`ExcerptPicker.read` for scoring, and by ``bench/fit_excerpts.py`` for fitting."""
 
-    rel: float  # the passage's BM25 relative to the best passage
+    rel: float  # the passage's ranking score (Hit.relevance) relative to the best passage
     own: list[float]
     context: list[float]
     coverage: list[float]

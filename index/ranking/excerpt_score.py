@@ -3,7 +3,8 @@
 A candidate excerpt is a sentence (with, at times, its neighbour) of a passage the search found, or
 of another passage of one of the best articles. Its score adds
 
-- how well the search ranked its passage (``rel_passage``: BM25 of the passage / the best one) and
+- how well the search ranked its passage (``rel_passage``: the score the search ranked it by,
+  fused over the lexical signals, / the best one's: :attr:`Hit.relevance`) and
   its article (``rel_article``: the best passage of the same article / the best one). News states
   its topic once and the facts in later paragraphs, so a sentence far from the words of the
   question still inherits the relevance of its article;

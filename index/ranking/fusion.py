@@ -20,8 +20,8 @@ A query is fused per query: the word BM25 picks ``candidates`` passages; each si
 over those candidates only (a binary search of the candidate ids in each sorted postings list),
 divided by its best score among them, and the signals are summed with weights
 (:func:`fuse`). Reciprocal-rank fusion was clearly worse in the calibration study. Signal
-terms in more than ``df_cap`` of all passages are skipped: their idf adds almost nothing, and
-their postings are the long ones.
+terms in more than ``df_cap`` of all passages (and more than :data:`DF_CAP_FLOOR`) are skipped:
+their idf adds almost nothing, and their postings are the long ones.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ N_SIGNALS = len(SIGNALS)
 PAIR_BUCKETS = 1 << 20
 
 DEFAULT_WEIGHTS = (1.0, 0.7, 0.2)  # word, bigram, pair (JSQuAD valid calibration)
+# A signal term in fewer passages than this is never skipped by ``df_cap``: its postings are
+# short, and in a small index (a new community's first articles) the share alone skipped most of
+# a question's bigrams, leaving the few rare ones to decide the ranking.
+DF_CAP_FLOOR = 1000
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ def boost_recent(hits: list[Hit], window: DateWindow, now: datetime) -> list[Hit
         if h.published_at is not None:
             age = (now - h.published_at).total_seconds()
             fresh = min(1.0, max(0.0, 1.0 - age / span))
-        out.append(replace(h, score=h.score * (1.0 + RECENCY_BOOST * fresh)))
-    out.sort(key=lambda h: (-h.score, h.passage_id))
+        boost = 1.0 + RECENCY_BOOST * fresh
+        out.append(
+            replace(h, score=h.score * boost, fused=None if h.fused is None else h.fused * boost)
+        )
+    out.sort(key=lambda h: (-h.relevance, h.passage_id))
     return out

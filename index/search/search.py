@@ -212,7 +212,7 @@ class Searcher:
             skip = {t for t in terms if t in cached and cached[t][2] == self._data_version}
             return self.store.query_postings(
                 terms, skip=skip, signals=signals if self._signals_ready else (),
-                signal_max_df=self.fusion.df_cap * self._n_docs,
+                signal_max_df=max(self.fusion.df_cap * self._n_docs, fusion.DF_CAP_FLOOR),
             )  # fmt: skip
 
         data = read()
@@ -392,7 +392,8 @@ class Searcher:
         pids = [int(p) for p in scored.pids]
         rows = self.store.passage_rows(pids)
         out = []
-        for pid, score in zip(pids, scored.scores, strict=True):
+        fused = [None] * len(pids) if scored.fused is None else scored.fused.tolist()
+        for pid, score, f in zip(pids, scored.scores, fused, strict=True):
             row = rows.get(pid)
             if row is None:  # deleted between scoring and fetching: skip rather than fail
                 continue
@@ -411,6 +412,7 @@ class Searcher:
                     end=end,
                     score=float(score) if math.isfinite(score) else 0.0,
                     is_stub=bool(stub),
+                    fused=f,
                 )
             )
         return tuple(out)

@@ -93,13 +93,14 @@ def test_ask_invalid_exits_two(db: Path, capsys: pytest.CaptureFixture[str], que
 def test_ask_prints_numbered_excerpts_and_citations(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Two excerpts, so the reprint of the same news is offered among the related articles.
-    assert run(["--db", str(db), "ask", "--now", NOW, "-k", "2", "昨日上陸した台風は？"]) == 0
+    # One excerpt, so the reprint of the same news is offered among the related articles.
+    assert run(["--db", str(db), "ask", "--now", NOW, "-k", "1", "昨日上陸した台風は？"]) == 0
     out = capsys.readouterr().out
     assert "昨日（11月19日）に公開された記事から答えています。" in out
     assert "[1] 台風21号は11月19日午前6時ごろ、高知県室戸市付近に上陸しました。" in out
     assert "台風21号が高知県に上陸・2026-11-19・はじめに・https://kiji.example/typhoon" in out
-    assert "関連記事" in out
+    assert "[2]" not in out
+    assert "関連記事" in out and "台風21号の被害まとめ" in out
     assert " ms" in out
 
 

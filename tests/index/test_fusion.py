@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.analysis.tokenizer import JapaneseTokenizer
-from index.models import Article, Section
+from index.answer.answer import Answerer
+from index.models import Article, DateWindow, Hit, Section
 from index.ops.ops import check
 from index.ranking.fusion import (
     BIGRAM,
@@ -24,6 +26,7 @@ from index.ranking.fusion import (
     signal_lengths,
     word_pairs,
 )
+from index.ranking.recency import boost_recent
 from index.search.search import Searcher
 from index.store.backfill import backfill_signals
 from index.store.schema import SCHEMA_VERSION
@@ -216,3 +219,49 @@ def test_a_schema_2_index_is_migrated_ranks_plain_and_is_backfilled(
     assert ranking(searcher, QUESTION, fused=True) == expected  # the open searcher catches up
     assert backfill_signals(store, tokenizer) == 0
     store.close()
+
+
+def test_answers_weigh_passages_by_the_fused_ranking(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """The excerpt scorer weighs each passage by what the search ranked it by (the fused score),
+    not by its word BM25, which here prefers the drug article that repeats 開発."""
+    store = build(tmp_path / "f.db", tokenizer)
+    searcher = Searcher(store, tokenizer)
+    hits = searcher.search(QUESTION, 3).hits
+    assert [h.relevance for h in hits] == sorted((h.relevance for h in hits), reverse=True)
+    assert all(h.fused is not None and h.relevance == h.fused for h in hits)
+    assert hits[0].score < max(h.score for h in hits)  # BM25 alone would rank it lower
+    # The picker weighs passages by relevance: the fused order puts the game article first;
+    # the same hits weighed by their word BM25 would put the drug article first.
+    answerer = Answerer(store, searcher, tokenizer)
+    query = answerer._query(list(searcher.analyse(QUESTION)), QUESTION)
+
+    def first_excerpt(pool: list[Hit]) -> str:
+        picked = answerer.excerpts.pick(pool, answerer.excerpts.sentences(pool[0], query), query, 3)
+        return picked[0].article_id
+
+    assert first_excerpt(list(hits)) == "d0"
+    picker, best = answerer.excerpts, hits[0].relevance
+    for h in hits:
+        rel = picker.read(h, picker.sentences(h, query)[0], query, best).rel
+        assert rel == pytest.approx(h.fused / best)  # not h.score / hits[0].score
+    store.close()
+
+
+def test_a_recency_boost_ranks_by_the_fused_score() -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    window = DateWindow("最近", now - timedelta(days=7), None, "boost")
+
+    def hit(pid: int, score: float, fused: float, days: int) -> Hit:
+        return Hit(
+            pid, f"a{pid}", "t", "", now - timedelta(days=days), None, None, "x", 0, 1,
+            score, fused=fused,
+        )  # fmt: skip
+
+    hits = [hit(1, 5.0, 1.2, 1), hit(2, 9.0, 0.8, 1), hit(3, 9.0, 1.1, 30)]
+    boosted = boost_recent(hits, window, now)
+    # by fused score, boosted for freshness (BM25 alone would put 2 first)
+    assert [h.passage_id for h in boosted] == [1, 3, 2]
+    assert boosted[0].fused is not None and boosted[0].fused > 1.2  # fresh: boosted
+    assert next(h for h in boosted if h.passage_id == 3).fused == 1.1  # a month old: not
