@@ -245,7 +245,9 @@ def test_answers_weigh_passages_by_the_fused_ranking(
     picker, best = answerer.excerpts, hits[0].relevance
     for h in hits:
         rel = picker.read(h, picker.sentences(h, query)[0], query, best).rel
-        assert h.fused is not None and rel == pytest.approx(h.fused / best)  # not h.score / hits[0].score
+        assert h.fused is not None and rel == pytest.approx(
+            h.fused / best
+        )  # not h.score / hits[0].score
     store.close()
 
 
