@@ -51,6 +51,7 @@ NAMES = [
     "W_COVERAGE",
     "W_CONTEXT",
     "W_OVERLAP",
+    "W_COPY",
     "W_FIT",
     "W_SLOT",
     "W_FOCUS",
@@ -89,10 +90,10 @@ def features(answerer: Answerer, q: EvalQuestion, now: datetime) -> Case | None:
     if not seen:
         return None  # not found before excerpts are picked
     hits, query = seen[-1]
-    best = max(h.score for h in hits) or 1.0
+    best = max(h.relevance for h in hits) or 1.0
     art: dict[str, float] = {}
     for h in hits:
-        art[h.article_id] = max(art.get(h.article_id, 0.0), h.score / best)
+        art[h.article_id] = max(art.get(h.article_id, 0.0), h.relevance / best)
     boiler = boilerplate_keys(hits)
     rows, stubs, pos = [], [], []
     for h in hits:
@@ -111,6 +112,7 @@ def features(answerer: Answerer, q: EvalQuestion, now: datetime) -> Case | None:
                     bf * r.own[i],
                     bf * r.context[i],
                     bf * r.overlap[i],
+                    bf * max(0.0, r.overlap[i] - S.COPY_FROM),
                     bf * fit * gate,
                     bf * r.fits[i].slotted,
                     bf * (max(fit, S.FOCUS_ALONE) if r.focus[i] else 0.0),

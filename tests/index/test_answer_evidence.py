@@ -16,9 +16,11 @@ from index.answer.answer import Answerer
 from index.models import Article, Hit, Section
 from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
 from index.ranking.excerpt_score import (
+    COPY_FROM,
     MAX_QUALITY,
     STUB_FACTOR,
     W_ARTICLE,
+    W_COPY,
     W_OVERLAP,
     W_PASSAGE,
     best_possible,
@@ -108,9 +110,14 @@ def test_a_sentence_the_question_paraphrases_keeps_its_wording() -> None:
     assert char_overlap(frozenset(), source) == 0.0
     assert char_overlap(bigrams("代償 措置"), "代償措置") == 1.0  # spaces dropped
     # Everything else equal, the closer wording ranks first.
-    close = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.8)
+    close = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.6)
     far = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.2)
-    assert close == pytest.approx(far + W_OVERLAP * 0.6) and W_OVERLAP > 0
+    assert close == pytest.approx(far + W_OVERLAP * 0.4) and W_OVERLAP > 0
+    # Past COPY_FROM the question is the sentence reworded: each further share counts W_COPY more.
+    copied = sentence_quality(0.5, 0.0, 0.5, 0.0, 1.0, False, overlap=0.9)
+    assert COPY_FROM < 0.9 and W_COPY > W_OVERLAP
+    assert copied == pytest.approx(far + W_OVERLAP * 0.7 + W_COPY * (0.9 - COPY_FROM))
+    assert sentence_quality(1.0, 0.0, 1.0, 1.0, 1.0, True, slotted=1.0, overlap=1.0) <= MAX_QUALITY
 
 
 def test_the_article_carries_a_later_paragraph_holding_the_answer() -> None:
