@@ -118,10 +118,17 @@ hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(
 # Private and anonymous (heap, arrays): USS also counts the Sudachi dictionary's clean,
 # file-backed pages whenever no other process maps the file, though they are shared with
 # every other process that loads it and the kernel can drop them.
-roll = dict(l.split(":", 1) for l in open("/proc/self/smaps_rollup").read().splitlines()[1:])
-anon = int(roll["Anonymous"].split()[0])
+def anon_mb():
+    roll = dict(l.split(":", 1) for l in open("/proc/self/smaps_rollup").read().splitlines()[1:])
+    return int(roll["Anonymous"].split()[0]) / 1024
+anon = anon_mb()
+# Then idle, as a serving loop leaves it between questions: the heap's holes given back.
+from index.ops.memory import release_free_heap
+release_free_heap()
 print(json.dumps({"cold_s": first, "lat": lat, "plain": plain, "rss_mb": hwm / 1024,
-                  "uss_mb": mem.uss / 2**20, "anon_mb": anon / 1024}))
+                  "uss_mb": mem.uss / 2**20, "anon_mb": anon,
+                  "uss_idle_mb": psutil.Process().memory_full_info().uss / 2**20,
+                  "anon_idle_mb": anon_mb()}))
 """
 
 
@@ -298,6 +305,8 @@ def main() -> None:
             "RSS MB": serve["rss_mb"],
             "private MB (USS)": serve["uss_mb"],
             "private anonymous MB": serve["anon_mb"],
+            "idle: USS MB": serve["uss_idle_mb"],
+            "idle: private anonymous MB": serve["anon_idle_mb"],
         }
         print(
             f"[{n_docs:,} passages] ingest {report.chars:,} chars in {ingest_s:.1f} s (merge {merge_s:.1f} s)",

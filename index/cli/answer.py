@@ -27,6 +27,7 @@ from index.config import SAMPLE_ARTICLES, CoreSettings
 from index.errors import NewsIndexError
 from index.messages import Lang, t
 from index.models import Answer
+from index.ops.memory import release_free_heap
 from index.search.search import Searcher
 from index.store.feedback_store import TERMINAL, FeedbackStore
 from index.store.store import IndexStore
@@ -227,6 +228,9 @@ def run_chat(
                 continue
             last = answerer.ask(question, now=clock(), k=k, lang=lang)
             render_answer(last, console, lang)
+            # The answer is out; while the next question is typed, hand the heap's holes back
+            # (a few ms; index.ops.memory).
+            release_free_heap()
     return EXIT_OK
 
 

@@ -111,6 +111,10 @@ class IndexStore:
     def tune_for_writes(self) -> None:
         """Settings for a writing connection (called once by a writer)."""
 
+    def tune_for_reads(self) -> None:
+        """Settings for a connection that serves searches (called by a searcher): less memory
+        where the searcher's own cache does the work. No effect on one tuned for writes."""
+
     def analyze(self) -> None:
         """Refresh the planner's statistics after a bulk load (PostgreSQL; SQLite plans the
         index's statements by their keys and needs none)."""
