@@ -2,7 +2,7 @@
 
 A search reads postings blobs of every size: SQLite assembles each into a buffer, Python copies
 it, numpy decodes it. Freed, they leave holes in the middle of the heap that ``free()`` never
-returns (only the top of the heap shrinks by itself): about 30 MB of a serving process over 450k
+returns (only the top of the heap shrinks by itself): about 17 MB of a serving process over 353k
 passages. ``malloc_trim(0)`` hands every whole free page back (``MADV_DONTNEED``): ~2 ms there, so
 a serving loop calls :func:`release_free_heap` once it is idle, never while a question waits. A
 fixed ``M_MMAP_THRESHOLD`` would avoid the holes instead, but doubled the p90 CPU of a query
