@@ -95,8 +95,12 @@ def host(url: str, name: str, reports: Any) -> None:
 
 
 async def _schedule(url: str, guild_id: int) -> None:
-    async with DigestScheduler(url, build, QueuePoster("-", None), clock=lambda: BEFORE) as s:
-        await s.set_schedule(guild_id, GUILDS[guild_id], time(8, 0), "Asia/Tokyo", None)
+    async def schedule() -> None:
+        async with DigestScheduler(url, build, QueuePoster("-", None), clock=lambda: BEFORE) as s:
+            await s.set_schedule(guild_id, GUILDS[guild_id], time(8, 0), "Asia/Tokyo", None)
+
+    # bounded: a run under heavy load once waited here for good instead of failing
+    await asyncio.wait_for(schedule(), TAKEOVER)
 
 
 def test_one_host_runs_the_scheduler_and_another_takes_over_when_it_dies() -> None:
