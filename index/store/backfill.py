@@ -67,7 +67,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 pid_arr = np.array(pids, dtype=np.int64)
                 tf_arr = np.minimum(np.array(tfs, dtype=np.int64), MAX_TF)
                 out, firsts, sizes = segment_rows(tids, pid_arr, tf_arr, seg)
-                dfs = list(zip(sizes, firsts, strict=True))
+                dfs = list(zip(sizes.tolist(), firsts.tolist(), strict=True))
                 store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), out)
                 store.add_dfs(conn, dfs)
                 sizes = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pid_arr)})

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.store import doctable
+from index.store.concat import concat_rows
 
 if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
     from index.store.store import IndexStore
@@ -258,36 +259,34 @@ def _merge_chunk(
         f"AND {where}",
         tids,
     ).fetchall()
-    size: Counter[int] = Counter()
-    for tid, _seg, n in heads:
-        size[tid] += n
-    total, take = 0, 0
-    for tid in tids:
-        if take and total + size[tid] > most:
-            break
-        total += size[tid]
-        take += 1
+    # Per-term sizes and row counts as arrays (10^5 rows a chunk: Python loops cost seconds).
+    head = np.array(heads, dtype=np.int64).reshape(-1, 3)
+    at = np.searchsorted(np.array(tids, dtype=np.int64), head[:, 0])
+    size = np.bincount(at, weights=head[:, 2], minlength=len(tids))
+    take = max(1, int(np.searchsorted(np.cumsum(size), most, side="right")))
     chunk = tids[:take]
-    if take < len(tids):
-        kept = set(chunk)
-        heads = [h for h in heads if h[0] in kept]
-    rows_of = Counter(h[0] for h in heads)
-    alone: dict[int, tuple[int, int]] = {}
+    head = head[at < take]
+    at = at[at < take]
+    rows_of = np.bincount(at, minlength=take)
+    single = rows_of[at] == 1
     if len(dead):  # every row may hold deleted passages: all are read and rewritten
-        moved, merged = [], [t for t in chunk if rows_of[t]]
+        moved, merged = [], [t for t, n in zip(chunk, rows_of.tolist(), strict=True) if n]
+        alone = head[:0]
     else:
-        alone = {t: (seg, n) for t, seg, n in heads if rows_of[t] == 1 and seg != target}
-        moved = [t for t in chunk if t in alone]
-        merged = [t for t in chunk if rows_of[t] > 1]
+        alone = head[single & (head[:, 1] != target)]
+        moved = alone[:, 0].tolist()
+        merged = [t for t, n in zip(chunk, rows_of.tolist(), strict=True) if n > 1]
     main_delta = 0
     others: Counter[int] = Counter()  # bytes gained per segment besides main (SEG_BYTES)
     if moved:
         if target == 0:
-            main_delta += sum(alone[t][1] for t in moved)
-        for t in moved:
-            seg, n = alone[t]
-            others[seg] -= n
-            others[target] += n
+            main_delta += int(alone[:, 2].sum())
+        segs, where_seg = np.unique(alone[:, 1], return_inverse=True)
+        for seg, n in zip(
+            segs.tolist(), np.bincount(where_seg, weights=alone[:, 2]).tolist(), strict=True
+        ):
+            others[seg] -= int(n)
+        others[target] += int(alone[:, 2].sum())
         conn.execute(
             f"UPDATE postings SET seg = {target} WHERE tid IN ({','.join('?' * len(moved))}) "
             f"AND {where}",
@@ -300,24 +299,32 @@ def _merge_chunk(
             "ORDER BY tid, seg",
             merged,
         ).fetchall()
-        grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
         has_target: set[int] = set()
-        for tid, seg, ids, tfs in rows:
-            grouped[tid].append((ids, tfs))
+        for tid, seg, ids, _tfs in rows:
             if seg == target:
                 has_target.add(tid)
             if seg == 0:
                 main_delta -= len(ids)
             others[seg] -= len(ids)
-        rewrite, insert, gone = [], [], []
-        for tid, parts in grouped.items():
-            done = _merge_parts(parts, dead)
-            if done is None:
-                gone.append((tid,))
-            elif tid in has_target:
-                rewrite.append((*done, tid))
-            else:
-                insert.append((tid, *done))
+        done: list[tuple[int, bytes, bytes]] = []
+        left = merged
+        if not len(dead):  # the usual case: every term's rows concatenated at once
+            tid_out, ids_out, tfs_out, left = concat_rows([(r[0], r[2], r[3]) for r in rows])
+            done = list(zip(tid_out, ids_out, tfs_out, strict=True))
+        if left:  # deletions to purge (or overlapping rows): term by term
+            grouped: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+            wanted = set(left)
+            for tid, _seg, ids, tfs in rows:
+                if tid in wanted:
+                    grouped[tid].append((ids, tfs))
+            for tid, parts in grouped.items():
+                one = _merge_parts(parts, dead)
+                if one is not None:
+                    done.append((tid, *one))
+        kept = {r[0] for r in done}
+        gone = [(t,) for t in merged if t not in kept]
+        rewrite = [(r[1], r[2], r[0]) for r in done if r[0] in has_target]
+        insert = [(r[0], target, r[1], r[2]) for r in done if r[0] not in has_target]
         # The target's own row (main's, usually the longest) is rewritten in place: no index
         # entries deleted and inserted again for it, only for the other segments' rows.
         conn.execute(
@@ -327,10 +334,8 @@ def _merge_chunk(
         conn.executemany(
             f"UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = {target}", rewrite
         )
-        store.insert_rows(
-            conn, "postings", ("tid", "seg", "ids", "tfs"), [(r[0], target, *r[1:]) for r in insert]
-        )
-        written = sum(len(r[0]) for r in rewrite) + sum(len(r[1]) for r in insert)
+        store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), insert)
+        written = sum(len(r[1]) for r in done)
         others[target] += written
         if target == 0:
             main_delta += written
@@ -349,11 +354,12 @@ def _merge_chunk(
 
 def segment_rows(
     tids: np.ndarray, pids: np.ndarray, tfs: np.ndarray, seg: int
-) -> tuple[Iterator[tuple], list[int], list[int]]:
+) -> tuple[Iterator[tuple], np.ndarray, np.ndarray]:
     """One new segment from postings triples (any order): its rows ``(tid, seg, ids, tfs)`` (made
-    as they are inserted), and each row's term id and posting count (the frequencies it adds)."""
+    as they are inserted), and each row's term id and posting count (the frequencies it adds),
+    as int64 arrays in the rows' order (ascending term ids)."""
     if not len(tids):
-        return iter(()), [], []
+        return iter(()), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = _by_term(tids, pids)
     tids = tids[order]
     ids = pids[order].astype("<i4").tobytes()
@@ -361,14 +367,17 @@ def segment_rows(
     cut = np.flatnonzero(np.diff(tids)) + 1
     starts = np.concatenate(([0], cut)).astype(np.int64)
     ends = np.concatenate((cut, [len(tids)])).astype(np.int64)
-    firsts = tids[starts].tolist()
-    # A generator of bytes slices: a list of 10^6 tuples (or memoryviews, which the cyclic GC
-    # tracks) cost 3x more than the slicing, in garbage collection.
-    rows = (
-        (tid, seg, ids[4 * s : 4 * e], counts[2 * s : 2 * e])
-        for tid, s, e in zip(firsts, starts.tolist(), ends.tolist(), strict=True)
+    firsts = tids[starts].astype(np.int64)
+    # Rows made by iterators written in C (bytes slices, no Python frame per row): a list of
+    # 10^6 tuples (or memoryviews, which the cyclic GC tracks) cost 3x more than the slicing,
+    # and a generator expression's frame per row as much again as the slicing.
+    rows = zip(
+        firsts.tolist(),
+        repeat(seg),
+        map(ids.__getitem__, map(slice, (4 * starts).tolist(), (4 * ends).tolist())),
+        map(counts.__getitem__, map(slice, (2 * starts).tolist(), (2 * ends).tolist())),
     )
-    return rows, firsts, (ends - starts).tolist()
+    return rows, firsts, ends - starts
 
 
 def _by_term(tids: np.ndarray, pids: np.ndarray) -> np.ndarray:

@@ -151,33 +151,31 @@ class BatchWriter:
             self._tids.clear()  # a full merge may have dropped terms; or the cache is full
             self._tids_gen = gen
         cache = self._tids
-        get = cache.get
-        found = [get(t) for t in terms]
-        missing = [t for t, tid in zip(terms, found, strict=True) if tid is None]
-        if not missing:
-            return np.array(found, dtype=np.int64)
-        top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
-        for i in range(0, len(missing) if top else 0, 500):  # another writer may have added some
-            part = missing[i : i + 500]
-            cache.update(
-                conn.execute(
-                    f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall()
-            )
-        fresh = [t for t in dict.fromkeys(missing) if t not in cache]
-        if fresh:
-            top = top or 0
-            next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
-            rows = [(next_tid + i, t) for i, t in enumerate(fresh)]
-            if new is None:
-                self.store.insert_rows(
-                    conn, "terms", ("tid", "term", "df"), [(*r, 0) for r in rows]
+        missing = sorted({t for t in terms if t not in cache})  # sorted: look-ups walk forwards
+        if missing:
+            top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
+            for i in range(0, len(missing) if top else 0, 500):  # another writer may have some
+                part = missing[i : i + 500]
+                cache.update(
+                    conn.execute(
+                        f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
                 )
-            else:
-                new.update(rows)
-            cache.update((t, tid) for tid, t in rows)
-        return np.array([cache[t] for t in terms], dtype=np.int64)
+            # New terms get their ids in the order of their text: the inserts then walk both
+            # b-trees of the terms table (tid and term) forwards instead of at random (-40 %).
+            fresh = [t for t in missing if t not in cache]
+            if fresh:
+                top = top or 0
+                next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
+                tids = range(next_tid, next_tid + len(fresh))
+                if new is None:
+                    rows = [(tid, t, 0) for tid, t in zip(tids, fresh, strict=True)]
+                    self.store.insert_rows(conn, "terms", ("tid", "term", "df"), rows)
+                else:
+                    new.update(zip(tids, fresh, strict=True))
+                cache.update(zip(fresh, tids, strict=True))
+        return np.fromiter(map(cache.__getitem__, terms), dtype=np.int64, count=len(terms))
 
 
 class _Write:
@@ -209,6 +207,7 @@ class _Write:
 
     def run(self) -> None:
         report = self.report
+        wanted: list[tuple[list[str], np.ndarray, np.ndarray, np.ndarray]] = []
         for b in self.batches:
             pid_of = np.full(len(b.passages), -1, dtype=np.int64)
             for i, row in enumerate(b.rows):
@@ -228,16 +227,18 @@ class _Write:
                 report.chars += len(row[BODY])
             keep = pid_of[b.doc] >= 0
             if keep.all():  # the usual case: everything in the chunk was written
-                lut = self.writer.term_ids(self.conn, b.vocab, self.new_terms)
-                self.post.append((lut[b.term], pid_of[b.doc], b.tf))
+                wanted.append((b.vocab, b.term, pid_of[b.doc], b.tf))
             elif keep.any():  # terms of what was not written (unchanged articles) stay uncreated
                 terms = b.term[keep]
-                used = np.unique(terms)
-                lut = np.zeros(len(b.vocab), dtype=np.int64)
-                lut[used] = self.writer.term_ids(
-                    self.conn, [b.vocab[j] for j in used.tolist()], self.new_terms
-                )
-                self.post.append((lut[terms], pid_of[b.doc[keep]], b.tf[keep]))
+                used, inverse = np.unique(terms, return_inverse=True)
+                vocab = [b.vocab[j] for j in used.tolist()]
+                wanted.append((vocab, inverse, pid_of[b.doc[keep]], b.tf[keep]))
+        if wanted:  # the term ids of every chunk in one look-up (new ones in the order of text)
+            lut = self.writer.term_ids(self.conn, [t for w in wanted for t in w[0]], self.new_terms)
+            start = 0
+            for vocab, terms, pids, tfs in wanted:
+                self.post.append((lut[start : start + len(vocab)][terms], pids, tfs))
+                start += len(vocab)
         self.flush()
 
     # -- one article ----------------------------------------------------------------------
@@ -349,7 +350,7 @@ class _Write:
         conn = self.conn
         if not (self.post or self.df_removed or self.docs or self.n_docs or self.total_len):
             return  # nothing changed: leave the file (and the generation) untouched
-        df: Counter[int] = Counter()
+        df: Counter[int] = Counter()  # changes of document frequency by term id
         if self.df_removed:
             removed = list(self.df_removed)
             for tid, term in zip(
@@ -359,7 +360,7 @@ class _Write:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seg = int(meta.get("next_seg", 1))
         rows: Iterable[tuple] = ()
-        firsts: list[int] = []
+        firsts = sizes = np.zeros(0, dtype=np.int64)
         # The first postings of an index go straight into the main segment: settle() would
         # otherwise rewrite them all into main (most of a first bulk load's batch).
         into_main = (
@@ -373,19 +374,28 @@ class _Write:
                 meta[SEG_BYTES] = "{}"
             else:
                 meta[SEG_BYTES] = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pids)})
-            if df:
-                for tid, n in zip(firsts, sizes, strict=True):
-                    df[tid] += n
-            else:
-                df = Counter(dict(zip(firsts, sizes, strict=True)))
+        # New terms are inserted with their df (no UPDATE for most), in tid order; the
+        # frequencies of the new segment's rows are matched to them as arrays, not per term.
         new = self.new_terms
-        self.writer.store.insert_rows(  # new terms straight with their df: no UPDATE for most
+        new_tids = np.fromiter(new, dtype=np.int64, count=len(new))
+        new_df = np.zeros(len(new), dtype=np.int64)
+        if len(firsts):
+            at = np.searchsorted(new_tids, firsts)
+            hit = at < len(new_tids)
+            hit[hit] = new_tids[at[hit]] == firsts[hit]
+            new_df[at[hit]] = sizes[hit]
+            old = ~hit
+            for tid, n in zip(firsts[old].tolist(), sizes[old].tolist(), strict=True):
+                df[tid] += n
+        for i in np.flatnonzero(np.isin(new_tids, list(df))).tolist():  # removed new terms
+            new_df[i] += df.pop(int(new_tids[i]))
+        self.writer.store.insert_rows(
             conn, "terms", ("tid", "term", "df"),
-            ((tid, term, df.pop(tid, 0)) for tid, term in new.items()),
+            zip(new_tids.tolist(), new.values(), new_df.tolist(), strict=True),
         )  # fmt: skip
         self.writer.store.add_dfs(conn, [(d, t) for t, d in df.items() if d])
         written = len(firsts) > 0 and not into_main  # a new small segment
-        if firsts:
+        if len(firsts):
             self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)
             seg += written
         if self.docs:
