@@ -9,9 +9,14 @@ over a whole chunk, and the blobs are joined and cut by iterators written in C.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
+    from index.store.store import Conn, IndexStore
 
 
 def concat_rows(
@@ -60,3 +65,57 @@ def concat_rows(
     out_ids = list(map(ids.__getitem__, map(slice, (4 * lo).tolist(), (4 * hi).tolist())))
     out_tfs = list(map(tfs.__getitem__, map(slice, (2 * lo).tolist(), (2 * hi).tolist())))
     return tid[starts].tolist(), out_ids, out_tfs, left
+
+
+APPEND_SHARE = 0.25  # a write goes straight into main at this share of main's bytes (see below)
+APPEND_TERMS = 4000  # terms whose main rows one statement reads
+
+
+def appends_to_main(meta: Mapping[str, str], new_bytes: int) -> bool:
+    """Whether a write of ``new_bytes`` of passage ids goes straight into the main segment.
+
+    True when no other segment exists and the write holds at least APPEND_SHARE of main's
+    bytes (the second and later batches of a bulk load into a new index): settle() would merge
+    such a segment into main right away, so writing it into main costs the same rewrite of
+    main's rows without inserting, reading back and deleting the segment's rows. Main then
+    grows geometrically while this holds, so it is rewritten a few times at most; past it,
+    writes make small segments and the size-tiered merges of index.store.segments take over.
+    """
+    main = int(meta.get("main_bytes", -1))
+    return (
+        main > 0
+        and meta.get("seg_bytes") == "{}"
+        and int(meta.get("small_segs", 0)) == 0
+        and int(meta.get("folded_segs", 0)) == 0
+        and new_bytes >= APPEND_SHARE * main
+    )
+
+
+def append_main(
+    store: IndexStore, conn: Conn, rows: Iterable[tuple[int, int, bytes, bytes]], new_from: int
+) -> None:
+    """Write a new segment's ``rows`` ``(tid, 0, ids, tfs)`` (ascending tids, passage ids above
+    every stored one) into the main segment: appended to a term's main row where it has one,
+    inserted where not. Terms from ``new_from`` on are new: no main row is looked up for them."""
+    rows = iter(rows)
+    while part := list(islice(rows, APPEND_TERMS)):
+        old = [r[0] for r in part if r[0] < new_from]
+        have = []
+        if old:
+            marks = ",".join("?" * len(old))
+            have = conn.execute(
+                f"SELECT tid, ids, tfs FROM postings WHERE seg = 0 AND tid IN ({marks})", old
+            ).fetchall()
+        found = {r[0] for r in have}
+        if found:
+            both = [*have, *((r[0], r[2], r[3]) for r in part if r[0] in found)]
+            tids, ids, tfs, left = concat_rows(both)
+            if left:  # overlapping ids: never written (ids only grow), refused rather than mixed
+                raise ValueError(f"postings of terms {left[:5]} overlap the main segment's")
+            conn.executemany(
+                "UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = 0",
+                zip(ids, tfs, tids, strict=True),
+            )
+        store.insert_rows(
+            conn, "postings", ("tid", "seg", "ids", "tfs"), [r for r in part if r[0] not in found]
+        )

@@ -1,14 +1,12 @@
 """Writing to the index: prepare articles (tokenise; runs in worker processes) and apply batches.
 
 Every batch is one transaction: its articles, passages, term statistics and a new postings
-segment become visible together or not at all. Small segments are merged into the main segment
-by :func:`index.store.segments.merge_segments`; queries read all segments, so a merge never changes a
-result.
+segment (or, while the index is small beside the batch, its postings appended to the main
+segment: :mod:`index.store.concat`) become visible together or not at all. Small segments are
+merged into main by :func:`index.store.segments.merge_segments` (a merge changes no result).
 
-A worker hands the writer a :class:`~index.store.prepare.PreparedBatch`: its articles as ready-made rows and its
-postings as three numpy arrays, so the single writing process does set-wise work per batch
-(one look-up of the keys it touches, ``executemany`` inserts, one sort of the postings) instead
-of Python work per term and per article. That process is what bounds a bulk ingest.
+A worker hands the writer a :class:`~index.store.prepare.PreparedBatch` (articles as rows,
+postings as three numpy arrays): the single writing process does set-wise work per batch.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import numpy as np
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, IngestReport, Rejection
 from index.store import doctable
+from index.store.concat import append_main, appends_to_main
 from index.store.existing import Existing
 from index.store.prepare import (  # re-exported: the writer's API as callers know it
     BODY,
@@ -362,15 +361,16 @@ class _Write:
         rows: Iterable[tuple] = ()
         firsts = sizes = np.zeros(0, dtype=np.int64)
         # The first postings of an index go straight into the main segment: settle() would
-        # otherwise rewrite them all into main (most of a first bulk load's batch).
-        into_main = (
-            bool(self.post) and not conn.execute("SELECT 1 FROM postings LIMIT 1").fetchone()
-        )
+        # otherwise rewrite them all into main (most of a first bulk load's batch); so do the
+        # next writes while they are large beside main (index.store.concat.appends_to_main).
+        first = bool(self.post) and not conn.execute("SELECT 1 FROM postings LIMIT 1").fetchone()
+        into_main = first
         if self.post:
             tids, pids, tfs = (np.concatenate([p[i] for p in self.post]) for i in range(3))
+            into_main = first or appends_to_main(meta, 4 * len(pids))
             rows, firsts, sizes = segment_rows(tids, pids, tfs, 0 if into_main else seg)
             if into_main:  # byte counts kept exact, as merges keep them
-                meta["main_bytes"] = str(4 * len(pids))
+                meta["main_bytes"] = str(4 * len(pids) + (0 if first else int(meta["main_bytes"])))
                 meta[SEG_BYTES] = "{}"
             else:
                 meta[SEG_BYTES] = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pids)})
@@ -395,7 +395,9 @@ class _Write:
         )  # fmt: skip
         self.writer.store.add_dfs(conn, [(d, t) for t, d in df.items() if d])
         written = len(firsts) > 0 and not into_main  # a new small segment
-        if len(firsts):
+        if len(firsts) and into_main and not first:
+            append_main(self.writer.store, conn, rows, int(new_tids[0]) if len(new) else 1 << 62)
+        elif len(firsts):
             self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)
             seg += written
         if self.docs:

@@ -88,22 +88,30 @@ def test_settle_merges_in_steps_while_queries_keep_their_results(
     assert main(["check", "--db", str(db)]) == 0
 
 
-def test_the_first_write_of_an_index_goes_straight_into_main(
+def test_the_first_writes_of_an_index_go_straight_into_main(
     tmp_path: Path, tokenizer: JapaneseTokenizer
 ) -> None:
     """Nothing to merge it with: the first batch is written as the main segment (settle() would
-    otherwise rewrite all of it), with main's byte count exact; later batches are small segments."""
+    otherwise rewrite all of it), and so is each next one while no other segment exists and it
+    holds a quarter of main's bytes or more (settle() would merge it into main at once): its
+    postings are appended to main's rows. Main's byte count stays exact; smaller writes, and
+    writes after them, are small segments."""
     store = IndexStore.open(tmp_path / "index.db")
     writer = BatchWriter(store, tokenizer)
     articles = _articles()
+    main_bytes = "SELECT sum(length(ids)) FROM postings WHERE seg = 0"
     writer.write([prepare(a, tokenizer) for a in articles[:4]], IngestReport())
     assert _segments(store) == [0]
     assert segments.segment_levels(store) == (0, 0)
-    main_bytes = "SELECT sum(length(ids)) FROM postings WHERE seg = 0"
     assert store.meta_int("main_bytes") == store.conn.execute(main_bytes).fetchone()[0]
-    writer.write([prepare(a, tokenizer) for a in articles[4:]], IngestReport())
+    writer.write([prepare(a, tokenizer) for a in articles[4:8]], IngestReport())  # as large
+    assert _segments(store) == [0]
+    assert store.meta_int("main_bytes") == store.conn.execute(main_bytes).fetchone()[0]
+    writer.write([prepare(articles[8], tokenizer)], IngestReport())  # an eighth of main
     assert _segments(store) == [0, 1]
-    assert segments.segment_levels(store) == (1, 0)
+    writer.write([prepare(a, tokenizer) for a in articles[9:]], IngestReport())
+    assert _segments(store) == [0, 1, 2]  # large, but a small segment exists already
+    assert segments.segment_levels(store) == (2, 0)
     before = _rankings(Searcher(store, tokenizer))
     assert settle(store) == ["main"]
     assert _segments(store) == [0]
@@ -117,6 +125,8 @@ def test_the_first_write_of_an_index_goes_straight_into_main(
     assert _rankings(Searcher(fresh, tokenizer)) == before
     store.close()
     fresh.close()
+    assert main(["check", "--db", str(tmp_path / "index.db")]) == 0
+    assert main(["check", "--db", str(tmp_path / "one-by-one.db")]) == 0
 
 
 def test_feed_sized_writes_stay_near_the_merged_shape(
