@@ -83,6 +83,25 @@ def test_ingest_and_ask_on_postgresql_answer_as_sqlite(
     assert code == 0 and json.loads(out)["ok"], out + err
 
 
+def test_small_batches_appended_to_main_and_merged_answer_as_sqlite(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batches of 3: the first is main, the next ones are appended to main's rows while they
+    are large beside it, then small segments, which settle() merges into main (main's rows
+    rewritten in one statement per chunk on PostgreSQL): the same hits and a clean check."""
+    sqlite = str(tmp_path / "kiji.db")
+    for db in (sqlite, pg_url):
+        code, out, err = run(
+            capsys, "ingest", "--db", db, "--workers", "0", "--batch-size", "3",
+            str(SAMPLE_ARTICLES),
+        )  # fmt: skip
+        assert code == 0, err
+    assert hits(capsys, pg_url) == hits(capsys, sqlite)
+    for db in (sqlite, pg_url):
+        code, out, err = run(capsys, "check", "--db", db, "--json")
+        assert code == 0 and json.loads(out)["ok"], out + err
+
+
 def test_migrate_round_trip_sqlite_postgresql_sqlite(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -112,10 +112,7 @@ def append_main(
             tids, ids, tfs, left = concat_rows(both)
             if left:  # overlapping ids: never written (ids only grow), refused rather than mixed
                 raise ValueError(f"postings of terms {left[:5]} overlap the main segment's")
-            conn.executemany(
-                "UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = 0",
-                zip(ids, tfs, tids, strict=True),
-            )
+            store.rewrite_postings(conn, 0, zip(ids, tfs, tids, strict=True))
         store.insert_rows(
             conn, "postings", ("tid", "seg", "ids", "tfs"), [r for r in part if r[0] not in found]
         )

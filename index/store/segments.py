@@ -331,9 +331,7 @@ def _merge_chunk(
             f"DELETE FROM postings WHERE tid IN ({marks}) AND {where} AND seg != {target}", merged
         )
         conn.executemany(f"DELETE FROM postings WHERE tid = ? AND seg = {target}", gone)
-        conn.executemany(
-            f"UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = {target}", rewrite
-        )
+        store.rewrite_postings(conn, target, rewrite)
         store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), insert)
         written = sum(len(r[1]) for r in done)
         others[target] += written

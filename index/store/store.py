@@ -129,6 +129,15 @@ class IndexStore:
         """Insert many rows in the current transaction (``executemany``; ``COPY`` on PostgreSQL)."""
         raise NotImplementedError
 
+    def rewrite_postings(
+        self, conn: Conn, seg: int, rows: Iterable[tuple[bytes, bytes, int]]
+    ) -> None:
+        """Replace the (ids, tfs) of the row of segment ``seg`` of each term, for each
+        ``(ids, tfs, tid)`` (merges, and writes appended to main)."""
+        conn.executemany(
+            f"UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = {seg}", rows
+        )
+
     def add_dfs(self, conn: Conn, changes: Sequence[tuple[int, int]]) -> None:
         """Add ``delta`` to the document frequency of term ``tid``, for each (delta, tid)."""
         conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", changes)
