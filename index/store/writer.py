@@ -149,6 +149,8 @@ class BatchWriter:
         if gen != self._tids_gen or len(self._tids) > TID_CACHE:
             self._tids.clear()  # a full merge may have dropped terms; or the cache is full
             self._tids_gen = gen
+            if new:  # terms this transaction created and has not inserted yet: the table
+                self._tids.update((t, tid) for tid, t in new.items())  # lacks them still
         cache = self._tids
         missing = sorted({t for t in terms if t not in cache})  # sorted: look-ups walk forwards
         if missing:

@@ -281,3 +281,23 @@ def test_remembered_term_ids_are_bounded(
     assert len(writer._tids) < store.stats()["terms"]  # started over instead of growing
     assert checked(store, tokenizer)
     assert Searcher(store, tokenizer).search("金利").hits[0].article_id == "t1"
+
+
+def test_the_term_id_cache_starting_over_mid_write_keeps_the_new_terms(
+    monkeypatch: pytest.MonkeyPatch, store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """One transaction adds an article and then its new version (the old one's terms are
+    looked up again to take their frequencies back): when the cache starts over in between, the
+    terms the transaction created but has not inserted yet must not be created twice (a 458k
+    ingest failed with "UNIQUE constraint failed: terms.term" this way)."""
+    import index.store.writer as writer_module
+
+    monkeypatch.setattr(writer_module, "TID_CACHE", 5)
+    first = make_article("m0", "台風が九州に上陸した", ["台風が九州に上陸した。"])
+    second = make_article("m0", "台風が九州に上陸した", ["台風の被害が九州で広がっている。"])
+    batches = [prepare_batch([first], tokenizer), prepare_batch([second], tokenizer)]
+    report = IngestReport()
+    BatchWriter(store, tokenizer).write(batches, report)  # one transaction, two batches
+    assert (report.added, report.updated) == (1, 1)
+    assert checked(store, tokenizer)
+    assert Searcher(store, tokenizer).search("被害").hits[0].article_id == "m0"
