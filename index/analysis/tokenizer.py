@@ -221,13 +221,17 @@ class JapaneseTokenizer:
 
         If a question is made only of question words, they are kept rather than losing it all.
         """
-        tokens = self.tokens(text)
-        # A question word's mode-A parts go with it: いくつ → 幾, つ must not find いくつか.
-        asked = [(t.start, t.end) for t in tokens if t.term in QUESTION_WORDS]
-        kept = [
-            t.term
-            for t in tokens
-            if t.term not in QUESTION_WORDS
-            and not any(a <= t.start and t.end <= b for a, b in asked)
-        ]
-        return kept or [t.term for t in tokens]
+        return question_terms(self.tokens(text))
+
+
+def question_terms(tokens: list[Token]) -> list[str]:
+    """The terms of a question's :meth:`JapaneseTokenizer.tokens` minus question words (the
+    searcher tokenises a question once for its terms and its fusion signals)."""
+    # A question word's mode-A parts go with it: いくつ → 幾, つ must not find いくつか.
+    asked = [(t.start, t.end) for t in tokens if t.term in QUESTION_WORDS]
+    kept = [
+        t.term
+        for t in tokens
+        if t.term not in QUESTION_WORDS and not any(a <= t.start and t.end <= b for a, b in asked)
+    ]
+    return kept or [t.term for t in tokens]

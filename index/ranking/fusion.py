@@ -124,8 +124,9 @@ def query_signals(text: str, words: Sequence[str]) -> tuple[list[str], list[str]
 # ---------------------------------------------------------------------------- scoring
 def candidate_scores(
     cand: np.ndarray,
-    ids_parts: Sequence[np.ndarray],
-    tf_parts: Sequence[np.ndarray],
+    ids: np.ndarray,
+    tfs: np.ndarray,
+    row_len: np.ndarray,
     weight: np.ndarray,
     signal: np.ndarray,
     dls: np.ndarray,
@@ -137,38 +138,41 @@ def candidate_scores(
     """Okapi BM25 of each signal over the candidate passages only: an (N_SIGNALS, len(cand))
     array.
 
-    Row ``j`` of the postings is ``ids_parts[j]`` (ascending passage ids) with the term counts
-    ``tf_parts[j]``; its term belongs to signal ``signal[j]`` and weighs ``weight[j]`` (query
-    count · idf). ``dls[i, s]`` is candidate ``i``'s length in signal ``s``, ``avgdl[s]`` the
-    signal's mean length. Every postings id is looked up among the candidates at once, in
-    ``slot_of`` (a dense array: passage id → its index in ``cand``, −1 elsewhere) if given, else
-    by binary search (``np.searchsorted``): the cost grows with the postings, not the terms.
+    The postings rows lie end to end in ``ids`` (passage ids, ascending within a row) and
+    ``tfs`` (term counts), row ``j`` being the next ``row_len[j]`` entries; its term belongs to
+    signal ``signal[j]`` and weighs ``weight[j]`` (query count · idf). ``dls[i, s]`` is
+    candidate ``i``'s length in signal ``s``, ``avgdl[s]`` the signal's mean length. Every
+    postings id is looked up among the candidates at once, in ``slot_of`` (a dense array:
+    passage id → its index in ``cand``, −1 elsewhere) if given, else by binary search
+    (``np.searchsorted``): the cost grows with the postings, not the terms. Only the entries
+    that hit a candidate are scored, and summed by one ``np.bincount`` (in postings order, the
+    same sums as ``np.add.at`` at a fraction of its cost).
     """
-    out = np.zeros((N_SIGNALS, len(cand)), dtype=np.float64)
-    if not len(ids_parts) or not len(cand):
-        return out
-    ids = np.concatenate(ids_parts)
+    n = len(cand)
+    if not len(ids) or not n:
+        return np.zeros((N_SIGNALS, n), dtype=np.float64)
     if slot_of is not None:
         slot = slot_of[ids]
-        hit = slot >= 0
-        at = slot[hit]
+        pos = np.flatnonzero(slot >= 0)
+        at = slot[pos]
     else:
         order = np.argsort(cand, kind="stable")
         cand_sorted = cand[order]
-        pos = np.searchsorted(cand_sorted, ids)
-        pos[pos >= len(cand_sorted)] = 0
-        hit = cand_sorted[pos] == ids
-        at = order[pos[hit]]  # index into cand
-    if not len(at):
-        return out
-    row = np.repeat(np.arange(len(ids_parts)), [len(x) for x in ids_parts])[hit]
-    tf = np.concatenate(tf_parts)[hit].astype(np.float64)
+        found = np.searchsorted(cand_sorted, ids)
+        found[found >= n] = 0
+        pos = np.flatnonzero(cand_sorted[found] == ids)
+        at = order[found[pos]]  # index into cand
+    if not len(pos):
+        return np.zeros((N_SIGNALS, n), dtype=np.float64)
+    row = np.searchsorted(np.cumsum(row_len), pos, side="right")  # the row of each hit
+    tf = tfs[pos].astype(np.float64)
     sig = np.asarray(signal, dtype=np.intp)[row]
     mean = np.asarray(avgdl, dtype=np.float64)[sig]
     dl = dls[at, sig]
     norm = k1 * (1.0 - b + b * dl / np.where(mean > 0, mean, 1.0))
-    np.add.at(out, (sig, at), np.asarray(weight)[row] * tf * (k1 + 1.0) / (tf + norm))
-    return out
+    w = np.asarray(weight, dtype=np.float64)[row] * tf * (k1 + 1.0) / (tf + norm)
+    out = np.bincount(sig * n + at, weights=w, minlength=N_SIGNALS * n)
+    return out.reshape(N_SIGNALS, n)
 
 
 def normalise(scores: np.ndarray) -> np.ndarray:

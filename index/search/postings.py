@@ -67,25 +67,27 @@ def signal_scores(
     array (passage id → −1, restored on return), so the cost grows with the postings read, not
     with the number of terms. ``lengths[pid]`` holds a passage's length in each signal.
     """
-    out = np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64)
     qcount = Counter(bigrams)
     qcount.update(pairs)
-    if not qcount or not len(cand):
-        return list(out)
-    if not rows:
-        return list(out)
-    weight = np.empty(len(rows))  # query count · idf of each row's term
-    signal = np.empty(len(rows), dtype=np.intp)
-    ids_parts, tf_parts = [], []
-    for j, (term, df, ids_b, tfs_b) in enumerate(rows):
-        weight[j] = qcount[term] * max(math.log((n_docs - df + 0.5) / (df + 0.5)), 0.0)
-        signal[j] = 0 if term[0] == fusion.BIGRAM else 1
-        ids_parts.append(np.frombuffer(ids_b, dtype="<i4"))
-        tf_parts.append(np.frombuffer(tfs_b, dtype="<u2"))
+    if not qcount or not len(cand) or not rows:
+        return list(np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64))
+    terms, dfs, ids_b, tfs_b = zip(*rows, strict=True)
+    # the rows end to end: one copy and one array each, not two arrays per row
+    ids = np.frombuffer(b"".join(ids_b), dtype="<i4")
+    tfs = np.frombuffer(b"".join(tfs_b), dtype="<u2")
+    row_len = np.fromiter(map(len, tfs_b), dtype=np.intp, count=len(rows)) // 2
+    weight = np.array(  # query count · idf of each row's term
+        [
+            qcount[t] * max(math.log((n_docs - df + 0.5) / (df + 0.5)), 0.0)
+            for t, df in zip(terms, dfs, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    signal = np.fromiter((t[0] != fusion.BIGRAM for t in terms), dtype=np.intp, count=len(rows))
     slot[cand] = np.arange(len(cand), dtype=np.int32)
     try:
         scores = fusion.candidate_scores(
-            cand, ids_parts, tf_parts, weight, signal, lengths[cand], avgdl, params.k1,
+            cand, ids, tfs, row_len, weight, signal, lengths[cand], avgdl, params.k1,
             params.b, slot,
         )  # fmt: skip
     finally:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from index.analysis.tokenizer import QUESTION_WORDS, JapaneseTokenizer
+from index.analysis.tokenizer import QUESTION_WORDS, JapaneseTokenizer, Token, question_terms
 from index.errors import InvalidQuery
 from index.models import Hit, SearchResult
 from index.ranking import bm25, fusion
@@ -74,6 +74,7 @@ class Searcher:
         self._hit = np.zeros(1, dtype=bool)
         self._slot = np.full(1, -1, dtype=np.int32)  # passage id → fusion candidate index
         self._warned = False
+        self._last_tokens: tuple[str, list[Token]] = ("", [])
         store.tune_for_reads()
         self.refresh()
 
@@ -276,7 +277,7 @@ class Searcher:
         left out of the signals too: their span of the text is blanked before the bigrams are
         taken, and they are not paired. Without ``terms``, question words are left out.
         """
-        tokens = self.tokenizer.tokens(text)
+        tokens = self._tokens(text)
         kept = set(terms) if terms is not None else {t.term for t in tokens} - QUESTION_WORDS
         chars = list(text)
         words: list[str] = []
@@ -390,10 +391,18 @@ class Searcher:
             raise InvalidQuery.because(
                 "too_long", "query_too_long", n=len(text), limit=MAX_QUERY_CHARS
             )
-        terms = self.tokenizer.query_terms(text)
+        terms = question_terms(self._tokens(text))
         if not terms:
             raise InvalidQuery.because("no_terms", "query_no_terms")
         return terms
+
+    def _tokens(self, text: str) -> list[Token]:
+        """The tokens of ``text``, remembered for the next call: a question is tokenised once
+        for its terms (:meth:`analyse`) and again for its fusion signals (:meth:`query_signals`)
+        otherwise."""
+        if self._last_tokens[0] != text:
+            self._last_tokens = (text, self.tokenizer.tokens(text))
+        return self._last_tokens[1]
 
     def hits(self, scored: Scored) -> tuple[Hit, ...]:
         pids = [int(p) for p in scored.pids]

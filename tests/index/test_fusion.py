@@ -56,26 +56,64 @@ def test_rank_breaks_ties_by_passage_id() -> None:
 
 def test_candidate_scores_are_bm25_over_the_candidates_only() -> None:
     cand = np.array([9, 2, 4, 31])  # word-ranking order, not sorted
-    ids = [np.array([2, 4, 30], dtype="<i4"), np.array([4, 9], dtype="<i4")]
-    tfs = [np.array([1, 3, 7], dtype="<u2"), np.array([2, 1], dtype="<u2")]
-    weight = np.array([2.0, 0.5])  # query count · idf per row
-    signal = np.array([0, 1])  # a bigram row and a pair row
+    # postings rows end to end: [2, 4, 30], [4, 9], none, [4]
+    ids = np.array([2, 4, 30, 4, 9, 4], dtype="<i4")
+    tfs = np.array([1, 3, 7, 2, 1, 2], dtype="<u2")
+    row_len = np.array([3, 2, 0, 1])
+    weight = np.array([2.0, 0.5, 9.0, 1.0])  # query count · idf per row
+    signal = np.array([0, 1, 1, 0])  # bigram rows and pair rows
     dls = np.array([[10, 4], [20, 4], [10, 8], [5, 5]], dtype=np.float64)
     avgdl, k1, b = (10.0, 4.0), 0.5, 0.5
-    out = candidate_scores(cand, ids, tfs, weight, signal, dls, avgdl, k1, b)
+    out = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b)
 
     def w(idf: float, tf: float, dl: float, mean: float) -> float:
         return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / mean))
 
     assert out.shape == (2, 4)
-    assert out[0].tolist() == pytest.approx([0.0, w(2, 1, 20, 10), w(2, 3, 10, 10), 0.0])
+    # passage 4 holds both bigram rows' terms: their weights add up
+    both = w(2, 3, 10, 10) + w(1, 2, 10, 10)
+    assert out[0].tolist() == pytest.approx([0.0, w(2, 1, 20, 10), both, 0.0])
     assert out[1].tolist() == pytest.approx([w(0.5, 1, 4, 4), 0.0, w(0.5, 2, 8, 4), 0.0])
-    slot_of = np.full(40, -1)
+    slot_of = np.full(40, -1, dtype=np.int32)
     slot_of[cand] = np.arange(len(cand))
-    dense = candidate_scores(cand, ids, tfs, weight, signal, dls, avgdl, k1, b, slot_of)
+    dense = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b, slot_of)
     assert np.array_equal(dense, out)
-    empty = candidate_scores(cand, [], [], weight[:0], signal[:0], dls, avgdl, k1, b)
-    assert not empty.any()
+    none = np.zeros(0, dtype=np.intp)
+    empty = candidate_scores(cand, ids[:0], tfs[:0], none, none, none, dls, avgdl, k1, b)
+    assert empty.shape == (2, 4) and not empty.any()
+
+
+def test_candidate_scores_sum_the_rows_in_order_bit_for_bit() -> None:
+    """Each candidate's score is its rows' weights added one row after the other, exactly as
+    a loop over the rows would (rankings must not move when the summing is vectorised)."""
+    rng = np.random.default_rng(7)
+    n_docs = 5000
+    cand = rng.choice(n_docs, 50, replace=False)
+    rows = []
+    for size in (3000, 10, 900, 0, 1500, 200):
+        ids = np.sort(rng.choice(n_docs, size, replace=False)).astype("<i4")
+        rows.append((ids, rng.integers(1, 9, size).astype("<u2")))
+    weight = rng.uniform(0.1, 3.0, len(rows))
+    signal = np.array([0, 1, 0, 0, 1, 0])
+    dls = rng.uniform(1, 40, (len(cand), 2))
+    avgdl, k1, b = (12.0, 7.0), 0.5, 0.5
+    expected = np.zeros((2, len(cand)))
+    for j, (ids, tfs) in enumerate(rows):
+        for i, pid in enumerate(cand):
+            at = np.flatnonzero(ids == pid)
+            if len(at):
+                tf = float(tfs[at[0]])
+                norm = k1 * (1.0 - b + b * dls[i, signal[j]] / avgdl[signal[j]])
+                expected[signal[j], i] += weight[j] * tf * (k1 + 1.0) / (tf + norm)
+    assert (expected > 0).sum() > 50  # many candidates, several rows each
+    ids = np.concatenate([r[0] for r in rows])
+    tfs = np.concatenate([r[1] for r in rows])
+    row_len = np.array([len(r[0]) for r in rows])
+    slot_of = np.full(n_docs, -1, dtype=np.int32)
+    slot_of[cand] = np.arange(len(cand))
+    for slots in (None, slot_of):
+        out = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b, slots)
+        assert np.array_equal(out, expected)
 
 
 def test_char_bigrams_skip_punctuation_and_pure_hiragana() -> None:
