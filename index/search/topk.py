@@ -66,7 +66,7 @@ def top_k(
                 break
         # the rarest terms' passages, at most 16·k of them: any k distinct passages give a
         # valid threshold, and np.unique over whole common lists cost 0.5 ms at k = 100
-        sample = np.unique(np.concatenate(pool)[: k * 16]) if len(pool) > 1 else pool[0]
+        sample = distinct(np.concatenate(pool)[: k * 16]) if len(pool) > 1 else pool[0]
         sample = sample[live[sample]]
         if len(sample) >= k:
             vals = scores[sample]
@@ -102,3 +102,15 @@ def top_k(
         cand, vals = cand[sel], vals[sel]
     order = np.lexsort((cand, -vals))[:k]  # score desc, then passage id asc: deterministic
     return Scored(cand[order].astype(np.int64), vals[order].copy(), tuple(terms))
+
+
+def distinct(ids: np.ndarray) -> np.ndarray:
+    """The distinct values of ``ids``, ascending: ``np.unique`` by one sort (numpy 2's
+    ``np.unique`` hashes first and took 8× as long on the 1,600 ids of a threshold sample)."""
+    out = np.sort(ids)
+    if len(out) < 2:
+        return out
+    keep = np.empty(len(out), dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]

@@ -14,6 +14,7 @@ from rank_bm25 import BM25Okapi
 from index.models import Article, IngestReport, Passage
 from index.ranking.bm25 import BM25Params
 from index.search.search import Searcher
+from index.search.topk import distinct
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, PreparedArticle
 
@@ -120,3 +121,16 @@ def test_params_are_validated() -> None:
         BM25Params(k1=-1)
     with pytest.raises(ValueError, match="k1"):
         BM25Params(b=2)
+
+
+def test_distinct_is_numpy_unique() -> None:
+    """The threshold sample's dedupe (one sort) gives np.unique's values, in its order."""
+    rng = np.random.default_rng(3)
+    small = rng.integers(0, 50, 300).astype(np.int32)
+    mixed = np.concatenate(
+        [rng.integers(0, 9_000, 800).astype(np.int32), rng.integers(0, 9_000, 800)]
+    )
+    for ids in (np.zeros(0, dtype=np.intp), np.array([7]), np.array([3, 3, 3]), small, mixed):
+        out = distinct(ids)
+        assert np.array_equal(out, np.unique(ids)) and out.dtype == ids.dtype
+    assert len(distinct(small)) <= 50 < len(small)  # the duplicates went
