@@ -22,7 +22,7 @@ from index.models import Hit, SearchResult
 from index.ranking import bm25, fusion
 from index.ranking.bm25 import BM25Params
 from index.search.postings import PostingsCache, signal_scores
-from index.search.topk import Passages, Scored, top_k
+from index.search.topk import Passages, Scored, TermWeights, accumulate, top_k
 from index.store.store import IndexStore, QueryPostings, parse_dt
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,18 @@ class Searcher:
             return [(ids, w)]
         return parts
 
+    def _bound(self, df: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> float | None:
+        """A weight no passage gets from one occurrence of the term (None: some are negative).
+
+        idf · tf · (k1+1) / (tf + norm) < idf · (k1+1). A term in more than half the passages
+        weighs epsilon · the mean idf, which may lag behind (``MEAN_IDF_MAX_AGE``): its bound
+        is read from the weights themselves."""
+        raw = bm25.raw_idf(self._n_docs, df)
+        if raw >= 0:
+            return float(raw) * (self.params.k1 + 1.0)
+        top = max((float(w.max()) for _ids, w in parts if len(w)), default=0.0)
+        return top if top >= 0 else None
+
     def _read(self, terms: list[str], signals: Sequence[str]) -> QueryPostings:
         """The query's postings, all of them in one call of the store (one round trip on
         PostgreSQL), inside the caller's snapshot, with the passage arrays brought up to the
@@ -330,21 +342,20 @@ class Searcher:
             for tid, term, df in sorted(data.terms, key=lambda r: (r[2], r[1])):
                 if df <= 0:
                     continue
-                term_data.append((term, self._term_weights(tid, term, df, data.postings.get(tid))))
+                parts = self._term_weights(tid, term, df, data.postings.get(tid))
+                term_data.append(TermWeights(parts, qcount[term], self._bound(df, parts)))
         if not term_data or self._n_docs == 0:
             empty = Scored(np.zeros(0, dtype=np.int64), np.zeros(0), tuple(terms))
             return empty, data.signals
         scores = self._scores
         touched: list[np.ndarray] = []
-        for term, parts in term_data:
-            n = qcount[term]
-            for ids, w in parts:
-                # np.add.at: 2.4× faster than `scores[ids] += w` on numpy 2 (same sums, since
-                # ids are unique within a term)
-                np.add.at(scores, ids, w if n == 1 else n * w)
-                touched.append(ids)
+        filtered = since is not None or until is not None or not include_stubs
+        passages = Passages(self._live, self._ts, self._stub, self._art, self._hit)
         try:
-            passages = Passages(self._live, self._ts, self._stub, self._art, self._hit)
+            accumulate(
+                scores, term_data, k, passages, touched,
+                prune=not (filtered or len(exclude_articles)),
+            )  # fmt: skip
             top = top_k(
                 scores, touched, k, passages, since=since, until=until,
                 include_stubs=include_stubs, exclude=exclude_articles, terms=terms,

@@ -14,7 +14,7 @@ from rank_bm25 import BM25Okapi
 from index.models import Article, IngestReport, Passage
 from index.ranking.bm25 import BM25Params
 from index.search.search import Searcher
-from index.search.topk import distinct
+from index.search.topk import LONG_TERM, Passages, TermWeights, accumulate, distinct, top_k
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, PreparedArticle
 
@@ -134,3 +134,53 @@ def test_distinct_is_numpy_unique() -> None:
         out = distinct(ids)
         assert np.array_equal(out, np.unique(ids)) and out.dtype == ids.dtype
     assert len(distinct(small)) <= 50 < len(small)  # the duplicates went
+
+
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_pruned_accumulation_ranks_exactly_like_adding_everything(k: int) -> None:
+    """accumulate() may add the most common terms only where they can still matter: the top k
+    (passages, scores bit for bit, order) must be the same as adding every term everywhere."""
+    rng = np.random.default_rng(k)
+    n_docs = 120_000
+    live = rng.random(n_docs) > 0.02  # a few deleted passages
+    terms = []
+    # rarest first: short lists with high weights, then long common ones with low weights
+    for size, idf in (
+        (40, 9.0),
+        (900, 6.0),
+        (3_000, 5.0),
+        (LONG_TERM + 5_000, 1.2),
+        (60_000, 0.6),
+        (90_000, 0.2),
+    ):
+        ids = np.sort(rng.choice(n_docs, size, replace=False)).astype(np.intp)
+        tf = rng.integers(1, 4, size).astype(np.float64)
+        w = idf * (tf * 1.5) / (tf + rng.uniform(0.3, 1.2, size))
+        w[~live[ids]] = 0.0
+        terms.append(TermWeights([(ids, w)], 1, idf * 1.5))
+    terms.append(TermWeights([(terms[4].parts[0][0], terms[4].parts[0][1])], 2, 0.6 * 1.5))
+    terms.sort(key=lambda t: t.entries)
+    no_stub = np.zeros(n_docs, dtype=bool)
+    passages = Passages(
+        live, np.zeros(n_docs), no_stub, np.zeros(n_docs, dtype=np.int64), no_stub.copy()
+    )
+    results = []
+    for prune in (False, True):
+        scores = np.zeros(n_docs)
+        touched: list[np.ndarray] = []
+        accumulate(scores, terms, k, passages, touched, prune=prune)
+        top = top_k(
+            scores,
+            touched,
+            k,
+            passages,
+            since=None,
+            until=None,
+            include_stubs=True,
+            exclude=(),
+            terms=("t",),
+        )
+        results.append((top.pids.tolist(), top.scores.tolist()))
+        if prune:  # the most common terms were left out somewhere
+            assert sum(len(ids) for ids in touched) < sum(t.entries for t in terms)
+    assert results[0] == results[1] and len(results[0][0]) == k
