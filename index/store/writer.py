@@ -143,14 +143,12 @@ class BatchWriter:
         """tid of every term (in order), creating the missing terms with df 0; with ``new``,
         a missing term only gets its tid there, for the caller to insert (with its df) later
         in the same transaction."""
-        gen = int(
-            (conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone() or [0])[0]
-        )
-        if gen != self._tids_gen or len(self._tids) > TID_CACHE:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone()
+        if (gen := int((row or [0])[0])) != self._tids_gen or len(self._tids) > TID_CACHE:
             self._tids.clear()  # a full merge may have dropped terms; or the cache is full
             self._tids_gen = gen
-            if new:  # terms this transaction created and has not inserted yet: the table
-                self._tids.update((t, tid) for tid, t in new.items())  # lacks them still
+            # but never the terms this transaction created and has not inserted yet
+            self._tids.update((t, tid) for tid, t in (new or {}).items())
         cache = self._tids
         missing = sorted({t for t in terms if t not in cache})  # sorted: look-ups walk forwards
         if missing:
