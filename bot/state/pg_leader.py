@@ -12,6 +12,7 @@ another host takes over within a minute. A holder that cannot confirm its connec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import psycopg
@@ -92,5 +93,14 @@ class Leadership:
             await conn.close()
 
     async def close(self) -> None:
-        """Give the job up (closing the connection releases the lock); closing twice is safe."""
+        """Give the job up; closing twice is safe. The lock is released before the connection
+        closes: the server frees a closed connection's locks only once its backend has exited,
+        and a standby asking at once could still find it taken."""
+        conn = self._conn
+        if self._held and conn is not None and not conn.closed:
+            with contextlib.suppress(psycopg.Error, TimeoutError):
+                await asyncio.wait_for(
+                    conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_SPACE, self.key)),
+                    self.timeout,
+                )
         await self._drop()
