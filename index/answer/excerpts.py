@@ -397,11 +397,11 @@ class ExcerptPicker:
             )
             options.append((answers, extra, (j < best_i) == quoted, j))
         options.sort(reverse=True)
-        bare = fit.weight <= 0
         for n, (answers, extra, _, j) in enumerate(options):
-            if n == 0 and not (answers or extra > 0 or hi - lo < SHORT_SENTENCE_CHARS or bare):
+            short = hi - lo < SHORT_SENTENCE_CHARS
+            if n == 0 and not (answers or extra > 0 or short or fit.weight <= 0):
                 break
-            if n == 1 and not (bare and fit.weight <= 0):
+            if n == 1 and fit.weight > 0:  # the other side only while no answer is held
                 break
             nlo, nhi = min(lo, sents[j].start), max(hi, sents[j].end)
             if nhi - nlo > MAX_EXCERPT_CHARS:
