@@ -8,11 +8,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
 from index.cli.main import main
 from index.config import SAMPLE_ARTICLES
+from index.store.schema import SCHEMA_VERSION
 
 from .pg import pg_database
 
@@ -146,3 +148,47 @@ def test_an_unreachable_server_is_one_line_without_the_password(
     assert code == 2 and out == ""
     assert err.startswith("kiji: cannot connect to PostgreSQL at postgres@127.0.0.1:1/kiji")
     assert "secret" not in err and len(err.splitlines()) == 1
+
+
+def test_a_schema_3_index_on_postgresql_moves_its_signal_postings_into_vectors(
+    pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema 3 -> 4 step on PostgreSQL: the fusion signal terms' inverted postings become
+    one vector per passage; the same hits, a clean check, no signal postings left."""
+    code, out, err = run(capsys, "ingest", "--db", pg_url, "--workers", "1", str(SAMPLE_ARTICLES))
+    assert code == 0, err
+    before = hits(capsys, pg_url)
+    with psycopg.connect(pg_url) as conn:  # back to schema 3: the vectors inverted
+        entries: dict[int, list[tuple[int, int]]] = {}
+        for pid, tids, tfs in conn.execute("SELECT pid, tids, tfs FROM signal_docs"):
+            pairs = zip(
+                np.frombuffer(tids, "<i4").tolist(), np.frombuffer(tfs, "<u2").tolist(), strict=True
+            )
+            for tid, tf in pairs:
+                entries.setdefault(tid, []).append((pid, tf))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO postings (tid, seg, ids, tfs) VALUES (%s, 0, %s, %s)",
+                [
+                    (
+                        tid,
+                        np.array([p for p, _ in sorted(e)], dtype="<i4").tobytes(),
+                        np.array([f for _, f in sorted(e)], dtype="<u2").tobytes(),
+                    )
+                    for tid, e in entries.items()
+                ],
+            )
+        conn.execute("DROP TABLE signal_docs")
+        conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert len(entries) > 100
+    assert hits(capsys, pg_url) == before  # opening it migrated it
+    with psycopg.connect(pg_url) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(SCHEMA_VERSION),)
+        left = conn.execute(
+            "SELECT count(*) FROM postings WHERE tid = ANY(%s)", (list(entries),)
+        ).fetchone()
+        assert left == (0,)
+    code, out, err = run(capsys, "check", "--db", pg_url, "--json")
+    assert code == 0 and json.loads(out)["ok"], out + err

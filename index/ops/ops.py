@@ -24,11 +24,13 @@ import numpy as np
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import DatabaseError, NewsIndexError
 from index.messages import Lang, Msg
+from index.ranking.fusion import is_signal
 from index.store import checks, dblock
 from index.store.schema import SCHEMA_VERSION
 from index.store.segments import kept_bytes_differ
 from index.store.sqlite_store import SqliteStore
 from index.store.store import SQLITE_HEADER, IndexStore
+from index.store.vectors import unpack
 from index.store.writer import indexed_terms, passage_terms
 
 
@@ -320,6 +322,15 @@ def check(
                 counted[tid] += int(is_live.sum())
                 stray = arr[~is_live]
                 unknown += sum(1 for p in stray.tolist() if p not in dead)
+            signal_tids: list[np.ndarray] = []  # index.store.vectors: one row per passage
+            for pid, tids in checks.all_signal_vectors(conn):
+                if pid in live:
+                    signal_tids.append(np.frombuffer(tids, dtype="<i4"))
+                elif pid not in dead:
+                    unknown += 1
+            if signal_tids:
+                used, n_used = np.unique(np.concatenate(signal_tids), return_counts=True)
+                counted.update(dict(zip(used.tolist(), n_used.tolist(), strict=True)))
             bad_df = 0
             for tid, term, df in checks.all_terms(conn):
                 if counted.get(tid, 0) != df:
@@ -359,8 +370,11 @@ def _sample_postings(store: IndexStore, tokenizer: JapaneseTokenizer, pids: list
         if len(rows) != len(expected):
             mismatched += 1
             continue
+        vector = store.signal_vectors([pid])  # the fusion signal terms' counts
+        _, vtids, vtfs = unpack(vector)
+        signal_tf = dict(zip(vtids.tolist(), vtfs.tolist(), strict=True))
         for tid, term, _df in rows:
-            found = 0
+            found = signal_tf.get(tid, 0) if is_signal(term) else 0
             for _seg, ids, tfs in store.postings(tid):
                 arr = np.frombuffer(ids, dtype="<i4")
                 i = int(np.searchsorted(arr, pid))

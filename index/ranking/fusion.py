@@ -12,16 +12,17 @@ signals, each an Okapi BM25 over its own postings in the same index, rescue thos
   out), hashed into :data:`PAIR_BUCKETS` buckets so the vocabulary stays bounded whatever the
   corpus (a collision only matters among the few candidates a query scores).
 
-Signal terms live in the ``terms``/``postings`` tables under a reserved first character
-(:data:`BIGRAM`, :data:`PAIR`) that no Sudachi term starts with; each signal has its own
-document lengths (its term count per passage) and totals.
+Signal terms live in the ``terms`` table (their document frequency) under a reserved first
+character (:data:`BIGRAM`, :data:`PAIR`) that no Sudachi term starts with, and in each
+passage's signal vector (``index.store.vectors``), not in inverted postings; each signal has its
+own document lengths (its term count per passage) and totals.
 
 A query is fused per query: the word BM25 picks ``candidates`` passages; each signal is scored
-over those candidates only (a binary search of the candidate ids in each sorted postings list),
-divided by its best score among them, and the signals are summed with weights
+over those candidates only (from their stored signal vectors: the query's terms looked up in
+each candidate's sorted term ids), divided by its best score among them, and the signals are summed with weights
 (:func:`fuse`). Reciprocal-rank fusion was clearly worse in the calibration study. Signal
 terms in more than ``df_cap`` of all passages (and more than :data:`DF_CAP_FLOOR`) are skipped:
-their idf adds almost nothing, and their postings are the long ones.
+their idf adds almost nothing.
 """
 
 from __future__ import annotations
@@ -123,54 +124,35 @@ def query_signals(text: str, words: Sequence[str]) -> tuple[list[str], list[str]
 
 # ---------------------------------------------------------------------------- scoring
 def candidate_scores(
-    cand: np.ndarray,
-    ids: np.ndarray,
-    tfs: np.ndarray,
-    row_len: np.ndarray,
+    at: np.ndarray,
+    term: np.ndarray,
+    tf: np.ndarray,
     weight: np.ndarray,
     signal: np.ndarray,
     dls: np.ndarray,
     avgdl: Sequence[float],
     k1: float,
     b: float,
-    slot_of: np.ndarray | None = None,
+    n: int,
 ) -> np.ndarray:
-    """Okapi BM25 of each signal over the candidate passages only: an (N_SIGNALS, len(cand))
-    array.
+    """Okapi BM25 of each signal over ``n`` candidate passages: an (N_SIGNALS, n) array.
 
-    The postings rows lie end to end in ``ids`` (passage ids, ascending within a row) and
-    ``tfs`` (term counts), row ``j`` being the next ``row_len[j]`` entries; its term belongs to
-    signal ``signal[j]`` and weighs ``weight[j]`` (query count · idf). ``dls[i, s]`` is
-    candidate ``i``'s length in signal ``s``, ``avgdl[s]`` the signal's mean length. Every
-    postings id is looked up among the candidates at once, in ``slot_of`` (a dense array:
-    passage id → its index in ``cand``, −1 elsewhere) if given, else by binary search
-    (``np.searchsorted``): the cost grows with the postings, not the terms. Only the entries
-    that hit a candidate are scored, and summed by one ``np.bincount`` (in postings order, the
-    same sums as ``np.add.at`` at a fraction of its cost).
+    One entry per (candidate, query term) the candidate holds, from the candidates' signal
+    vectors: candidate ``at[j]`` holds query term ``term[j]`` ``tf[j]`` times. Query term ``i``
+    belongs to signal ``signal[i]`` and weighs ``weight[i]`` (query count · idf); ``dls[c, s]``
+    is candidate ``c``'s length in signal ``s``, ``avgdl[s]`` the signal's mean length. The
+    entries are summed per candidate by one ``np.bincount``, in the order given (the same sums
+    as a loop over them, bit for bit: order them by term for sums that do not depend on how
+    the vectors were laid out).
     """
-    n = len(cand)
-    if not len(ids) or not n:
+    if not len(at) or not n:
         return np.zeros((N_SIGNALS, n), dtype=np.float64)
-    if slot_of is not None:
-        slot = slot_of[ids]
-        pos = np.flatnonzero(slot >= 0)
-        at = slot[pos]
-    else:
-        order = np.argsort(cand, kind="stable")
-        cand_sorted = cand[order]
-        found = np.searchsorted(cand_sorted, ids)
-        found[found >= n] = 0
-        pos = np.flatnonzero(cand_sorted[found] == ids)
-        at = order[found[pos]]  # index into cand
-    if not len(pos):
-        return np.zeros((N_SIGNALS, n), dtype=np.float64)
-    row = np.searchsorted(np.cumsum(row_len), pos, side="right")  # the row of each hit
-    tf = tfs[pos].astype(np.float64)
-    sig = np.asarray(signal, dtype=np.intp)[row]
+    tf = np.asarray(tf, dtype=np.float64)
+    sig = np.asarray(signal, dtype=np.intp)[term]
     mean = np.asarray(avgdl, dtype=np.float64)[sig]
     dl = dls[at, sig]
     norm = k1 * (1.0 - b + b * dl / np.where(mean > 0, mean, 1.0))
-    w = np.asarray(weight, dtype=np.float64)[row] * tf * (k1 + 1.0) / (tf + norm)
+    w = np.asarray(weight, dtype=np.float64)[term] * tf * (k1 + 1.0) / (tf + norm)
     out = np.bincount(sig * n + at, weights=w, minlength=N_SIGNALS * n)
     return out.reshape(N_SIGNALS, n)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from index.ranking import fusion
 from index.ranking.bm25 import BM25Params
+from index.store import vectors
 
 
 class PostingsCache:
@@ -48,7 +49,8 @@ class PostingsCache:
 
 
 def signal_scores(
-    rows: Sequence[tuple[str, int, bytes, bytes]],
+    terms: Sequence[tuple[str, int, int]],
+    found: Sequence[tuple[int, bytes, bytes]],
     cand: np.ndarray,
     bigrams: Sequence[str],
     pairs: Sequence[str],
@@ -61,35 +63,45 @@ def signal_scores(
 ) -> list[np.ndarray]:
     """Each fusion signal's BM25 over the candidate passages ``cand`` only (one array per signal).
 
-    ``rows`` are the signal terms' postings (``IndexStore.postings_by_term``: those in at most
-    ``df_cap`` of the ``n_docs`` passages), read with the query's word postings in one call;
-    they are looked up among the candidates at once through the dense ``slot``
-    array (passage id → −1, restored on return), so the cost grows with the postings read, not
-    with the number of terms. ``lengths[pid]`` holds a passage's length in each signal.
+    ``terms`` are the query's signal terms as (term, tid, df), by term (``IndexStore.signal_terms``:
+    those in at most ``df_cap`` of the ``n_docs`` passages), ``found`` the candidates' signal
+    vectors (``IndexStore.signal_vectors``). Every entry of the vectors is looked up among the
+    query's term ids at once (a binary search), and the candidates through the dense ``slot``
+    array (passage id → −1, restored on return); the hits are summed term by term, in the
+    order of ``terms``. ``lengths[pid]`` holds a passage's length in each signal.
     """
     qcount = Counter(bigrams)
     qcount.update(pairs)
-    if not qcount or not len(cand) or not rows:
-        return list(np.zeros((fusion.N_SIGNALS, len(cand)), dtype=np.float64))
-    terms, dfs, ids_b, tfs_b = zip(*rows, strict=True)
-    # the rows end to end: one copy and one array each, not two arrays per row
-    ids = np.frombuffer(b"".join(ids_b), dtype="<i4")
-    tfs = np.frombuffer(b"".join(tfs_b), dtype="<u2")
-    row_len = np.fromiter(map(len, tfs_b), dtype=np.intp, count=len(rows)) // 2
-    weight = np.array(  # query count · idf of each row's term
+    n = len(cand)
+    if not qcount or not n or not terms or not found:
+        return list(np.zeros((fusion.N_SIGNALS, n), dtype=np.float64))
+    names, tids, dfs = zip(*terms, strict=True)
+    weight = np.array(  # query count · idf of each term
         [
             qcount[t] * max(math.log((n_docs - df + 0.5) / (df + 0.5)), 0.0)
-            for t, df in zip(terms, dfs, strict=True)
+            for t, df in zip(names, dfs, strict=True)
         ],
         dtype=np.float64,
     )
-    signal = np.fromiter((t[0] != fusion.BIGRAM for t in terms), dtype=np.intp, count=len(rows))
-    slot[cand] = np.arange(len(cand), dtype=np.int32)
+    signal = np.fromiter((t[0] != fusion.BIGRAM for t in names), dtype=np.intp, count=len(names))
+    qt = np.asarray(tids, dtype=np.int64)
+    by_tid = np.argsort(qt, kind="stable")
+    qt_sorted = qt[by_tid]
+    pids, etids, etfs = vectors.unpack(found)
+    pos = np.searchsorted(qt_sorted, etids)
+    pos[pos >= len(qt_sorted)] = 0
+    hit = np.flatnonzero(qt_sorted[pos] == etids)
+    term = by_tid[pos[hit]]
+    order = np.argsort(term, kind="stable")  # term by term: sums independent of the layout
+    hit, term = hit[order], term[order]
+    slot[cand] = np.arange(n, dtype=np.int32)
     try:
-        scores = fusion.candidate_scores(
-            cand, ids, tfs, row_len, weight, signal, lengths[cand], avgdl, params.k1,
-            params.b, slot,
-        )  # fmt: skip
+        at = slot[pids[hit]]
     finally:
         slot[cand] = -1
+    keep = at >= 0  # (a vector of a passage that is not a candidate: none are read)
+    scores = fusion.candidate_scores(
+        at[keep], term[keep], etfs[hit][keep], weight, signal, lengths[cand], avgdl, params.k1,
+        params.b, n,
+    )  # fmt: skip
     return list(scores)

@@ -264,18 +264,21 @@ class Searcher:
                 terms, k, since=since, until=until, include_stubs=include_stubs,
                 exclude_articles=exclude_articles,
             )[0]  # fmt: skip
-        # the signals' postings are read with the words' (one statement, the same state)
+        # the signal terms' dfs are read with the words' postings (one statement), the
+        # candidates' signal vectors after the word ranking, in the same snapshot
         bigrams, pairs = self.query_signals(text, terms)
-        words, rows = self._score_words(
-            terms, max(k, self.fusion.candidates), since=since, until=until,
-            include_stubs=include_stubs, exclude_articles=exclude_articles,
-            signals=list(dict.fromkeys([*bigrams, *pairs])),
-        )  # fmt: skip
-        if not self._signals_ready or len(words.pids) == 0:
-            n = min(k, len(words.pids))
-            return Scored(words.pids[:n], words.scores[:n], words.terms)
-        cand = words.pids
-        signals = [words.scores, *self._signal_scores(cand, bigrams, pairs, rows)]
+        with self.store.snapshot():
+            words, sig_terms = self._score_words(
+                terms, max(k, self.fusion.candidates), since=since, until=until,
+                include_stubs=include_stubs, exclude_articles=exclude_articles,
+                signals=list(dict.fromkeys([*bigrams, *pairs])),
+            )  # fmt: skip
+            if not self._signals_ready or len(words.pids) == 0:
+                n = min(k, len(words.pids))
+                return Scored(words.pids[:n], words.scores[:n], words.terms)
+            cand = words.pids
+            found = self.store.signal_vectors(cand.tolist()) if sig_terms else []
+        signals = [words.scores, *self._signal_scores(cand, bigrams, pairs, sig_terms, found)]
         fused = fusion.fuse(signals, self.fusion.weights)
         top = fusion.rank(cand, fused, k)
         return Scored(cand[top], words.scores[top], words.terms, fused[top])
@@ -309,11 +312,12 @@ class Searcher:
         cand: np.ndarray,
         bigrams: Sequence[str],
         pairs: Sequence[str],
-        rows: Sequence[tuple[str, int, bytes, bytes]],
+        terms: Sequence[tuple[str, int, int]],
+        found: Sequence[tuple[int, bytes, bytes]],
     ) -> list[np.ndarray]:
         """Each fusion signal's BM25 over the candidate passages only (one array per signal)."""
         return signal_scores(
-            rows, cand, bigrams, pairs, n_docs=self._n_docs, lengths=self._sdl,
+            terms, found, cand, bigrams, pairs, n_docs=self._n_docs, lengths=self._sdl,
             avgdl=self._signal_avgdl, params=self.params, slot=self._slot,
         )  # fmt: skip
 
@@ -327,8 +331,8 @@ class Searcher:
         include_stubs: bool = True,
         exclude_articles: Sequence[int] = (),
         signals: Sequence[str] = (),
-    ) -> tuple[Scored, list[tuple[str, int, bytes, bytes]]]:
-        """Plain word BM25: top ``k`` passages for ``terms``, and the postings rows of the
+    ) -> tuple[Scored, list[tuple[str, int, int]]]:
+        """Plain word BM25: top ``k`` passages for ``terms``, and the (term, tid, df) of the
         fusion ``signals`` terms (read in the same call)."""
         qcount = Counter(terms)
         # One read transaction for the statistics, the dfs and the postings: refreshing before

@@ -1,7 +1,7 @@
 """Adding the fusion postings (:mod:`index.ranking.fusion`) to passages indexed before schema 3.
 
 The schema-3 migration only marks them (meta ``signals_missing_below``: passages with a lower
-id have no signal postings); queries rank by plain BM25 until :func:`backfill_signals` (run by
+id have no signal vectors (:mod:`index.store.vectors`)); queries rank by plain BM25 until :func:`backfill_signals` (run by
 ``kiji optimize``) has added them. It works from the newest such passage down, one short
 transaction per chunk, each one lowering the mark, so it can be interrupted and resumed, and
 readers and writers keep going.
@@ -15,16 +15,16 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.ranking.fusion import signal_lengths
-from index.store import doctable
+from index.store import doctable, vectors
 from index.store.prepare import MAX_TF, passage_analysis, title_analysis
-from index.store.segments import SEG_BYTES, compact, segment_rows, settle, shifted_bytes
+from index.store.segments import settle
 from index.store.store import IndexStore
 
 MARK = "signals_missing_below"
 
 
 def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: int = 2000) -> int:
-    """Add the missing fusion postings; returns the number of passages filled in."""
+    """Add the missing fusion signal vectors; returns the number of passages filled in."""
     from index.store.writer import BatchWriter  # writer imports prepare, which this module does too
 
     writer = BatchWriter(store, tokenizer)
@@ -40,7 +40,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
             "ORDER BY p.pid DESC LIMIT ?",
             (below, chunk),
         ).fetchall()
-        rows.reverse()  # ascending pids: each term's postings come out sorted
+        rows.reverse()  # ascending pids
         titles: dict[str, tuple[Counter[str], Counter[str]]] = {}
         pids: list[int] = []
         terms: list[str] = []
@@ -58,7 +58,6 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
             if store.meta_int(MARK, 0) != below:
                 continue  # another process is backfilling too: start over from its mark
             meta = store.meta()
-            seg = int(meta.get("next_seg", 1))
             if terms:
                 vocab = list(dict.fromkeys(terms))
                 index = {t: i for i, t in enumerate(vocab)}
@@ -66,21 +65,17 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                 tids = lut[np.array([index[t] for t in terms], dtype=np.int64)]
                 pid_arr = np.array(pids, dtype=np.int64)
                 tf_arr = np.minimum(np.array(tfs, dtype=np.int64), MAX_TF)
-                out, firsts, sizes = segment_rows(tids, pid_arr, tf_arr, seg)
-                dfs = list(zip(sizes.tolist(), firsts.tolist(), strict=True))
-                store.insert_rows(conn, "postings", ("tid", "seg", "ids", "tfs"), out)
-                store.add_dfs(conn, dfs)
-                sizes = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pid_arr)})
-                if sizes is not None:
-                    store.set_meta({SEG_BYTES: sizes})
+                store.insert_rows(
+                    conn, "signal_docs", vectors.COLUMNS, vectors.rows(pid_arr, tids, tf_arr)
+                )
+                used, counts = np.unique(tids, return_counts=True)
+                store.add_dfs(conn, list(zip(counts.tolist(), used.tolist(), strict=True)))
             conn.executemany(
                 "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths
             )
             low = rows[0][0] if rows else 0
             store.set_meta(
                 {
-                    "next_seg": seg + 1,
-                    "small_segs": int(meta.get("small_segs", 0)) + (1 if terms else 0),
                     "total_len_bigram": int(meta.get("total_len_bigram", 0))
                     + sum(x[0] for x in lengths),
                     "total_len_pair": int(meta.get("total_len_pair", 0))
@@ -90,11 +85,10 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
             )
             if rows:
                 store.set_meta({MARK: low})
-            else:  # nothing below the mark: every passage has its signal postings now
+            else:  # nothing below the mark: every passage has its signal vectors now
                 doctable.rebuild(conn)  # the packed per-passage arrays get the signal lengths
                 conn.execute("DELETE FROM meta WHERE key = ?", (MARK,))
                 store.set_meta({"merge_gen": int(meta.get("merge_gen", 0)) + 1})
         done += len(rows)
-        compact(store)
     settle(store)
     return done

@@ -112,6 +112,11 @@ def all_postings_ids(conn: Conn) -> Iterator[tuple[int, int, bytes]]:
     yield from conn.execute("SELECT tid, seg, ids FROM postings")
 
 
+def all_signal_vectors(conn: Conn) -> Iterator[tuple[int, bytes]]:
+    """(passage id, packed int32 term ids) of every passage's fusion signal vector."""
+    yield from conn.execute("SELECT pid, tids FROM signal_docs")
+
+
 def all_terms(conn: Conn) -> Iterator[tuple[int, str, int]]:
     """(term id, term, document frequency) of the whole dictionary."""
     yield from conn.execute("SELECT tid, term, df FROM terms")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 from index.store.prepare import ID, TITLE_NORM, URL_NORM, PreparedBatch
 
 
@@ -58,3 +60,25 @@ class Existing:
             self.stubs[title_norm].discard(rowid)
         elif url_norm:
             self.dups[(url_norm, hash_)] -= 1
+
+
+def new_term_dfs(
+    new_tids: np.ndarray, counted: np.ndarray, counts: np.ndarray, df: Counter[int]
+) -> np.ndarray:
+    """The df of each of a write's new terms (``new_tids``, ascending), which are inserted with
+    it (no UPDATE for most), from the ``counts`` of passages the write adds per term id
+    (``counted``) and the changes ``df`` already holds (deleted passages); the changes of the
+    terms that existed before are added to ``df`` and the new terms' taken out of it. Matched
+    as arrays, not term by term."""
+    new_df = np.zeros(len(new_tids), dtype=np.int64)
+    if len(counted):
+        at = np.searchsorted(new_tids, counted)
+        hit = at < len(new_tids)
+        hit[hit] = new_tids[at[hit]] == counted[hit]
+        new_df[at[hit]] = counts[hit]
+        old = ~hit
+        for tid, n in zip(counted[old].tolist(), counts[old].tolist(), strict=True):
+            df[tid] += n
+    for i in np.flatnonzero(np.isin(new_tids, list(df))).tolist():  # removed new terms
+        new_df[i] += df.pop(int(new_tids[i]))
+    return new_df

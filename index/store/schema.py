@@ -6,7 +6,7 @@ import sqlite3
 
 from index.errors import DatabaseError
 from index.messages import Msg
-from index.store import doctable, migrations
+from index.store import doctable, migrations, vectors
 
 
 def _v2_doc_chunks(conn: sqlite3.Connection) -> None:
@@ -40,6 +40,14 @@ def _v3_fusion_signals(conn: sqlite3.Connection) -> None:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (str(below),),
         )
+
+
+def _v4_signal_vectors(conn: sqlite3.Connection) -> None:
+    """3 -> 4: the fusion signals' postings become per-passage rows (:mod:`index.store.vectors`)."""
+    conn.execute(vectors.DDL)
+    vectors.invert_postings(
+        conn, lambda rows: conn.executemany("INSERT INTO signal_docs VALUES (?, ?, ?)", rows)
+    )
 
 
 # Each step moves the file from version i to i + 1 (applied by index.store.migrations, in the
@@ -105,6 +113,7 @@ MIGRATIONS: tuple[migrations.Step, ...] = (
     """,
     _v2_doc_chunks,
     _v3_fusion_signals,
+    _v4_signal_vectors,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,7 +27,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import is_postgres_url
 from index.messages import Msg
 from index.models import Article, ArticleLink, IngestReport, StoredArticle, normalize_title
-from index.store import doctable
+from index.store import doctable, vectors
 from index.store.writer import BatchWriter, ingest_articles
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class QueryPostings:
     version: int  # data_version() of that state
     terms: list[tuple[int, str, int]]  # (tid, term, df) of the query terms in the dictionary
     postings: dict[int, list[tuple[int, bytes, bytes]]]  # tid -> (seg, ids, tfs), main first
-    signals: list[tuple[str, int, bytes, bytes]]  # (term, df, ids, tfs) as postings_by_term
+    signals: list[tuple[str, int, int]]  # (term, tid, df) of the signal terms, by term
 
 
 class IndexStore:
@@ -197,19 +197,21 @@ class IndexStore:
             (tid, min_seg),
         ).fetchall()
 
-    def postings_by_term(
-        self, terms: Sequence[str], max_df: float
-    ) -> list[tuple[str, int, bytes, bytes]]:
-        """(term, df, ids, tfs) of every segment of the given terms in at most ``max_df``
-        passages, in one statement (the fusion signals' look-up)."""
+    def signal_terms(self, terms: Sequence[str], max_df: float) -> list[tuple[str, int, int]]:
+        """(term, tid, df) of the given fusion signal terms in at most ``max_df`` passages, in
+        one statement."""
         if not terms:
             return []
         marks = ",".join("?" * len(terms))
         return self.conn.execute(
-            "SELECT t.term, t.df, p.ids, p.tfs FROM terms t JOIN postings p ON p.tid = t.tid "
-            f"WHERE t.term IN ({marks}) AND t.df > 0 AND t.df <= ?",
+            f"SELECT term, tid, df FROM terms WHERE term IN ({marks}) AND df > 0 AND df <= ?",
             [*terms, max_df],
         ).fetchall()
+
+    def signal_vectors(self, pids: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
+        """(pid, term ids, counts) of the fusion signals of each passage of ``pids`` that has
+        them (:mod:`index.store.vectors`), in one statement."""
+        return vectors.read(self.conn, pids)
 
     def query_postings(
         self,
@@ -221,8 +223,9 @@ class IndexStore:
     ) -> QueryPostings:
         """Everything a query reads for its terms, at once: :meth:`data_version`, the
         (tid, term, df) of ``terms`` (:meth:`lookup_terms`), the :meth:`postings` of each with
-        df > 0 that is not in ``skip`` (the caller has them cached), and the fusion ``signals``'
-        rows (:meth:`postings_by_term` with ``signal_max_df``). Call it inside :meth:`snapshot`.
+        df > 0 that is not in ``skip`` (the caller has them cached), and the fusion ``signals``
+        terms (:meth:`signal_terms` with ``signal_max_df``, by term). Call it inside
+        :meth:`snapshot`.
 
         Here one statement after the other (in process, each costs microseconds); PostgreSQL
         answers in one statement, one round trip to the server."""
@@ -231,8 +234,8 @@ class IndexStore:
         postings = {
             tid: self.postings(tid) for tid, term, df in found if df > 0 and term not in skip
         }
-        rows = self.postings_by_term(signals, signal_max_df) if signals else []
-        return QueryPostings(version, found, postings, rows)
+        rows = self.signal_terms(signals, signal_max_df) if signals else []
+        return QueryPostings(version, found, postings, sorted(rows))
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
         """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by the database

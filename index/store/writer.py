@@ -21,9 +21,10 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, IngestReport, Rejection
-from index.store import doctable
+from index.ranking.fusion import is_signal
+from index.store import doctable, vectors
 from index.store.concat import append_main, appends_to_main
-from index.store.existing import Existing
+from index.store.existing import Existing, new_term_dfs
 from index.store.prepare import (  # re-exported: the writer's API as callers know it
     BODY,
     HASH,
@@ -198,6 +199,7 @@ class _Write:
         # (pid, dl, ts, stub, rowid, (dl_bigram, dl_pair))
         self.docs: list[tuple[int, int, float, int, int, tuple[int, int]]] = []
         self.post: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (tids, pids, tfs)
+        self.sig: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the same, signal terms
         self.df_removed: Counter[str] = Counter()  # terms of deleted passages
         self.new_terms: dict[int, str] = {}  # tid → term, inserted by flush() with its df
         self.n_docs = 0
@@ -236,8 +238,12 @@ class _Write:
             lut = self.writer.term_ids(self.conn, [t for w in wanted for t in w[0]], self.new_terms)
             start = 0
             for vocab, terms, pids, tfs in wanted:
-                self.post.append((lut[start : start + len(vocab)][terms], pids, tfs))
+                tids = lut[start : start + len(vocab)][terms]
                 start += len(vocab)
+                # fusion signal terms go to the per-passage rows (index.store.vectors)
+                sig = np.fromiter(map(is_signal, vocab), dtype=bool, count=len(vocab))[terms]
+                self.post.append((tids[~sig], pids[~sig], tfs[~sig]))
+                self.sig.append((tids[sig], pids[sig], tfs[sig]))
         self.flush()
 
     # -- one article ----------------------------------------------------------------------
@@ -338,6 +344,7 @@ class _Write:
         conn.executemany(
             "INSERT INTO tombstones(pid) VALUES (?) ON CONFLICT DO NOTHING", [(r[0],) for r in rows]
         )
+        vectors.delete(conn, [r[0] for r in rows])
         conn.execute("DELETE FROM passages WHERE article_rowid = ?", (rowid,))
         conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
         if self.existing is not None:
@@ -347,7 +354,7 @@ class _Write:
     def flush(self) -> None:
         self._send_inserts()
         conn = self.conn
-        if not (self.post or self.df_removed or self.docs or self.n_docs or self.total_len):
+        if not (self.post or self.sig or self.df_removed or self.docs or self.n_docs):
             return  # nothing changed: leave the file (and the generation) untouched
         df: Counter[int] = Counter()  # changes of document frequency by term id
         if self.df_removed:
@@ -374,21 +381,11 @@ class _Write:
                 meta[SEG_BYTES] = "{}"
             else:
                 meta[SEG_BYTES] = shifted_bytes(meta.get(SEG_BYTES), {seg: 4 * len(pids)})
-        # New terms are inserted with their df (no UPDATE for most), in tid order; the
-        # frequencies of the new segment's rows are matched to them as arrays, not per term.
+        vecs, used, n_used = vectors.of_parts(self.sig)  # the signal terms' (index.store.vectors)
+        # df changes by term, the words' then the signals': a new term is inserted with its df
         new = self.new_terms
         new_tids = np.fromiter(new, dtype=np.int64, count=len(new))
-        new_df = np.zeros(len(new), dtype=np.int64)
-        if len(firsts):
-            at = np.searchsorted(new_tids, firsts)
-            hit = at < len(new_tids)
-            hit[hit] = new_tids[at[hit]] == firsts[hit]
-            new_df[at[hit]] = sizes[hit]
-            old = ~hit
-            for tid, n in zip(firsts[old].tolist(), sizes[old].tolist(), strict=True):
-                df[tid] += n
-        for i in np.flatnonzero(np.isin(new_tids, list(df))).tolist():  # removed new terms
-            new_df[i] += df.pop(int(new_tids[i]))
+        new_df = new_term_dfs(new_tids, np.r_[firsts, used], np.r_[sizes, n_used], df)
         self.writer.store.insert_rows(
             conn, "terms", ("tid", "term", "df"),
             zip(new_tids.tolist(), new.values(), new_df.tolist(), strict=True),
@@ -400,6 +397,8 @@ class _Write:
         elif len(firsts):
             self.writer.store.insert_rows(conn, "postings", POSTING_COLUMNS, rows)
             seg += written
+        if vecs:
+            self.writer.store.insert_rows(conn, "signal_docs", vectors.COLUMNS, vecs)
         if self.docs:
             doctable.append_chunk(conn, *zip(*self.docs, strict=True))
         conn.executemany(

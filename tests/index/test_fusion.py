@@ -55,65 +55,48 @@ def test_rank_breaks_ties_by_passage_id() -> None:
 
 
 def test_candidate_scores_are_bm25_over_the_candidates_only() -> None:
-    cand = np.array([9, 2, 4, 31])  # word-ranking order, not sorted
-    # postings rows end to end: [2, 4, 30], [4, 9], none, [4]
-    ids = np.array([2, 4, 30, 4, 9, 4], dtype="<i4")
-    tfs = np.array([1, 3, 7, 2, 1, 2], dtype="<u2")
-    row_len = np.array([3, 2, 0, 1])
-    weight = np.array([2.0, 0.5, 9.0, 1.0])  # query count · idf per row
-    signal = np.array([0, 1, 1, 0])  # bigram rows and pair rows
+    # entries of the candidates' vectors that hold a query term: (candidate, term, count)
+    at = np.array([1, 2, 2, 0, 2, 3])
+    term = np.array([0, 0, 3, 1, 1, 2])
+    tf = np.array([1, 3, 2, 1, 2, 4], dtype="<u2")
+    weight = np.array([2.0, 0.5, 0.0, 1.0])  # query count · idf per query term
+    signal = np.array([0, 1, 1, 0])  # bigram terms and pair terms
     dls = np.array([[10, 4], [20, 4], [10, 8], [5, 5]], dtype=np.float64)
     avgdl, k1, b = (10.0, 4.0), 0.5, 0.5
-    out = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b)
+    out = candidate_scores(at, term, tf, weight, signal, dls, avgdl, k1, b, 4)
 
     def w(idf: float, tf: float, dl: float, mean: float) -> float:
         return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / mean))
 
     assert out.shape == (2, 4)
-    # passage 4 holds both bigram rows' terms: their weights add up
+    # candidate 2 holds both bigram terms: their weights add up
     both = w(2, 3, 10, 10) + w(1, 2, 10, 10)
     assert out[0].tolist() == pytest.approx([0.0, w(2, 1, 20, 10), both, 0.0])
     assert out[1].tolist() == pytest.approx([w(0.5, 1, 4, 4), 0.0, w(0.5, 2, 8, 4), 0.0])
-    slot_of = np.full(40, -1, dtype=np.int32)
-    slot_of[cand] = np.arange(len(cand))
-    dense = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b, slot_of)
-    assert np.array_equal(dense, out)
     none = np.zeros(0, dtype=np.intp)
-    empty = candidate_scores(cand, ids[:0], tfs[:0], none, none, none, dls, avgdl, k1, b)
+    empty = candidate_scores(none, none, none, weight, signal, dls, avgdl, k1, b, 4)
     assert empty.shape == (2, 4) and not empty.any()
 
 
-def test_candidate_scores_sum_the_rows_in_order_bit_for_bit() -> None:
-    """Each candidate's score is its rows' weights added one row after the other, exactly as
-    a loop over the rows would (rankings must not move when the summing is vectorised)."""
+def test_candidate_scores_sum_the_entries_in_order_bit_for_bit() -> None:
+    """Each candidate's score is its entries' weights added one after the other, exactly as a
+    loop over them would (rankings must not move when the summing is vectorised)."""
     rng = np.random.default_rng(7)
-    n_docs = 5000
-    cand = rng.choice(n_docs, 50, replace=False)
-    rows = []
-    for size in (3000, 10, 900, 0, 1500, 200):
-        ids = np.sort(rng.choice(n_docs, size, replace=False)).astype("<i4")
-        rows.append((ids, rng.integers(1, 9, size).astype("<u2")))
-    weight = rng.uniform(0.1, 3.0, len(rows))
+    n, n_terms, size = 50, 6, 2000
+    at = rng.integers(0, n, size)
+    term = np.sort(rng.integers(0, n_terms, size))  # term by term, as the searcher orders them
+    tf = rng.integers(1, 9, size).astype("<u2")
+    weight = rng.uniform(0.1, 3.0, n_terms)
     signal = np.array([0, 1, 0, 0, 1, 0])
-    dls = rng.uniform(1, 40, (len(cand), 2))
+    dls = rng.uniform(1, 40, (n, 2))
     avgdl, k1, b = (12.0, 7.0), 0.5, 0.5
-    expected = np.zeros((2, len(cand)))
-    for j, (ids, tfs) in enumerate(rows):
-        for i, pid in enumerate(cand):
-            at = np.flatnonzero(ids == pid)
-            if len(at):
-                tf = float(tfs[at[0]])
-                norm = k1 * (1.0 - b + b * dls[i, signal[j]] / avgdl[signal[j]])
-                expected[signal[j], i] += weight[j] * tf * (k1 + 1.0) / (tf + norm)
-    assert (expected > 0).sum() > 50  # many candidates, several rows each
-    ids = np.concatenate([r[0] for r in rows])
-    tfs = np.concatenate([r[1] for r in rows])
-    row_len = np.array([len(r[0]) for r in rows])
-    slot_of = np.full(n_docs, -1, dtype=np.int32)
-    slot_of[cand] = np.arange(len(cand))
-    for slots in (None, slot_of):
-        out = candidate_scores(cand, ids, tfs, row_len, weight, signal, dls, avgdl, k1, b, slots)
-        assert np.array_equal(out, expected)
+    expected = np.zeros((2, n))
+    for c, t, f in zip(at.tolist(), term.tolist(), tf.tolist(), strict=True):
+        norm = k1 * (1.0 - b + b * dls[c, signal[t]] / avgdl[signal[t]])
+        expected[signal[t], c] += weight[t] * f * (k1 + 1.0) / (f + norm)
+    assert (expected > 0).sum() > 50  # many candidates, several entries each
+    out = candidate_scores(at, term, tf, weight, signal, dls, avgdl, k1, b, n)
+    assert np.array_equal(out, expected)
 
 
 def test_char_bigrams_skip_punctuation_and_pure_hiragana() -> None:
@@ -206,7 +189,7 @@ def test_check_delete_and_merge_keep_signal_postings_consistent(
 
 
 def _as_schema_2(db: Path) -> None:
-    """Turn a database into what kiji wrote before fusion (schema 2): no signal postings, no
+    """Turn a database into what kiji wrote before fusion (schema 2): no signal vectors, no
     signal lengths, no columns for them."""
     conn = sqlite3.connect(db)
     conn.execute(
@@ -214,6 +197,7 @@ def _as_schema_2(db: Path) -> None:
         "substr(term, 1, 1) IN (char(1), char(2)))"
     )
     conn.execute("DELETE FROM terms WHERE substr(term, 1, 1) IN (char(1), char(2))")
+    conn.execute("DROP TABLE signal_docs")  # schema 4
     conn.execute("DELETE FROM meta WHERE key IN ('total_len_bigram', 'total_len_pair')")
     # the byte counts settle() plans with counted the deleted postings: gone too (re-measured)
     conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
@@ -245,7 +229,7 @@ def test_a_schema_2_index_is_migrated_ranks_plain_and_is_backfilled(
     assert report.ok, report.problems
     assert "fusion" in report.facts
     assert ranking(searcher, QUESTION, fused=True) == ranking(searcher, QUESTION, fused=False)
-    # a passage added after the migration gets its signal postings at once
+    # a passage added after the migration gets its signal vector at once
     store.add_articles(
         [Article(id="new", title="新着", sections=(Section(None, ("東京で初雪を観測した。",)),))],
         tokenizer,
@@ -257,6 +241,71 @@ def test_a_schema_2_index_is_migrated_ranks_plain_and_is_backfilled(
     assert ranking(searcher, QUESTION, fused=True) == expected  # the open searcher catches up
     assert backfill_signals(store, tokenizer) == 0
     store.close()
+
+
+def store_tombstones(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+
+
+def _as_schema_3(db: Path) -> int:
+    """Turn a database into what kiji wrote before the signal vectors (schema 3): the fusion
+    signal terms' postings inverted, in the main segment; returns their number of rows."""
+    conn = sqlite3.connect(db)
+    entries = []
+    for pid, tids, tfs in conn.execute("SELECT pid, tids, tfs FROM signal_docs"):
+        for tid, tf in zip(
+            np.frombuffer(tids, "<i4").tolist(), np.frombuffer(tfs, "<u2").tolist(), strict=True
+        ):
+            entries.append((tid, pid, tf))
+    # a deleted passage's id stays in old postings until a merge: add it to each term
+    dead = [r[0] for r in conn.execute("SELECT pid FROM tombstones")]
+    entries += [(tid, pid, 1) for tid in {e[0] for e in entries} for pid in dead]
+    rows = []
+    for tid in sorted({e[0] for e in entries}):
+        mine = sorted((pid, tf) for t, pid, tf in entries if t == tid)
+        ids = np.array([m[0] for m in mine], dtype="<i4").tobytes()
+        rows.append((tid, 0, ids, np.array([m[1] for m in mine], dtype="<u2").tobytes()))
+    conn.executemany("INSERT INTO postings (tid, seg, ids, tfs) VALUES (?, ?, ?, ?)", rows)
+    conn.execute("DROP TABLE signal_docs")
+    conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    return len(rows)
+
+
+def test_a_schema_3_index_moves_its_signal_postings_into_vectors(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """Opening a schema-3 file turns the signal terms' inverted postings into one vector per
+    live passage: the same fused scores, `kiji check` clean, no signal postings left."""
+    db = tmp_path / "v3.db"
+    store = build(db, tokenizer)
+    store.delete_article("d3", tokenizer)  # a deleted passage: left out of the vectors
+    searcher = Searcher(store, tokenizer)
+    terms = searcher.analyse(QUESTION)
+    before = searcher.score_terms(terms, 5, text=QUESTION)
+    n_vectors = store.conn.execute("SELECT count(*) FROM signal_docs").fetchone()[0]
+    store.close()
+    assert n_vectors == len(DOCS) - 1
+    assert store_tombstones(db) == 1
+    assert _as_schema_3(db) > 50
+    store = IndexStore.open(db)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.conn.execute("SELECT count(*) FROM signal_docs").fetchone()[0] == n_vectors
+    signal_rows = store.conn.execute(
+        "SELECT count(*) FROM postings p JOIN terms t ON t.tid = p.tid "
+        "WHERE substr(t.term, 1, 1) IN (char(1), char(2))"
+    ).fetchone()[0]
+    assert signal_rows == 0
+    after = Searcher(store, tokenizer).score_terms(terms, 5, text=QUESTION)
+    assert after.pids.tolist() == before.pids.tolist()
+    assert after.fused is not None and before.fused is not None
+    assert after.fused.tolist() == before.fused.tolist()
+    store.close()
+    report = check(db, tokenizer)
+    assert report.ok, report.problems
 
 
 def test_answers_weigh_passages_by_the_fused_ranking(

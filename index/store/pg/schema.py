@@ -13,7 +13,9 @@ import psycopg
 
 from index.errors import DatabaseError, SchemaTooNew
 from index.messages import Msg
+from index.store import vectors
 from index.store.migrations import statements
+from index.store.pg.conn import PgConn
 from index.store.schema import SCHEMA_VERSION, expected_columns
 
 SCHEMA_LOCK = 0x6B696A78  # pg_advisory_xact_lock key of the index's schema changes
@@ -68,6 +70,9 @@ ALTER TABLE postings ALTER COLUMN ids SET STORAGE EXTERNAL;
 ALTER TABLE postings ALTER COLUMN tfs SET STORAGE EXTERNAL;
 CREATE INDEX postings_seg ON postings(seg);
 CREATE TABLE tombstones (pid bigint PRIMARY KEY);
+CREATE TABLE signal_docs (pid bigint PRIMARY KEY, tids bytea NOT NULL, tfs bytea NOT NULL);
+ALTER TABLE signal_docs ALTER COLUMN tids SET STORAGE EXTERNAL;
+ALTER TABLE signal_docs ALTER COLUMN tfs SET STORAGE EXTERNAL;
 CREATE TABLE feeds (
     url text COLLATE "C" PRIMARY KEY, title text, etag text, last_modified text,
     added_at text COLLATE "C" NOT NULL, last_polled_at text, last_success_at text, last_error text,
@@ -112,6 +117,22 @@ CREATE INDEX feedback_votes_ts ON feedback_votes(voted_ts)
 FEEDBACK_KEY, FEEDBACK_VERSION = "feedback_schema", 1
 
 
+SIGNAL_DOCS = DDL[DDL.index("CREATE TABLE signal_docs") : DDL.index("CREATE TABLE feeds")]
+
+
+def _v4_signal_vectors(raw: psycopg.Connection) -> None:
+    """Schema 3 -> 4 (as :func:`index.store.schema._v4_signal_vectors` for SQLite)."""
+    for statement in statements(SIGNAL_DOCS):
+        raw.execute(statement.encode())  # bytes: our own DDL
+
+    def insert(rows: list[tuple[int, bytes, bytes]]) -> None:
+        with raw.cursor() as cur, cur.copy(b"COPY signal_docs (pid, tids, tfs) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+
+    vectors.invert_postings(PgConn(raw), insert)
+
+
 def read_version(raw: psycopg.Connection) -> int:
     """The schema version of the index in this database, 0 when there is none."""
     if raw.execute("SELECT to_regclass('meta')").fetchone() in (None, (None,)):
@@ -129,6 +150,12 @@ def migrate(raw: psycopg.Connection, *, create: bool) -> int:
         if found > SCHEMA_VERSION:
             raise SchemaTooNew.keyed("schema_pg_too_new", found=found, latest=SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
+            return found
+        if found == 3:  # the fusion signals' postings become per-passage vectors
+            _v4_signal_vectors(raw)
+            raw.execute(
+                "UPDATE meta SET value = %s WHERE key = %s", (str(SCHEMA_VERSION), VERSION_KEY)
+            )
             return found
         if found:
             raise DatabaseError.keyed("pg_schema_unmigratable", found=found)

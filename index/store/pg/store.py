@@ -31,8 +31,8 @@ _IDLE = psycopg.pq.TransactionStatus.IDLE
 
 # A query's reads in one statement, one row kind per part: 0 the data version (generation and
 # merge_gen), 1 each query term with each of its postings segments (none for a term in
-# %(skip)s or with df 0), 2 each segment of the fusion signal terms in at most %(max_df)s
-# passages. Each list is unnested and joined to the indexes term by term: written as
+# %(skip)s or with df 0), 2 each fusion signal term in at most %(max_df)s passages (their
+# vectors are read once the words have picked the candidates). Each list is unnested and joined to the indexes term by term: written as
 # ``term = ANY(…)`` with a join, the planner took a parallel scan of all the terms while the
 # statistics were those of before a bulk load (120 ms instead of 0.2). Unordered: sorting in
 # the server would copy the postings; Python orders them.
@@ -49,10 +49,9 @@ SELECT 1, t.term, t.tid, t.df, p.seg, p.ids, p.tfs
         WHERE tid = t.tid AND t.df > 0 AND t.term <> ALL(%(skip)s::text[])
   ) p ON true
 UNION ALL
-SELECT 2, t.term, t.tid, t.df, p.seg, p.ids, p.tfs
+SELECT 2, t.term, t.tid, t.df, NULL::bigint, NULL::bytea, NULL::bytea
   FROM unnest(%(signals)s::text[]) AS q(term)
   JOIN terms t ON t.term = q.term
-  JOIN LATERAL (SELECT seg, ids, tfs FROM postings WHERE tid = t.tid) p ON true
  WHERE t.df > 0 AND t.df <= %(max_df)s
 """
 
@@ -131,7 +130,9 @@ class PgIndexStore(IndexStore):
         # Not run, the tables kept the statistics of before a bulk load until autovacuum came
         # by: settle()'s planning then scanned the postings (0.4-1 s a call at 170k passages).
         self.pg.flush()
-        self.pg.raw.execute("ANALYZE articles, passages, terms, postings, tombstones, meta")
+        self.pg.raw.execute(
+            "ANALYZE articles, passages, terms, postings, signal_docs, tombstones, meta"
+        )
 
     def data_version(self) -> int:
         rows = self.conn.execute(
@@ -149,8 +150,8 @@ class PgIndexStore(IndexStore):
         signal_max_df: float = 0.0,
     ) -> QueryPostings:
         """:meth:`IndexStore.query_postings` in one statement (:data:`QUERY_POSTINGS`); the
-        postings in the order the SQLite store gives them (segments in order; signal rows by
-        term, then segment). Binary results: the packed postings arrive as they are stored."""
+        postings in the order the SQLite store gives them (segments in order; signal terms by
+        term). Binary results: the packed postings arrive as they are stored."""
         params = {
             "terms": list(terms),
             "skip": list(skip),
@@ -161,7 +162,7 @@ class PgIndexStore(IndexStore):
         version = 0
         found: dict[int, tuple[int, str, int]] = {}
         segs: dict[int, list[tuple[int, bytes, bytes]]] = {}
-        sig: list[tuple[str, int, int, bytes, bytes]] = []
+        sig: list[tuple[str, int, int]] = []
         for kind, term, tid, df, seg, ids, tfs in rows:
             if kind == 0:
                 version = _version(tid, df)
@@ -170,16 +171,14 @@ class PgIndexStore(IndexStore):
                 if seg is not None:
                     segs.setdefault(tid, []).append((seg, ids, tfs))
             else:
-                sig.append((term, seg, df, ids, tfs))
+                sig.append((term, tid, df))
         postings = {
             tid: sorted(segs.get(tid, ()), key=lambda r: r[0])
             for tid, term, df in found.values()
             if df > 0 and term not in skip
         }
-        sig.sort(key=lambda r: (r[0], r[1]))
-        signal_rows = [(term, df, ids, tfs) for term, _seg, df, ids, tfs in sig]
         return QueryPostings(
-            version, sorted(found.values(), key=lambda r: r[1]), postings, signal_rows
+            version, sorted(found.values(), key=lambda r: r[1]), postings, sorted(sig)
         )
 
     def mean_raw_idf(self, n_docs: int) -> float | None:

@@ -1,0 +1,141 @@
+"""The fusion signals' per-passage vectors (schema 4): each passage's signal terms and counts.
+
+The extra signals of :mod:`index.ranking.fusion` are only ever scored over a query's
+candidates (the word BM25's best 100 passages), so they are stored the way such a re-ranking
+reads them: one ``signal_docs`` row per passage holding the term ids of its character bigrams
+and word pairs (int32, ascending) and their counts (uint16), like a search engine's stored term
+vectors. A query reads its candidates' rows by primary key (100 rows, ~1.5 KB each) instead of
+the signal terms' inverted postings: at 457k passages those were ~4 MB a query, most of a
+fused query's time, and 93 % of the postings rows an ingest wrote and a merge rewrote. The
+signal terms keep their ``terms`` row for the document frequency (their idf, and the
+``df_cap`` that leaves the common ones out), exact as every other statistic of the index.
+
+A deleted passage's row goes with it (nothing for a merge to clean up).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.ranking.fusion import BIGRAM, PAIR
+
+if TYPE_CHECKING:  # the store reads and writes the rows; they only name its connection type
+    from index.store.store import Conn
+
+log = logging.getLogger(__name__)
+
+DDL = "CREATE TABLE IF NOT EXISTS signal_docs (pid INTEGER PRIMARY KEY, tids BLOB NOT NULL, tfs BLOB NOT NULL)"
+COLUMNS = ("pid", "tids", "tfs")
+# SQL condition: the term of ``t`` is a fusion signal term (its reserved first character)
+IS_SIGNAL = f"substr(t.term, 1, 1) IN ('{BIGRAM}', '{PAIR}')"
+INVERT_BYTES = 256 << 20  # memory the migration's inversion uses at most per pass (about)
+
+
+def rows(pids: np.ndarray, tids: np.ndarray, tfs: np.ndarray) -> list[tuple[int, bytes, bytes]]:
+    """The ``signal_docs`` rows of (passage, term, count) triples in any order: one row per
+    passage, its term ids ascending."""
+    if not len(pids):
+        return []
+    order = np.lexsort((tids, pids))
+    p = np.asarray(pids)[order]
+    t = np.asarray(tids)[order].astype("<i4").tobytes()
+    f = np.minimum(np.asarray(tfs)[order], 65535).astype("<u2").tobytes()
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    ends = np.r_[starts[1:], len(p)]
+    return [
+        (int(p[s]), t[4 * s : 4 * e], f[2 * s : 2 * e])
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+
+
+def of_parts(
+    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[list[tuple[int, bytes, bytes]], np.ndarray, np.ndarray]:
+    """(the rows, the term ids used, in how many passages each) of a write's signal terms,
+    given as (term ids, passage ids, counts) arrays."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return [], empty, empty
+    tids, pids, tfs = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    used, n_used = np.unique(tids, return_counts=True)
+    return rows(pids, tids, tfs), used, n_used
+
+
+def unpack(found: Sequence[tuple[int, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(passage id of each entry, term ids, counts) of ``signal_docs`` rows, end to end."""
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.int32), empty.astype(np.uint16)
+    pids, tids_b, tfs_b = zip(*found, strict=True)
+    tids = np.frombuffer(b"".join(tids_b), dtype="<i4")
+    tfs = np.frombuffer(b"".join(tfs_b), dtype="<u2")
+    sizes = np.fromiter(map(len, tfs_b), dtype=np.intp, count=len(found)) // 2
+    return np.repeat(np.asarray(pids, dtype=np.int64), sizes), tids, tfs
+
+
+def read(conn: Conn, pids: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
+    """The ``signal_docs`` rows of ``pids`` (those that have one), in one statement."""
+    if not len(pids):
+        return []
+    marks = ",".join("?" * len(pids))
+    return conn.execute(
+        f"SELECT pid, tids, tfs FROM signal_docs WHERE pid IN ({marks})", [int(p) for p in pids]
+    ).fetchall()
+
+
+def delete(conn: Conn, pids: Sequence[int]) -> None:
+    if len(pids):
+        conn.executemany("DELETE FROM signal_docs WHERE pid = ?", [(int(p),) for p in pids])
+
+
+def invert_postings(conn: Conn, insert) -> int:
+    """Move the fusion signal terms' inverted postings (schemas 3 and before) into per-passage
+    rows, in passes over ranges of passage ids of bounded memory, then delete them; returns the
+    number of rows written. ``insert(rows)`` writes ``signal_docs`` rows (the store's bulk
+    insert). Postings of deleted passages are left out; the postings byte counts kept in meta
+    are dropped (measured again when needed: :func:`index.store.segments.segment_bytes`)."""
+    total = conn.execute(
+        f"SELECT coalesce(sum(length(p.ids)), 0) FROM postings p JOIN terms t ON t.tid = p.tid "
+        f"WHERE {IS_SIGNAL}"
+    ).fetchone()[0]
+    live = np.array(
+        [r[0] for r in conn.execute("SELECT pid FROM passages ORDER BY pid").fetchall()],
+        dtype=np.int64,
+    )
+    written = 0
+    if total and len(live):
+        # 10 bytes an entry in memory (pid, tid, count) for 4 bytes of stored ids
+        passes = max(1, -(-int(total) * 10 // 4 // INVERT_BYTES))
+        bounds = [int(live[0])] + [
+            int(live[min(len(live) - 1, len(live) * i // passes)]) for i in range(1, passes)
+        ] + [int(live[-1]) + 1]  # fmt: skip
+        for lo, hi in itertools.pairwise(bounds):
+            if hi <= lo:
+                continue
+            p_parts, t_parts, f_parts = [], [], []
+            for tid, ids_b, tfs_b in conn.execute(  # row by row (SQLite): not all in memory
+                "SELECT p.tid, p.ids, p.tfs FROM postings p JOIN terms t ON t.tid = p.tid "
+                f"WHERE {IS_SIGNAL}"
+            ):
+                ids = np.frombuffer(ids_b, dtype="<i4")
+                a, b = np.searchsorted(ids, [lo, hi])
+                if b > a:
+                    p_parts.append(ids[a:b])
+                    t_parts.append(np.full(b - a, tid, dtype=np.int32))
+                    f_parts.append(np.frombuffer(tfs_b, dtype="<u2")[a:b])
+            if not p_parts:
+                continue
+            p = np.concatenate(p_parts).astype(np.int64)
+            keep = np.isin(p, live, assume_unique=False)
+            out = rows(p[keep], np.concatenate(t_parts)[keep], np.concatenate(f_parts)[keep])
+            insert(out)
+            written += len(out)
+    conn.execute(f"DELETE FROM postings WHERE tid IN (SELECT t.tid FROM terms t WHERE {IS_SIGNAL})")
+    conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
+    log.info("fusion postings moved into %d per-passage rows", written)
+    return written
