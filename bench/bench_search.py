@@ -12,7 +12,8 @@ identically must show the same digest.
     python bench/bench_search.py DB [--queries 2000] [--runs 3] [--code TREE ...]
 
 ``--code`` defaults to this checkout; pass several (``--code /work/main --code .``) to compare.
-Nothing is written to DB.
+``--code TREE=OTHER_DB`` runs that tree on another copy of the index (a version of the code that
+reads another schema: the copy it migrated). Nothing is written to DB.
 """
 
 from __future__ import annotations
@@ -77,10 +78,17 @@ def main() -> None:
     ap.add_argument("db", type=Path)
     ap.add_argument("--queries", type=int, default=2000, help="distinct JSQuAD questions timed")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--code", type=Path, action="append", help="a kiji source tree (repeatable)")
+    ap.add_argument(
+        "--code", action="append", help="a kiji source tree, or TREE=DB to search DB (repeatable)"
+    )
     args = ap.parse_args()
     common.require_shared()
-    trees = [t.resolve() for t in (args.code or [common.REPO])]
+    trees: list[Path] = []
+    dbs: dict[Path, Path] = {}
+    for spec in args.code or [str(common.REPO)]:
+        tree, _, db = spec.partition("=")
+        trees.append(Path(tree).resolve())
+        dbs[trees[-1]] = Path(db) if db else args.db
     queries = common.jsquad_queries(args.queries + 50)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
         json.dump(queries, f, ensure_ascii=False)
@@ -90,7 +98,7 @@ def main() -> None:
         for run in range(args.runs):
             for tree in trees:
                 loads.append(os.getloadavg()[0])
-                results[tree].append(serve(args.db, tree, f.name))
+                results[tree].append(serve(dbs[tree], tree, f.name))
                 r = results[tree][-1]
                 print(
                     f"run {run + 1} {tree}: fused p50 {common.pct(r['fused'], 50):.2f} ms, "
@@ -116,7 +124,7 @@ def main() -> None:
 
         rows.append(
             [
-                str(tree),
+                f"{tree}" + (f" on {dbs[tree].name}" if dbs[tree] != args.db else ""),
                 listed(each("fused", 50)),
                 listed(each("fused", 99)),
                 float(np.median(each("fused", 50))),

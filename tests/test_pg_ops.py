@@ -89,7 +89,7 @@ def test_backup_then_restore_into_an_empty_database(
     # A second restore into the same (now full) database is refused, naming what is there.
     code, out, err = run(capsys, "restore", "--yes", "--db", empty_url, str(dump))
     assert code == 1 and out == ""
-    assert "is not empty (17 tables: " in err and "nothing was done" in err
+    assert f"is not empty ({len(tables(empty_url))} tables: " in err and "nothing was done" in err
     assert len(err.splitlines()) == 1
 
 
@@ -185,7 +185,7 @@ def test_doctor_on_postgresql(
     code, out, err = run(capsys, "doctor", "--db", pg_url)
     assert code == 0, out + err
     assert f"database schema v{SCHEMA_VERSION} (this kiji: v{SCHEMA_VERSION}), " in out
-    assert "user postgres can read and write kiji's 11 tables" in out
+    assert f"user postgres can read and write kiji's {len(admin.index_tables())} tables" in out
     with psycopg.connect(pg_url, autocommit=True) as conn:  # a newer kiji's index
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     code, out, _ = run(capsys, "doctor", "--db", pg_url)

@@ -124,10 +124,10 @@ def invert_postings(conn: Conn, insert) -> int:
             ):
                 ids = np.frombuffer(ids_b, dtype="<i4")
                 a, b = np.searchsorted(ids, [lo, hi])
-                if b > a:
-                    p_parts.append(ids[a:b])
+                if b > a:  # copies: a view would keep the whole blob alive
+                    p_parts.append(ids[a:b].copy())
                     t_parts.append(np.full(b - a, tid, dtype=np.int32))
-                    f_parts.append(np.frombuffer(tfs_b, dtype="<u2")[a:b])
+                    f_parts.append(np.frombuffer(tfs_b, dtype="<u2")[a:b].copy())
             if not p_parts:
                 continue
             p = np.concatenate(p_parts).astype(np.int64)

@@ -15,6 +15,7 @@ from bot.state import DigestStore, SettingsStore
 from index.errors import SchemaTooNew
 from index.store import migrations
 from index.store.feedback_store import FeedbackStore
+from index.store.schema import SCHEMA_VERSION
 from index.store.store import IndexStore
 
 # Made by the code of commit 9118746 (bot/settings.py, bot/digest_store.py and the feedback
@@ -65,7 +66,12 @@ async def test_a_database_from_before_opens_unchanged(tmp_path: Path) -> None:
     old = old_database(tmp_path / "old.db")
     before = layout(old)
     await open_everything(old)
-    assert layout(old) == before  # nothing re-applied, no version moved
+    after = layout(old)
+    # only the index moved on (schema 4: the fusion signals' vectors); nothing re-applied
+    assert (before["user_version"], after["user_version"]) == (3, SCHEMA_VERSION)
+    added = {k: v for k, v in after["ddl"].items() if k not in before["ddl"]}  # type: ignore[union-attr]
+    assert list(added) == ["signal_docs"]
+    assert {**after, "ddl": before["ddl"], "user_version": 3} == before
     async with await SettingsStore.open(old) as settings:
         gs = settings.get(7)
         assert (gs.visibility, gs.moderator_role_id, gs.answer_channels) == ("ephemeral", 9, {11})
@@ -84,10 +90,11 @@ async def test_a_database_from_before_opens_unchanged(tmp_path: Path) -> None:
         assert [(v.question, v.up, v.down) for v in voted] == [("日銀は？", 1, 0)]
 
 
-async def test_a_new_database_has_the_old_schema(tmp_path: Path) -> None:
+async def test_a_new_database_has_the_old_schema_migrated(tmp_path: Path) -> None:
     old = old_database(tmp_path / "old.db")
     new = tmp_path / "new.db"
     await open_everything(new)
+    await open_everything(old)  # migrated: the index's schema 4
     expected = layout(old)
     assert layout(new) == expected
     assert expected["bot_schema"] == [("digest", 1), ("settings", 1)]
