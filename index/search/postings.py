@@ -12,7 +12,8 @@ import numpy as np
 
 from index.ranking import fusion
 from index.ranking.bm25 import BM25Params
-from index.store import vectors
+
+LOW_MASK = 0xFFFF  # see lookup_terms
 
 
 class PostingsCache:
@@ -59,16 +60,15 @@ def signal_scores(
     lengths: np.ndarray,
     avgdl: Sequence[float],
     params: BM25Params,
-    slot: np.ndarray,
 ) -> list[np.ndarray]:
     """Each fusion signal's BM25 over the candidate passages ``cand`` only (one array per signal).
 
     ``terms`` are the query's signal terms as (term, tid, df), by term (``IndexStore.signal_terms``:
     those in at most ``df_cap`` of the ``n_docs`` passages), ``found`` the candidates' signal
-    vectors (``IndexStore.signal_vectors``). Every entry of the vectors is looked up among the
-    query's term ids at once (a binary search), and the candidates through the dense ``slot``
-    array (passage id → −1, restored on return); the hits are summed term by term, in the
-    order of ``terms``. ``lengths[pid]`` holds a passage's length in each signal.
+    vectors (``IndexStore.signal_vectors``: (pid, term ids, counts)). Every entry of the vectors
+    is looked up among the query's term ids at once (one binary search over them all); only the
+    hits are traced back to their candidate and summed, term by term in the order of
+    ``terms``. ``lengths[pid]`` holds a passage's length in each signal.
     """
     qcount = Counter(bigrams)
     qcount.update(pairs)
@@ -84,24 +84,45 @@ def signal_scores(
         dtype=np.float64,
     )
     signal = np.fromiter((t[0] != fusion.BIGRAM for t in names), dtype=np.intp, count=len(names))
-    qt = np.asarray(tids, dtype=np.int64)
-    by_tid = np.argsort(qt, kind="stable")
-    qt_sorted = qt[by_tid]
-    pids, etids, etfs = vectors.unpack(found)
-    pos = np.searchsorted(qt_sorted, etids)
-    pos[pos >= len(qt_sorted)] = 0
-    hit = np.flatnonzero(qt_sorted[pos] == etids)
-    term = by_tid[pos[hit]]
+    qt = np.asarray(tids, dtype="<i4")  # the stored ids' type: no conversion of the entries
+    pids, tids_b, tfs_b = zip(*found, strict=True)
+    entries = np.frombuffer(b"".join(tids_b), dtype="<i4")
+    hit, term = lookup_terms(qt, entries)
     order = np.argsort(term, kind="stable")  # term by term: sums independent of the layout
     hit, term = hit[order], term[order]
-    slot[cand] = np.arange(n, dtype=np.int32)
-    try:
-        at = slot[pids[hit]]
-    finally:
-        slot[cand] = -1
+    # the vector (row of ``found``) of each hit, and that vector's candidate
+    ends = np.cumsum(np.fromiter(map(len, tids_b), dtype=np.intp, count=len(found)) // 4)
+    row = np.searchsorted(ends, hit, side="right")
+    index = {pid: i for i, pid in enumerate(cand.tolist())}
+    of_row = np.fromiter((index.get(p, -1) for p in pids), dtype=np.intp, count=len(found))
+    at = of_row[row]
     keep = at >= 0  # (a vector of a passage that is not a candidate: none are read)
+    tf = np.frombuffer(b"".join(tfs_b), dtype="<u2")[hit]
     scores = fusion.candidate_scores(
-        at[keep], term[keep], etfs[hit][keep], weight, signal, lengths[cand], avgdl, params.k1,
+        at[keep], term[keep], tf[keep], weight, signal, lengths[cand], avgdl, params.k1,
         params.b, n,
     )  # fmt: skip
     return list(scores)
+
+
+def lookup_terms(qt: np.ndarray, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in ``entries`` that hold one of the term ids ``qt``, which one each).
+
+    A query's few dozen terms are told apart by the low 16 bits of their ids (a table of 64K
+    slots: one gather per entry, 4x cheaper than a binary search); when two of them share those
+    bits, by a binary search."""
+    low = qt & LOW_MASK
+    if len(np.unique(low)) == len(qt):
+        table = np.full(LOW_MASK + 1, -1, dtype=np.int16)
+        table[low] = np.arange(len(qt), dtype=np.int16)
+        slot = table[entries & LOW_MASK]
+        maybe = np.flatnonzero(slot >= 0)
+        term = slot[maybe].astype(np.intp)
+        sure = qt[term] == entries[maybe]
+        return maybe[sure], term[sure]
+    by_tid = np.argsort(qt, kind="stable")
+    qt_sorted = qt[by_tid]
+    pos = np.searchsorted(qt_sorted, entries)
+    np.minimum(pos, len(qt_sorted) - 1, out=pos)
+    hit = np.flatnonzero(qt_sorted[pos] == entries)
+    return hit, by_tid[pos[hit]]

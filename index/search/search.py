@@ -72,7 +72,6 @@ class Searcher:
         self._mean_idf_at = -math.inf
         self._scores = np.zeros(1, dtype=np.float64)
         self._hit = np.zeros(1, dtype=bool)
-        self._slot = np.full(1, -1, dtype=np.int32)  # passage id → fusion candidate index
         self._warned = False
         self._last_tokens: tuple[str, list[Token]] = ("", [])
         store.tune_for_reads()
@@ -151,7 +150,6 @@ class Searcher:
         self._sdl = sdl
         self._scores = np.zeros(cap, dtype=np.float64)
         self._hit = np.zeros(cap, dtype=bool)
-        self._slot = np.full(cap, -1, dtype=np.int32)
 
     @property
     def n_docs(self) -> int:
@@ -318,7 +316,7 @@ class Searcher:
         """Each fusion signal's BM25 over the candidate passages only (one array per signal)."""
         return signal_scores(
             terms, found, cand, bigrams, pairs, n_docs=self._n_docs, lengths=self._sdl,
-            avgdl=self._signal_avgdl, params=self.params, slot=self._slot,
+            avgdl=self._signal_avgdl, params=self.params,
         )  # fmt: skip
 
     def _score_words(

@@ -354,3 +354,22 @@ def test_a_recency_boost_ranks_by_the_fused_score() -> None:
     assert [h.passage_id for h in boosted] == [1, 3, 2]
     assert boosted[0].fused is not None and boosted[0].fused > 1.2  # fresh: boosted
     assert next(h for h in boosted if h.passage_id == 3).fused == 1.1  # a month old: not
+
+
+@pytest.mark.parametrize("colliding", [False, True])
+def test_signal_term_lookup_finds_exactly_the_query_terms(colliding: bool) -> None:
+    """The candidates' vector entries are matched to the query's signal terms through the low
+    16 bits of their ids, or by binary search when two query terms share them: the same
+    matches either way, and never an entry that only shares the low bits."""
+    from index.search.postings import lookup_terms
+
+    rng = np.random.default_rng(3)
+    qt = np.array([70_000, 5, 140_000, 900, 65_541 if colliding else 12], dtype="<i4")
+    assert (len(np.unique(qt & 0xFFFF)) < len(qt)) == colliding
+    entries = rng.integers(0, 200_000, 5000).astype("<i4")
+    entries[::50] = rng.choice(qt, 100)
+    entries[7] = 5 + 65_536 * 2  # low bits of a query term, another term
+    hit, term = lookup_terms(qt, entries)
+    expected = [(i, int(np.flatnonzero(qt == e)[0])) for i, e in enumerate(entries) if e in qt]
+    assert sorted(zip(hit.tolist(), term.tolist(), strict=True)) == expected
+    assert 7 not in hit.tolist() and len(expected) >= 100
