@@ -33,7 +33,7 @@ DDL = "CREATE TABLE IF NOT EXISTS signal_docs (pid INTEGER PRIMARY KEY, tids BLO
 COLUMNS = ("pid", "tids", "tfs")
 # SQL condition: the term of ``t`` is a fusion signal term (its reserved first character)
 IS_SIGNAL = f"substr(t.term, 1, 1) IN ('{BIGRAM}', '{PAIR}')"
-INVERT_BYTES = 256 << 20  # memory the migration's inversion uses at most per pass (about)
+INVERT_BYTES = 512 << 20  # memory the migration's inversion uses at most per pass (about)
 
 
 def rows(pids: np.ndarray, tids: np.ndarray, tfs: np.ndarray) -> list[tuple[int, bytes, bytes]]:
@@ -109,11 +109,13 @@ def invert_postings(conn: Conn, insert) -> int:
     )
     written = 0
     if total and len(live):
-        # 10 bytes an entry in memory (pid, tid, count) for 4 bytes of stored ids
-        passes = max(1, -(-int(total) * 10 // 4 // INVERT_BYTES))
+        # ~40 bytes of memory an entry at the peak of a pass (the entries, their order, the rows)
+        passes = max(1, -(-int(total) // 4 * 40 // INVERT_BYTES))
         bounds = [int(live[0])] + [
             int(live[min(len(live) - 1, len(live) * i // passes)]) for i in range(1, passes)
         ] + [int(live[-1]) + 1]  # fmt: skip
+        alive = np.zeros(int(live[-1]) + 1, dtype=bool)
+        alive[live] = True
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
@@ -130,9 +132,13 @@ def invert_postings(conn: Conn, insert) -> int:
                     f_parts.append(np.frombuffer(tfs_b, dtype="<u2")[a:b].copy())
             if not p_parts:
                 continue
-            p = np.concatenate(p_parts).astype(np.int64)
-            keep = np.isin(p, live, assume_unique=False)
-            out = rows(p[keep], np.concatenate(t_parts)[keep], np.concatenate(f_parts)[keep])
+            p, t, f = (np.concatenate(parts) for parts in (p_parts, t_parts, f_parts))
+            del p_parts, t_parts, f_parts
+            keep = alive[p]  # ids of deleted passages stay in old postings: left out
+            if not keep.all():
+                p, t, f = p[keep], t[keep], f[keep]
+            out = rows(p, t, f)
+            del p, t, f, keep
             insert(out)
             written += len(out)
     conn.execute(f"DELETE FROM postings WHERE tid IN (SELECT t.tid FROM terms t WHERE {IS_SIGNAL})")
