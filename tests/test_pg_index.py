@@ -14,7 +14,9 @@ import pytest
 
 from index.cli.main import main
 from index.config import SAMPLE_ARTICLES
+from index.errors import DatabaseError
 from index.store.schema import SCHEMA_VERSION
+from index.store.store import IndexStore
 
 from .pg import pg_database
 
@@ -182,6 +184,9 @@ def test_a_schema_3_index_on_postgresql_moves_its_signal_postings_into_vectors(
         conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     assert len(entries) > 100
+    with pytest.raises(DatabaseError) as refused:  # a read replica cannot migrate: says so
+        IndexStore.open(pg_url, create=False, readonly=True)
+    assert "kiji stats --db URL" in str(refused.value)
     assert hits(capsys, pg_url) == before  # opening it migrated it
     with psycopg.connect(pg_url) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

@@ -78,6 +78,12 @@ STORE: dict[str, tuple[str, str]] = {
         "この PostgreSQL のデータベースには kiji の索引がありません（`kiji ingest` で作れます）",
         "no kiji index in this PostgreSQL database (run `kiji ingest` to create one)",
     ),
+    "pg_schema_needs_migration": (
+        "PostgreSQL のインデックスはスキーマ v{found} です。v{latest} への移行には書き込みが必要です："
+        "主サーバーに書き込める接続で kiji を一度実行してください（例：`kiji stats --db URL`）",
+        "the index on PostgreSQL has schema v{found}; moving it to v{latest} needs to write: run kiji "
+        "once on a connection that can write to the primary (for example `kiji stats --db URL`)",
+    ),
     "pg_schema_unmigratable": (
         "PostgreSQL のスキーマのバージョン {found} は、この kiji では移行できません",
         "schema version {found} on PostgreSQL cannot be migrated by this kiji",

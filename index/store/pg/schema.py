@@ -141,9 +141,11 @@ def read_version(raw: psycopg.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(raw: psycopg.Connection, *, create: bool) -> int:
-    """Create the index's tables (when ``create``) or check their version; returns the version
-    found before. Raises SchemaTooNew for a newer schema, DatabaseError for none at all."""
+def migrate(raw: psycopg.Connection, *, create: bool, readonly: bool = False) -> int:
+    """Create the index's tables (when ``create``), migrate an older schema (unless
+    ``readonly``: a read replica cannot) or check their version; returns the version found
+    before. Raises SchemaTooNew for a newer schema, DatabaseError for none at all or for a
+    migration a read-only connection cannot make."""
     with raw.transaction():
         raw.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         found = read_version(raw)
@@ -151,6 +153,10 @@ def migrate(raw: psycopg.Connection, *, create: bool) -> int:
             raise SchemaTooNew.keyed("schema_pg_too_new", found=found, latest=SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
             return found
+        if found == 3 and readonly:
+            raise DatabaseError.keyed(
+                "pg_schema_needs_migration", found=found, latest=SCHEMA_VERSION
+            )
         if found == 3:  # the fusion signals' postings become per-passage vectors
             _v4_signal_vectors(raw)
             raw.execute(

@@ -82,7 +82,7 @@ class PgIndexStore(IndexStore):
             # went parallel for a query's one statement: 10-17 ms starting workers for 0.3 ms
             # of work. No parallel plans on the index's connections.
             raw.execute("SET max_parallel_workers_per_gather = 0")
-            schema.migrate(raw, create=create and not readonly)
+            schema.migrate(raw, create=create and not readonly, readonly=readonly)
         except BaseException:
             raw.close()
             raise
