@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,11 +93,20 @@ def delete(conn: Conn, pids: Sequence[int]) -> None:
         conn.executemany("DELETE FROM signal_docs WHERE pid = ?", [(int(p),) for p in pids])
 
 
-def invert_postings(conn: Conn, insert) -> int:
+SIGNAL_POSTINGS = (
+    f"SELECT p.tid, p.ids, p.tfs FROM postings p JOIN terms t ON t.tid = p.tid WHERE {IS_SIGNAL}"
+)
+
+
+def invert_postings(
+    conn: Conn,
+    insert: Callable[[list[tuple[int, bytes, bytes]]], object],
+    scan: Callable[[str], Iterable[tuple[int, bytes, bytes]]] | None = None,
+) -> int:
     """Move the fusion signal terms' inverted postings (schemas 3 and before) into per-passage
     rows, in passes over ranges of passage ids of bounded memory, then delete them; returns the
     number of rows written. ``insert(rows)`` writes ``signal_docs`` rows (the store's bulk
-    insert). Postings of deleted passages are left out; the postings byte counts kept in meta
+    insert); ``scan(sql)``, if given, runs a query row by row (PostgreSQL: a server-side cursor). Postings of deleted passages are left out; the postings byte counts kept in meta
     are dropped (measured again when needed: :func:`index.store.segments.segment_bytes`)."""
     total = conn.execute(
         f"SELECT coalesce(sum(length(p.ids)), 0) FROM postings p JOIN terms t ON t.tid = p.tid "
@@ -120,10 +129,10 @@ def invert_postings(conn: Conn, insert) -> int:
             if hi <= lo:
                 continue
             p_parts, t_parts, f_parts = [], [], []
-            for tid, ids_b, tfs_b in conn.execute(  # row by row (SQLite): not all in memory
-                "SELECT p.tid, p.ids, p.tfs FROM postings p JOIN terms t ON t.tid = p.tid "
-                f"WHERE {IS_SIGNAL}"
-            ):
+            # row by row, never all the postings in memory: SQLite's cursor steps through
+            # them; PostgreSQL's caller passes a server-side cursor as ``scan``
+            rows_in = scan(SIGNAL_POSTINGS) if scan is not None else conn.execute(SIGNAL_POSTINGS)
+            for tid, ids_b, tfs_b in rows_in:
                 ids = np.frombuffer(ids_b, dtype="<i4")
                 a, b = np.searchsorted(ids, [lo, hi])
                 if b > a:  # copies: a view would keep the whole blob alive

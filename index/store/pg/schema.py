@@ -9,6 +9,8 @@ the same order; the packed postings and per-passage arrays are stored uncompress
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 
 from index.errors import DatabaseError, SchemaTooNew
@@ -130,7 +132,13 @@ def _v4_signal_vectors(raw: psycopg.Connection) -> None:
             for row in rows:
                 cp.write_row(row)
 
-    vectors.invert_postings(PgConn(raw), insert)
+    def scan(query: str) -> Iterator[tuple[int, bytes, bytes]]:
+        with raw.cursor(name="kiji_invert") as cur:  # server side: a pass's rows stream in
+            cur.itersize = 2000
+            cur.execute(query.encode())  # bytes: our own SQL, no parameters
+            yield from cur
+
+    vectors.invert_postings(PgConn(raw), insert, scan)
 
 
 def read_version(raw: psycopg.Connection) -> int:
