@@ -12,37 +12,41 @@ import numpy as np
 
 from index.ranking import fusion
 from index.ranking.bm25 import BM25Params
+from index.search.topk import Weights
 
 LOW_MASK = 0xFFFF  # see lookup_terms
 
 
 class PostingsCache:
-    """An LRU of decoded postings (a term's passage ids and weights, all segments together,
-    with the data version they were read at), by term, bounded in bytes."""
+    """An LRU of common terms' decoded postings, by term: their :class:`Weights` (passage ids
+    and counts, and the weights once some query computed them all), with the data version
+    they were read at; bounded in bytes (:meth:`trim` after each query, as computing a term's
+    weights grows it)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.items: OrderedDict[str, tuple[np.ndarray, np.ndarray, int | None]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[Weights, int | None]] = OrderedDict()
 
-    def get(self, term: str) -> tuple[np.ndarray, np.ndarray, int | None] | None:
+    def get(self, term: str) -> tuple[Weights, int | None] | None:
         item = self.items.get(term)
         if item is not None:
             self.items.move_to_end(term)
         return item
 
-    def put(self, term: str, ids: np.ndarray, tfs: np.ndarray, version: int | None) -> None:
-        size = ids.nbytes + tfs.nbytes
-        if size > self.max_bytes // 4:
+    def put(self, term: str, weights: Weights, version: int | None) -> None:
+        if weights.nbytes > self.max_bytes // 4:
             return
-        old = self.items.pop(term, None)
-        if old is not None:
-            self.used -= old[0].nbytes + old[1].nbytes
-        self.items[term] = (ids, tfs, version)
-        self.used += size
+        self.items.pop(term, None)
+        self.items[term] = (weights, version)
+        self.trim()
+
+    def trim(self) -> None:
+        """Count the bytes held again and drop the least recently used terms beyond the bound."""
+        self.used = sum(w.nbytes for w, _v in self.items.values())
         while self.used > self.max_bytes and self.items:
-            _, (a, b, _v) = self.items.popitem(last=False)
-            self.used -= a.nbytes + b.nbytes
+            _, (w, _v) = self.items.popitem(last=False)
+            self.used -= w.nbytes
 
     def clear(self) -> None:
         self.items.clear()

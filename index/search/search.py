@@ -22,7 +22,7 @@ from index.models import Hit, SearchResult
 from index.ranking import bm25, fusion
 from index.ranking.bm25 import BM25Params
 from index.search.postings import PostingsCache, signal_scores
-from index.search.topk import Passages, Scored, TermWeights, accumulate, top_k
+from index.search.topk import Passages, Scored, TermWeights, Weights, accumulate, top_k
 from index.store.store import IndexStore, QueryPostings, parse_dt
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,11 @@ class Searcher:
         """Load what changed up to ``version``, the data version of the current snapshot."""
         if version == self._data_version:
             return
+        self._cache.clear()  # its weights hold the old statistics (and the old length arrays)
         with self.store.snapshot():
             meta = self.store.meta()
             merge_gen = int(meta.get("merge_gen", 0))
             if merge_gen != self._merge_gen:
-                self._cache.clear()
                 self._merge_gen = merge_gen
                 self._max_pid = 0  # the packed doc arrays were rewritten: reload them all
             pid, dl, ts, stub, art, sdl = self.store.load_docs(self._max_pid)
@@ -177,38 +177,38 @@ class Searcher:
 
     def _term_weights(
         self, tid: int, term: str, df: int, rows: list[tuple[int, bytes, bytes]] | None
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(passage ids, BM25 weight of the term in each) per segment of one term, from its
-        postings ``rows`` (None: read them now).
+    ) -> list[tuple[np.ndarray, np.ndarray | Weights]]:
+        """(passage ids, BM25 weights of the term in them) per segment of one term, from its
+        postings ``rows`` (None: read them now); the weights are computed where the scoring
+        asks for them (:class:`~index.search.topk.Weights`).
 
-        A common term's postings, all its segments together, are cached with their weights
-        already computed (idf · tf · (k1+1) / (tf + norm)), like bm25s's precomputed matrix, for
-        as long as the index does not change (``_data_version``): a query then reads nothing
-        for it and only adds the weights up, however many segments the writes have left.
+        A common term's decoded postings, all its segments together, are cached for as long
+        as the index does not change (``_data_version``), as passage ids and counts (6 bytes
+        a posting) until a query needs all its weights, then as ids and weights (12 bytes, like
+        bm25s's precomputed matrix): a query then reads nothing for it, however many segments
+        the writes have left. The longest terms are mostly added only where they can still
+        matter, so most stay at 6 bytes and the same bytes hold more of them.
         """
         cached = self._cache.get(term)
-        if cached is not None and cached[2] == self._data_version:
-            return [(cached[0], cached[1])]
+        if cached is not None and cached[1] == self._data_version:
+            return [(cached[0].ids, cached[0])]
         if rows is None:  # cached when the query's postings were read, and evicted since
             rows = self.store.postings(tid)
         idf = self._idf(df)
-        k1 = self.params.k1
-        parts: list[tuple[np.ndarray, np.ndarray]] = []
-        for _seg, ids_b, tfs_b in rows:
-            ids = np.frombuffer(ids_b, dtype="<i4")
-            tfs = np.frombuffer(tfs_b, dtype="<u2").astype(np.float64)
-            parts.append((ids, bm25.term_weights(idf, tfs, self._norm[ids], k1)))
+        k1, norm = self.params.k1, self._norm
+        parts = [
+            (np.frombuffer(ids_b, dtype="<i4"), np.frombuffer(tfs_b, dtype="<u2"))
+            for _seg, ids_b, tfs_b in rows
+        ]
         if df >= CACHE_MIN_DF and parts:
-            # Passage ids kept as stored, int32: 12 bytes a posting with its weight, not 16, so
-            # the cache holds a third more terms (scattering by int32 ids is ~7 % slower, far
-            # less than reading and weighting the postings again).
-            ids = np.concatenate([p[0] for p in parts])
-            w = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-            self._cache.put(term, ids, w, self._data_version)
-            return [(ids, w)]
-        return parts
+            if len(parts) > 1:
+                parts = [tuple(np.concatenate([p[i] for p in parts]) for i in range(2))]
+            weights = Weights(parts[0][0], parts[0][1], idf, norm, k1)
+            self._cache.put(term, weights, self._data_version)
+            return [(weights.ids, weights)]
+        return [(ids, Weights(ids, tfs, idf, norm, k1)) for ids, tfs in parts]
 
-    def _bound(self, df: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> float | None:
+    def _bound(self, df: int, parts: list[tuple[np.ndarray, np.ndarray | Weights]]) -> float | None:
         """A weight no passage gets from one occurrence of the term (None: some are negative).
 
         idf · tf · (k1+1) / (tf + norm) < idf · (k1+1). A term in more than half the passages
@@ -217,7 +217,8 @@ class Searcher:
         raw = bm25.raw_idf(self._n_docs, df)
         if raw >= 0:
             return float(raw) * (self.params.k1 + 1.0)
-        top = max((float(w.max()) for _ids, w in parts if len(w)), default=0.0)
+        weights = [w if isinstance(w, np.ndarray) else w.all() for _ids, w in parts]
+        top = max((float(w.max()) for w in weights if len(w)), default=0.0)
         return top if top >= 0 else None
 
     def _read(self, terms: list[str], signals: Sequence[str]) -> QueryPostings:
@@ -227,7 +228,7 @@ class Searcher:
 
         def read() -> QueryPostings:
             cached = self._cache.items
-            skip = {t for t in terms if t in cached and cached[t][2] == self._data_version}
+            skip = {t for t in terms if t in cached and cached[t][1] == self._data_version}
             return self.store.query_postings(
                 terms, skip=skip, signals=signals if self._signals_ready else (),
                 signal_max_df=max(self.fusion.df_cap * self._n_docs, fusion.DF_CAP_FLOOR),
@@ -364,6 +365,7 @@ class Searcher:
             )  # fmt: skip
             return top, data.signals
         finally:
+            self._cache.trim()  # computing weights grew some cached terms
             if sum(len(ids) for ids in touched) > len(scores) // 8:
                 scores.fill(0.0)  # one sequential pass beats scattering zeros over many ids
             else:

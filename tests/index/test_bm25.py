@@ -12,9 +12,19 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from index.models import Article, IngestReport, Passage
-from index.ranking.bm25 import BM25Params
+from index.ranking.bm25 import BM25Params, term_weights
+from index.search import search as search_module
+from index.search.postings import PostingsCache
 from index.search.search import Searcher
-from index.search.topk import LONG_TERM, Passages, TermWeights, accumulate, distinct, top_k
+from index.search.topk import (
+    LONG_TERM,
+    Passages,
+    TermWeights,
+    Weights,
+    accumulate,
+    distinct,
+    top_k,
+)
 from index.store.store import IndexStore
 from index.store.writer import BatchWriter, PreparedArticle
 
@@ -76,9 +86,12 @@ def test_hand_checked_corpus(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("k1", "b"), [(1.5, 0.75), (0.9, 0.5), (0.4, 0.3)])
 @pytest.mark.parametrize("batches", [1, 3])
+@pytest.mark.parametrize("cached", [False, True])
 def test_equals_rank_bm25_on_random_corpora(
-    tmp_path: Path, k1: float, b: float, batches: int
+    tmp_path: Path, k1: float, b: float, batches: int, cached: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if cached:  # every term's postings cached, each query asked twice (then from the cache)
+        monkeypatch.setattr(search_module, "CACHE_MIN_DF", 1)
     rng = random.Random(k1 * 100 + b * 10 + batches)
     vocab = [f"w{i}" for i in range(40)]
     docs = [
@@ -92,6 +105,11 @@ def test_equals_rank_bm25_on_random_corpora(
         query = [rng.choice(vocab) for _ in range(rng.randint(1, 5))]
         expected = reference.get_scores(query)
         scored = searcher.score_terms(query, len(docs))
+        if cached:
+            assert searcher._cache.items
+            again = searcher.score_terms(query, len(docs))
+            assert again.pids.tolist() == scored.pids.tolist()
+            assert again.scores.tolist() == scored.scores.tolist()  # bit for bit
         ours = np.zeros(len(docs))
         ours[scored.pids - 1] = scored.scores
         matched = np.array([any(t in d for t in query) for d in docs])
@@ -184,3 +202,54 @@ def test_pruned_accumulation_ranks_exactly_like_adding_everything(k: int) -> Non
         if prune:  # the most common terms were left out somewhere
             assert sum(len(ids) for ids in touched) < sum(t.entries for t in terms)
     assert results[0] == results[1] and len(results[0][0]) == k
+
+
+def test_weights_computed_where_needed_rank_bit_for_bit_like_all_computed_first() -> None:
+    """Terms given as :class:`Weights` (ids and counts; each weight computed where the scoring
+    asks for it) rank exactly like the same terms weighted in full first, and the longest
+    terms, added only to the passages that can still reach the top k, stay mostly unweighted."""
+    rng = np.random.default_rng(3)
+    n_docs, k1 = 150_000, 1.5
+    norm = rng.uniform(0.4, 2.5, n_docs)
+    live = np.ones(n_docs, dtype=bool)
+    lazy, eager = [], []
+    for size, idf in ((30, 9.0), (700, 6.0), (LONG_TERM + 9_000, 1.0), (110_000, 0.3)):
+        ids = np.sort(rng.choice(n_docs, size, replace=False)).astype(np.int32)
+        tfs = rng.integers(1, 5, size).astype(np.uint16)
+        lazy.append(TermWeights([(ids, Weights(ids, tfs, idf, norm, k1))], 1, idf * (k1 + 1)))
+        w = term_weights(idf, tfs.astype(np.float64), norm[ids], k1)
+        eager.append(TermWeights([(ids, w)], 1, idf * (k1 + 1)))
+    no = np.zeros(n_docs, dtype=bool)
+    passages = Passages(live, np.zeros(n_docs), no, np.zeros(n_docs, dtype=np.int64), no.copy())
+    results = []
+    for terms in (eager, lazy):
+        scores = np.zeros(n_docs)
+        touched: list[np.ndarray] = []
+        accumulate(scores, terms, 10, passages, touched, prune=True)
+        top = top_k(
+            scores, touched, 10, passages, since=None, until=None, include_stubs=True,
+            exclude=(), terms=("t",),
+        )  # fmt: skip
+        results.append((top.pids.tolist(), top.scores.tolist()))
+    assert results[0] == results[1] and len(results[0][0]) == 10
+    longest = lazy[-1].parts[0][1]
+    assert isinstance(longest, Weights) and longest.nbytes == 6 * 110_000  # never weighted whole
+    assert isinstance(lazy[0].parts[0][1], Weights) and lazy[0].parts[0][1].nbytes == 12 * 30
+
+
+def test_postings_cache_counts_weights_once_computed() -> None:
+    """The cache holds ids and counts (6 bytes a posting); a term whose weights a query then
+    computed holds 12, and trim() drops the least recently used terms to stay in bounds."""
+    norm = np.ones(1000)
+    cache = PostingsCache(max_bytes=6_000 * 4)
+
+    def weights(n: int) -> Weights:
+        return Weights(np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint16), 1.0, norm, 1.5)
+
+    for term in ("a", "b", "c", "d"):
+        cache.put(term, weights(1000), version=1)
+    assert list(cache.items) == ["a", "b", "c", "d"] and cache.used == 24_000
+    cache.get("a")  # used: the most recent now
+    cache.items["c"][0].all()  # a query weighted all of c: 12 bytes a posting
+    cache.trim()
+    assert list(cache.items) == ["c", "d", "a"] and cache.used == 24_000 <= cache.max_bytes
