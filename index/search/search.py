@@ -355,13 +355,13 @@ class Searcher:
         filtered = since is not None or until is not None or not include_stubs
         passages = Passages(self._live, self._ts, self._stub, self._art, self._hit)
         try:
-            accumulate(
+            reach = accumulate(
                 scores, term_data, k, passages, touched,
                 prune=not (filtered or len(exclude_articles)),
             )  # fmt: skip
             top = top_k(
                 scores, touched, k, passages, since=since, until=until,
-                include_stubs=include_stubs, exclude=exclude_articles, terms=terms,
+                include_stubs=include_stubs, exclude=exclude_articles, terms=terms, reach=reach,
             )  # fmt: skip
             return top, data.signals
         finally:

@@ -58,13 +58,15 @@ def top_k(
     include_stubs: bool,
     exclude: Sequence[int],
     terms: Sequence[str],
+    reach: np.ndarray | None = None,
 ) -> Scored:
     """The top ``k`` live passages of ``scores`` among those ``touched`` (one id array per term
-    and segment, rarest terms first), within the filters."""
+    and segment, rarest terms first), within the filters; with ``reach`` (what
+    :func:`accumulate` returned when it pruned, no filter), among those."""
     filtered = since is not None or until is not None or not include_stubs or len(exclude)
     live = passages.live
-    cand: np.ndarray | None = None
-    if not filtered:
+    cand: np.ndarray | None = None if filtered else reach
+    if cand is None and not filtered:
         # Threshold from the rarest terms: k passages score at least t, so every passage of
         # the top k does too; one comparison pass over the dense array finds them all.
         t = sample_threshold(scores, touched, k, live)
@@ -134,7 +136,7 @@ def accumulate(
     touched: list[np.ndarray],
     *,
     prune: bool,
-) -> None:
+) -> np.ndarray | None:
     """Add each term's weights into the dense ``scores``, rarest term first, and append the
     ids added to ``touched``: the same sums, in the same order, as adding every term to every
     passage, for every passage that can reach the top ``k`` (MaxScore, Turtle & Flood 1995).
@@ -149,6 +151,10 @@ def accumulate(
     each in the term's ids, :func:`_add_where`), or everywhere when they are so many that this
     costs less. The other terms get every weight. Passages left out keep a lower score than
     every passage of the top k.
+
+    Returns the passages that can still be in the top k when it pruned (ascending: every
+    passage that scores at least the k-th best does), for :func:`top_k` to choose from without
+    another pass over the dense array; None otherwise.
     """
     m = len(terms)
     start = m
@@ -157,7 +163,7 @@ def accumulate(
     for term in terms[:start]:
         term.add_to(scores, touched)
     if start == m:
-        return
+        return None
     theta = sample_threshold(scores, touched, k, passages.live)
     # the longest run of the most common terms, all with a bound, that sum to below θ
     end = m
@@ -171,7 +177,7 @@ def accumulate(
     for term in terms[start:end]:
         term.add_to(scores, touched)
     if end == m or theta is None:
-        return
+        return None
     # every passage that can still reach θ (ascending), then θ raised to the k-th best of them
     cand = np.flatnonzero(scores >= theta - rest[m - end] - MARGIN * theta)
     for j in range(end, m + 1):
@@ -185,6 +191,7 @@ def accumulate(
             _add_where(scores, terms[j], cand)
         else:  # so many candidates that adding the term everywhere costs less
             terms[j].add_to(scores, touched)
+    return cand
 
 
 def _add_where(scores: np.ndarray, term: TermWeights, cand: np.ndarray) -> None:

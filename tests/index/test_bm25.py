@@ -186,7 +186,8 @@ def test_pruned_accumulation_ranks_exactly_like_adding_everything(k: int) -> Non
     for prune in (False, True):
         scores = np.zeros(n_docs)
         touched: list[np.ndarray] = []
-        accumulate(scores, terms, k, passages, touched, prune=prune)
+        reach = accumulate(scores, terms, k, passages, touched, prune=prune)
+        assert (reach is not None) == prune  # these terms are long enough to prune
         top = top_k(
             scores,
             touched,
@@ -197,6 +198,7 @@ def test_pruned_accumulation_ranks_exactly_like_adding_everything(k: int) -> Non
             include_stubs=True,
             exclude=(),
             terms=("t",),
+            reach=reach,
         )
         results.append((top.pids.tolist(), top.scores.tolist()))
         if prune:  # the most common terms were left out somewhere
