@@ -12,6 +12,7 @@ import numpy as np
 
 from index.ranking import fusion
 from index.ranking.bm25 import BM25Params
+from index.search import kernels
 from index.search.topk import Weights
 
 LOW_MASK = 0xFFFF  # see lookup_terms
@@ -91,19 +92,25 @@ def signal_scores(
     qt = np.asarray(tids, dtype="<i4")  # the stored ids' type: no conversion of the entries
     pids, tids_b, tfs_b = zip(*found, strict=True)
     entries = np.frombuffer(b"".join(tids_b), dtype="<i4")
+    tfs = np.frombuffer(b"".join(tfs_b), dtype="<u2")
+    # the vector (row of ``found``) of each entry ends at ``ends``; the candidate of each row
+    ends = np.cumsum(np.fromiter(map(len, tids_b), dtype=np.intp, count=len(found)) // 4)
+    index = {pid: i for i, pid in enumerate(cand.tolist())}
+    of_row = np.fromiter((index.get(p, -1) for p in pids), dtype=np.intp, count=len(found))
+    if kernels.COMPILED:  # the same sums in one pass of C
+        return list(
+            kernels.signal_scores(
+                entries, tfs, ends, of_row, qt, weight, signal, lengths[cand],
+                np.asarray(avgdl, dtype=np.float64), params.k1, params.b,
+            )
+        )  # fmt: skip
     hit, term = lookup_terms(qt, entries)
     order = np.argsort(term, kind="stable")  # term by term: sums independent of the layout
     hit, term = hit[order], term[order]
-    # the vector (row of ``found``) of each hit, and that vector's candidate
-    ends = np.cumsum(np.fromiter(map(len, tids_b), dtype=np.intp, count=len(found)) // 4)
-    row = np.searchsorted(ends, hit, side="right")
-    index = {pid: i for i, pid in enumerate(cand.tolist())}
-    of_row = np.fromiter((index.get(p, -1) for p in pids), dtype=np.intp, count=len(found))
-    at = of_row[row]
+    at = of_row[np.searchsorted(ends, hit, side="right")]
     keep = at >= 0  # (a vector of a passage that is not a candidate: none are read)
-    tf = np.frombuffer(b"".join(tfs_b), dtype="<u2")[hit]
     scores = fusion.candidate_scores(
-        at[keep], term[keep], tf[keep], weight, signal, lengths[cand], avgdl, params.k1,
+        at[keep], term[keep], tfs[hit][keep], weight, signal, lengths[cand], avgdl, params.k1,
         params.b, n,
     )  # fmt: skip
     return list(scores)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 
-from index.ranking import bm25
+from index.search import kernels
 
 # Terms with this many postings entries or more may be added only to the passages that can
 # still reach the top k (:func:`accumulate`); shorter ones cost less added everywhere.
@@ -71,7 +71,7 @@ def top_k(
         # the top k does too; one comparison pass over the dense array finds them all.
         t = sample_threshold(scores, touched, k, live)
         if t is not None and t > 0:
-            cand = np.flatnonzero(scores >= t)
+            cand = kernels.above(scores, t)
     if cand is None:
         # Mark the matched passages in a dense flag array: one pass over it beats
         # np.unique over millions of touched ids, and zero-score matches stay hits.
@@ -179,7 +179,7 @@ def accumulate(
     if end == m or theta is None:
         return None
     # every passage that can still reach θ (ascending), then θ raised to the k-th best of them
-    cand = np.flatnonzero(scores >= theta - rest[m - end] - MARGIN * theta)
+    cand = kernels.above(scores, theta - rest[m - end] - MARGIN * theta)
     for j in range(end, m + 1):
         vals = scores[cand]
         if len(cand) > k:
@@ -214,8 +214,8 @@ class Weights:
     (:meth:`all`). A common term's long list is mostly added only to the few passages that
     can still reach the top k (:func:`accumulate`): weighting all of it first cost a query at
     457k passages about a millisecond. Each weight is computed elementwise by the same
-    expression either way (:func:`index.ranking.bm25.term_weights`), so the sums are the same
-    bit for bit."""
+    expression either way (:func:`index.search.kernels.weights`, the same as
+    :func:`index.ranking.bm25.term_weights`), so the sums are the same bit for bit."""
 
     __slots__ = ("_all", "idf", "ids", "k1", "norm", "tfs")
 
@@ -230,16 +230,12 @@ class Weights:
         if self._all is not None:
             return self._all[pos]
         assert self.tfs is not None
-        return bm25.term_weights(
-            self.idf, self.tfs[pos].astype(np.float64), self.norm[self.ids[pos]], self.k1
-        )
+        return kernels.weights(self.ids[pos], self.tfs[pos], self.norm, self.idf, self.k1)
 
     def all(self) -> np.ndarray:
         if self._all is None:
             assert self.tfs is not None
-            self._all = bm25.term_weights(
-                self.idf, self.tfs.astype(np.float64), self.norm[self.ids], self.k1
-            )
+            self._all = kernels.weights(self.ids, self.tfs, self.norm, self.idf, self.k1)
             self.tfs = None  # the weights answer every later question
         return self._all
 
@@ -270,9 +266,7 @@ class TermWeights:
     def add_to(self, scores: np.ndarray, touched: list[np.ndarray]) -> None:
         for ids, weights in self.parts:
             w = weights if isinstance(weights, np.ndarray) else weights.all()
-            # np.add.at: 2.4× faster than `scores[ids] += w` on numpy 2 over long lists (the
-            # same sums, since ids are unique within a term)
-            np.add.at(scores, ids, w if self.count == 1 else self.count * w)
+            kernels.add_at(scores, ids, w if self.count == 1 else self.count * w)
             touched.append(ids)
 
 

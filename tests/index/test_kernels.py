@@ -1,0 +1,168 @@
+"""The C loops of a query (index/search/_kernels.c) give what their numpy versions give, bit for
+bit, and refuse what they cannot read; without the extension the numpy versions run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.ranking.bm25 import BM25Params, term_weights
+from index.ranking.fusion import BIGRAM, PAIR
+from index.search import kernels
+from index.search.postings import signal_scores
+from index.search.search import Searcher
+from index.store.store import IndexStore
+
+needs_c = pytest.mark.skipif(not kernels.COMPILED, reason="the C extension was not built")
+
+
+@pytest.mark.parametrize(("idf", "k1"), [(2.3, 0.5), (0.0123, 1.5), (7.77, 0.9), (-0.4, 1.2)])
+def test_weights_are_the_bm25_weights_bit_for_bit(idf: float, k1: float) -> None:
+    rng = np.random.default_rng(abs(int(idf * 100)))
+    norm = rng.uniform(0.2, 3.0, 50_000)
+    ids = np.sort(rng.choice(50_000, 20_000, replace=False)).astype(np.int32)
+    tfs = rng.integers(1, 3_000, 20_000).astype(np.uint16)
+    got = kernels.weights(ids, tfs, norm, idf, k1)
+    assert got.dtype == np.float64 and got.shape == ids.shape
+    expected = term_weights(idf, tfs.astype(np.float64), norm[ids], k1)
+    assert np.array_equal(got, expected)  # exact: no rounding differs
+    assert np.array_equal(kernels.weights_numpy(ids, tfs, norm, idf, k1), expected)
+    pos = np.flatnonzero(rng.random(20_000) < 0.01)  # a few positions, as MaxScore asks
+    assert np.array_equal(kernels.weights(ids[pos], tfs[pos], norm, idf, k1), expected[pos])
+
+
+def test_add_at_adds_like_numpy() -> None:
+    rng = np.random.default_rng(5)
+    ids = np.sort(rng.choice(80_000, 30_000, replace=False)).astype(np.int32)
+    w = rng.uniform(-1.0, 4.0, 30_000)
+    base = rng.uniform(0.0, 2.0, 80_000)
+    ours, theirs = base.copy(), base.copy()
+    kernels.add_at(ours, ids, w)
+    np.add.at(theirs, ids, w)
+    assert np.array_equal(ours, theirs)
+    wide = base.copy()  # ids of another type take numpy's way, with the same sums
+    kernels.add_at(wide, ids.astype(np.intp), w)
+    assert np.array_equal(wide, theirs)
+
+
+@needs_c
+def test_the_c_loops_check_what_they_are_given() -> None:
+    from index.search import _kernels  # type: ignore[attr-defined]
+
+    norm = np.ones(10)
+    out = np.empty(3)
+    with pytest.raises(IndexError, match="out of range"):
+        _kernels.weights(
+            out, np.array([1, 2, 10], dtype=np.int32), np.ones(3, dtype=np.uint16), norm, 1.0, 1.5
+        )
+    with pytest.raises(IndexError, match="out of range"):
+        _kernels.add_at(np.zeros(10), np.array([-1], dtype=np.int32), np.ones(1))
+    with pytest.raises(ValueError, match="differ in length"):
+        _kernels.weights(
+            out, np.array([1, 2], dtype=np.int32), np.ones(3, dtype=np.uint16), norm, 1.0, 1.5
+        )
+    with pytest.raises(ValueError, match="differ in length"):
+        _kernels.add_at(np.zeros(10), np.array([1, 2], dtype=np.int32), np.ones(3))
+    with pytest.raises(BufferError):  # read-only scores: nowhere to add
+        _kernels.add_at(bytes(80), np.array([1], dtype=np.int32), np.ones(1))
+
+
+def test_without_the_extension_numpy_does_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(9)
+    norm = rng.uniform(0.2, 3.0, 5_000)
+    ids = np.sort(rng.choice(5_000, 2_000, replace=False)).astype(np.int32)
+    tfs = rng.integers(1, 9, 2_000).astype(np.uint16)
+    with_c = kernels.weights(ids, tfs, norm, 1.7, 0.5)
+    scores_c = np.zeros(5_000)
+    kernels.add_at(scores_c, ids, with_c)
+    monkeypatch.setattr(kernels, "_kernels", None)
+    without = kernels.weights(ids, tfs, norm, 1.7, 0.5)
+    scores_np = np.zeros(5_000)
+    kernels.add_at(scores_np, ids, without)
+    assert np.array_equal(with_c, without) and np.array_equal(scores_c, scores_np)
+
+
+def test_above_is_flatnonzero() -> None:
+    rng = np.random.default_rng(11)
+    scores = np.where(rng.random(40_000) < 0.3, rng.uniform(0, 9, 40_000), 0.0)
+    for t in (0.0, 1e-9, 4.5, 8.99, 100.0):
+        got = kernels.above(scores, t)
+        assert got.dtype == np.int64 and np.array_equal(got, np.flatnonzero(scores >= t))
+
+
+def _vectors(
+    rng: np.random.Generator, pids: list[int], vocab: int
+) -> list[tuple[int, bytes, bytes]]:
+    out = []
+    for pid in pids:
+        tids = np.sort(rng.choice(vocab, int(rng.integers(0, 60)), replace=False)).astype("<i4")
+        tfs = rng.integers(1, 6, len(tids)).astype("<u2")
+        out.append((pid, tids.tobytes(), tfs.tobytes()))
+    return out
+
+
+@needs_c
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_signal_scores_in_c_are_numpys_bit_for_bit(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fusion signals' BM25 over the candidates' vectors: the C loop and the numpy path
+    (fusion.candidate_scores over the entries ordered by term) give the same arrays exactly,
+    with query terms of both signals, vectors of passages that are not candidates, candidates
+    without a vector and a signal whose mean length is 0."""
+    rng = np.random.default_rng(seed)
+    vocab = 400
+    cand = np.array(sorted(rng.choice(5_000, 100, replace=False)), dtype=np.int64)
+    with_vectors = [int(p) for p in cand if rng.random() < 0.9] + [7_000, 7_001]  # strangers
+    found = _vectors(rng, with_vectors, vocab)
+    names = [f"{BIGRAM if i % 3 else PAIR}{i:04d}" for i in range(40)]
+    tids = rng.choice(vocab, 40, replace=False)
+    terms = sorted(
+        (name, int(tid), int(rng.integers(1, 900))) for name, tid in zip(names, tids, strict=True)
+    )
+    bigrams = [t for t, *_ in terms if t[0] == BIGRAM] * 2  # a question may repeat a bigram
+    pairs = [t for t, *_ in terms if t[0] == PAIR]
+    lengths = rng.integers(1, 300, (8_000, 2)).astype(np.int32)
+    params = BM25Params(k1=0.5, b=0.5)
+    for avgdl in ((120.0, 33.0), (120.0, 0.0)):
+
+        def scores(avgdl: tuple[float, float] = avgdl) -> list[np.ndarray]:
+            return signal_scores(
+                terms, found, cand, bigrams, pairs, n_docs=8_000, lengths=lengths,
+                avgdl=avgdl, params=params,
+            )  # fmt: skip
+
+        in_c = scores()
+        with monkeypatch.context() as m:
+            m.setattr(kernels, "COMPILED", False)
+            in_numpy = scores()
+        assert len(in_c) == len(in_numpy) == 2
+        for a, b in zip(in_c, in_numpy, strict=True):
+            assert a.shape == (100,) and np.array_equal(a, b)
+        assert in_c[0].any() and in_c[1].any()
+
+
+def test_a_searcher_ranks_the_same_with_and_without_the_extension(
+    news_store: IndexStore, tokenizer: JapaneseTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fused search over the sample articles: the same hits, word scores and fused scores, bit
+    for bit, whether the C loops or numpy run."""
+    questions = [
+        "日銀はなぜ利上げしたのですか",
+        "台風21号はどこに上陸した？",
+        "補正予算の規模は",
+        "円安",
+    ]
+
+    def ranked() -> list[list[tuple]]:
+        searcher = Searcher(news_store, tokenizer)
+        return [
+            [(h.passage_id, h.score, h.fused) for h in searcher.search(q, 10).hits]
+            for q in questions
+        ]
+
+    first = ranked()
+    monkeypatch.setattr(kernels, "_kernels", None)
+    monkeypatch.setattr(kernels, "COMPILED", False)
+    assert ranked() == first and sum(map(len, first)) >= 10
