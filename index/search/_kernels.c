@@ -147,119 +147,185 @@ above(PyObject *self, PyObject *args)
     return out;
 }
 
-/* signal_scores(out f8[S*n], entries i4[E], tfs u2[E], ends i8[R], rows i8[R], qt i4[T],
- *               weight f8[T], signal i8[T], dls i4[n*S], avgdl f8[S], k1, b):
- * each fusion signal's Okapi BM25 over n candidates (index.ranking.fusion.candidate_scores).
- * Row r of the vectors holds entries [ends[r-1], ends[r]) and belongs to candidate rows[r]
- * (-1: none). An entry equal to query term id qt[j] adds, to signal signal[j] of its candidate,
- * weight[j] * tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * dl / mean)); a candidate's terms are
- * summed in the order of j, as np.bincount sums the entries ordered by term. */
+/* An open-addressing table of int64 keys (-1: empty) to their index: a query's term ids, or
+ * its candidates' passage ids. */
+typedef struct {
+    int64_t *keys;
+    Py_ssize_t *which;
+    Py_ssize_t mask;
+} Table;
+
+static int
+table_init(Table *t, const void *keys, int wide, Py_ssize_t n)
+{
+    Py_ssize_t cap = 64;
+    while (cap < 4 * n)
+        cap *= 2;
+    t->keys = PyMem_Malloc(cap * sizeof(int64_t));
+    t->which = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+    t->mask = cap - 1;
+    if (t->keys == NULL || t->which == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < cap; i++)
+        t->keys[i] = -1;
+    for (Py_ssize_t j = 0; j < n; j++) {
+        int64_t key = wide ? ((const int64_t *)keys)[j] : ((const int32_t *)keys)[j];
+        uint64_t h = ((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 20 & t->mask;
+        while (t->keys[h] != -1 && t->keys[h] != key)
+            h = (h + 1) & t->mask;
+        t->keys[h] = key;
+        t->which[h] = j;
+    }
+    return 0;
+}
+
+static Py_ssize_t
+table_find(const Table *t, int64_t key)
+{
+    uint64_t h = ((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 20 & t->mask;
+    while (t->keys[h] != -1) {
+        if (t->keys[h] == key)
+            return t->which[h];
+        h = (h + 1) & t->mask;
+    }
+    return -1;
+}
+
+static void
+table_free(Table *t)
+{
+    PyMem_Free(t->keys);
+    PyMem_Free(t->which);
+}
+
+/* signal_scores(out f8[S*n], found, cand i8[n], qt i4[T], weight f8[T], signal i8[T],
+ *               dls i4[n*S], avgdl f8[S], k1, b):
+ * each fusion signal's Okapi BM25 over the n candidates (index.ranking.fusion.candidate_scores).
+ * ``found`` is the list of the candidates' signal vectors as the store returns them, (passage
+ * id, term ids int32 bytes, counts uint16 bytes); a vector of a passage that is not a candidate
+ * adds nothing. An entry equal to query term id qt[j] adds, to signal signal[j] of its
+ * candidate c, weight[j] * tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * dls[c, s] / mean)); a
+ * candidate's terms are summed in the order of j, as np.bincount sums the entries ordered by
+ * term. */
 static PyObject *
 signal_scores(PyObject *self, PyObject *args)
 {
-    PyObject *o[10];
+    PyObject *o[8];
     double k1, b;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOdd", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
-                          &o[6], &o[7], &o[8], &o[9], &k1, &b))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOdd", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &k1, &b))
         return NULL;
-    static const Py_ssize_t sizes[10] = {8, 4, 2, 8, 8, 4, 8, 8, 4, 8};
-    static const char *names[10] = {"out", "entries", "tfs", "ends", "rows", "qt",
-                                    "weight", "signal", "dls", "avgdl"};
-    Py_buffer v[10];
+    /* o[1] is the list of vectors; the others are arrays */
+    static const Py_ssize_t sizes[8] = {8, 0, 8, 4, 8, 8, 4, 8};
+    static const char *names[8] = {"out", "found", "cand", "qt", "weight", "signal", "dls",
+                                   "avgdl"};
+    Py_buffer v[8];
     int got = 0;
-    PyObject *result = NULL;
+    PyObject *result = NULL, *rows = NULL;
     double *slot_w = NULL;
-    int64_t *keys = NULL;
-    for (; got < 10; got++)
+    char *present = NULL;
+    Table terms = {NULL, NULL, 0}, cands = {NULL, NULL, 0};
+    for (; got < 8; got++) {
+        if (got == 1)
+            continue;
         if (take(o[got], &v[got], got == 0, sizes[got], names[got]) < 0)
             goto done;
+    }
     double *out = v[0].buf;
-    const int32_t *entries = v[1].buf, *qt = v[5].buf, *dls = v[8].buf;
-    const uint16_t *tfs = v[2].buf;
-    const int64_t *ends = v[3].buf, *rows = v[4].buf, *signal = v[7].buf;
-    const double *weight = v[6].buf, *avgdl = v[9].buf;
-    Py_ssize_t n_entries = v[1].len / 4, n_rows = v[3].len / 8, n_terms = v[5].len / 4;
-    Py_ssize_t n_sig = v[9].len / 8, n_out = v[0].len / 8;
-    if (n_sig < 1 || n_out % n_sig != 0 || v[2].len / 2 != n_entries || v[4].len / 8 != n_rows
-        || v[6].len / 8 != n_terms || v[7].len / 8 != n_terms || v[8].len / 4 != n_out) {
+    const int64_t *cand = v[2].buf, *signal = v[5].buf;
+    const int32_t *qt = v[3].buf, *dls = v[6].buf;
+    const double *weight = v[4].buf, *avgdl = v[7].buf;
+    Py_ssize_t n = v[2].len / 8, n_terms = v[3].len / 4, n_sig = v[7].len / 8;
+    if (n_sig < 1 || v[0].len / 8 != n * n_sig || v[6].len / 4 != n * n_sig
+        || v[4].len / 8 != n_terms || v[5].len / 8 != n_terms) {
         PyErr_SetString(PyExc_ValueError, "signal_scores: the arrays differ in length");
         goto done;
     }
-    Py_ssize_t n = n_out / n_sig;
     for (Py_ssize_t j = 0; j < n_terms; j++)
         if (signal[j] < 0 || signal[j] >= n_sig) {
             PyErr_SetString(PyExc_IndexError, "signal_scores: signal out of range");
             goto done;
         }
-    /* the query's term ids in an open-addressing table (keys: tid, -1 empty) */
-    Py_ssize_t cap = 64;
-    while (cap < 4 * n_terms)
-        cap *= 2;
-    keys = PyMem_Malloc(cap * sizeof(int64_t) * 2);
+    rows = PySequence_Fast(o[1], "signal_scores: found must be a sequence");
+    if (rows == NULL)
+        goto done;
     slot_w = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(double));
-    char *present = PyMem_Calloc(n_terms ? n_terms : 1, 1);
-    if (keys == NULL || slot_w == NULL || present == NULL) {
-        PyMem_Free(present);
+    present = PyMem_Calloc(n_terms ? n_terms : 1, 1);
+    if (slot_w == NULL || present == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    int64_t *which = keys + cap;
-    for (Py_ssize_t i = 0; i < cap; i++)
-        keys[i] = -1;
-    for (Py_ssize_t j = 0; j < n_terms; j++) {
-        uint64_t h = ((uint32_t)qt[j] * 2654435761u) & (cap - 1);
-        while (keys[h] != -1 && keys[h] != qt[j])
-            h = (h + 1) & (cap - 1);
-        keys[h] = qt[j];
-        which[h] = j;
-    }
-    for (Py_ssize_t i = 0; i < n_out; i++)
+    if (table_init(&terms, qt, 0, n_terms) < 0 || table_init(&cands, cand, 1, n) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < n * n_sig; i++)
         out[i] = 0.0;
     const double k = k1 + 1.0;
-    Py_ssize_t start = 0;
+    Py_ssize_t n_rows = PySequence_Fast_GET_SIZE(rows);
     for (Py_ssize_t r = 0; r < n_rows; r++) {
-        Py_ssize_t end = ends[r];
-        int64_t c = rows[r];
-        if (end < start || end > n_entries || c >= n) {
-            PyMem_Free(present);
-            PyErr_SetString(PyExc_IndexError, "signal_scores: row out of range");
+        PyObject *row = PySequence_Fast_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != 3) {
+            PyErr_SetString(PyExc_TypeError, "signal_scores: a vector is (pid, tids, tfs)");
             goto done;
         }
-        if (c >= 0) {
-            int hits = 0;
-            for (Py_ssize_t e = start; e < end; e++) {
-                int32_t tid = entries[e];
-                uint64_t h = ((uint32_t)tid * 2654435761u) & (cap - 1);
-                while (keys[h] != -1 && keys[h] != tid)
-                    h = (h + 1) & (cap - 1);
-                if (keys[h] == -1)
-                    continue;
-                Py_ssize_t j = which[h];
-                int64_t sg = signal[j];
-                double mean = avgdl[sg] > 0 ? avgdl[sg] : 1.0;
-                double norm = k1 * ((1.0 - b) + b * (double)dls[c * n_sig + sg] / mean);
-                double t = (double)tfs[e];
-                slot_w[j] = weight[j] * t * k / (t + norm);
-                present[j] = 1;
-                hits++;
-            }
-            for (Py_ssize_t j = 0; hits && j < n_terms; j++)
-                if (present[j]) {
-                    out[signal[j] * n + c] += slot_w[j];
-                    present[j] = 0;
-                    hits--;
-                }
+        long long pid = PyLong_AsLongLong(PyTuple_GET_ITEM(row, 0));
+        if (pid == -1 && PyErr_Occurred())
+            goto done;
+        Py_ssize_t c = table_find(&cands, pid);
+        if (c < 0)
+            continue;
+        Py_buffer tb, fb;
+        if (take(PyTuple_GET_ITEM(row, 1), &tb, 0, 4, "tids") < 0)
+            goto done;
+        if (take(PyTuple_GET_ITEM(row, 2), &fb, 0, 2, "tfs") < 0) {
+            PyBuffer_Release(&tb);
+            goto done;
         }
-        start = end;
+        Py_ssize_t m = tb.len / 4;
+        if (fb.len / 2 != m) {
+            PyBuffer_Release(&fb);
+            PyBuffer_Release(&tb);
+            PyErr_SetString(PyExc_ValueError, "signal_scores: tids and tfs differ in length");
+            goto done;
+        }
+        const int32_t *tids = tb.buf;
+        const uint16_t *tfs = fb.buf;
+        int hits = 0;
+        for (Py_ssize_t e = 0; e < m; e++) {
+            Py_ssize_t j = table_find(&terms, tids[e]);
+            if (j < 0)
+                continue;
+            int64_t sg = signal[j];
+            double mean = avgdl[sg] > 0 ? avgdl[sg] : 1.0;
+            double norm = k1 * ((1.0 - b) + b * (double)dls[c * n_sig + sg] / mean);
+            double t = (double)tfs[e];
+            slot_w[j] = weight[j] * t * k / (t + norm);
+            present[j] = 1;
+            hits++;
+        }
+        PyBuffer_Release(&fb);
+        PyBuffer_Release(&tb);
+        for (Py_ssize_t j = 0; hits && j < n_terms; j++)
+            if (present[j]) {
+                out[signal[j] * n + c] += slot_w[j];
+                present[j] = 0;
+                hits--;
+            }
     }
-    PyMem_Free(present);
     result = Py_None;
     Py_INCREF(result);
 done:
-    PyMem_Free(keys);
+    table_free(&terms);
+    table_free(&cands);
+    PyMem_Free(present);
     PyMem_Free(slot_w);
-    while (got > 0)
-        PyBuffer_Release(&v[--got]);
+    Py_XDECREF(rows);
+    while (got > 0) {
+        --got;
+        if (got != 1)
+            PyBuffer_Release(&v[got]);
+    }
     return result;
 }
 
@@ -269,7 +335,7 @@ static PyMethodDef methods[] = {
     {"add_at", add_at, METH_VARARGS, "add_at(scores, ids, w): scores[ids] += w, ids unique"},
     {"above", above, METH_VARARGS, "above(scores, t): int64 bytes of the indices with scores >= t"},
     {"signal_scores", signal_scores, METH_VARARGS,
-     "signal_scores(out, entries, tfs, ends, rows, qt, weight, signal, dls, avgdl, k1, b)"},
+     "signal_scores(out, found, cand, qt, weight, signal, dls, avgdl, k1, b)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,8 @@ extension could not be built (no C compiler at install), the numpy versions run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 try:
@@ -78,10 +80,8 @@ def above(scores: np.ndarray, t: float) -> np.ndarray:
 
 
 def signal_scores(
-    entries: np.ndarray,
-    tfs: np.ndarray,
-    ends: np.ndarray,
-    rows: np.ndarray,
+    found: Sequence[tuple[int, bytes, bytes]],
+    cand: np.ndarray,
     qt: np.ndarray,
     weight: np.ndarray,
     signal: np.ndarray,
@@ -90,22 +90,19 @@ def signal_scores(
     k1: float,
     b: float,
 ) -> np.ndarray:
-    """Each fusion signal's Okapi BM25 over ``n = len(dls)`` candidates, an (S, n) array, from
-    their signal vectors laid end to end: term ids ``entries`` (int32) with counts ``tfs``
-    (uint16), vector ``r`` ending at ``ends[r]`` and belonging to candidate ``rows[r]`` (-1:
-    none). Query term ``j`` (id ``qt[j]``) weighs ``weight[j]`` in signal ``signal[j]``;
-    ``dls[c, s]`` is candidate c's length in signal s, ``avgdl[s]`` the mean. The same sums as
+    """Each fusion signal's Okapi BM25 over the candidates ``cand``, an (S, len(cand)) array,
+    from their signal vectors as the store returns them (``found``: passage id, term ids as
+    int32 bytes, counts as uint16 bytes; vectors of other passages add nothing). Query term
+    ``j`` (id ``qt[j]``) weighs ``weight[j]`` in signal ``signal[j]``; ``dls[c, s]`` is
+    candidate c's length in signal s, ``avgdl[s]`` the mean. The same sums as
     :func:`index.ranking.fusion.candidate_scores` over the entries ordered by term, bit for
     bit. C only: callers check :data:`COMPILED`."""
     assert _kernels is not None
-    n_sig = len(avgdl)
-    out = np.empty((n_sig, len(dls)), dtype=np.float64)
+    out = np.empty((len(avgdl), len(cand)), dtype=np.float64)
     _kernels.signal_scores(
         out,
-        np.ascontiguousarray(entries, dtype=np.int32),
-        np.ascontiguousarray(tfs, dtype=np.uint16),
-        np.ascontiguousarray(ends, dtype=np.int64),
-        np.ascontiguousarray(rows, dtype=np.int64),
+        found,
+        np.ascontiguousarray(cand, dtype=np.int64),
         np.ascontiguousarray(qt, dtype=np.int32),
         np.ascontiguousarray(weight, dtype=np.float64),
         np.ascontiguousarray(signal, dtype=np.int64),

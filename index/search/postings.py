@@ -90,6 +90,12 @@ def signal_scores(
     )
     signal = np.fromiter((t[0] != fusion.BIGRAM for t in names), dtype=np.intp, count=len(names))
     qt = np.asarray(tids, dtype="<i4")  # the stored ids' type: no conversion of the entries
+    if kernels.COMPILED:  # the same sums in one pass of C, straight from the rows read
+        scores = kernels.signal_scores(
+            found, cand, qt, weight, signal, lengths[cand], np.asarray(avgdl, dtype=np.float64),
+            params.k1, params.b,
+        )  # fmt: skip
+        return list(scores)
     pids, tids_b, tfs_b = zip(*found, strict=True)
     entries = np.frombuffer(b"".join(tids_b), dtype="<i4")
     tfs = np.frombuffer(b"".join(tfs_b), dtype="<u2")
@@ -97,13 +103,6 @@ def signal_scores(
     ends = np.cumsum(np.fromiter(map(len, tids_b), dtype=np.intp, count=len(found)) // 4)
     index = {pid: i for i, pid in enumerate(cand.tolist())}
     of_row = np.fromiter((index.get(p, -1) for p in pids), dtype=np.intp, count=len(found))
-    if kernels.COMPILED:  # the same sums in one pass of C
-        return list(
-            kernels.signal_scores(
-                entries, tfs, ends, of_row, qt, weight, signal, lengths[cand],
-                np.asarray(avgdl, dtype=np.float64), params.k1, params.b,
-            )
-        )  # fmt: skip
     hit, term = lookup_terms(qt, entries)
     order = np.argsort(term, kind="stable")  # term by term: sums independent of the layout
     hit, term = hit[order], term[order]

@@ -231,9 +231,15 @@ class IndexStore:
         answers in one statement, one round trip to the server."""
         version = self.data_version()  # first: it starts SQLite's read transaction
         found = self.lookup_terms(terms)
-        postings = {
-            tid: self.postings(tid) for tid, term, df in found if df > 0 and term not in skip
-        }
+        wanted = [tid for tid, term, df in found if df > 0 and term not in skip]
+        postings: dict[int, list[tuple[int, bytes, bytes]]] = {tid: [] for tid in wanted}
+        if wanted:  # one statement for all the terms (one per term cost ~20 µs each)
+            marks = ",".join("?" * len(wanted))
+            for tid, seg, ids, tfs in self.conn.execute(
+                f"SELECT tid, seg, ids, tfs FROM postings WHERE tid IN ({marks}) ORDER BY tid, seg",
+                wanted,
+            ):
+                postings[tid].append((seg, ids, tfs))
         rows = self.signal_terms(signals, signal_max_df) if signals else []
         return QueryPostings(version, found, postings, sorted(rows))
 

@@ -67,6 +67,23 @@ def test_the_c_loops_check_what_they_are_given() -> None:
     with pytest.raises(BufferError):  # read-only scores: nowhere to add
         _kernels.add_at(bytes(80), np.array([1], dtype=np.int32), np.ones(1))
 
+    def signals(found: object) -> None:
+        _kernels.signal_scores(
+            np.empty(2), found, np.array([5], dtype=np.int64), np.array([3], dtype=np.int32),
+            np.ones(1), np.zeros(1, dtype=np.int64), np.ones(2, dtype=np.int32), np.ones(2),
+            0.5, 0.5,
+        )  # fmt: skip
+
+    ids = np.array([3, 4], dtype=np.int32).tobytes()
+    signals([(5, ids, np.ones(2, dtype=np.uint16).tobytes())])  # well formed
+    signals([(6, b"junk", b"")])  # not a candidate: never read
+    with pytest.raises(TypeError, match="pid, tids, tfs"):
+        signals([[5, ids, b""]])
+    with pytest.raises(ValueError, match="differ in length"):
+        signals([(5, ids, np.ones(3, dtype=np.uint16).tobytes())])
+    with pytest.raises(ValueError, match="whole number"):
+        signals([(5, b"12345", b"12")])
+
 
 def test_without_the_extension_numpy_does_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(9)
