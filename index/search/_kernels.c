@@ -1,7 +1,6 @@
 /* The loops of a query that numpy runs slowest: a term's BM25 weights over its postings (a
  * gather of each passage's length normalisation), adding them into the dense score array
- * (np.add.at), the passages at or above a score, and the fusion signals' BM25 over the
- * candidates' signal vectors. Each is one pass here, with the same floating-point operations
+ * (np.add.at), and the fusion signals' BM25 over the candidates' signal vectors. Each is one pass here, with the same floating-point operations
  * in the same order as the numpy code it replaces (index/search/kernels.py), so the results are
  * the same bit for bit (compiled with -ffp-contract=off: no fused multiply-add). Arrays come in through the buffer
  * protocol; kernels.py checks their types, and every length and index is checked here. */
@@ -119,33 +118,6 @@ fail_scores:
     return NULL;
 }
 
-
-/* above(scores f8[N], t): the indices i (ascending) with scores[i] >= t, as int64 bytes
- * (np.flatnonzero(scores >= t)): two passes over the array, no boolean array between them. */
-static PyObject *
-above(PyObject *self, PyObject *args)
-{
-    PyObject *o_scores;
-    double t;
-    if (!PyArg_ParseTuple(args, "Od", &o_scores, &t))
-        return NULL;
-    Py_buffer scores;
-    if (take(o_scores, &scores, 0, 8, "scores") < 0)
-        return NULL;
-    const double *s = scores.buf;
-    Py_ssize_t size = scores.len / 8, count = 0;
-    for (Py_ssize_t i = 0; i < size; i++)
-        count += s[i] >= t;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 8);
-    if (out != NULL) {
-        int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
-        for (Py_ssize_t i = 0, j = 0; i < size && j < count; i++)
-            if (s[i] >= t)
-                o[j++] = (int64_t)i;
-    }
-    PyBuffer_Release(&scores);
-    return out;
-}
 
 /* An open-addressing table of int64 keys (-1: empty) to their index: a query's term ids, or
  * its candidates' passage ids. */
@@ -333,7 +305,6 @@ static PyMethodDef methods[] = {
     {"weights", weights, METH_VARARGS,
      "weights(out, ids, tfs, norm, idf, k1): BM25 weight of each posting, into out"},
     {"add_at", add_at, METH_VARARGS, "add_at(scores, ids, w): scores[ids] += w, ids unique"},
-    {"above", above, METH_VARARGS, "above(scores, t): int64 bytes of the indices with scores >= t"},
     {"signal_scores", signal_scores, METH_VARARGS,
      "signal_scores(out, found, cand, qt, weight, signal, dls, avgdl, k1, b)"},
     {NULL, NULL, 0, NULL},

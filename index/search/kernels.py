@@ -1,6 +1,5 @@
 """The innermost loops of a query: a term's BM25 weights over its postings, adding weights into
-the dense score array, the passages at or above a score, and the fusion signals' BM25 over the
-candidates' signal vectors. Pure functions over numpy arrays.
+the dense score array, and the fusion signals' BM25 over the candidates' signal vectors. Pure functions over numpy arrays.
 
 Each runs in one pass of C (``_kernels.c``, built with the package) where numpy needs several:
 the weights gather each passage's length normalisation (``norm[ids]`` alone cost 0.27 ms per
@@ -70,13 +69,6 @@ def add_at(scores: np.ndarray, ids: np.ndarray, w: np.ndarray) -> None:
         add_at_numpy(scores, ids, w)
         return
     _kernels.add_at(scores, ids, w)
-
-
-def above(scores: np.ndarray, t: float) -> np.ndarray:
-    """``np.flatnonzero(scores >= t)``: the indices (ascending, int64) of the scores at least ``t``."""
-    if _kernels is None or scores.dtype != np.float64 or not scores.flags.c_contiguous:
-        return np.flatnonzero(scores >= t)
-    return np.frombuffer(_kernels.above(scores, float(t)), dtype=np.int64)
 
 
 def signal_scores(

@@ -71,7 +71,7 @@ def top_k(
         # the top k does too; one comparison pass over the dense array finds them all.
         t = sample_threshold(scores, touched, k, live)
         if t is not None and t > 0:
-            cand = kernels.above(scores, t)
+            cand = np.flatnonzero(scores >= t)
     if cand is None:
         # Mark the matched passages in a dense flag array: one pass over it beats
         # np.unique over millions of touched ids, and zero-score matches stay hits.
@@ -179,7 +179,7 @@ def accumulate(
     if end == m or theta is None:
         return None
     # every passage that can still reach θ (ascending), then θ raised to the k-th best of them
-    cand = kernels.above(scores, theta - rest[m - end] - MARGIN * theta)
+    cand = np.flatnonzero(scores >= theta - rest[m - end] - MARGIN * theta)
     for j in range(end, m + 1):
         vals = scores[cand]
         if len(cand) > k:

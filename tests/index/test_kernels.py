@@ -100,14 +100,6 @@ def test_without_the_extension_numpy_does_the_same(monkeypatch: pytest.MonkeyPat
     assert np.array_equal(with_c, without) and np.array_equal(scores_c, scores_np)
 
 
-def test_above_is_flatnonzero() -> None:
-    rng = np.random.default_rng(11)
-    scores = np.where(rng.random(40_000) < 0.3, rng.uniform(0, 9, 40_000), 0.0)
-    for t in (0.0, 1e-9, 4.5, 8.99, 100.0):
-        got = kernels.above(scores, t)
-        assert got.dtype == np.int64 and np.array_equal(got, np.flatnonzero(scores >= t))
-
-
 def _vectors(
     rng: np.random.Generator, pids: list[int], vocab: int
 ) -> list[tuple[int, bytes, bytes]]:
