@@ -12,6 +12,7 @@ from index.ranking.fusion import BIGRAM, PAIR
 from index.search import kernels
 from index.search.postings import signal_scores
 from index.search.search import Searcher
+from index.search.topk import LONG_TERM, Passages, TermWeights, Weights, accumulate, top_k
 from index.store.store import IndexStore
 
 needs_c = pytest.mark.skipif(not kernels.COMPILED, reason="the C extension was not built")
@@ -175,3 +176,48 @@ def test_a_searcher_ranks_the_same_with_and_without_the_extension(
     monkeypatch.setattr(kernels, "_kernels", None)
     monkeypatch.setattr(kernels, "COMPILED", False)
     assert ranked() == first and sum(map(len, first)) >= 10
+
+
+@needs_c
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_pruned_accumulation_in_c_is_numpys_bit_for_bit(
+    k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """accumulate() over terms of every kind (weights given, computed where asked, computed
+    whole before, asked twice): the same top k, scores bit for bit, with the C loops and with
+    numpy alone."""
+    n_docs, k1 = 150_000, 0.5
+    norm = np.random.default_rng(k).uniform(0.4, 2.5, n_docs)
+    spec = ((30, 9.0, 1), (700, 6.0, 1), (LONG_TERM + 9_000, 1.0, 2), (110_000, 0.3, 1))
+
+    def terms() -> list[TermWeights]:
+        out = []
+        for i, (size, idf, count) in enumerate(spec):
+            r = np.random.default_rng(100 * k + i)
+            ids = np.sort(r.choice(n_docs, size, replace=False)).astype(np.int32)
+            tfs = r.integers(1, 5, size).astype(np.uint16)
+            weights = Weights(ids, tfs, idf, norm, k1)
+            if i == 2:
+                weights.all()  # a cached term some earlier query weighted whole
+            given = kernels.weights(ids, tfs, norm, idf, k1) if i == 3 else weights
+            out.append(TermWeights([(ids, given)], count, idf * (k1 + 1)))
+        return out
+
+    def top() -> tuple[list[int], list[float]]:
+        live = np.ones(n_docs, dtype=bool)
+        no = np.zeros(n_docs, dtype=bool)
+        passages = Passages(live, np.zeros(n_docs), no, np.zeros(n_docs, dtype=np.int64), no.copy())
+        scores = np.zeros(n_docs)
+        touched: list[np.ndarray] = []
+        reach = accumulate(scores, terms(), k, passages, touched, prune=True)
+        assert reach is not None
+        got = top_k(
+            scores, touched, k, passages, since=None, until=None, include_stubs=True,
+            exclude=(), terms=("t",), reach=reach,
+        )  # fmt: skip
+        return got.pids.tolist(), got.scores.tolist()
+
+    in_c = top()
+    monkeypatch.setattr(kernels, "_kernels", None)
+    monkeypatch.setattr(kernels, "COMPILED", False)
+    assert top() == in_c and len(in_c[0]) == k
