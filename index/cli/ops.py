@@ -210,6 +210,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say("ok", "doctor_sudachi_ok")
     except Exception as e:
         say("FAIL", "doctor_sudachi_fail", error=e)
+    from index.search import kernels
+
+    say(*(("ok", "doctor_kernels_ok") if kernels.COMPILED else ("info", "doctor_kernels_numpy")))
     say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
     say("info", "doctor_scopes")
     tags = {level: t(args.lang, f"doctor_level_{level.lower()}") for level, _ in results}

@@ -255,6 +255,17 @@ OPS: dict[str, tuple[str, str]] = {
         "Sudachi の辞書を読み込めません（{error}）。`pip install -e .` をもう一度実行してください",
         "the Sudachi dictionary does not load ({error}); run `pip install -e .` again",
     ),
+    "doctor_kernels_ok": (
+        "検索の内側のループは C でコンパイル済みです",
+        "the search's inner loops are compiled (C)",
+    ),
+    "doctor_kernels_numpy": (
+        "検索の内側のループが C でコンパイルされていないため、numpy で動いています（答えは同じで、"
+        "少し遅くなります）。C コンパイラ（gcc など）を入れて `pip install -e .` をもう一度実行すると"
+        "速くなります",
+        "the search's inner loops run in numpy: their C extension was not built (the same answers, "
+        "somewhat slower); install a C compiler (gcc) and run `pip install -e .` again",
+    ),
     "doctor_schema_problems": (
         "データベースのスキーマ：{problems}",
         "database schema: {problems}",

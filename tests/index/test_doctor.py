@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article
 from index.store.schema import SCHEMA_VERSION
@@ -75,3 +77,25 @@ def test_doctor_fails_a_database_with_foreign_columns(db_path: Path) -> None:
     proc = doctor(db_path)
     assert proc.returncode == 1
     assert "[失敗] データベースのスキーマ：テーブル passages の列は（" in proc.stdout
+
+
+def test_doctor_says_whether_the_search_loops_are_compiled(
+    db_path: Path,
+    english: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process says what its import found (the real extension when pip built it); without the
+    extension, an info line says what it costs and how to get it, and nothing fails."""
+    from index.cli.main import main
+    from index.search import kernels
+
+    proc = doctor(db_path)
+    line = "the search's inner loops are compiled (C)"
+    assert (line in proc.stdout) == kernels.COMPILED, proc.stdout
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setattr(kernels, "COMPILED", False)
+    assert main(["doctor", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "[info] the search's inner loops run in numpy" in out and "gcc" in out
+    assert line not in out
