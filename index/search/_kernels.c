@@ -1,9 +1,10 @@
 /* The loops of a query that numpy runs slowest: a term's BM25 weights over its postings (a
  * gather of each passage's length normalisation), adding them into the dense score array
- * (np.add.at), and the fusion signals' BM25 over the candidates' signal vectors. Each is one pass here, with the same floating-point operations
- * in the same order as the numpy code it replaces (index/search/kernels.py), so the results are
- * the same bit for bit (compiled with -ffp-contract=off: no fused multiply-add). Arrays come in through the buffer
- * protocol; kernels.py checks their types, and every length and index is checked here. */
+ * (np.add.at), and the fusion signals' BM25 over the candidates' signal vectors. Each is one
+ * pass here, with the same floating-point operations in the same order as the numpy code it
+ * replaces (index/search/kernels.py), so the results are the same bit for bit (compiled with
+ * -ffp-contract=off: no fused multiply-add). Arrays come in through the buffer protocol;
+ * kernels.py checks their types, and every length and index is checked here. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -117,7 +118,6 @@ fail_scores:
     PyBuffer_Release(&scores);
     return NULL;
 }
-
 
 /* An open-addressing table of int64 keys (-1: empty) to their index: a query's term ids, or
  * its candidates' passage ids. */
@@ -312,7 +312,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernels",
-    "BM25 weights and score accumulation in one pass each (see index/search/kernels.py).", -1,
+    "BM25 weights, score accumulation and fusion signal scores (index/search/kernels.py).", -1,
     methods,
 };
 

@@ -1,13 +1,14 @@
 """The innermost loops of a query: a term's BM25 weights over its postings, adding weights into
-the dense score array, and the fusion signals' BM25 over the candidates' signal vectors. Pure functions over numpy arrays.
+the dense score array, and the fusion signals' BM25 over the candidates' signal vectors. Pure
+functions over numpy arrays.
 
 Each runs in one pass of C (``_kernels.c``, built with the package) where numpy needs several:
 the weights gather each passage's length normalisation (``norm[ids]`` alone cost 0.27 ms per
 100k postings), ``np.add.at`` is numpy's slowest way to add, and the signal scoring took a
-dozen numpy calls over a few thousand entries. The C loops perform the same
-floating-point operations in the same order as the numpy expressions below (no fused
-multiply-add), so both give the same results bit for bit; a test compares them. Where the
-extension could not be built (no C compiler at install), the numpy versions run.
+dozen numpy calls over a few thousand entries. The C loops perform the same floating-point
+operations in the same order as the numpy code they replace (no fused multiply-add), so both
+give the same results bit for bit; tests compare them. Where the extension could not be built
+(no C compiler at install), the numpy versions run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from index.ranking import bm25
 
 try:
     from index.search import _kernels  # type: ignore[attr-defined]
@@ -27,9 +30,8 @@ COMPILED = _kernels is not None
 def weights_numpy(
     ids: np.ndarray, tfs: np.ndarray, norm: np.ndarray, idf: float, k1: float
 ) -> np.ndarray:
-    """idf · tf · (k1+1) / (tf + norm[id]) for each posting (``index.ranking.bm25.term_weights``)."""
-    tf = tfs.astype(np.float64)
-    return idf * (tf * (k1 + 1.0)) / (tf + norm[ids])
+    """idf · tf · (k1+1) / (tf + norm[id]) for each posting, by numpy."""
+    return bm25.term_weights(idf, tfs.astype(np.float64), norm[ids], k1)
 
 
 def weights(
