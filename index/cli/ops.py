@@ -211,8 +211,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except Exception as e:
         say("FAIL", "doctor_sudachi_fail", error=e)
     from index.search import kernels
+    from index.store import counting
 
-    say(*(("ok", "doctor_kernels_ok") if kernels.COMPILED else ("info", "doctor_kernels_numpy")))
+    slow = [(ja, en) for c, ja, en in ((kernels, "検索", "search"), (counting, "取り込み", "ingest"))
+            if not c.COMPILED]  # fmt: skip
+    if slow:
+        which = "と".join(ja for ja, _ in slow)
+        say(
+            "info", "doctor_kernels_numpy", which=which, which_en=" and ".join(en for _, en in slow)
+        )
+    else:
+        say("ok", "doctor_kernels_ok")
     say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))
     say("info", "doctor_scopes")
     tags = {level: t(args.lang, f"doctor_level_{level.lower()}") for level, _ in results}

@@ -256,15 +256,15 @@ OPS: dict[str, tuple[str, str]] = {
         "the Sudachi dictionary does not load ({error}); run `pip install -e .` again",
     ),
     "doctor_kernels_ok": (
-        "検索の内側のループは C でコンパイル済みです",
-        "the search's inner loops are compiled (C)",
+        "検索と取り込みの内側のループは C でコンパイル済みです",
+        "the inner loops of search and ingest are compiled (C)",
     ),
     "doctor_kernels_numpy": (
-        "検索の内側のループが C でコンパイルされていないため、numpy で動いています（答えは同じで、"
-        "少し遅くなります）。C コンパイラ（gcc など）を入れて `pip install -e .` をもう一度実行すると"
-        "速くなります",
-        "the search's inner loops run in numpy: their C extension was not built (the same answers, "
-        "somewhat slower); install a C compiler (gcc) and run `pip install -e .` again",
+        "{which}の内側のループが C でコンパイルされていないため、Python と numpy で動いています"
+        "（結果は同じで、遅くなります）。C コンパイラ（gcc など）を入れて `pip install -e .` を"
+        "もう一度実行すると速くなります",
+        "the inner loops of {which_en} run in Python and numpy: their C extension was not built "
+        "(the same results, slower); install a C compiler (gcc) and run `pip install -e .` again",
     ),
     "doctor_schema_problems": (
         "データベースのスキーマ：{problems}",

@@ -77,8 +77,12 @@ def char_bigrams(text: str) -> list[str]:
 
     The text is folded first (NFKC, lower case), like the word terms.
     """
-    s = unicodedata.normalize("NFKC", text).lower()
-    return [BIGRAM + g for g in _BIGRAMS.findall(s)]
+    return folded_bigrams(unicodedata.normalize("NFKC", text).lower())
+
+
+def folded_bigrams(folded: str) -> list[str]:
+    """:func:`char_bigrams` of text already folded (NFKC, lower case)."""
+    return [BIGRAM + g for g in _BIGRAMS.findall(folded)]
 
 
 def pair_term(a: str, b: str) -> str:

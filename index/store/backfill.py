@@ -9,14 +9,13 @@ readers and writers keep going.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.ranking.fusion import signal_lengths
 from index.store import doctable, vectors
-from index.store.prepare import MAX_TF, passage_analysis, title_analysis
+from index.store.counting import MAX_TF
+from index.store.prepare import TitleAnalysis, passage_analysis, title_analysis
 from index.store.segments import settle
 from index.store.store import IndexStore
 
@@ -41,7 +40,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
             (below, chunk),
         ).fetchall()
         rows.reverse()  # ascending pids
-        titles: dict[str, tuple[Counter[str], Counter[str]]] = {}
+        titles: dict[str, TitleAnalysis] = {}
         pids: list[int] = []
         terms: list[str] = []
         tfs: list[int] = []

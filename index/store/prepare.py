@@ -20,10 +20,9 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.errors import ArticleParseError
 from index.messages import Msg
 from index.models import Article, ArticleLink, Passage, Section, normalize_title
-from index.ranking.fusion import signal_counts, signal_lengths
+from index.ranking.fusion import signal_lengths
 from index.sanitize import clean_line, clean_text, lone_surrogate
-
-MAX_TF = 65535  # term counts are stored as uint16
+from index.store.counting import count_into, fold_text, intern, signals_into
 
 
 @contextmanager
@@ -54,28 +53,52 @@ def passage_terms(
     return counts
 
 
-def title_analysis(tokenizer: JapaneseTokenizer, title: str) -> tuple[Counter[str], Counter[str]]:
-    """(word terms, fusion signal terms) of an article title, counted once per article."""
+# What a title contributes to each of its article's passages: (word term counts, fusion signal
+# term counts, (word, bigram, pair) lengths), analysed once per article.
+TitleAnalysis = tuple[dict[str, int], dict[str, int], tuple[int, int, int]]
+
+
+def title_analysis(tokenizer: JapaneseTokenizer, title: str) -> TitleAnalysis:
+    """(word terms, fusion signal terms, lengths) of an article title, counted once per article."""
+    counts: dict[str, int] = {}
+    signals: dict[str, int] = {}
+    dl, bigrams, pairs = _count_text(tokenizer, title, counts, signals)
+    return counts, signals, (dl, bigrams, pairs)
+
+
+def _count_text(
+    tokenizer: JapaneseTokenizer, text: str, counts: dict[str, int], signals: dict[str, int]
+) -> tuple[int, int, int]:
+    """Count one text's word terms into ``counts`` and its signal terms into ``signals`` (one
+    Sudachi pass); return how many of each kind (word, bigram, pair) it added."""
     words: list[str] = []
-    terms = Counter(tokenizer.terms(title, words))
-    return terms, signal_counts([(title, words)])
+    terms = tokenizer.terms(text, words)
+    count_into(counts, terms)
+    bigrams, pairs = signals_into(signals, fold_text(text), words)
+    return len(terms), bigrams, pairs
+
+
+def analyse_passage(
+    tokenizer: JapaneseTokenizer, title: TitleAnalysis, heading: str | None, text: str
+) -> tuple[dict[str, int], dict[str, int], tuple[int, int, int]]:
+    """(word terms, fusion signal terms of :mod:`index.ranking.fusion`, their lengths) of one
+    passage: its article title, heading and text, from one Sudachi pass each."""
+    counts = dict(title[0])
+    signals = dict(title[1])
+    dl, bigrams, pairs = title[2]
+    for part in (heading, text):
+        if part:
+            n, b, p = _count_text(tokenizer, part, counts, signals)
+            dl, bigrams, pairs = dl + n, bigrams + b, pairs + p
+    return counts, signals, (dl, bigrams, pairs)
 
 
 def passage_analysis(
-    tokenizer: JapaneseTokenizer,
-    title: tuple[Counter[str], Counter[str]],
-    heading: str | None,
-    text: str,
-) -> tuple[Counter[str], Counter[str]]:
-    """(word terms, fusion signal terms of :mod:`index.ranking.fusion`) of one passage: its article
-    title, heading and text, from one Sudachi pass each. The word terms equal :func:`passage_terms`."""
-    counts = Counter(title[0])
-    signals = Counter(title[1])
-    for part in (heading, text):
-        if part:
-            words: list[str] = []
-            counts.update(tokenizer.terms(part, words))
-            signals.update(signal_counts([(part, words)]))
+    tokenizer: JapaneseTokenizer, title: TitleAnalysis, heading: str | None, text: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(word terms, fusion signal terms) of one passage (:func:`analyse_passage` without the
+    lengths). The word terms equal :func:`passage_terms`."""
+    counts, signals, _ = analyse_passage(tokenizer, title, heading, text)
     return counts, signals
 
 
@@ -84,8 +107,7 @@ def indexed_terms(
 ) -> Counter[str]:
     """Every term a passage is indexed under (words and signal terms) with its count."""
     counts, signals = passage_analysis(tokenizer, title_analysis(tokenizer, title), heading, text)
-    counts.update(signals)
-    return counts
+    return Counter({**counts, **signals})
 
 
 @dataclass
@@ -100,6 +122,8 @@ class PreparedArticle:
     signals: list[dict[str, int]] = field(
         default_factory=list
     )  # per passage, index.ranking.fusion terms
+    # per passage (word, bigram, pair) lengths; computed from the counts when left empty
+    lengths: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def clean_article(article: Article) -> Article:
@@ -155,9 +179,10 @@ def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
     passages = split_passages(article)
     if not passages:  # a title-only article still gets one (empty) passage so it can be found
         passages = [Passage(0, None, 0, 0, "")]
-    analysed = [passage_analysis(tokenizer, title, p.heading, p.text) for p in passages]
-    counts = [dict(a[0]) for a in analysed]
-    signals = [dict(a[1]) for a in analysed]
+    analysed = [analyse_passage(tokenizer, title, p.heading, p.text) for p in passages]
+    counts = [a[0] for a in analysed]
+    signals = [a[1] for a in analysed]
+    lengths = [a[2] for a in analysed]
     stubs = []
     seen = {normalize_title(article.title)}
     for link in (*article.related, *article.latest):
@@ -166,7 +191,9 @@ def prepare(article: Article, tokenizer: JapaneseTokenizer) -> PreparedArticle:
             continue
         seen.add(key)
         stubs.append(prepare(_stub_article(link, article), tokenizer))
-    return PreparedArticle(article, article.content_hash(), passages, counts, stubs, signals)
+    return PreparedArticle(
+        article, article.content_hash(), passages, counts, stubs, signals, lengths
+    )
 
 
 def _stub_article(link: ArticleLink, parent: Article) -> Article:
@@ -226,38 +253,37 @@ class PreparedBatch:
         bounds = [0]
         passages: list[tuple[int, str | None, int, int, int, int, int]] = []
         index: dict[str, int] = {}
-        doc: list[int] = []
-        term: list[int] = []
-        tf: list[int] = []
+        sizes: list[int] = []  # postings per passage
+        term: list[bytes] = []
+        tf: list[bytes] = []
         for top in prepared:
             for item in (top, *top.stubs):
                 rows.append(_row(item))
                 signals = item.signals or [{}] * len(item.counts)
-                for passage, counts, sig in zip(item.passages, item.counts, signals, strict=True):
-                    d = len(passages)
+                lengths = item.lengths or [
+                    (sum(c.values()), *signal_lengths(s))
+                    for c, s in zip(item.counts, signals, strict=True)
+                ]
+                for passage, counts, sig, n in zip(
+                    item.passages, item.counts, signals, lengths, strict=True
+                ):
                     passages.append(
-                        (
-                            passage.ordinal,
-                            passage.heading,
-                            passage.start,
-                            passage.end,
-                            sum(counts.values()),
-                            *signal_lengths(sig),
-                        )
+                        (passage.ordinal, passage.heading, passage.start, passage.end, *n)
                     )
+                    sizes.append(len(counts) + len(sig))
                     for c in (counts, sig):
-                        doc.extend([d] * len(c))
-                        term.extend([index.setdefault(t, len(index)) for t in c])
-                        tf.extend(c.values())
+                        ids, tfs = intern(index, c)
+                        term.append(ids)
+                        tf.append(tfs)
                 bounds.append(len(passages))
         return cls(
             rows,
             bounds,
             passages,
             list(index),
-            np.array(doc, dtype=np.int32),
-            np.array(term, dtype=np.int32),
-            np.minimum(np.array(tf, dtype=np.int64), MAX_TF).astype(np.uint16),
+            np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
+            np.frombuffer(b"".join(term), dtype=np.int32).copy(),
+            np.frombuffer(b"".join(tf), dtype=np.uint16).copy(),
         )
 
     def __len__(self) -> int:

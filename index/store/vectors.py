@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.ranking.fusion import BIGRAM, PAIR
+from index.store import counting
 
 if TYPE_CHECKING:  # the store reads and writes the rows; they only name its connection type
     from index.store.store import Conn
@@ -41,6 +42,9 @@ def rows(pids: np.ndarray, tids: np.ndarray, tfs: np.ndarray) -> list[tuple[int,
     passage, its term ids ascending."""
     if not len(pids):
         return []
+    grouped = counting.vector_rows(pids, tids, tfs)  # the usual case: a write's own order
+    if grouped is not None:
+        return grouped
     order = np.lexsort((tids, pids))
     p = np.asarray(pids)[order]
     t = np.asarray(tids)[order].astype("<i4").tobytes()

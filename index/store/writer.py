@@ -21,8 +21,7 @@ import numpy as np
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, IngestReport, Rejection
-from index.ranking.fusion import is_signal
-from index.store import doctable, vectors
+from index.store import counting, doctable, vectors
 from index.store.concat import append_main, appends_to_main
 from index.store.existing import Existing, new_term_dfs
 from index.store.prepare import (  # re-exported: the writer's API as callers know it
@@ -151,7 +150,7 @@ class BatchWriter:
             # but never the terms this transaction created and has not inserted yet
             self._tids.update((t, tid) for tid, t in (new or {}).items())
         cache = self._tids
-        missing = sorted({t for t in terms if t not in cache})  # sorted: look-ups walk forwards
+        missing = sorted(counting.missing(cache, terms))  # sorted: look-ups walk forwards
         if missing:
             top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
             for i in range(0, len(missing) if top else 0, 500):  # another writer may have some
@@ -175,7 +174,7 @@ class BatchWriter:
                 else:
                     new.update(zip(tids, fresh, strict=True))
                 cache.update(zip(fresh, tids, strict=True))
-        return np.fromiter(map(cache.__getitem__, terms), dtype=np.int64, count=len(terms))
+        return counting.lookup(cache, terms)
 
 
 class _Write:
@@ -241,7 +240,7 @@ class _Write:
                 tids = lut[start : start + len(vocab)][terms]
                 start += len(vocab)
                 # fusion signal terms go to the per-passage rows (index.store.vectors)
-                sig = np.fromiter(map(is_signal, vocab), dtype=bool, count=len(vocab))[terms]
+                sig = counting.signal_mask(vocab)[terms]
                 self.post.append((tids[~sig], pids[~sig], tfs[~sig]))
                 self.sig.append((tids[sig], pids[sig], tfs[sig]))
         self.flush()

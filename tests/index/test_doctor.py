@@ -79,23 +79,31 @@ def test_doctor_fails_a_database_with_foreign_columns(db_path: Path) -> None:
     assert "[失敗] データベースのスキーマ：テーブル passages の列は（" in proc.stdout
 
 
-def test_doctor_says_whether_the_search_loops_are_compiled(
+def test_doctor_says_whether_the_search_and_ingest_loops_are_compiled(
     db_path: Path,
     english: None,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A process says what its import found (the real extension when pip built it); without the
-    extension, an info line says what it costs and how to get it, and nothing fails."""
+    """A process says what its import found (the real extensions when pip built them); without
+    one, an info line names what runs slower and how to get it, and nothing fails."""
     from index.cli.main import main
     from index.search import kernels
+    from index.store import counting
 
     proc = doctor(db_path)
-    line = "the search's inner loops are compiled (C)"
-    assert (line in proc.stdout) == kernels.COMPILED, proc.stdout
+    line = "the inner loops of search and ingest are compiled (C)"
+    assert (line in proc.stdout) == (kernels.COMPILED and counting.COMPILED), proc.stdout
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setattr(kernels, "COMPILED", False)
     assert main(["doctor", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out
-    assert "[info] the search's inner loops run in numpy" in out and "gcc" in out
+    assert "[info] the inner loops of search run in Python and numpy" in out and "gcc" in out
     assert line not in out
+    monkeypatch.setattr(counting, "COMPILED", False)
+    assert main(["doctor", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "[info] the inner loops of search and ingest run in Python and numpy" in out
+    monkeypatch.setattr(kernels, "COMPILED", True)
+    assert main(["doctor", "--db", str(db_path)]) == 0
+    assert "[info] the inner loops of ingest run in Python and numpy" in capsys.readouterr().out

@@ -1,0 +1,134 @@
+"""Counting for :mod:`index.store.prepare`: a passage's terms, its fusion signal terms, and each
+distinct term's index in a batch's vocabulary; and for the writer (:mod:`index.store.writer`,
+:mod:`index.store.vectors`): a batch's terms looked up in its term-id cache, which of them are
+signal terms, and the per-passage signal rows.
+
+Per term, in Python, this cost more than Sudachi's own tokenising (a ``Counter.update`` per
+text, building each bigram and pair string in a list first, a ``setdefault`` per posting), so
+it runs in C (``_counting.c``, built with the package) where a compiler was there at install.
+Both do exactly the same: the same counts in the same insertion order, the same vocabulary
+ids (tests compare them on real articles). Signal terms are those of
+:mod:`index.ranking.fusion`; ``folded`` text is :func:`fold_text`'s.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from index.ranking.fusion import folded_bigrams, is_signal, pair_term
+
+try:
+    from index.store import _counting  # type: ignore[attr-defined]
+except ImportError:  # built optionally (pyproject.toml): the Python below does the same
+    _counting = None
+
+COMPILED = _counting is not None
+MAX_TF = 65535  # term counts are stored as uint16
+
+
+def fold_text(text: str) -> str:
+    """NFKC + lower case, as :func:`index.ranking.fusion.char_bigrams` folds before it splits."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def count_into_py(counts: dict[str, int], terms: list[str]) -> None:
+    get = counts.get
+    for t in terms:
+        counts[t] = get(t, 0) + 1
+
+
+def signals_into_py(counts: dict[str, int], folded: str, words: list[str]) -> tuple[int, int]:
+    bigrams = folded_bigrams(folded)
+    pairs = [pair_term(a, b) for a, b in pairwise(words)]
+    count_into_py(counts, bigrams)
+    count_into_py(counts, pairs)
+    return len(bigrams), len(pairs)
+
+
+def intern_py(vocab: dict[str, int], counts: dict[str, int]) -> tuple[bytes, bytes]:
+    ids = [vocab.setdefault(t, len(vocab)) for t in counts]
+    tfs = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)), MAX_TF)
+    return np.array(ids, dtype=np.int32).tobytes(), tfs.astype(np.uint16).tobytes()
+
+
+def count_into(counts: dict[str, int], terms: list[str]) -> None:
+    """``counts[t] += 1`` for each of ``terms`` in order (a new term is added at the end)."""
+    if _counting is None:
+        count_into_py(counts, terms)
+    else:
+        _counting.count_into(counts, terms)
+
+
+def signals_into(counts: dict[str, int], folded: str, words: list[str]) -> tuple[int, int]:
+    """Count the character bigram terms of ``folded`` and then the pair terms of ``words`` (one
+    text's main-segmentation words) into ``counts``; return how many of each there were (the
+    text's share of the passage's bigram and pair lengths)."""
+    if _counting is None:
+        return signals_into_py(counts, folded, words)
+    return _counting.signals_into(counts, folded, words)
+
+
+def intern(vocab: dict[str, int], counts: dict[str, int]) -> tuple[bytes, bytes]:
+    """(int32 ids, uint16 counts capped at :data:`MAX_TF`) of ``counts``' terms in its order,
+    as raw bytes; a term new to ``vocab`` gets the next id ``len(vocab)``."""
+    if _counting is None:
+        return intern_py(vocab, counts)
+    return _counting.intern(vocab, counts)
+
+
+def missing_py(cache: dict[str, int], terms: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in terms if t not in cache))
+
+
+def lookup_py(cache: dict[str, int], terms: Sequence[str]) -> np.ndarray:
+    return np.fromiter(map(cache.__getitem__, terms), dtype=np.int64, count=len(terms))
+
+
+def signal_mask_py(terms: Sequence[str]) -> np.ndarray:
+    return np.fromiter(map(is_signal, terms), dtype=bool, count=len(terms))
+
+
+def _list(terms: Sequence[str]) -> list[str]:
+    return terms if isinstance(terms, list) else list(terms)
+
+
+def missing(cache: dict[str, int], terms: Sequence[str]) -> list[str]:
+    """The distinct ``terms`` that are not keys of ``cache``, in the order they first appear."""
+    if _counting is None:
+        return missing_py(cache, terms)
+    return _counting.missing(cache, _list(terms))
+
+
+def lookup(cache: dict[str, int], terms: Sequence[str]) -> np.ndarray:
+    """``cache[t]`` of each term as an int64 array (KeyError for a term it lacks)."""
+    if _counting is None:
+        return lookup_py(cache, terms)
+    return np.frombuffer(_counting.lookup(cache, _list(terms)), dtype=np.int64)
+
+
+def signal_mask(terms: Sequence[str]) -> np.ndarray:
+    """A bool array: which ``terms`` are fusion signal terms (:func:`index.ranking.fusion.is_signal`)."""
+    if _counting is None:
+        return signal_mask_py(terms)
+    return np.frombuffer(_counting.signal_mask(_list(terms)), dtype=np.uint8).view(bool)
+
+
+def vector_rows(
+    pids: np.ndarray, tids: np.ndarray, tfs: np.ndarray
+) -> list[tuple[int, bytes, bytes]] | None:
+    """The ``signal_docs`` rows (:func:`index.store.vectors.rows`) of (passage, term, count)
+    triples already grouped by passage (``pids`` non-decreasing, as a write lays them out), from
+    one sort of each passage's few hundred terms instead of a sort of all of them; None where
+    that does not apply (no extension, another order, a big-endian machine): the caller sorts."""
+    if _counting is None or sys.byteorder != "little" or not len(pids):
+        return None
+    return _counting.vector_rows(
+        np.ascontiguousarray(pids, dtype=np.int64),
+        np.ascontiguousarray(tids, dtype=np.int64),
+        np.ascontiguousarray(np.minimum(tfs, MAX_TF), dtype=np.uint16),
+    )
