@@ -33,6 +33,10 @@ _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 # Only compounds longer than this are split into their mode-A parts (short words have none).
 _MIN_COMPOUND_CHARS = 3
 _FOLD_CACHE = 50_000  # normalised forms remembered with their folded term, per tokenizer
+# Sudachi's word ids from here up name no dictionary entry but an unknown word's part of speech
+# (its surface is the text's own): their terms are never remembered by word id.
+_OOV_WORD_ID = 0xF000_0000
+_WORD_CACHE = 40_000  # dictionary words remembered with their terms, per tokenizer
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +99,11 @@ class JapaneseTokenizer:
         self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
         self._local = threading.local()
         self._folded: dict[str, str] = {}  # normalized_form → fold(normalized_form)
+        # dictionary word id → (its term or None for a stop word, its compound parts' terms or
+        # None): what terms() reads of a known word, which the dictionary alone decides
+        self._words: dict[int, tuple[str | None, tuple[str, ...] | None]] = {}
+        # and what analyse() reads of it (:meth:`_morph`)
+        self._morphs: dict[int, tuple[tuple[str, str, str], str, str, bool, bool]] = {}
         # POS id → (first three fields, conjugation form)
         self._pos_of: dict[int, tuple[tuple[str, str, str], str]] = {}
 
@@ -140,6 +149,31 @@ class JapaneseTokenizer:
             return out, morphs
         split_a = SplitMode.A
         folded = self._folded
+        known = self._morphs
+        for m in self._tokenizer().tokenize(text):
+            wid = m.word_id()
+            entry = known.get(wid)
+            if entry is None:
+                entry = self._morph(m, wid)
+            pos, norm, conj, keep, compound = entry
+            start, end = m.begin(), m.end()
+            morphs.append(Morph(start, end, text[start:end], pos, norm, conj))
+            if not keep:
+                continue
+            out.append(Token(norm, start, end))
+            if compound and end - start >= _MIN_COMPOUND_CHARS:
+                for p in m.split(split_a):
+                    if p.part_of_speech()[0] not in STOP_POS:
+                        form = p.normalized_form()
+                        part = folded.get(form)
+                        out.append(
+                            Token(
+                                part if part is not None else self._fold(form), p.begin(), p.end()
+                            )
+                        )
+        return out, morphs
+        split_a = SplitMode.A
+        folded = self._folded
         pos_of = self._pos_of
         for m in self._tokenizer().tokenize(text):
             start, end = m.begin(), m.end()
@@ -176,39 +210,81 @@ class JapaneseTokenizer:
         """The terms of ``text``, in order, duplicates kept (term frequency counts).
 
         The same terms as :meth:`tokens` without the offsets, on the path every indexed passage
-        takes: no ``Token`` objects, and each normalised form is folded once (``_folded``).
+        takes: no ``Token`` objects, and what a dictionary word gives (its term, whether it is a
+        stop word, its compound parts) is worked out once and then looked up by its word id.
         ``words``, if given, also receives the terms of the main segmentation alone (no
         compound parts), from the same pass: the word pairs of :mod:`index.ranking.fusion`.
         """
         out: list[str] = []
         if not text:
             return out
-        stop = self._stop
-        folded = self._folded
-        split_a = SplitMode.A
-        compound_parts = self.compound_parts
         append = out.append
+        known = self._words
+        word = self._word
         for m in self._tokenizer().tokenize(text):
-            if stop(m):
-                continue
-            form = m.normalized_form()
-            term = folded.get(form)
+            wid = m.word_id()
+            entry = known.get(wid)
+            if entry is None:
+                entry = word(m, wid)
+            term, parts = entry
             if term is None:
-                term = self._fold(form)
-            if not term or term.isspace():
                 continue
             append(term)
             if words is not None:
                 words.append(term)
-            if compound_parts and m.end() - m.begin() >= _MIN_COMPOUND_CHARS:
-                parts = m.split(split_a)
-                if len(parts) > 1:
-                    for p in parts:
-                        if not stop(p):
-                            form = p.normalized_form()
-                            part = folded.get(form)
-                            append(part if part is not None else self._fold(form))
+            # the surface's length decides, not the word's: ｰｰｰ and ー are the same word
+            if parts is not None and m.end() - m.begin() >= _MIN_COMPOUND_CHARS:
+                out.extend(parts)
         return out
+
+    def _word(self, m, wid: int) -> tuple[str | None, tuple[str, ...] | None]:
+        """(term, compound parts' terms) of morpheme ``m`` as :meth:`tokens` makes them (None
+        for a stop word or a blank; no parts for a word that has none), remembered by word id
+        for dictionary words (an unknown word's id names only its part of speech)."""
+        entry: tuple[str | None, tuple[str, ...] | None] = (None, None)
+        stop = self._stop
+        if not stop(m):
+            form = m.normalized_form()
+            term = self._folded.get(form)
+            if term is None:
+                term = self._fold(form)
+            if term and not term.isspace():
+                parts = None
+                if self.compound_parts:
+                    split = m.split(SplitMode.A)
+                    if len(split) > 1:
+                        parts = tuple(
+                            self._fold_cached(p.normalized_form()) for p in split if not stop(p)
+                        )
+                entry = (term, parts)
+        if wid < _OOV_WORD_ID:
+            if len(self._words) >= _WORD_CACHE:  # bounded like _folded
+                self._words.clear()
+            self._words[wid] = entry
+        return entry
+
+    def _morph(self, m, wid: int) -> tuple[tuple[str, str, str], str, str, bool, bool]:
+        """(part of speech, folded normalised form, conjugation form, whether it is a term,
+        whether it has compound parts) of morpheme ``m`` for :meth:`analyse`, remembered by
+        word id for dictionary words like :meth:`_word`."""
+        got = self._pos_of.get(m.part_of_speech_id())
+        if got is None:
+            full = m.part_of_speech()
+            got = self._pos_of[m.part_of_speech_id()] = ((full[0], full[1], full[2]), full[5])
+        pos, conj = got
+        norm = self._fold_cached(m.normalized_form())
+        keep = pos[0] not in STOP_POS and bool(norm) and not norm.isspace()
+        compound = keep and self.compound_parts and len(m.split(SplitMode.A)) > 1
+        entry = (pos, norm, conj, keep, compound)
+        if wid < _OOV_WORD_ID:
+            if len(self._morphs) >= _WORD_CACHE:
+                self._morphs.clear()
+            self._morphs[wid] = entry
+        return entry
+
+    def _fold_cached(self, form: str) -> str:
+        term = self._folded.get(form)
+        return term if term is not None else self._fold(form)
 
     def _fold(self, form: str) -> str:
         if len(self._folded) >= _FOLD_CACHE:  # bounded: a long-running bot sees endless text

@@ -11,6 +11,7 @@ import sys
 import threading
 
 import pytest
+from sudachipy import SplitMode
 
 from index.analysis.tokenizer import JapaneseTokenizer
 
@@ -119,16 +120,76 @@ TEXTS = [
 ]
 
 
+def _main_segmentation(tokens: list) -> list[str]:
+    """The terms of tokens that are not a compound's parts (a part follows its compound,
+    within its span)."""
+    main: list[str] = []
+    span = (-1, -1)
+    for t in tokens:
+        if span[0] <= t.start and t.end <= span[1]:
+            continue
+        main.append(t.term)
+        span = (t.start, t.end)
+    return main
+
+
 @pytest.mark.parametrize("cache_size", [50_000, 3])
 def test_terms_equal_the_terms_of_tokens(monkeypatch: pytest.MonkeyPatch, cache_size: int) -> None:
-    """terms() is a fast path of tokens(): same terms, also when its fold cache overflows."""
+    """terms() is a fast path of tokens(): same terms, also when its caches (folded forms, and
+    words by word id) overflow."""
     import index.analysis.tokenizer as module
 
     monkeypatch.setattr(module, "_FOLD_CACHE", cache_size)
+    monkeypatch.setattr(module, "_WORD_CACHE", cache_size)
     tok = JapaneseTokenizer()
     articles = sorted((REPO / "data" / "articles").glob("*.txt"))
     texts = TEXTS + [p.read_text(encoding="utf-8") for p in articles]
-    for text in texts * 2:  # the second round reads the cache
-        assert tok.terms(text) == [t.term for t in tok.tokens(text)]
+    for text in texts * 2:  # the second round reads the caches
+        words: list[str] = []
+        assert tok.terms(text, words) == [t.term for t in tok.tokens(text)]
+        assert words == _main_segmentation(tok.tokens(text))  # no compound parts
     assert len(tok._folded) <= max(cache_size, 1)
+    assert 0 < len(tok._words) <= max(cache_size, 1)
     assert tok.terms(TEXTS[0])[:4] == ["国家公務員", "国家", "公務", "員"]
+
+
+def test_words_remembered_by_id_keep_what_varies_by_occurrence(
+    tokenizer: JapaneseTokenizer,
+) -> None:
+    """Unknown words share a word id per part of speech, so they are never remembered by it;
+    whether a compound's parts count depends on its surface here, not on the word."""
+    for _ in range(2):
+        assert tokenizer.terms("ｘｙｚｗｑとｐｐｋｋ") == ["xyzwq", "ppkk"]
+        assert tokenizer.terms("東京スカイツリー") == ["東京スカイツリー", "東京", "スカイツリー"]
+    for text in ("ーーーーあー", "ｰ", "ぴよぴよーーーー"):  # one word, surfaces of every length
+        assert tokenizer.terms(text) == [t.term for t in tokenizer.tokens(text)]
+
+
+@pytest.mark.parametrize("cache_size", [40_000, 3])
+def test_analyse_reads_each_morpheme_as_sudachi_gives_it(
+    monkeypatch: pytest.MonkeyPatch, cache_size: int
+) -> None:
+    """analyse() remembers dictionary words by id: its morphemes are still exactly Sudachi's
+    (surface, part of speech, normalised form, conjugation) and its tokens those of tokens(),
+    also when the cache overflows and for unknown words."""
+    import index.analysis.tokenizer as module
+
+    monkeypatch.setattr(module, "_WORD_CACHE", cache_size)
+    tok = JapaneseTokenizer()
+    articles = sorted((REPO / "data" / "articles").glob("*.txt"))[:8]
+    texts = [
+        *TEXTS,
+        "ｘｙｚｗｑとｐｐｋｋ、ーーーーあー😀",
+        *(p.read_text("utf-8") for p in articles),
+    ]
+    sudachi = tok._dictionary.tokenizer(mode=SplitMode.C)
+    for text in texts * 2:
+        tokens, morphs = tok.analyse(text)
+        assert tokens == tok.tokens(text)
+        expected = [
+            (m.begin(), m.end(), m.surface(), tuple(m.part_of_speech()[:3]), m.part_of_speech()[5],
+             module.fold(m.normalized_form()))
+            for m in sudachi.tokenize(text)
+        ]  # fmt: skip
+        assert [(m.start, m.end, m.surface, m.pos, m.form, m.norm) for m in morphs] == expected
+    assert len(tok._morphs) <= cache_size
