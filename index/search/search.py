@@ -217,8 +217,9 @@ class Searcher:
         raw = bm25.raw_idf(self._n_docs, df)
         if raw >= 0:
             return float(raw) * (self.params.k1 + 1.0)
-        weights = [w if isinstance(w, np.ndarray) else w.all() for _ids, w in parts]
-        top = max((float(w.max()) for w in weights if len(w)), default=0.0)
+        tops = [(float(w.max()) if len(w) else None) if isinstance(w, np.ndarray) else w.max()
+                for _ids, w in parts]  # fmt: skip
+        top = max((t for t in tops if t is not None), default=0.0)
         return top if top >= 0 else None
 
     def _read(self, terms: list[str], signals: Sequence[str]) -> QueryPostings:

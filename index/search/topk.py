@@ -217,7 +217,7 @@ class Weights:
     expression either way (:func:`index.search.kernels.weights`, the same as
     :func:`index.ranking.bm25.term_weights`), so the sums are the same bit for bit."""
 
-    __slots__ = ("_all", "idf", "ids", "k1", "norm", "tfs")
+    __slots__ = ("_all", "_max", "idf", "ids", "k1", "norm", "tfs")
 
     def __init__(
         self, ids: np.ndarray, tfs: np.ndarray, idf: float, norm: np.ndarray, k1: float
@@ -225,6 +225,15 @@ class Weights:
         self.ids, self.idf, self.norm, self.k1 = ids, idf, norm, k1
         self.tfs: np.ndarray | None = tfs
         self._all: np.ndarray | None = None
+        self._max: float | None = None
+
+    def max(self) -> float | None:
+        """The largest weight (None without any), kept: a term in most passages is asked for
+        it by every query that holds it (its MaxScore bound), and a scan of its weights cost
+        0.17 ms at 457k passages."""
+        if self._max is None and len(self.ids):
+            self._max = float(self.all().max())
+        return self._max
 
     def at(self, pos: np.ndarray) -> np.ndarray:
         if self._all is not None:
