@@ -221,3 +221,21 @@ def test_pruned_accumulation_in_c_is_numpys_bit_for_bit(
     monkeypatch.setattr(kernels, "_kernels", None)
     monkeypatch.setattr(kernels, "COMPILED", False)
     assert top() == in_c and len(in_c[0]) == k
+
+
+@pytest.mark.parametrize("n_touched", [3, 40_000])
+def test_above_reads_the_touched_passages_or_the_whole_array_alike(n_touched: int) -> None:
+    """Few touched passages are read where they are, many by a pass over the dense array: the
+    same passages either way, ascending, touched by several terms or by one."""
+    from index.search.topk import above
+
+    rng = np.random.default_rng(n_touched)
+    scores = np.zeros(100_000)
+    touched = [np.sort(rng.choice(100_000, n_touched, replace=False)).astype(np.int32)
+               for _ in range(3)]  # fmt: skip
+    for ids in touched:
+        scores[ids] += rng.uniform(0.1, 2.0, len(ids))
+    bound = float(np.median(scores[touched[0]]))
+    got = above(scores, touched, bound)
+    assert got.tolist() == np.flatnonzero(scores >= bound).tolist() and len(got) > 0
+    assert got.dtype == np.intp
