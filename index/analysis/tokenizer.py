@@ -36,7 +36,8 @@ _FOLD_CACHE = 50_000  # normalised forms remembered with their folded term, per 
 # Sudachi's word ids from here up name no dictionary entry but an unknown word's part of speech
 # (its surface is the text's own): their terms are never remembered by word id.
 _OOV_WORD_ID = 0xF000_0000
-_WORD_CACHE = 40_000  # dictionary words remembered with their terms, per tokenizer
+_WORD_CACHE = 40_000  # dictionary words remembered with their terms, per tokenizer (default)
+_UNSPLIT = ("\x00",)  # a word's compound parts not looked up yet (none of its surfaces was long)
 
 
 @lru_cache(maxsize=1)
@@ -88,13 +89,18 @@ class JapaneseTokenizer:
     :param mode: split mode of the main segmentation (C keeps 国家公務員 whole).
     :param compound_parts: also emit the mode-A parts of long compounds (関西国際空港 → 関西, 国際,
         空港), the "search mode" of analysis-sudachi, so that a part finds the whole.
+    :param word_cache: how many dictionary words it remembers by word id (the ingest's
+        workers, which read whole corpora, keep more than a serving process).
     """
 
-    def __init__(self, mode: str = "C", compound_parts: bool = True) -> None:
+    def __init__(
+        self, mode: str = "C", compound_parts: bool = True, *, word_cache: int = _WORD_CACHE
+    ) -> None:
         if mode not in _SPLIT_MODES:
             raise ValueError(f"split mode must be one of A, B, C (got {mode!r})")
         self.mode = mode
         self.compound_parts = compound_parts and mode != "A"
+        self.word_cache = word_cache
         self._dictionary = shared_dictionary()
         self._stop = self._dictionary.pos_matcher(lambda pos: pos[0] in STOP_POS)
         self._local = threading.local()
@@ -103,7 +109,7 @@ class JapaneseTokenizer:
         # None): what terms() reads of a known word, which the dictionary alone decides
         self._words: dict[int, tuple[str | None, tuple[str, ...] | None]] = {}
         # and what analyse() reads of it (:meth:`_morph`)
-        self._morphs: dict[int, tuple[tuple[str, str, str], str, str, bool, bool]] = {}
+        self._morphs: dict[int, tuple[tuple[str, str, str], str, str, bool]] = {}
         # POS id → (first three fields, conjugation form)
         self._pos_of: dict[int, tuple[tuple[str, str, str], str]] = {}
 
@@ -155,14 +161,17 @@ class JapaneseTokenizer:
             entry = known.get(wid)
             if entry is None:
                 entry = self._morph(m, wid)
-            pos, norm, conj, keep, compound = entry
+            pos, norm, conj, keep = entry
             start, end = m.begin(), m.end()
             morphs.append(Morph(start, end, text[start:end], pos, norm, conj))
             if not keep:
                 continue
             out.append(Token(norm, start, end))
-            if compound and end - start >= _MIN_COMPOUND_CHARS:
-                for p in m.split(split_a):
+            if self.compound_parts and end - start >= _MIN_COMPOUND_CHARS:
+                parts = m.split(split_a)
+                if len(parts) < 2:
+                    continue
+                for p in parts:
                     if p.part_of_speech()[0] not in STOP_POS:
                         form = p.normalized_form()
                         part = folded.get(form)
@@ -234,6 +243,10 @@ class JapaneseTokenizer:
                 words.append(term)
             # the surface's length decides, not the word's: ｰｰｰ and ー are the same word
             if parts is not None and m.end() - m.begin() >= _MIN_COMPOUND_CHARS:
+                if parts is _UNSPLIT:
+                    parts = self._split(m, wid, term)
+                    if parts is None:
+                        continue
                 out.extend(parts)
         return out
 
@@ -249,24 +262,29 @@ class JapaneseTokenizer:
             if term is None:
                 term = self._fold(form)
             if term and not term.isspace():
-                parts = None
-                if self.compound_parts:
-                    split = m.split(SplitMode.A)
-                    if len(split) > 1:
-                        parts = tuple(
-                            self._fold_cached(p.normalized_form()) for p in split if not stop(p)
-                        )
-                entry = (term, parts)
+                entry = (term, _UNSPLIT if self.compound_parts else None)
         if wid < _OOV_WORD_ID:
-            if len(self._words) >= _WORD_CACHE:  # bounded like _folded
+            if len(self._words) >= self.word_cache:  # bounded like _folded
                 self._words.clear()
             self._words[wid] = entry
         return entry
 
-    def _morph(self, m, wid: int) -> tuple[tuple[str, str, str], str, str, bool, bool]:
-        """(part of speech, folded normalised form, conjugation form, whether it is a term,
-        whether it has compound parts) of morpheme ``m`` for :meth:`analyse`, remembered by
-        word id for dictionary words like :meth:`_word`."""
+    def _split(self, m, wid: int, term: str) -> tuple[str, ...] | None:
+        """The terms of the mode-A parts of ``m`` (None: it has none), remembered with the word
+        (looked up only once a long enough surface of it asks: most words never do)."""
+        split = m.split(SplitMode.A)
+        parts = None
+        if len(split) > 1:
+            stop = self._stop
+            parts = tuple(self._fold_cached(p.normalized_form()) for p in split if not stop(p))
+        if wid < _OOV_WORD_ID:
+            self._words[wid] = (term, parts)
+        return parts
+
+    def _morph(self, m, wid: int) -> tuple[tuple[str, str, str], str, str, bool]:
+        """(part of speech, folded normalised form, conjugation form, whether it is a term) of
+        morpheme ``m`` for :meth:`analyse`, remembered by word id for dictionary words like
+        :meth:`_word`."""
         got = self._pos_of.get(m.part_of_speech_id())
         if got is None:
             full = m.part_of_speech()
@@ -274,10 +292,9 @@ class JapaneseTokenizer:
         pos, conj = got
         norm = self._fold_cached(m.normalized_form())
         keep = pos[0] not in STOP_POS and bool(norm) and not norm.isspace()
-        compound = keep and self.compound_parts and len(m.split(SplitMode.A)) > 1
-        entry = (pos, norm, conj, keep, compound)
+        entry = (pos, norm, conj, keep)
         if wid < _OOV_WORD_ID:
-            if len(self._morphs) >= _WORD_CACHE:
+            if len(self._morphs) >= self.word_cache:
                 self._morphs.clear()
             self._morphs[wid] = entry
         return entry

@@ -140,8 +140,7 @@ def test_terms_equal_the_terms_of_tokens(monkeypatch: pytest.MonkeyPatch, cache_
     import index.analysis.tokenizer as module
 
     monkeypatch.setattr(module, "_FOLD_CACHE", cache_size)
-    monkeypatch.setattr(module, "_WORD_CACHE", cache_size)
-    tok = JapaneseTokenizer()
+    tok = JapaneseTokenizer(word_cache=cache_size)
     articles = sorted((REPO / "data" / "articles").glob("*.txt"))
     texts = TEXTS + [p.read_text(encoding="utf-8") for p in articles]
     for text in texts * 2:  # the second round reads the caches
@@ -174,8 +173,7 @@ def test_analyse_reads_each_morpheme_as_sudachi_gives_it(
     also when the cache overflows and for unknown words."""
     import index.analysis.tokenizer as module
 
-    monkeypatch.setattr(module, "_WORD_CACHE", cache_size)
-    tok = JapaneseTokenizer()
+    tok = JapaneseTokenizer(word_cache=cache_size)
     articles = sorted((REPO / "data" / "articles").glob("*.txt"))[:8]
     texts = [
         *TEXTS,
