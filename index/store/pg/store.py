@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import psycopg
 from psycopg import sql
@@ -24,6 +24,39 @@ from index.messages import Msg
 from index.store.pg import schema
 from index.store.pg.conn import PgConn, connect, describe, int_array
 from index.store.store import Conn, IndexStore, QueryPostings
+
+COPY_LINES = 10_000  # rows of COPY text sent at a time
+
+# COPY's text format: a backslash, newline, carriage return or tab inside a value is escaped
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def copy_line(row: Sequence[object]) -> str | None:
+    """One row of ``COPY … FROM STDIN`` text (None when a value is of a type it does not
+    write: the caller lets psycopg adapt that row). Written here rather than by psycopg's
+    ``write_row``, which cost 2 µs a row in Python: a batch writes 10^6 rows of terms."""
+    out: list[str] = []
+    for v in row:
+        t = type(v)
+        if t is int:
+            out.append(str(v))
+        elif t is str:
+            text = cast(str, v)
+            out.append(text.translate(_COPY_ESCAPE) if _needs_escape(text) else text)
+        elif v is None:
+            out.append("\\N")
+        elif t is bytes:
+            out.append("\\\\x" + cast(bytes, v).hex())
+        elif t is float:
+            out.append(repr(v))
+        else:
+            return None
+    return "\t".join(out) + "\n"
+
+
+def _needs_escape(v: str) -> bool:
+    return "\\" in v or "\n" in v or "\r" in v or "\t" in v
+
 
 WRITE_LOCK = 0x6B696A77  # pg_advisory_xact_lock key of the index's writers
 SNAPSHOT_BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -208,10 +241,21 @@ class PgIndexStore(IndexStore):
         top = None
         track = table in ("articles", "passages")  # their highest id is remembered
         with self.pg.raw.cursor() as cur, cur.copy(copy_sql) as copy:
+            lines: list[str] = []
             for row in rows:
-                copy.write_row(row)
+                line = copy_line(row)
+                if line is None:  # a value of another type: psycopg's own adaptation
+                    copy.write("".join(lines))
+                    lines.clear()
+                    copy.write_row(row)
+                else:
+                    lines.append(line)
+                    if len(lines) >= COPY_LINES:
+                        copy.write("".join(lines))
+                        lines.clear()
                 if track and (top is None or row[0] > top):  # type: ignore[operator]
                     top = row[0]
+            copy.write("".join(lines))
         if top is not None:
             self.set_high_water(conn, table, int(top))  # type: ignore[call-overload]
 
