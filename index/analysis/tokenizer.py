@@ -36,7 +36,7 @@ _FOLD_CACHE = 50_000  # normalised forms remembered with their folded term, per 
 # Sudachi's word ids from here up name no dictionary entry but an unknown word's part of speech
 # (its surface is the text's own): their terms are never remembered by word id.
 _OOV_WORD_ID = 0xF000_0000
-_WORD_CACHE = 40_000  # dictionary words remembered with their terms, per tokenizer (default)
+_WORD_CACHE = 20_000  # dictionary words remembered with their terms, per tokenizer (default: ~3 MB)
 _UNSPLIT = ("\x00",)  # a word's compound parts not looked up yet (none of its surfaces was long)
 
 

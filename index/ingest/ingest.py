@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH = 5000  # articles per transaction: fewer, larger segments write faster
 MAX_CHUNK = 500  # articles per worker task
 # Dictionary words a worker's tokenizer remembers (JapaneseTokenizer: about 20 MB at most): a
-# corpus such as Aozora Bunko uses far more distinct words than a serving process's 40,000.
+# corpus such as Aozora Bunko uses far more distinct words than a serving process's 20,000.
 WORKER_WORD_CACHE = 200_000
 _worker_tokenizer: JapaneseTokenizer | None = None
 
