@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import re
+
 _ENDERS = frozenset("。！？!?．")
 _CLOSERS = frozenset("」』）)】〕”’")
 _OPENERS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕"}
+_MARKS = re.compile("[\n" + re.escape("".join(sorted(_ENDERS | _CLOSERS | set(_OPENERS)))) + "]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -15,9 +18,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     depth = 0
-    i = 0
+    skip = 0  # the run of enders and closers after a sentence's end belongs to it
     n = len(text)
-    while i < n:
+    for m in _MARKS.finditer(text):  # only the characters that matter (a regex scan in C)
+        i = m.start()
+        if i < skip:
+            continue
         ch = text[i]
         if ch == "\n":
             if i > start:
@@ -26,17 +32,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             depth = 0
         elif ch in _OPENERS:
             depth += 1
-        elif ch in _CLOSERS and depth > 0:
-            depth -= 1
-        elif ch in _ENDERS and depth == 0:
+        elif ch in _CLOSERS:
+            if depth > 0:
+                depth -= 1
+        elif depth == 0:  # an ender
             j = i + 1
             while j < n and (text[j] in _ENDERS or text[j] in _CLOSERS):
                 j += 1
             spans.append((start, j))
-            start = j
-            i = j
-            continue
-        i += 1
+            start = skip = j
     if start < n:
         spans.append((start, n))
     # Drop spans that are only whitespace, trim leading/trailing blanks.
