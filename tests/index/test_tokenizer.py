@@ -190,4 +190,5 @@ def test_analyse_reads_each_morpheme_as_sudachi_gives_it(
             for m in sudachi.tokenize(text)
         ]  # fmt: skip
         assert [(m.start, m.end, m.surface, m.pos, m.form, m.norm) for m in morphs] == expected
+        assert all(type(m) is module.Morph for m in morphs)
     assert len(tok._morphs) <= cache_size
