@@ -26,12 +26,6 @@ PAGE_CACHE_KB = 16_000  # SQLite's page cache per connection, unless it only sea
 # terms' postings decoded, the OS keeps the file's pages): 16 MB of page cache were 16 MB of a
 # serving process's private memory, for no measurable speed.
 SEARCH_PAGE_CACHE_KB = 4_000
-# A searching connection reads the file through a memory map (SQLite's cap: 2 GiB; past it, by
-# reads): a query's 100 candidates' signal rows and its postings are then copied from the OS's
-# page cache without a read() each. At 457k passages fused search p50 3.25-3.37 -> 3.09-3.17 ms
-# (three runs each, in turns). The mapped pages are the file's, shared and clean: no private
-# memory of the process.
-SEARCH_MMAP_BYTES = 2_147_418_112
 
 
 class SqliteStore(IndexStore):
@@ -164,7 +158,6 @@ class SqliteStore(IndexStore):
     def tune_for_reads(self) -> None:
         if not self._writes:
             self.conn.execute(f"PRAGMA cache_size = -{SEARCH_PAGE_CACHE_KB}")
-            self.conn.execute(f"PRAGMA mmap_size = {SEARCH_MMAP_BYTES}")
 
     def mean_raw_idf(self, n_docs: int) -> float | None:
         """Mean of ln((N − df + 0.5) / (df + 0.5)) over every term in use, summed by SQLite in
