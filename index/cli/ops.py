@@ -215,11 +215,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     slow = [(ja, en) for c, ja, en in ((kernels, "検索", "search"), (counting, "取り込み", "ingest"))
             if not c.COMPILED]  # fmt: skip
-    if slow:
-        which = "と".join(ja for ja, _ in slow)
-        say(
-            "info", "doctor_kernels_numpy", which=which, which_en=" and ".join(en for _, en in slow)
-        )
+    if slow:  # the parts named in the language of the report
+        ja, en = "と".join(j for j, _ in slow), " and ".join(e for _, e in slow)
+        say("info", "doctor_kernels_numpy", which=ja if args.lang == "ja" else en)
     else:
         say("ok", "doctor_kernels_ok")
     say("info", "doctor_permissions", permissions=", ".join(REQUIRED_PERMISSIONS))

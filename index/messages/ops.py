@@ -263,7 +263,7 @@ OPS: dict[str, tuple[str, str]] = {
         "{which}の内側のループが C でコンパイルされていないため、Python と numpy で動いています"
         "（結果は同じで、遅くなります）。C コンパイラ（gcc など）を入れて `pip install -e .` を"
         "もう一度実行すると速くなります",
-        "the inner loops of {which_en} run in Python and numpy: their C extension was not built "
+        "the inner loops of {which} run in Python and numpy: their C extension was not built "
         "(the same results, slower); install a C compiler (gcc) and run `pip install -e .` again",
     ),
     "doctor_schema_problems": (
