@@ -96,6 +96,7 @@ def test_doctor_says_whether_the_search_and_ingest_loops_are_compiled(
     assert (line in proc.stdout) == (kernels.COMPILED and counting.COMPILED), proc.stdout
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setattr(kernels, "COMPILED", False)
+    monkeypatch.setattr(counting, "COMPILED", True)
     assert main(["doctor", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out
     assert "[info] the inner loops of search run in Python and numpy" in out and "gcc" in out
