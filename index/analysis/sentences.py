@@ -43,7 +43,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             start = skip = j
     if start < n:
         spans.append((start, n))
-    # Drop spans that are only whitespace, trim leading/trailing blanks.
+    return trimmed(text, spans)
+
+
+def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` without their leading and trailing blanks; spans of blanks alone dropped."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
         while s < e and text[s].isspace():

@@ -154,7 +154,6 @@ class JapaneseTokenizer:
         if not text:
             return out, morphs
         split_a = SplitMode.A
-        folded = self._folded
         known = self._morphs
         new_morph = tuple.__new__  # Morph's own __new__ is a Python function: 3x slower
         for m in self._tokenizer().tokenize(text):
@@ -174,13 +173,8 @@ class JapaneseTokenizer:
                     continue
                 for p in parts:
                     if p.part_of_speech()[0] not in STOP_POS:
-                        form = p.normalized_form()
-                        part = folded.get(form)
-                        out.append(
-                            Token(
-                                part if part is not None else self._fold(form), p.begin(), p.end()
-                            )
-                        )
+                        part = self._fold_cached(p.normalized_form())
+                        out.append(Token(part, p.begin(), p.end()))
         return out, morphs
 
     def terms(self, text: str, words: list[str] | None = None) -> list[str]:
@@ -225,10 +219,7 @@ class JapaneseTokenizer:
         entry: tuple[str | None, tuple[str, ...] | None] = (None, None)
         stop = self._stop
         if not stop(m):
-            form = m.normalized_form()
-            term = self._folded.get(form)
-            if term is None:
-                term = self._fold(form)
+            term = self._fold_cached(m.normalized_form())
             if term and not term.isspace():
                 entry = (term, _UNSPLIT if self.compound_parts else None)
         if wid < _OOV_WORD_ID:

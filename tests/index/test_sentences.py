@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from index.analysis.sentences import _CLOSERS, _ENDERS, _OPENERS, sentence_spans, split_sentences
+from index.analysis.sentences import (
+    _CLOSERS,
+    _ENDERS,
+    _OPENERS,
+    sentence_spans,
+    split_sentences,
+    trimmed,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "articles"
 
@@ -38,15 +45,7 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
         i += 1
     if start < n:
         spans.append((start, n))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return trimmed(text, spans)  # the blanks' trimming is shared, not under test here
 
 
 def test_the_rules() -> None:
