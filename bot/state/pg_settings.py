@@ -54,13 +54,16 @@ SETTINGS = PgMigrations(
 
 
 class PgSettingsRows(Component[psycopg.AsyncConnection]):
-    """Settings rows in PostgreSQL; one autocommit connection per process."""
+    """Settings rows in PostgreSQL; one autocommit connection per process, shared by the
+    answers in flight: a lock keeps another task's statement out of ``save``'s transaction
+    (it would commit or roll back with it)."""
 
     closed_error = SettingsClosedError
 
     def __init__(self, conn: psycopg.AsyncConnection, url: str = "") -> None:
         super().__init__(conn)
         self.url = url
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str) -> PgSettingsRows:
@@ -75,8 +78,8 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
         return guilds, [(g, c) for g, c in await cur.fetchall()]
 
     async def save(self, row: GuildRow, add: int | None, remove: int | None) -> None:
-        conn = self.conn
-        async with conn.transaction():
+        async with self._lock, self.conn.transaction():
+            conn = self.conn
             await conn.execute(
                 "INSERT INTO guild_settings (guild_id, moderator_role_id, visibility) "
                 "VALUES (%s, %s, %s) ON CONFLICT (guild_id) DO UPDATE SET "
@@ -99,18 +102,19 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
     async def remember(self, kind: str, text: str, now: datetime) -> int:
         # The insert's id, or that of the row already there. When another host inserted it
         # concurrently, this statement's snapshot predates that row: read it again after.
-        cur = await self.conn.execute(
-            "WITH new AS (INSERT INTO asked (kind, text, created_at) VALUES (%s, %s, %s) "
-            "ON CONFLICT (kind, text) DO NOTHING RETURNING id) "
-            "SELECT id FROM new UNION ALL SELECT id FROM asked WHERE kind = %s AND text = %s",
-            (kind, text, now, kind, text),
-        )
-        row = await cur.fetchone()
-        if row is None:
+        async with self._lock:
             cur = await self.conn.execute(
-                "SELECT id FROM asked WHERE kind = %s AND text = %s", (kind, text)
+                "WITH new AS (INSERT INTO asked (kind, text, created_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (kind, text) DO NOTHING RETURNING id) "
+                "SELECT id FROM new UNION ALL SELECT id FROM asked WHERE kind = %s AND text = %s",
+                (kind, text, now, kind, text),
             )
             row = await cur.fetchone()
+            if row is None:
+                cur = await self.conn.execute(
+                    "SELECT id FROM asked WHERE kind = %s AND text = %s", (kind, text)
+                )
+                row = await cur.fetchone()
         assert row is not None
         return int(row[0])
 
@@ -122,8 +126,9 @@ class PgSettingsRows(Component[psycopg.AsyncConnection]):
         return row[0] if row else None
 
     async def forget_before(self, when: datetime) -> int:
-        cur = await self.conn.execute("DELETE FROM asked WHERE created_at < %s", (when,))
-        return cur.rowcount
+        async with self._lock:
+            cur = await self.conn.execute("DELETE FROM asked WHERE created_at < %s", (when,))
+            return cur.rowcount
 
     async def follow(self, on_change: Callable[[], Awaitable[None]]) -> None:
         """``LISTEN`` on a connection of its own and call ``on_change`` for every change any

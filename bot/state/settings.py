@@ -217,9 +217,20 @@ class SettingsStore:
 
 
 class SqliteSettingsRows(schema.Component[aiosqlite.Connection]):
-    """The settings' SQL on the kiji database file (aiosqlite, a connection of its own)."""
+    """The settings' SQL on the kiji database file (aiosqlite, a connection of its own).
+
+    Concurrent answers share this connection, so each method runs under a lock and reads with
+    ``execute_fetchall`` (the statement finished in the same call): a statement left open
+    between two awaits holds a read snapshot, and another task's write on this connection then
+    fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) as soon as
+    another connection (feedback votes, the index writer) has committed meanwhile.
+    """
 
     closed_error = SettingsClosedError
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__(conn)
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteSettingsRows:
@@ -235,63 +246,66 @@ class SqliteSettingsRows(schema.Component[aiosqlite.Connection]):
 
     async def load(self) -> tuple[list[GuildRow], list[tuple[int, int]]]:
         sql = "SELECT guild_id, moderator_role_id, visibility FROM guild_settings"
-        async with self.conn.execute(sql) as cur:
-            guilds = [(g, r, v) for g, r, v in await cur.fetchall()]
-        async with self.conn.execute("SELECT guild_id, channel_id FROM answer_channels") as cur:
-            channels = [(g, c) for g, c in await cur.fetchall()]
+        async with self._lock:
+            conn = self.conn
+            guilds = [(g, r, v) for g, r, v in await conn.execute_fetchall(sql)]
+            sql = "SELECT guild_id, channel_id FROM answer_channels"
+            channels = [(g, c) for g, c in await conn.execute_fetchall(sql)]
         return guilds, channels
 
     async def save(self, row: GuildRow, add: int | None, remove: int | None) -> None:
-        conn = self.conn
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.execute(
-                "INSERT INTO guild_settings(guild_id, moderator_role_id, visibility) "
-                "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
-                "moderator_role_id = excluded.moderator_role_id, visibility = excluded.visibility",
-                row,
-            )
-            if add is not None:
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO answer_channels(guild_id, channel_id) VALUES (?, ?)",
-                    (row[0], add),
+                    "INSERT INTO guild_settings(guild_id, moderator_role_id, visibility) "
+                    "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
+                    "moderator_role_id = excluded.moderator_role_id, "
+                    "visibility = excluded.visibility",
+                    row,
                 )
-            if remove is not None:
-                await conn.execute(
-                    "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
-                    (row[0], remove),
-                )
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
+                if add is not None:
+                    await conn.execute(
+                        "INSERT OR IGNORE INTO answer_channels(guild_id, channel_id) VALUES (?, ?)",
+                        (row[0], add),
+                    )
+                if remove is not None:
+                    await conn.execute(
+                        "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
+                        (row[0], remove),
+                    )
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
 
     async def remember(self, kind: str, text: str, now: datetime) -> int:
-        conn = self.conn
         select = "SELECT id FROM asked WHERE kind = ? AND text = ?"
-        async with conn.execute(select, (kind, text)) as cur:
-            row = await cur.fetchone()
-        if row is None:  # write only for a new question
-            await conn.execute(
-                "INSERT INTO asked(kind, text, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(kind, text) DO NOTHING",
-                (kind, text, now.isoformat()),
-            )
-            async with conn.execute(select, (kind, text)) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return int(row[0])
+        async with self._lock:
+            conn = self.conn
+            rows = list(await conn.execute_fetchall(select, (kind, text)))
+            if not rows:  # write only for a new question
+                await conn.execute(
+                    "INSERT INTO asked(kind, text, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(kind, text) DO NOTHING",
+                    (kind, text, now.isoformat()),
+                )
+                rows = list(await conn.execute_fetchall(select, (kind, text)))
+        return int(rows[0][0])
 
     async def recall(self, kind: str, ask_id: int) -> str | None:
-        async with self.conn.execute(
-            "SELECT text FROM asked WHERE id = ? AND kind = ?", (ask_id, kind)
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        sql = "SELECT text FROM asked WHERE id = ? AND kind = ?"
+        async with self._lock:
+            rows = list(await self.conn.execute_fetchall(sql, (ask_id, kind)))
+        return rows[0][0] if rows else None
 
     async def forget_before(self, when: datetime) -> int:
-        cur = await self.conn.execute("DELETE FROM asked WHERE created_at < ?", (when.isoformat(),))
-        return cur.rowcount
+        async with self._lock:
+            cur = await self.conn.execute(
+                "DELETE FROM asked WHERE created_at < ?", (when.isoformat(),)
+            )
+            return cur.rowcount
 
     async def follow(self, on_change: Callable[[], Awaitable[None]]) -> None:
         # Other processes on this file (shards) announce nothing: look again every minute.

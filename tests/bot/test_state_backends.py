@@ -4,6 +4,7 @@ the guild settings and remembered questions through ``SettingsStore.open``."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -145,6 +146,45 @@ async def test_guild_settings_persist_and_reload(state_db: str | Path) -> None:
     async with await SettingsStore.open(state_db) as settings:  # another host, or a restart
         assert {g: settings.get(g) for g in (5, 8)} == expected
         assert settings.get(None) == GuildSettings(0)
+
+
+async def test_questions_remembered_while_answers_overlap_and_another_host_writes(
+    state_db: str | Path,
+) -> None:
+    """Six answers in flight share one settings connection (each remembers its question for
+    its buttons) while another host commits to the same database: none of them fails. On
+    SQLite a read statement left open between two awaits made another task's insert fail at
+    once with "database is locked" (seen in CI as an /ask answered with an error)."""
+    async with (
+        await SettingsStore.open(state_db) as settings,
+        await SettingsStore.open(state_db) as other_host,
+    ):
+        done = False
+
+        async def other_host_writes() -> int:
+            n = 0
+            while not done:
+                await other_host.update(100 + n % 5, add_channel=n)
+                n += 1
+            return n
+
+        async def one(text: str, lag: int) -> int:
+            for _ in range(lag):  # the answers reach this point at different moments
+                await asyncio.sleep(0)
+            return await settings.remember("ask", text, now=NOW)
+
+        writer = asyncio.create_task(other_host_writes())
+        texts = [f"質問{r}-{i}は？" for r in range(25) for i in range(6)]
+        ids: list[int] = []
+        for r in range(25):
+            batch = texts[r * 6 : (r + 1) * 6]
+            ids += await asyncio.gather(*(one(q, i) for i, q in enumerate(batch)))
+        done = True
+        assert await writer > 0
+        assert len(set(ids)) == len(texts)
+        assert [await settings.recall("ask", i) for i in ids] == texts
+        again = await asyncio.gather(*(one(q, i % 6) for i, q in enumerate(texts[:12])))
+        assert again == ids[:12]
 
 
 async def test_remembered_questions(state_db: str | Path) -> None:
