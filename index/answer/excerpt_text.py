@@ -4,6 +4,7 @@ text breaks its lines, and small tests on a question's script."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -32,10 +33,13 @@ def highlightable(term: str, surface: str) -> bool:
     return not (len(surface) <= 2 and all("\u3041" <= ch <= "\u309f" for ch in surface))
 
 
+# What str.isalnum() rejects: re's \w is exactly isalnum() or "_" (the re module's docs).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def fold_key(text: str) -> str:
     """Key under which two excerpts count as duplicates: NFKC, no blanks or punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text))
 
 
 def bound(

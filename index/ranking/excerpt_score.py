@@ -27,6 +27,8 @@ measure them.
 
 from __future__ import annotations
 
+import operator
+
 # Relevance of the passage and of its article (each the share of the best BM25 score).
 W_PASSAGE = 0.4
 W_ARTICLE = 0.47
@@ -98,7 +100,7 @@ def sentence_quality(
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams of ``text`` (spaces dropped)."""
     text = "".join(text.split())
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+    return frozenset(map(operator.add, text, text[1:]))  # each char with the next, in C
 
 
 def char_overlap(question: frozenset[str], sentence: str) -> float:

@@ -4,6 +4,7 @@ SQLite files in tmp_path; the scorer's pure functions on hand-computed values)."
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from index.analysis.names import name_key, required_names
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
+from index.answer.excerpt_text import fold_key
 from index.models import Article, Hit, Section
 from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
 from index.ranking.excerpt_score import (
@@ -100,6 +102,22 @@ def test_an_answer_counts_only_as_far_as_the_sentence_is_about_the_question() ->
     unrelated = sentence_quality(0.2, 0.0, 0.1, 1.0, 0.1, False)
     assert about > unrelated  # a number in an unrelated passage is not an answer
     assert sentence_quality(0.2, 0.0, 0.2, 1.0, 1.0, True) > about  # the focus named by it
+
+
+def test_bigrams_and_duplicate_keys_are_what_their_definitions_say() -> None:
+    """bigrams(): every character with the next, blanks dropped; fold_key(): NFKC, only what
+    str.isalnum() keeps (checked over every code point but surrogates: the regex's [\\W_] is
+    exactly its complement)."""
+    text = "日銀は0.75%に\n引き上げ　（ＡＢＣ＿d_e）😀"
+    flat = "".join(text.split())
+    assert bigrams(text) == frozenset(flat[i : i + 2] for i in range(len(flat) - 1))
+    assert bigrams("a") == frozenset() and bigrams("") == frozenset()
+    assert fold_key("「日銀、0.75%へ」ＡＢＣ_de😀") == "日銀075へABCde"
+    chars = "".join(chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF)
+    for lo in range(0, len(chars), 4096):
+        part = chars[lo : lo + 4096]
+        folded = unicodedata.normalize("NFKC", part)
+        assert fold_key(part) == "".join(ch for ch in folded if ch.isalnum())
 
 
 def test_a_sentence_the_question_paraphrases_keeps_its_wording() -> None:
