@@ -200,7 +200,9 @@ class Answerer:
                 message=t(lang, "answer_no_answer") + t(lang, "answer_closest"),
                 closest=_closest(hits),
             )
-        related = self.related.related_to([e.article_id for e in excerpts])
+        related = self.related.related_to(
+            [e.article_id for e in excerpts], terms_of=self.excerpts.terms_of
+        )
         return replace(base, status="answered", excerpts=excerpts, related=related)
 
     def _writing_quoted_names(self, hits: list[Hit], query: Query) -> list[Hit]:

@@ -137,6 +137,14 @@ class ExcerptPicker:
             cache.move_to_end(hit.passage_id)
         return got
 
+    def terms_of(self, passage_id: int, text: str) -> list[str]:
+        """The terms of a passage (``tokenizer.terms``), from its analysis when this picker
+        has read it already (the cited article's lead passages, for related articles)."""
+        got = self._tokens.get(passage_id)
+        if got is not None and got.text == text:
+            return [t.term for t in got.tokens]
+        return self.tokenizer.terms(text)
+
     def sentences(self, hit: Hit, query: Query) -> tuple[list[Sentence], set[str]]:
         """The sentences of a passage with the query terms each holds; also all terms present."""
         text = hit.text

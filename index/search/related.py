@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import RelatedArticle, StoredArticle, normalize_title
@@ -26,6 +26,10 @@ TITLE_WEIGHT = 3
 LEAD_PASSAGES = 2
 MIN_SIMILARITY = 0.12  # an article must reach this share of the query's saturated BM25 score
 CACHE_SIZE = 512
+
+# The terms of a passage (passage id, text) → tokenizer.terms(text), or the same terms read
+# already by whoever calls (the answer has analysed the cited article's passages).
+TermsOf = Callable[[int, str], list[str]]
 
 
 def _related(a: StoredArticle, *, summary: str = "") -> RelatedArticle:
@@ -49,12 +53,18 @@ class RelatedFinder:
         self._cache: OrderedDict[tuple[str, int, int], tuple[RelatedArticle, ...]] = OrderedDict()
 
     def related_to(
-        self, article_ids: Sequence[str], *, limit: int = MAX_RELATED
+        self,
+        article_ids: Sequence[str],
+        *,
+        limit: int = MAX_RELATED,
+        terms_of: TermsOf | None = None,
     ) -> tuple[RelatedArticle, ...]:
         """Up to ``limit`` articles related to ``article_ids`` (the cited ones, best first).
 
         Explicit 関連記事 links of each cited article come first (real articles before stubs),
         then articles similar to the first cited one. A cited article is never listed.
+        ``terms_of`` gives a passage's terms where the caller has them (the same as
+        ``tokenizer.terms`` of its text).
         """
         ids = list(dict.fromkeys(article_ids))
         cited = [a for a in (self.store.get_article(i) for i in ids) if a is not None]
@@ -86,21 +96,23 @@ class RelatedFinder:
             for item in real + stubs:
                 add(item)
         if len(out) < limit:
-            for item in self.more_like_this(cited[0]):  # filtered by add(): never a cited one
+            for item in self.more_like_this(cited[0], terms_of=terms_of):  # add() drops cited
                 add(item)
                 if len(out) >= limit:
                     break
         return tuple(out[:limit])
 
-    def salient_terms(self, article: StoredArticle, n: int = SALIENT_TERMS) -> list[str]:
+    def salient_terms(
+        self, article: StoredArticle, n: int = SALIENT_TERMS, terms_of: TermsOf | None = None
+    ) -> list[str]:
         """The ``n`` top-weighted terms of the title and first passages, by tf·idf."""
         counts: Counter[str] = Counter()
         for term in self.tokenizer.terms(article.title):
             counts[term] += TITLE_WEIGHT
-        for _pid, heading, _s, _e, text in self.store.passages_of(article.id)[:LEAD_PASSAGES]:
+        for pid, heading, _s, _e, text in self.store.passages_of(article.id)[:LEAD_PASSAGES]:
             if heading:
                 counts.update(self.tokenizer.terms(heading))
-            counts.update(self.tokenizer.terms(text))
+            counts.update(terms_of(pid, text) if terms_of else self.tokenizer.terms(text))
         if not counts:
             return []
         n_docs = max(self.searcher.n_docs, 1)
@@ -115,7 +127,7 @@ class RelatedFinder:
         return ranked[:n]
 
     def more_like_this(
-        self, article: StoredArticle, *, k: int = MAX_RELATED * 3
+        self, article: StoredArticle, *, k: int = MAX_RELATED * 3, terms_of: TermsOf | None = None
     ) -> tuple[RelatedArticle, ...]:
         """Real articles similar to ``article`` (never itself), best first, newest first on ties."""
         # One read transaction: N and the dfs must come from the same committed state.
@@ -124,7 +136,7 @@ class RelatedFinder:
             key = (article.id, self.store.meta_int("generation"), k)
             cached = self._cache.get(key)
             if cached is None:
-                cached = self._more_like_this(article, k)
+                cached = self._more_like_this(article, k, terms_of)
                 self._cache[key] = cached
                 if len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
@@ -132,8 +144,10 @@ class RelatedFinder:
                 self._cache.move_to_end(key)
             return cached
 
-    def _more_like_this(self, article: StoredArticle, k: int) -> tuple[RelatedArticle, ...]:
-        terms = self.salient_terms(article)
+    def _more_like_this(
+        self, article: StoredArticle, k: int, terms_of: TermsOf | None = None
+    ) -> tuple[RelatedArticle, ...]:
+        terms = self.salient_terms(article, terms_of=terms_of)
         if not terms:
             return ()
         scored = self.searcher.score_terms(

@@ -293,6 +293,38 @@ def test_more_like_this_excludes_the_article_and_prefers_similar_ones(
     assert finder.related_to(["typhoon"])[0].article_id == "reprint"
 
 
+def test_related_articles_reuse_the_answers_reading_of_the_cited_passages(
+    answer_store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """An answer has read the cited article's passages already: related articles take their
+    terms from that reading instead of tokenising them again, with the same result."""
+    answerer = Answerer(answer_store, Searcher(answer_store, tokenizer), tokenizer)
+    answer = answerer.ask("台風で何戸が停電した？", now=NOW)
+    cited = answer.excerpts[0].article_id
+    lead = answer_store.passages_of(cited)[0]
+    read = answerer.excerpts._tokens
+    assert lead[0] in read  # the answer read the cited article's first passage
+    assert answerer.excerpts.terms_of(lead[0], lead[4]) == tokenizer.terms(lead[4])
+    asked: list[int] = []
+
+    def counting(pid: int, text: str) -> list[str]:
+        asked.append(pid)
+        return answerer.excerpts.terms_of(pid, text)
+
+    fresh = RelatedFinder(answer_store, Searcher(answer_store, tokenizer), tokenizer)
+    assert fresh.related_to([cited], terms_of=counting) == answer.related
+    assert fresh.related_to([cited]) == answer.related  # (cached) and without the reading
+    assert lead[0] in asked
+    assert (
+        RelatedFinder(answer_store, Searcher(answer_store, tokenizer), tokenizer).related_to(
+            [cited]
+        )
+        == answer.related
+    )  # a finder that never had it: the same articles
+    # a passage whose text is not the one read is tokenised afresh
+    assert answerer.excerpts.terms_of(lead[0], "円相場") == tokenizer.terms("円相場")
+
+
 def test_related_is_capped_at_five(answerer: Answerer) -> None:
     for q in ("円安の理由", "北斎展の会期", "台風の停電"):
         answer = answerer.ask(q, now=NOW)
