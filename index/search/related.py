@@ -9,6 +9,7 @@ same story cost one dictionary lookup.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 
@@ -16,7 +17,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import RelatedArticle, StoredArticle, normalize_title
 from index.ranking import bm25
 from index.search.search import Searcher
-from index.store.store import IndexStore
+from index.store.store import IndexStore, parse_dt
 
 log = logging.getLogger(__name__)
 
@@ -158,13 +159,19 @@ class RelatedFinder:
         k1 = self.searcher.params.k1
         saturated = sum(max(float(bm25.raw_idf(n_docs, dfs[t])), 0.0) * (k1 + 1) for t in dfs)
         best: dict[str, tuple[float, RelatedArticle]] = {}
-        for hit in self.searcher.hits(scored):
-            if hit.article_id == article.id or hit.article_id in best:
+        # only the passages' articles, not their text (hits() would cut 45 texts from bodies)
+        pids = [int(p) for p in scored.pids]
+        rows = self.searcher.store.passage_rows(pids, text=False)
+        for pid, raw in zip(pids, scored.scores.tolist(), strict=True):
+            if (row := rows.get(pid)) is None:  # deleted meanwhile, as hits() skips it
                 continue
-            if saturated > 0 and hit.score < MIN_SIMILARITY * saturated:
+            aid, title, url, published = row
+            score = raw if math.isfinite(raw) else 0.0  # as a Hit's score
+            if aid == article.id or aid in best:
                 continue
-            item = RelatedArticle(hit.article_id, hit.title, hit.url, hit.published_at)
-            best[hit.article_id] = (hit.score, item)
+            if saturated > 0 and score < MIN_SIMILARITY * saturated:
+                continue
+            best[aid] = (score, RelatedArticle(aid, title, url, parse_dt(published)))
         ranked = sorted(
             best.values(),
             key=lambda si: (

@@ -267,15 +267,21 @@ class IndexStore:
         rows = self.conn.execute("SELECT pid FROM tombstones").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def passage_rows(self, pids: Sequence[int]) -> dict[int, tuple]:
-        """pid → (heading, start, end, text, article fields …) for building hits."""
+    def passage_rows(self, pids: Sequence[int], *, text: bool = True) -> dict[int, tuple]:
+        """pid → (heading, start, end, text, article fields …) for building hits; without
+        ``text``, pid → (article id, title, url, published_at) only (no read of the body)."""
         if not pids:
             return {}
         marks = ",".join("?" * len(pids))
+        cols = (
+            "p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start), "
+            "a.id, a.title, a.url, a.published_at, a.category, a.is_stub"
+            if text
+            else "a.id, a.title, a.url, a.published_at"
+        )
         rows = self.conn.execute(
-            "SELECT p.pid, p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start), "
-            "a.id, a.title, a.url, a.published_at, a.category, a.is_stub "
-            f"FROM passages p JOIN articles a ON a.rowid = p.article_rowid WHERE p.pid IN ({marks})",
+            f"SELECT p.pid, {cols} FROM passages p JOIN articles a ON a.rowid = p.article_rowid "
+            f"WHERE p.pid IN ({marks})",
             list(pids),
         ).fetchall()
         return {r[0]: r[1:] for r in rows}
