@@ -28,6 +28,7 @@ from index.answer.answer import Answerer
 from index.config import SAMPLE_ARTICLES
 from index.errors import InvalidQuery
 from index.models import Answer, Article
+from index.ops.memory import tune_gc
 from index.ranking.evidence import MIN_COVERAGE, MIN_RELATIVE, Evidence
 from index.search.search import Searcher
 from index.store.store import IndexStore
@@ -215,6 +216,7 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--limit", type=int, help="only the first N JSQuAD questions")
     args = ap.parse_args()
+    tune_gc()  # as every kiji command and the bot do (index.ops.memory)
     tokenizer = JapaneseTokenizer()
     with tempfile.TemporaryDirectory() as tmp:
         data_store = build_data(tokenizer, Path(tmp) / "data.db")

@@ -26,6 +26,7 @@ from index.cli.parser import KijiParser
 from index.config import CoreSettings, index_db_location
 from index.errors import NewsIndexError, UnsupportedDatabase
 from index.messages import Lang, lang_from_env, t
+from index.ops.memory import tune_gc
 from index.ops.metrics import KijiMetrics, default_registry
 from index.ops.metrics_server import MetricsServer, db_health
 
@@ -199,6 +200,7 @@ def run(db_path: Path | str | None = None, env: Mapping[str, str] | None = None)
     except ConfigError as e:
         return _fail(e)
     configure_logging(settings.log_level, as_json=settings.log_json)
+    tune_gc()  # also for `python -m bot`, which does not pass through the command line
     try:
         return asyncio.run(run_bot(settings, CoreSettings.from_env(env)))
     except NewsIndexError as e:

@@ -38,6 +38,7 @@ from index.cli.user_input import input_lines, utf8_problem
 from index.config import CoreSettings, is_postgres_url, redacted
 from index.errors import InvalidQuery, NewsIndexError
 from index.messages import Lang, lang_from_env, t
+from index.ops.memory import tune_gc
 from index.sanitize import printable
 
 log = logging.getLogger(__name__)
@@ -294,6 +295,7 @@ def main(
     ``default()`` (called once ``.env`` is loaded)."""
     _load_env()
     _utf8_output()
+    tune_gc()  # a command that answers questions makes many short-lived objects
     lang = lang_from_env(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(plugins, lang)

@@ -1,14 +1,17 @@
-"""Giving the heap's free pages back (index.ops.memory), and a searching connection's page cache."""
+"""Giving the heap's free pages back and the collector's threshold (index.ops.memory), and a
+searching connection's page cache."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
 import pytest
 
 from index.analysis.tokenizer import JapaneseTokenizer
-from index.ops.memory import release_free_heap
+from index.cli.main import main as cli_main
+from index.ops.memory import GC_YOUNG, release_free_heap, tune_gc
 from index.search.search import Searcher
 from index.store.sqlite_store import PAGE_CACHE_KB, SEARCH_PAGE_CACHE_KB
 from index.store.store import IndexStore
@@ -58,3 +61,19 @@ def test_a_searching_connection_keeps_a_small_page_cache(
         assert cache_kb(store) == PAGE_CACHE_KB
         Searcher(store, tokenizer)
         assert cache_kb(store) == PAGE_CACHE_KB
+
+
+def test_the_command_line_collects_young_objects_less_often(tmp_path: Path) -> None:
+    """Every kiji command raises the youngest generation's threshold (an answer's morphemes and
+    tokens die young); the older generations keep theirs. The real CLI, in process."""
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 9, 8)
+        with IndexStore.open(tmp_path / "kiji.db"):
+            pass
+        assert cli_main(["stats", "--db", str(tmp_path / "kiji.db"), "--json"]) == 0
+        assert gc.get_threshold() == (GC_YOUNG, 9, 8) and GC_YOUNG > 700
+        tune_gc()  # twice changes nothing
+        assert gc.get_threshold() == (GC_YOUNG, 9, 8)
+    finally:
+        gc.set_threshold(*saved)
