@@ -35,6 +35,7 @@ from bot.worker import IndexWorker
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import SAMPLE_ARTICLES
 from index.ingest.ingest import ingest_paths
+from index.ops.memory import tune_gc
 from index.store.store import IndexStore
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="measured questions")
     parser.add_argument("--warmup", type=int, default=20)
     args = parser.parse_args()
+    tune_gc()  # as `kiji run` does (index.ops.memory)
     with tempfile.TemporaryDirectory(prefix="kiji-bench-bot-") as d:
         tmp = Path(d)
         db = (
