@@ -180,7 +180,6 @@ class Answerer:
         hits = self._writing_quoted_names(hits, query)[:n_cand]
         if not hits:
             return replace(base, message=t(lang, "answer_no_answer"))
-        top_sents = self.excerpts.sentences(hits[0], query)
         siblings = self._siblings(hits)
         ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
         log.debug("evidence %r: coverage %.3f relative %.3f", question, ev.coverage, ev.relative)
@@ -193,6 +192,7 @@ class Answerer:
         # The hits in ranked order (fused ranking need not follow the word BM25 score), then
         # the sibling passages, best article first.
         pool = hits + sorted(siblings, key=lambda h: -h.relevance)
+        top_sents = self.excerpts.sentences(hits[0], query)  # only once there is an answer
         excerpts = self.excerpts.pick(pool, top_sents, query, k)
         if not excerpts:  # only link-less stubs held the words: offer them, cite nothing
             return replace(
