@@ -94,17 +94,20 @@ class Searcher:
             if merge_gen != self._merge_gen:
                 self._merge_gen = merge_gen
                 self._max_pid = 0  # the packed doc arrays were rewritten: reload them all
+                self._live[:] = False  # (passages purged by a full merge are in them no more)
+            # ascending passage ids: without a gap (the usual case) copied as one slice
             pid, dl, ts, stub, art, sdl = self.store.load_docs(self._max_pid)
             if len(pid):
                 size = int(pid[-1]) + 1
                 self._grow(size)
-                self._dl[pid] = dl
-                self._live[pid] = True
-                self._ts[pid] = ts
-                self._stub[pid] = stub
-                self._art[pid] = art
-                self._sdl[pid] = sdl
-                self._max_pid = int(pid[-1])
+                at = slice(int(pid[0]), size) if size - int(pid[0]) == len(pid) else pid
+                self._dl[at] = dl
+                self._live[at] = True
+                self._ts[at] = ts
+                self._stub[at] = stub
+                self._art[at] = art
+                self._sdl[at] = sdl
+                self._max_pid = size - 1
             dead = self.store.tombstones()
             dead = dead[dead < len(self._live)]
             self._live[dead] = False
@@ -136,18 +139,13 @@ class Searcher:
         cap = max(size, int(len(self._dl) * 1.25) + 1024)
 
         def grown(a: np.ndarray, fill: float | bool | int) -> np.ndarray:
-            out = np.full(cap, fill, dtype=a.dtype)
+            out = np.full((cap, *a.shape[1:]), fill, dtype=a.dtype)  # signal lengths: 2-D
             out[: len(a)] = a
             return out
 
-        self._dl = grown(self._dl, 0)
-        self._live = grown(self._live, False)
-        self._ts = grown(self._ts, np.nan)
-        self._stub = grown(self._stub, False)
-        self._art = grown(self._art, 0)
-        sdl = np.zeros((cap, fusion.N_SIGNALS), dtype=self._sdl.dtype)
-        sdl[: len(self._sdl)] = self._sdl
-        self._sdl = sdl
+        self._dl, self._live = grown(self._dl, 0), grown(self._live, False)
+        self._ts, self._stub = grown(self._ts, np.nan), grown(self._stub, False)
+        self._art, self._sdl = grown(self._art, 0), grown(self._sdl, 0)
         self._scores = np.zeros(cap, dtype=np.float64)
         self._hit = np.zeros(cap, dtype=bool)
 

@@ -81,7 +81,8 @@ def rebuild(conn: Conn) -> None:
 
 def load(conn: Conn, after_pid: int) -> tuple[np.ndarray, ...]:
     """(pid, dl, published_ts, is_stub, article_rowid, signal lengths (n, N_SIGNALS)) of
-    passages with pid > after_pid (signal lengths 0 in chunks written before schema 3)."""
+    passages with pid > after_pid, ascending (signal lengths 0 in chunks written before schema
+    3); lengths as int32, as they are stored."""
     parts = conn.execute(
         "SELECT pids, dls, ts, stubs, arts, sdls FROM doc_chunks WHERE last_pid > ? "
         "ORDER BY first_pid",
@@ -105,11 +106,6 @@ def load(conn: Conn, after_pid: int) -> tuple[np.ndarray, ...]:
         ]
     )
     keep = pid > after_pid
-    return (
-        pid[keep],
-        dl[keep].astype(np.int64),
-        ts[keep],
-        stub[keep],
-        art[keep],
-        sig[keep].astype(np.int64),
-    )
+    if keep.all():  # every chunk read lies past after_pid (a searcher's first load): no copies
+        return pid, dl, ts, stub, art, sig
+    return pid[keep], dl[keep], ts[keep], stub[keep], art[keep], sig[keep]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from index.analysis.tokenizer import JapaneseTokenizer
@@ -86,3 +87,38 @@ def test_unknown_words_find_nothing(searcher: Searcher) -> None:
 
 def test_empty_index(store: IndexStore, tokenizer: JapaneseTokenizer) -> None:
     assert Searcher(store, tokenizer).search("金利").hits == ()
+
+
+def test_the_passage_arrays_load_as_stored_with_or_without_gaps(
+    news_store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """A searcher's per-passage arrays are the stored ones, whether the passage ids run without
+    a gap (copied as one slice) or a deleted article left one after a full merge (copied id by
+    id); the ranking is the same as a searcher that never saw the deleted article."""
+    from index.store.segments import merge_segments
+
+    def loaded(searcher: Searcher) -> dict[int, int]:
+        return {p: int(searcher._dl[p]) for p in range(len(searcher._dl)) if searcher._live[p]}
+
+    def stored(pid: np.ndarray, dl: np.ndarray) -> dict[int, int]:
+        dead = set(news_store.tombstones().tolist())  # replaced stubs, deleted passages
+        return {p: d for p, d in zip(pid.tolist(), dl.tolist(), strict=True) if p not in dead}
+
+    pid, dl, *_ = news_store.load_docs(0)
+    assert dl.dtype.itemsize == 4 and list(pid) == sorted(pid)  # as stored: int32, ascending
+    before = Searcher(news_store, tokenizer)
+    assert loaded(before) == stored(pid, dl)
+    middle = int(pid[len(pid) // 2])
+    victim = news_store.passage_rows([middle])[middle][4]  # the article of a middle passage
+    assert news_store.delete_article(victim, tokenizer)
+    merge_segments(news_store, full=True)  # the packed arrays rewritten without the deleted
+    pid2, dl2, *_ = news_store.load_docs(0)
+    assert middle not in pid2.tolist() and int(pid2[-1]) - int(pid2[0]) + 1 > len(pid2)  # gap
+    after = Searcher(news_store, tokenizer)
+    assert loaded(after) == stored(pid2, dl2)
+    before.refresh()  # the same state reached by a reload
+    assert loaded(before) == loaded(after)
+    for query in ("日銀の政策金利", "円安の理由"):
+        hits = after.search(query, 5).hits
+        assert [h.passage_id for h in hits] == [h.passage_id for h in before.search(query, 5).hits]
+        assert victim not in {h.article_id for h in hits}
