@@ -161,7 +161,7 @@ class RelatedFinder:
         best: dict[str, tuple[float, RelatedArticle]] = {}
         # only the passages' articles, not their text (hits() would cut 45 texts from bodies)
         pids = [int(p) for p in scored.pids]
-        rows = self.searcher.store.passage_rows(pids, text=False)
+        rows = self.searcher.store.passage_articles(pids)
         for pid, raw in zip(pids, scored.scores.tolist(), strict=True):
             if (row := rows.get(pid)) is None:  # deleted meanwhile, as hits() skips it
                 continue

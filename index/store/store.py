@@ -267,18 +267,23 @@ class IndexStore:
         rows = self.conn.execute("SELECT pid FROM tombstones").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def passage_rows(self, pids: Sequence[int], *, text: bool = True) -> dict[int, tuple]:
-        """pid → (heading, start, end, text, article fields …) for building hits; without
-        ``text``, pid → (article id, title, url, published_at) only (no read of the body)."""
+    def passage_rows(self, pids: Sequence[int]) -> dict[int, tuple]:
+        """pid → (heading, start, end, text, article fields …) for building hits."""
+        return self._passages_with(
+            pids,
+            "p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start), "
+            "a.id, a.title, a.url, a.published_at, a.category, a.is_stub",
+        )
+
+    def passage_articles(self, pids: Sequence[int]) -> dict[int, tuple[str, str, str, str | None]]:
+        """pid → (article id, title, url, published_at): a passage's article without reading
+        the body its text is cut from."""
+        return self._passages_with(pids, "a.id, a.title, a.url, a.published_at")
+
+    def _passages_with(self, pids: Sequence[int], cols: str) -> dict[int, tuple]:
         if not pids:
             return {}
         marks = ",".join("?" * len(pids))
-        cols = (
-            "p.heading, p.start, p.end, substr(a.body, p.start + 1, p.end - p.start), "
-            "a.id, a.title, a.url, a.published_at, a.category, a.is_stub"
-            if text
-            else "a.id, a.title, a.url, a.published_at"
-        )
         rows = self.conn.execute(
             f"SELECT p.pid, {cols} FROM passages p JOIN articles a ON a.rowid = p.article_rowid "
             f"WHERE p.pid IN ({marks})",

@@ -325,8 +325,8 @@ def test_related_articles_reuse_the_answers_reading_of_the_cited_passages(
     assert answerer.excerpts.terms_of(lead[0], "円相場") == tokenizer.terms("円相場")
     # the similar articles are read without their passages' text: the fields a hit has
     full = answer_store.passage_rows([lead[0]])[lead[0]]
-    assert answer_store.passage_rows([lead[0]], text=False) == {lead[0]: full[4:8]}
-    assert full[4] == cited and answer_store.passage_rows([], text=False) == {}
+    assert answer_store.passage_articles([lead[0]]) == {lead[0]: full[4:8]}
+    assert full[4] == cited and answer_store.passage_articles([]) == {}
 
 
 def test_related_is_capped_at_five(answerer: Answerer) -> None:
