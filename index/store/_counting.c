@@ -233,42 +233,11 @@ fail:
 }
 
 
-/* missing(cache: dict, terms: list[str]) -> list[str]: the distinct terms not in ``cache``, in
- * the order they first appear */
-static PyObject *
-missing(PyObject *self, PyObject *args)
-{
-    PyObject *cache, *terms;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &cache, &PyList_Type, &terms))
-        return NULL;
-    PyObject *out = PyList_New(0), *seen = PySet_New(NULL);
-    if (out == NULL || seen == NULL)
-        goto fail;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(terms); i++) {
-        PyObject *t = PyList_GET_ITEM(terms, i);
-        int in = PyDict_Contains(cache, t);
-        if (in < 0)
-            goto fail;
-        if (in)
-            continue;
-        in = PySet_Contains(seen, t);
-        if (in < 0)
-            goto fail;
-        if (in)
-            continue;
-        if (PySet_Add(seen, t) < 0 || PyList_Append(out, t) < 0)
-            goto fail;
-    }
-    Py_DECREF(seen);
-    return out;
-fail:
-    Py_XDECREF(out);
-    Py_XDECREF(seen);
-    return NULL;
-}
-
-/* lookup(cache: dict, terms: list[str]) -> bytes of int64: cache[t] for each term (KeyError if
- * one is missing) */
+/* lookup(cache: dict, terms: list[str]) -> (bytes of int64, list[str]): cache[t] of each term;
+ * a term not in ``cache`` is added to it with the placeholder -(k+1), k its index in the returned
+ * list of such terms (the distinct ones, in the order they first appear), and every occurrence
+ * of it gets that placeholder: one pass over the terms, for the caller to replace the
+ * placeholders (in ``cache`` and in the ids) once it has given the terms their ids. */
 static PyObject *
 lookup(PyObject *self, PyObject *args)
 {
@@ -276,27 +245,41 @@ lookup(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &cache, &PyList_Type, &terms))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(terms);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8);
-    if (out == NULL)
-        return NULL;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8), *added = PyList_New(0);
+    if (out == NULL || added == NULL)
+        goto fail;
     int64_t *v = (int64_t *)PyBytes_AS_STRING(out);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(terms, i);
-        PyObject *got = PyDict_GetItemWithError(cache, t);
+        PyObject *got = PyDict_GetItemWithError(cache, t); /* borrowed */
         if (got == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, t);
-            Py_DECREF(out);
-            return NULL;
+            if (PyErr_Occurred())
+                goto fail;
+            if (PyList_Append(added, t) < 0)
+                goto fail;
+            PyObject *mark = PyLong_FromSsize_t(-PyList_GET_SIZE(added));
+            if (mark == NULL)
+                goto fail;
+            int rc = PyDict_SetItem(cache, t, mark);
+            Py_DECREF(mark);
+            if (rc < 0)
+                goto fail;
+            v[i] = -(int64_t)PyList_GET_SIZE(added);
+            continue;
         }
         long long x = PyLong_AsLongLong(got);
-        if (x == -1 && PyErr_Occurred()) {
-            Py_DECREF(out);
-            return NULL;
-        }
+        if (x == -1 && PyErr_Occurred())
+            goto fail;
         v[i] = (int64_t)x;
     }
-    return out;
+    PyObject *res = PyTuple_Pack(2, out, added);
+    Py_DECREF(out);
+    Py_DECREF(added);
+    return res;
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(added);
+    return NULL;
 }
 
 /* signal_mask(terms: list[str]) -> bytes: 1 for a fusion signal term (its first character is
@@ -466,8 +449,8 @@ static PyMethodDef methods[] = {
      "signals_into(counts, folded, words) -> (bigrams, pairs): count the fusion signal terms"},
     {"intern", intern, METH_VARARGS,
      "intern(vocab, counts) -> (ids int32 bytes, tfs uint16 bytes)"},
-    {"missing", missing, METH_VARARGS, "missing(cache, terms) -> the distinct terms not in cache"},
-    {"lookup", lookup, METH_VARARGS, "lookup(cache, terms) -> int64 bytes of cache[t]"},
+    {"lookup", lookup, METH_VARARGS,
+     "lookup(cache, terms) -> (int64 bytes of cache[t], the terms added with placeholders)"},
     {"signal_mask", signal_mask, METH_VARARGS, "signal_mask(terms) -> bytes, 1 per signal term"},
     {"vector_rows", vector_rows, METH_VARARGS,
      "vector_rows(pids, tids, tfs) -> signal_docs rows of triples grouped by passage, or None"},

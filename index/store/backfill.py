@@ -68,7 +68,7 @@ def backfill_signals(store: IndexStore, tokenizer: JapaneseTokenizer, *, chunk: 
                     conn, "signal_docs", vectors.COLUMNS, vectors.rows(pid_arr, tids, tf_arr)
                 )
                 used, counts = np.unique(tids, return_counts=True)
-                store.add_dfs(conn, list(zip(counts.tolist(), used.tolist(), strict=True)))
+                store.add_dfs(conn, used, counts)
             conn.executemany(
                 "UPDATE passages SET dl_bigram = ?, dl_pair = ? WHERE pid = ?", lengths
             )

@@ -81,12 +81,16 @@ def intern(vocab: dict[str, int], counts: dict[str, int]) -> tuple[bytes, bytes]
     return _counting.intern(vocab, counts)
 
 
-def missing_py(cache: dict[str, int], terms: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(t for t in terms if t not in cache))
-
-
-def lookup_py(cache: dict[str, int], terms: Sequence[str]) -> np.ndarray:
-    return np.fromiter(map(cache.__getitem__, terms), dtype=np.int64, count=len(terms))
+def lookup_py(cache: dict[str, int], terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    added: list[str] = []
+    out = np.empty(len(terms), dtype=np.int64)
+    for i, t in enumerate(terms):
+        v = cache.get(t)
+        if v is None:
+            added.append(t)
+            v = cache[t] = -len(added)
+        out[i] = v
+    return out, added
 
 
 def signal_mask_py(terms: Sequence[str]) -> np.ndarray:
@@ -97,18 +101,25 @@ def _list(terms: Sequence[str]) -> list[str]:
     return terms if isinstance(terms, list) else list(terms)
 
 
-def missing(cache: dict[str, int], terms: Sequence[str]) -> list[str]:
-    """The distinct ``terms`` that are not keys of ``cache``, in the order they first appear."""
-    if _counting is None:
-        return missing_py(cache, terms)
-    return _counting.missing(cache, _list(terms))
-
-
-def lookup(cache: dict[str, int], terms: Sequence[str]) -> np.ndarray:
-    """``cache[t]`` of each term as an int64 array (KeyError for a term it lacks)."""
+def lookup(cache: dict[str, int], terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """``cache[t]`` of each term as an int64 array, in one pass, and the distinct terms that
+    ``cache`` lacked, in the order they first appear. Each of those is added to ``cache`` with
+    the placeholder ``-(k + 1)``, ``k`` its index in that list, which is also its value in the
+    array wherever it occurs: the caller replaces them (:func:`resolve`) once the terms have
+    their ids."""
     if _counting is None:
         return lookup_py(cache, terms)
-    return np.frombuffer(_counting.lookup(cache, _list(terms)), dtype=np.int64)
+    ids, added = _counting.lookup(cache, _list(terms))
+    return np.frombuffer(ids, dtype=np.int64).copy(), added
+
+
+def resolve(cache: dict[str, int], ids: np.ndarray, added: list[str], tids: np.ndarray) -> None:
+    """Replace :func:`lookup`'s placeholders: ``tids[k]`` is the id of ``added[k]``, in
+    ``cache`` and wherever ``ids`` holds its placeholder (in place)."""
+    cache.update(zip(added, tids.tolist(), strict=True))
+    if len(added):
+        at = ids < 0
+        ids[at] = tids[-ids[at] - 1]
 
 
 def signal_mask(terms: Sequence[str]) -> np.ndarray:

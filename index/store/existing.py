@@ -63,22 +63,32 @@ class Existing:
 
 
 def new_term_dfs(
-    new_tids: np.ndarray, counted: np.ndarray, counts: np.ndarray, df: Counter[int]
-) -> np.ndarray:
+    new_tids: np.ndarray, counted: np.ndarray, counts: np.ndarray, removed: Counter[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The df of each of a write's new terms (``new_tids``, ascending), which are inserted with
-    it (no UPDATE for most), from the ``counts`` of passages the write adds per term id
-    (``counted``) and the changes ``df`` already holds (deleted passages); the changes of the
-    terms that existed before are added to ``df`` and the new terms' taken out of it. Matched
-    as arrays, not term by term."""
-    new_df = np.zeros(len(new_tids), dtype=np.int64)
-    if len(counted):
-        at = np.searchsorted(new_tids, counted)
+    it (no UPDATE for them), and the terms that existed before whose df changes (ascending)
+    with the change: from the ``counts`` of passages the write adds per term id (``counted``,
+    distinct) and the counts of passages it ``removed`` per term id (negative). Matched as
+    arrays, not term by term (a bulk load changes the df of millions of terms)."""
+
+    def split(tids: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.searchsorted(new_tids, tids)
         hit = at < len(new_tids)
-        hit[hit] = new_tids[at[hit]] == counted[hit]
-        new_df[at[hit]] = counts[hit]
-        old = ~hit
-        for tid, n in zip(counted[old].tolist(), counts[old].tolist(), strict=True):
-            df[tid] += n
-    for i in np.flatnonzero(np.isin(new_tids, list(df))).tolist():  # removed new terms
-        new_df[i] += df.pop(int(new_tids[i]))
-    return new_df
+        hit[hit] = new_tids[at[hit]] == tids[hit]
+        np.add.at(new_df, at[hit], n[hit])
+        return tids[~hit], n[~hit]
+
+    new_df = np.zeros(len(new_tids), dtype=np.int64)
+    old_t, old_n = split(np.asarray(counted, dtype=np.int64), np.asarray(counts, dtype=np.int64))
+    if removed:
+        r_t, r_n = split(
+            np.fromiter(removed.keys(), dtype=np.int64, count=len(removed)),
+            np.fromiter(removed.values(), dtype=np.int64, count=len(removed)),
+        )
+        old_t, inverse = np.unique(np.r_[old_t, r_t], return_inverse=True)
+        old_n = np.bincount(inverse, weights=np.r_[old_n, r_n]).round().astype(np.int64)
+    else:
+        order = np.argsort(old_t, kind="stable")  # updates that walk the b-tree forwards
+        old_t, old_n = old_t[order], old_n[order]
+    keep = old_n != 0
+    return new_df, old_t[keep], old_n[keep]

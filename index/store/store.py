@@ -138,9 +138,10 @@ class IndexStore:
             f"UPDATE postings SET ids = ?, tfs = ? WHERE tid = ? AND seg = {seg}", rows
         )
 
-    def add_dfs(self, conn: Conn, changes: Sequence[tuple[int, int]]) -> None:
-        """Add ``delta`` to the document frequency of term ``tid``, for each (delta, tid)."""
-        conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", changes)
+    def add_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
+        """Add ``deltas[i]`` to the document frequency of term ``tids[i]``, for each i."""
+        rows = zip(deltas.tolist(), tids.tolist(), strict=True)
+        conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", rows)
 
     def set_high_water(self, conn: Conn, table: str, value: int) -> None:
         """Make :meth:`next_id` of ``table`` at least ``value + 1`` (an index copied in)."""

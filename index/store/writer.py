@@ -99,6 +99,8 @@ class BatchWriter:
         store.tune_for_writes()  # SQLite: a larger WAL between checkpoints
         self._tids: dict[str, int] = {}  # term → tid, valid while merge_gen is unchanged
         self._tids_gen = -1
+        self._complete = False  # the cache holds every term of the table (see _create)
+        self._top: int | None = -1  # the table's greatest tid when this writer last wrote
 
     def write(
         self, batch: Sequence[PreparedArticle] | Sequence[PreparedBatch], report: IngestReport
@@ -117,8 +119,10 @@ class BatchWriter:
         try:
             with paused_gc(), self.store.transaction() as conn:
                 _Write(self, conn, batches, report).run()
+                self._synced(conn)
         except BaseException:
             self._tids.clear()  # may name terms the rollback removed
+            self._complete = False
             raise
 
     def delete(self, article_id: str) -> bool:
@@ -133,8 +137,10 @@ class BatchWriter:
                 w = _Write(self, conn, [], IngestReport())
                 w.delete_rowid(row[0])
                 w.flush()
+                self._synced(conn)
         except BaseException:
             self._tids.clear()
+            self._complete = False
             raise
         settle(self.store)
         return True
@@ -146,35 +152,60 @@ class BatchWriter:
         row = conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone()
         if (gen := int((row or [0])[0])) != self._tids_gen or len(self._tids) > TID_CACHE:
             self._tids.clear()  # a full merge may have dropped terms; or the cache is full
+            self._complete = False
             self._tids_gen = gen
             # but never the terms this transaction created and has not inserted yet
             self._tids.update((t, tid) for tid, t in (new or {}).items())
         cache = self._tids
-        missing = sorted(counting.missing(cache, terms))  # sorted: look-ups walk forwards
-        if missing:
-            top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
-            for i in range(0, len(missing) if top else 0, 500):  # another writer may have some
-                part = missing[i : i + 500]
-                cache.update(
-                    conn.execute(
-                        f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
-                        part,
-                    ).fetchall()
-                )
-            # New terms get their ids in the order of their text: the inserts then walk both
-            # b-trees of the terms table (tid and term) forwards instead of at random (-40 %).
-            fresh = [t for t in missing if t not in cache]
-            if fresh:
-                top = top or 0
-                next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
-                tids = range(next_tid, next_tid + len(fresh))
-                if new is None:
-                    rows = [(tid, t, 0) for tid, t in zip(tids, fresh, strict=True)]
-                    self.store.insert_rows(conn, "terms", ("tid", "term", "df"), rows)
-                else:
-                    new.update(zip(tids, fresh, strict=True))
-                cache.update(zip(fresh, tids, strict=True))
-        return counting.lookup(cache, terms)
+        ids, missing = counting.lookup(cache, terms)  # the missing ones with placeholders
+        if not missing:
+            return ids
+        try:
+            tid_of = self._create(conn, sorted(missing), new)  # sorted: look-ups walk forwards
+            counting.resolve(cache, ids, missing, np.fromiter(
+                map(tid_of.__getitem__, missing), dtype=np.int64, count=len(missing)
+            ))  # fmt: skip
+        except BaseException:
+            self._tids.clear()  # the placeholders must not outlive this call
+            self._complete = False
+            raise
+        return ids
+
+    def _create(self, conn, missing: list[str], new: dict[int, str] | None) -> dict[str, int]:
+        """The tids of terms this writer does not remember (sorted), those the table lacks
+        created. While the writer remembers every term of the table (it has seen the table
+        empty, and no other writer has added a term since: the greatest tid is the one it
+        left), nothing is looked up: at ~1M terms those look-ups were a tenth of a bulk
+        ingest's writing."""
+        top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
+        self._complete = top is None or (self._complete and top == self._top)
+        found: dict[str, int] = {}
+        for i in range(0, 0 if self._complete else len(missing), 500):
+            part = missing[i : i + 500]  # another writer may have some
+            found.update(
+                conn.execute(
+                    f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall()
+            )
+        # New terms get their ids in the order of their text: the inserts then walk both
+        # b-trees of the terms table (tid and term) forwards instead of at random (-40 %).
+        fresh = [t for t in missing if t not in found] if found else missing
+        if fresh:
+            top = top or 0
+            next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
+            tids = range(next_tid, next_tid + len(fresh))
+            if new is None:
+                rows = [(tid, t, 0) for tid, t in zip(tids, fresh, strict=True)]
+                self.store.insert_rows(conn, "terms", ("tid", "term", "df"), rows)
+            else:
+                new.update(zip(tids, fresh, strict=True))
+            found.update(zip(fresh, tids, strict=True))
+        return found
+
+    def _synced(self, conn) -> None:
+        """Note the table's greatest tid as this writer leaves it (inside the transaction)."""
+        self._top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
 
 
 class _Write:
@@ -355,13 +386,13 @@ class _Write:
         conn = self.conn
         if not (self.post or self.sig or self.df_removed or self.docs or self.n_docs):
             return  # nothing changed: leave the file (and the generation) untouched
-        df: Counter[int] = Counter()  # changes of document frequency by term id
+        removed: Counter[int] = Counter()  # passages removed by term id
         if self.df_removed:
-            removed = list(self.df_removed)
+            terms = list(self.df_removed)
             for tid, term in zip(
-                self.writer.term_ids(conn, removed, self.new_terms).tolist(), removed, strict=True
+                self.writer.term_ids(conn, terms, self.new_terms).tolist(), terms, strict=True
             ):
-                df[tid] -= self.df_removed[term]
+                removed[tid] -= self.df_removed[term]
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         seg = int(meta.get("next_seg", 1))
         rows: Iterable[tuple] = ()
@@ -384,12 +415,14 @@ class _Write:
         # df changes by term, the words' then the signals': a new term is inserted with its df
         new = self.new_terms
         new_tids = np.fromiter(new, dtype=np.int64, count=len(new))
-        new_df = new_term_dfs(new_tids, np.r_[firsts, used], np.r_[sizes, n_used], df)
+        new_df, old_tids, old_dfs = new_term_dfs(
+            new_tids, np.r_[firsts, used], np.r_[sizes, n_used], removed
+        )
         self.writer.store.insert_rows(
             conn, "terms", ("tid", "term", "df"),
             zip(new_tids.tolist(), new.values(), new_df.tolist(), strict=True),
         )  # fmt: skip
-        self.writer.store.add_dfs(conn, [(d, t) for t, d in df.items() if d])
+        self.writer.store.add_dfs(conn, old_tids, old_dfs)
         written = len(firsts) > 0 and not into_main  # a new small segment
         if len(firsts) and into_main and not first:
             append_main(self.writer.store, conn, rows, int(new_tids[0]) if len(new) else 1 << 62)

@@ -160,17 +160,20 @@ def test_passage_lengths_are_the_counts(
         assert pairs == sum(n for t, n in signals.items() if t[0] == PAIR) > 0
 
 
-def test_missing_and_lookup_like_python() -> None:
-    cache = {"a": 3, "b": 7}
+def test_lookup_marks_the_missing_terms_like_python() -> None:
     terms = ["x", "a", "y", "x", "b", "z", "y"]
-    assert counting.missing(cache, terms) == counting.missing_py(cache, terms) == ["x", "y", "z"]
-    assert counting.missing(cache, tuple(terms)) == ["x", "y", "z"]  # any sequence
-    cache.update(x=1, y=2, z=0)
-    got = counting.lookup(cache, terms)
-    assert got.dtype == np.int64
-    assert got.tolist() == counting.lookup_py(cache, terms).tolist() == [1, 3, 2, 1, 7, 0, 2]
-    with pytest.raises(KeyError):
-        counting.lookup(cache, ["a", "nope"])
+    for lookup in (counting.lookup, counting.lookup_py):
+        cache = {"a": 3, "b": 7}
+        ids, added = lookup(cache, terms)
+        assert ids.dtype == np.int64
+        assert added == ["x", "y", "z"]  # distinct, in the order they first appear
+        assert ids.tolist() == [-1, 3, -2, -1, 7, -3, -2]
+        assert cache == {"a": 3, "b": 7, "x": -1, "y": -2, "z": -3}
+        counting.resolve(cache, ids, added, np.array([10, 11, 12], dtype=np.int64))
+        assert ids.tolist() == [10, 3, 11, 10, 7, 12, 11]
+        assert cache == {"a": 3, "b": 7, "x": 10, "y": 11, "z": 12}
+        again, none = lookup(cache, tuple(terms))  # any sequence
+        assert again.tolist() == ids.tolist() and none == []
 
 
 def test_signal_mask_is_fusion_is_signal() -> None:

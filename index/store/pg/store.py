@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar, cast
 
+import numpy as np
 import psycopg
 from psycopg import sql
 
@@ -271,12 +272,12 @@ class PgIndexStore(IndexStore):
                 (int_array(list(tids)), list(ids), list(tfs), seg),
             )
 
-    def add_dfs(self, conn: Conn, changes: Sequence[tuple[int, int]]) -> None:
-        if changes:  # one statement (executemany sent 10^5 UPDATEs for a batch)
+    def add_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
+        if len(tids):  # one statement (executemany sent 10^5 UPDATEs for a batch)
             conn.execute(
                 "UPDATE terms t SET df = t.df + d.delta FROM unnest(?::bigint[], ?::bigint[]) "
                 "AS d(delta, tid) WHERE t.tid = d.tid",
-                (int_array([c[0] for c in changes]), int_array([c[1] for c in changes])),
+                (int_array(deltas.tolist()), int_array(tids.tolist())),
             )
 
     def set_high_water(self, conn: Conn, table: str, value: int) -> None:
