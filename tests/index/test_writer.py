@@ -184,6 +184,30 @@ def test_remembered_term_ids_are_dropped_after_a_full_merge(
     assert [h.article_id for h in Searcher(store, tokenizer).search("鵺").hits] == ["back"]
 
 
+def test_writers_taking_turns_share_the_terms_they_create(
+    store: IndexStore, tokenizer: JapaneseTokenizer
+) -> None:
+    """A writer that has seen every term of the table looks none up; once another writer
+    (another process: its own connection) has added terms, it must look them up again rather
+    than create them twice."""
+    assert store.path is not None
+    other_store = IndexStore.open(store.path)
+    try:
+        mine, other = BatchWriter(store, tokenizer), BatchWriter(other_store, tokenizer)
+        first = make_article("a", "鵺の記事", ["鵺という妖怪の話です。"])
+        mine.write([prepare(first, tokenizer)], IngestReport())  # the table was empty
+        theirs = make_article("b", "蟒蛇の記事", ["蟒蛇と鵺が出てくる昔話です。"])
+        other.write([prepare(theirs, tokenizer)], IngestReport())
+        again = make_article("c", "蟒蛇ふたたび", ["蟒蛇がまた現れた、と村人は言います。"])
+        mine.write([prepare(again, tokenizer)], IngestReport())  # 蟒蛇 is the other's term
+    finally:
+        other_store.close()
+    assert [row[1:] for row in store.lookup_terms(["蟒蛇", "鵺"])] == [("蟒蛇", 2), ("鵺", 2)]
+    assert checked(store, tokenizer)
+    found = {h.article_id for h in Searcher(store, tokenizer).search("蟒蛇").hits}
+    assert found == {"b", "c"}
+
+
 def test_a_failed_batch_leaves_nothing_and_the_writer_usable(
     store: IndexStore, tokenizer: JapaneseTokenizer
 ) -> None:
