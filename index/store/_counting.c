@@ -233,24 +233,71 @@ fail:
 }
 
 
-/* lookup(cache: dict, terms: list[str]) -> (bytes of int64, list[str]): cache[t] of each term;
- * a term not in ``cache`` is added to it with the placeholder -(k+1), k its index in the returned
- * list of such terms (the distinct ones, in the order they first appear), and every occurrence
- * of it gets that placeholder: one pass over the terms, for the caller to replace the
- * placeholders (in ``cache`` and in the ids) once it has given the terms their ids. */
+/* The bucket of a hashed word pair term (PAIR_PREFIX and five lower-case hex digits, as
+ * fusion.pair_term writes it), or -1 for any other term. */
+static Py_ssize_t
+pair_bucket(PyObject *t)
+{
+    if (PyUnicode_GET_LENGTH(t) != 6)
+        return -1;
+    int kind = PyUnicode_KIND(t);
+    const void *data = PyUnicode_DATA(t);
+    if (PyUnicode_READ(kind, data, 0) != PAIR_PREFIX)
+        return -1;
+    Py_ssize_t b = 0;
+    for (Py_ssize_t i = 1; i < 6; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= '0' && c <= '9')
+            b = b * 16 + (c - '0');
+        else if (c >= 'a' && c <= 'f')
+            b = b * 16 + (c - 'a' + 10);
+        else
+            return -1;
+    }
+    return b < PAIR_BUCKETS ? b : -1;
+}
+
+/* lookup(cache: dict, pairs: int64 buffer, terms: list[str]) -> (bytes of int64, list[str]): the
+ * id of each term, a word pair's from ``pairs`` (by bucket; 0 there: not known), any other's
+ * from ``cache``. A term known to neither is added with the placeholder -(k+1), k its index in
+ * the returned list of such terms (the distinct ones, in the order they first appear), and
+ * every occurrence of it gets that placeholder: one pass over the terms, for the caller to
+ * replace the placeholders (resolve) once it has given the terms their ids. */
 static PyObject *
 lookup(PyObject *self, PyObject *args)
 {
     PyObject *cache, *terms;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &cache, &PyList_Type, &terms))
+    Py_buffer pb;
+    if (!PyArg_ParseTuple(args, "O!w*O!", &PyDict_Type, &cache, &pb, &PyList_Type, &terms))
         return NULL;
+    PyObject *out = NULL, *added = NULL;
+    if (pb.len != (Py_ssize_t)(PAIR_BUCKETS * sizeof(int64_t))) {
+        PyErr_SetString(PyExc_ValueError, "pairs must hold PAIR_BUCKETS int64 ids");
+        goto fail;
+    }
+    int64_t *pairs = (int64_t *)pb.buf;
     Py_ssize_t n = PyList_GET_SIZE(terms);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8), *added = PyList_New(0);
+    out = PyBytes_FromStringAndSize(NULL, n * 8);
+    added = PyList_New(0);
     if (out == NULL || added == NULL)
         goto fail;
     int64_t *v = (int64_t *)PyBytes_AS_STRING(out);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(terms, i);
+        if (!PyUnicode_Check(t)) {
+            PyErr_SetString(PyExc_TypeError, "terms must be str");
+            goto fail;
+        }
+        Py_ssize_t b = pair_bucket(t);
+        if (b >= 0) {
+            if (pairs[b] == 0) {
+                if (PyList_Append(added, t) < 0)
+                    goto fail;
+                pairs[b] = -(int64_t)PyList_GET_SIZE(added);
+            }
+            v[i] = pairs[b];
+            continue;
+        }
         PyObject *got = PyDict_GetItemWithError(cache, t); /* borrowed */
         if (got == NULL) {
             if (PyErr_Occurred())
@@ -272,14 +319,61 @@ lookup(PyObject *self, PyObject *args)
             goto fail;
         v[i] = (int64_t)x;
     }
+    PyBuffer_Release(&pb);
     PyObject *res = PyTuple_Pack(2, out, added);
     Py_DECREF(out);
     Py_DECREF(added);
     return res;
 fail:
+    PyBuffer_Release(&pb);
     Py_XDECREF(out);
     Py_XDECREF(added);
     return NULL;
+}
+
+/* resolve(cache: dict, pairs: int64 buffer, added: list[str], tids: int64 buffer) -> None:
+ * the id tids[k] of added[k], into ``pairs`` for a word pair, else into ``cache`` */
+static PyObject *
+resolve(PyObject *self, PyObject *args)
+{
+    PyObject *cache, *added;
+    Py_buffer pb, tb;
+    if (!PyArg_ParseTuple(args, "O!w*O!y*", &PyDict_Type, &cache, &pb, &PyList_Type, &added, &tb))
+        return NULL;
+    PyObject *res = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(added);
+    if (pb.len != (Py_ssize_t)(PAIR_BUCKETS * sizeof(int64_t)) ||
+        tb.len != n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "pairs must hold PAIR_BUCKETS ids, tids one per term");
+        goto done;
+    }
+    int64_t *pairs = (int64_t *)pb.buf;
+    const int64_t *tids = (const int64_t *)tb.buf;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *t = PyList_GET_ITEM(added, k);
+        if (!PyUnicode_Check(t)) {
+            PyErr_SetString(PyExc_TypeError, "terms must be str");
+            goto done;
+        }
+        Py_ssize_t b = pair_bucket(t);
+        if (b >= 0) {
+            pairs[b] = tids[k];
+            continue;
+        }
+        PyObject *tid = PyLong_FromLongLong(tids[k]);
+        if (tid == NULL)
+            goto done;
+        int rc = PyDict_SetItem(cache, t, tid);
+        Py_DECREF(tid);
+        if (rc < 0)
+            goto done;
+    }
+    res = Py_None;
+    Py_INCREF(res);
+done:
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&tb);
+    return res;
 }
 
 /* signal_mask(terms: list[str]) -> bytes: 1 for a fusion signal term (its first character is
@@ -450,7 +544,9 @@ static PyMethodDef methods[] = {
     {"intern", intern, METH_VARARGS,
      "intern(vocab, counts) -> (ids int32 bytes, tfs uint16 bytes)"},
     {"lookup", lookup, METH_VARARGS,
-     "lookup(cache, terms) -> (int64 bytes of cache[t], the terms added with placeholders)"},
+     "lookup(cache, pairs, terms) -> (int64 bytes of ids, the terms added with placeholders)"},
+    {"resolve", resolve, METH_VARARGS,
+     "resolve(cache, pairs, added, tids): the ids of the added terms, into pairs or cache"},
     {"signal_mask", signal_mask, METH_VARARGS, "signal_mask(terms) -> bytes, 1 per signal term"},
     {"vector_rows", vector_rows, METH_VARARGS,
      "vector_rows(pids, tids, tfs) -> signal_docs rows of triples grouped by passage, or None"},

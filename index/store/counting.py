@@ -13,14 +13,15 @@ ids (tests compare them on real articles). Signal terms are those of
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import numpy as np
 
-from index.ranking.fusion import folded_bigrams, is_signal, pair_term
+from index.ranking.fusion import PAIR, PAIR_BUCKETS, folded_bigrams, is_signal, pair_term
 
 try:
     from index.store import _counting  # type: ignore[attr-defined]
@@ -81,18 +82,6 @@ def intern(vocab: dict[str, int], counts: dict[str, int]) -> tuple[bytes, bytes]
     return _counting.intern(vocab, counts)
 
 
-def lookup_py(cache: dict[str, int], terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    added: list[str] = []
-    out = np.empty(len(terms), dtype=np.int64)
-    for i, t in enumerate(terms):
-        v = cache.get(t)
-        if v is None:
-            added.append(t)
-            v = cache[t] = -len(added)
-        out[i] = v
-    return out, added
-
-
 def signal_mask_py(terms: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(is_signal, terms), dtype=bool, count=len(terms))
 
@@ -101,25 +90,88 @@ def _list(terms: Sequence[str]) -> list[str]:
     return terms if isinstance(terms, list) else list(terms)
 
 
-def lookup(cache: dict[str, int], terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """``cache[t]`` of each term as an int64 array, in one pass, and the distinct terms that
-    ``cache`` lacked, in the order they first appear. Each of those is added to ``cache`` with
-    the placeholder ``-(k + 1)``, ``k`` its index in that list, which is also its value in the
-    array wherever it occurs: the caller replaces them (:func:`resolve`) once the terms have
-    their ids."""
-    if _counting is None:
-        return lookup_py(cache, terms)
-    ids, added = _counting.lookup(cache, _list(terms))
-    return np.frombuffer(ids, dtype=np.int64).copy(), added
+class TermIds:
+    """A writer's memory of term ids: the hashed word pairs' (:func:`index.ranking.fusion.pair_term`:
+    at most :data:`~index.ranking.fusion.PAIR_BUCKETS` of them, most of a batch's terms) in an
+    array by bucket, 0 where not known (8 MB), the other terms' in a dict. A look-up in a dict
+    of a million strings costs several cache misses (its index, its entry, the key's text); in
+    the array, one."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+        self.pairs = np.zeros(PAIR_BUCKETS, dtype=np.int64)
+
+    def __len__(self) -> int:
+        """The terms held in the dict (the array's size is fixed)."""
+        return len(self.words)
+
+    def clear(self) -> None:
+        self.words.clear()
+        self.pairs.fill(0)
+
+    def lookup(self, terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """The id of each term as an int64 array, in one pass, and the distinct terms not
+        known, in the order they first appear. Each of those is remembered with the placeholder
+        ``-(k + 1)``, ``k`` its index in that list, which is also its value in the array
+        wherever it occurs: the caller replaces them (:meth:`resolve`) once the terms have
+        their ids."""
+        if _counting is None:
+            return self._lookup_py(terms)
+        ids, added = _counting.lookup(self.words, self.pairs, _list(terms))
+        return np.frombuffer(ids, dtype=np.int64).copy(), added
+
+    def resolve(self, ids: np.ndarray, added: list[str], tids: np.ndarray) -> None:
+        """Replace :meth:`lookup`'s placeholders: ``tids[k]`` is the id of ``added[k]``, from
+        now on and wherever ``ids`` holds its placeholder (in place)."""
+        tids = np.ascontiguousarray(tids, dtype=np.int64)
+        if len(added) != len(tids):
+            raise ValueError("one id per added term")
+        if _counting is None:
+            for t, tid in zip(added, tids.tolist(), strict=True):
+                self._set(t, tid)
+        else:
+            _counting.resolve(self.words, self.pairs, added, tids)
+        if len(added):
+            at = ids < 0
+            ids[at] = tids[-ids[at] - 1]
+
+    def update(self, items: Iterable[tuple[str, int]]) -> None:
+        for t, tid in items:
+            self._set(t, tid)
+
+    def _set(self, term: str, tid: int) -> None:
+        b = pair_bucket(term)
+        if b is None:
+            self.words[term] = tid
+        else:
+            self.pairs[b] = tid
+
+    def _lookup_py(self, terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        added: list[str] = []
+        out = np.empty(len(terms), dtype=np.int64)
+        for i, t in enumerate(terms):
+            b = pair_bucket(t)
+            v = self.words.get(t) if b is None else (int(self.pairs[b]) or None)
+            if v is None:
+                added.append(t)
+                v = -len(added)
+                if b is None:
+                    self.words[t] = v
+                else:
+                    self.pairs[b] = v
+            out[i] = v
+        return out, added
 
 
-def resolve(cache: dict[str, int], ids: np.ndarray, added: list[str], tids: np.ndarray) -> None:
-    """Replace :func:`lookup`'s placeholders: ``tids[k]`` is the id of ``added[k]``, in
-    ``cache`` and wherever ``ids`` holds its placeholder (in place)."""
-    cache.update(zip(added, tids.tolist(), strict=True))
-    if len(added):
-        at = ids < 0
-        ids[at] = tids[-ids[at] - 1]
+_PAIR_TERM = re.compile(f"{PAIR}[0-9a-f]{{5}}")
+
+
+def pair_bucket(term: str) -> int | None:
+    """The bucket of a hashed word pair term (:func:`index.ranking.fusion.pair_term`), or None."""
+    if len(term) == 6 and _PAIR_TERM.fullmatch(term):
+        b = int(term[1:], 16)
+        return b if b < PAIR_BUCKETS else None
+    return None
 
 
 def signal_mask(terms: Sequence[str]) -> np.ndarray:

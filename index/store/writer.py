@@ -79,7 +79,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TID_CACHE = 2_000_000  # term ids a writer remembers (about 200 MB at most), then starts over
+TID_CACHE = (
+    2_000_000  # term ids a writer remembers besides word pairs (~200 MB at most), then starts over
+)
 ARTICLE_COLUMNS = (
     "rowid", "id", "url", "url_norm", "title", "title_norm", "published_at", "published_ts",
     "category", "source", "is_stub", "body", "meta", "content_hash", "added_at", "updated_at",
@@ -97,7 +99,7 @@ class BatchWriter:
         self.store = store
         self.tokenizer = tokenizer
         store.tune_for_writes()  # SQLite: a larger WAL between checkpoints
-        self._tids: dict[str, int] = {}  # term → tid, valid while merge_gen is unchanged
+        self._tids = counting.TermIds()  # term → tid, valid while merge_gen is unchanged
         self._tids_gen = -1
         self._complete = False  # the cache holds every term of the table (see _create)
         self._top: int | None = -1  # the table's greatest tid when this writer last wrote
@@ -157,12 +159,12 @@ class BatchWriter:
             # but never the terms this transaction created and has not inserted yet
             self._tids.update((t, tid) for tid, t in (new or {}).items())
         cache = self._tids
-        ids, missing = counting.lookup(cache, terms)  # the missing ones with placeholders
+        ids, missing = cache.lookup(terms)  # the missing ones with placeholders
         if not missing:
             return ids
         try:
             tid_of = self._create(conn, sorted(missing), new)  # sorted: look-ups walk forwards
-            counting.resolve(cache, ids, missing, np.fromiter(
+            cache.resolve(ids, missing, np.fromiter(
                 map(tid_of.__getitem__, missing), dtype=np.int64, count=len(missing)
             ))  # fmt: skip
         except BaseException:

@@ -160,20 +160,50 @@ def test_passage_lengths_are_the_counts(
         assert pairs == sum(n for t, n in signals.items() if t[0] == PAIR) > 0
 
 
-def test_lookup_marks_the_missing_terms_like_python() -> None:
-    terms = ["x", "a", "y", "x", "b", "z", "y"]
-    for lookup in (counting.lookup, counting.lookup_py):
-        cache = {"a": 3, "b": 7}
-        ids, added = lookup(cache, terms)
-        assert ids.dtype == np.int64
-        assert added == ["x", "y", "z"]  # distinct, in the order they first appear
-        assert ids.tolist() == [-1, 3, -2, -1, 7, -3, -2]
-        assert cache == {"a": 3, "b": 7, "x": -1, "y": -2, "z": -3}
-        counting.resolve(cache, ids, added, np.array([10, 11, 12], dtype=np.int64))
-        assert ids.tolist() == [10, 3, 11, 10, 7, 12, 11]
-        assert cache == {"a": 3, "b": 7, "x": 10, "y": 11, "z": 12}
-        again, none = lookup(cache, tuple(terms))  # any sequence
-        assert again.tolist() == ids.tolist() and none == []
+@pytest.mark.parametrize("compiled", [True, False])
+def test_term_ids_mark_the_missing_terms(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not compiled:
+        monkeypatch.setattr(counting, "_counting", None)
+    elif counting._counting is None:
+        pytest.skip("the C extension was not built")
+    p, q = pair_term("東京", "駅"), pair_term("駅", "前")
+    terms = ["x", "a", p, "x", "b", q, "z", p]
+    ids = counting.TermIds()
+    ids.update([("a", 3), ("b", 7)])
+    got, added = ids.lookup(terms)
+    assert got.dtype == np.int64
+    assert added == ["x", p, q, "z"]  # distinct, in the order they first appear
+    assert got.tolist() == [-1, 3, -2, -1, 7, -3, -4, -2]
+    ids.resolve(got, added, np.array([10, 11, 12, 13], dtype=np.int64))
+    assert got.tolist() == [10, 3, 11, 10, 7, 12, 13, 11]
+    assert ids.words == {"a": 3, "b": 7, "x": 10, "z": 13}  # the pairs are kept by bucket
+    assert len(ids) == 4
+    bp, bq = counting.pair_bucket(p), counting.pair_bucket(q)
+    assert bp is not None and bq is not None
+    assert (ids.pairs[bp], ids.pairs[bq]) == (11, 12)
+    again, none = ids.lookup(tuple(terms))  # any sequence
+    assert again.tolist() == got.tolist() and none == []
+    ids.clear()
+    assert len(ids) == 0 and not ids.pairs.any()
+
+
+def test_pair_buckets_are_those_of_pair_terms_only() -> None:
+    assert counting.pair_bucket(PAIR + "000ff") == 255
+    assert counting.pair_bucket(PAIR + "fffff") == (1 << 20) - 1
+    for other in [
+        PAIR + "000FF",
+        PAIR + "00ff",
+        PAIR + "000fff",
+        "\x01東京",
+        "東京駅",
+        PAIR + "0x0ff",
+    ]:
+        assert counting.pair_bucket(other) is None
+    ids = counting.TermIds()  # a term that only looks like a pair goes to the dict
+    got, added = ids.lookup([PAIR + "000FF", PAIR + "000ff"])
+    assert added == [PAIR + "000FF", PAIR + "000ff"] and got.tolist() == [-1, -2]
+    ids.resolve(got, added, np.array([5, 6], dtype=np.int64))
+    assert ids.words == {PAIR + "000FF": 5} and ids.pairs[255] == 6
 
 
 def test_signal_mask_is_fusion_is_signal() -> None:
