@@ -66,8 +66,19 @@ def of_parts(
         empty = np.zeros(0, dtype=np.int64)
         return [], empty, empty
     tids, pids, tfs = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return rows(pids, tids, tfs), *distinct_counts(tids)
+
+
+def distinct_counts(tids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct term ids (ascending) and how often each occurs: ``np.unique`` with its
+    counts, by counting where the ids are dense enough (a write's millions of entries over a
+    few million ids: one linear pass instead of a sort, a tenth of the time)."""
+    if len(tids) and int(tids.min()) >= 0 and int(tids.max()) < 4 * len(tids) + 1024:
+        counts = np.bincount(tids)
+        used = np.flatnonzero(counts)
+        return used.astype(np.int64, copy=False), counts[used].astype(np.int64, copy=False)
     used, n_used = np.unique(tids, return_counts=True)
-    return rows(pids, tids, tfs), used, n_used
+    return used.astype(np.int64, copy=False), n_used.astype(np.int64, copy=False)
 
 
 def unpack(found: Sequence[tuple[int, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
