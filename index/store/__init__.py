@@ -4,7 +4,8 @@ Owns the schema (``schema``), the one migration helper every set of tables in th
 the bot's included (``migrations``), the articles and their reads (``store``), the
 per-passage arrays (``doctable``), the fusion signals' per-passage vectors (``vectors``),
 postings segments and their merging (``segments``), preparing
-and writing batches (``prepare``, ``existing``, ``writer``), the fusion backfill (``backfill``),
+and writing batches (``prepare``, ``existing``, ``writer``, and the writer's term ids:
+``term_ids``), the fusion backfill (``backfill``),
 the process lock on the file (``dblock``), the feedback tables (``feedback_store``), the feed
 subscriptions (``feeds_table``) and the reads of backups and checks (``checks``). May import
 ``index.ranking`` (the fusion signals it stores), ``index.analysis`` (tokenising what it writes)

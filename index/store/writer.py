@@ -55,6 +55,7 @@ from index.store.segments import (  # re-exported likewise
     settle,
     shifted_bytes,
 )
+from index.store.term_ids import TermIdMemory
 
 if TYPE_CHECKING:  # the store calls the writer; the writer only names the store
     from index.store.store import IndexStore
@@ -79,9 +80,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TID_CACHE = (
-    2_000_000  # term ids a writer remembers besides word pairs (~200 MB at most), then starts over
-)
 ARTICLE_COLUMNS = (
     "rowid", "id", "url", "url_norm", "title", "title_norm", "published_at", "published_ts",
     "category", "source", "is_stub", "body", "meta", "content_hash", "added_at", "updated_at",
@@ -99,10 +97,7 @@ class BatchWriter:
         self.store = store
         self.tokenizer = tokenizer
         store.tune_for_writes()  # SQLite: a larger WAL between checkpoints
-        self._tids = counting.TermIds()  # term → tid, valid while merge_gen is unchanged
-        self._tids_gen = -1
-        self._complete = False  # the cache holds every term of the table (see _create)
-        self._top: int | None = -1  # the table's greatest tid when this writer last wrote
+        self.terms = TermIdMemory(store)  # the term ids it has met
 
     def write(
         self, batch: Sequence[PreparedArticle] | Sequence[PreparedBatch], report: IngestReport
@@ -121,10 +116,9 @@ class BatchWriter:
         try:
             with paused_gc(), self.store.transaction() as conn:
                 _Write(self, conn, batches, report).run()
-                self._synced(conn)
+                self.terms.synced(conn)
         except BaseException:
-            self._tids.clear()  # may name terms the rollback removed
-            self._complete = False
+            self.terms.forget()  # may name terms the rollback removed
             raise
 
     def delete(self, article_id: str) -> bool:
@@ -139,10 +133,9 @@ class BatchWriter:
                 w = _Write(self, conn, [], IngestReport())
                 w.delete_rowid(row[0])
                 w.flush()
-                self._synced(conn)
+                self.terms.synced(conn)
         except BaseException:
-            self._tids.clear()
-            self._complete = False
+            self.terms.forget()
             raise
         settle(self.store)
         return True
@@ -150,64 +143,8 @@ class BatchWriter:
     def term_ids(self, conn, terms: Sequence[str], new: dict[int, str] | None = None) -> np.ndarray:
         """tid of every term (in order), creating the missing terms with df 0; with ``new``,
         a missing term only gets its tid there, for the caller to insert (with its df) later
-        in the same transaction."""
-        row = conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone()
-        if (gen := int((row or [0])[0])) != self._tids_gen or len(self._tids) > TID_CACHE:
-            self._tids.clear()  # a full merge may have dropped terms; or the cache is full
-            self._complete = False
-            self._tids_gen = gen
-            # but never the terms this transaction created and has not inserted yet
-            self._tids.update((t, tid) for tid, t in (new or {}).items())
-        cache = self._tids
-        ids, missing = cache.lookup(terms)  # the missing ones with placeholders
-        if not missing:
-            return ids
-        try:
-            tid_of = self._create(conn, sorted(missing), new)  # sorted: look-ups walk forwards
-            cache.resolve(ids, missing, np.fromiter(
-                map(tid_of.__getitem__, missing), dtype=np.int64, count=len(missing)
-            ))  # fmt: skip
-        except BaseException:
-            self._tids.clear()  # the placeholders must not outlive this call
-            self._complete = False
-            raise
-        return ids
-
-    def _create(self, conn, missing: list[str], new: dict[int, str] | None) -> dict[str, int]:
-        """The tids of terms this writer does not remember (sorted), those the table lacks
-        created. While the writer remembers every term of the table (it has seen the table
-        empty, and no other writer has added a term since: the greatest tid is the one it
-        left), nothing is looked up: at ~1M terms those look-ups were a tenth of a bulk
-        ingest's writing."""
-        top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
-        self._complete = top is None or (self._complete and top == self._top)
-        found: dict[str, int] = {}
-        for i in range(0, 0 if self._complete else len(missing), 500):
-            part = missing[i : i + 500]  # another writer may have some
-            found.update(
-                conn.execute(
-                    f"SELECT term, tid FROM terms WHERE term IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall()
-            )
-        # New terms get their ids in the order of their text: the inserts then walk both
-        # b-trees of the terms table (tid and term) forwards instead of at random (-40 %).
-        fresh = [t for t in missing if t not in found] if found else missing
-        if fresh:
-            top = top or 0
-            next_tid = max(top, max(new, default=0)) + 1 if new is not None else top + 1
-            tids = range(next_tid, next_tid + len(fresh))
-            if new is None:
-                rows = [(tid, t, 0) for tid, t in zip(tids, fresh, strict=True)]
-                self.store.insert_rows(conn, "terms", ("tid", "term", "df"), rows)
-            else:
-                new.update(zip(tids, fresh, strict=True))
-            found.update(zip(fresh, tids, strict=True))
-        return found
-
-    def _synced(self, conn) -> None:
-        """Note the table's greatest tid as this writer leaves it (inside the transaction)."""
-        self._top = conn.execute("SELECT max(tid) FROM terms").fetchone()[0]
+        in the same transaction (:meth:`index.store.term_ids.TermIdMemory.ids`)."""
+        return self.terms.ids(conn, terms, new)
 
 
 class _Write:

@@ -293,16 +293,16 @@ def test_tokenising_workers_run_at_lower_cpu_priority() -> None:
 def test_remembered_term_ids_are_bounded(
     monkeypatch: pytest.MonkeyPatch, store: IndexStore, tokenizer: JapaneseTokenizer
 ) -> None:
-    import index.store.writer as writer_module
+    import index.store.term_ids as term_ids_module
 
-    monkeypatch.setattr(writer_module, "TID_CACHE", 5)
+    monkeypatch.setattr(term_ids_module, "TID_CACHE", 5)
     writer = BatchWriter(store, tokenizer)
     topics = ["台風が九州に上陸", "日銀が金利を引き上げ", "新しい半導体工場が稼働"]
     for i, text in enumerate(topics):
         writer.write(
             [prepare(make_article(f"t{i}", text, [text + "。"]), tokenizer)], IngestReport()
         )
-    assert len(writer._tids) < store.stats()["terms"]  # started over instead of growing
+    assert len(writer.terms) < store.stats()["terms"]  # started over instead of growing
     assert checked(store, tokenizer)
     assert Searcher(store, tokenizer).search("金利").hits[0].article_id == "t1"
 
@@ -314,9 +314,9 @@ def test_the_term_id_cache_starting_over_mid_write_keeps_the_new_terms(
     looked up again to take their frequencies back): when the cache starts over in between, the
     terms the transaction created but has not inserted yet must not be created twice (a 458k
     ingest failed with "UNIQUE constraint failed: terms.term" this way)."""
-    import index.store.writer as writer_module
+    import index.store.term_ids as term_ids_module
 
-    monkeypatch.setattr(writer_module, "TID_CACHE", 5)
+    monkeypatch.setattr(term_ids_module, "TID_CACHE", 5)
     first = make_article("m0", "台風が九州に上陸した", ["台風が九州に上陸した。"])
     second = make_article("m0", "台風が九州に上陸した", ["台風の被害が九州で広がっている。"])
     batches = [prepare_batch([first], tokenizer), prepare_batch([second], tokenizer)]
