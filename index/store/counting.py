@@ -98,15 +98,15 @@ class TermIds:
     the array, one."""
 
     def __init__(self) -> None:
-        self.words: dict[str, int] = {}
+        self.by_text: dict[str, int] = {}
         self.pairs = np.zeros(PAIR_BUCKETS, dtype=np.int64)
 
     def __len__(self) -> int:
         """The terms held in the dict (the array's size is fixed)."""
-        return len(self.words)
+        return len(self.by_text)
 
     def clear(self) -> None:
-        self.words.clear()
+        self.by_text.clear()
         self.pairs.fill(0)
 
     def lookup(self, terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -117,7 +117,7 @@ class TermIds:
         their ids."""
         if _counting is None:
             return self._lookup_py(terms)
-        ids, added = _counting.lookup(self.words, self.pairs, _list(terms))
+        ids, added = _counting.lookup(self.by_text, self.pairs, _list(terms))
         return np.frombuffer(ids, dtype=np.int64).copy(), added
 
     def resolve(self, ids: np.ndarray, added: list[str], tids: np.ndarray) -> None:
@@ -130,7 +130,7 @@ class TermIds:
             for t, tid in zip(added, tids.tolist(), strict=True):
                 self._set(t, tid)
         else:
-            _counting.resolve(self.words, self.pairs, added, tids)
+            _counting.resolve(self.by_text, self.pairs, added, tids)
         if len(added):
             at = ids < 0
             ids[at] = tids[-ids[at] - 1]
@@ -142,7 +142,7 @@ class TermIds:
     def _set(self, term: str, tid: int) -> None:
         b = pair_bucket(term)
         if b is None:
-            self.words[term] = tid
+            self.by_text[term] = tid
         else:
             self.pairs[b] = tid
 
@@ -151,12 +151,12 @@ class TermIds:
         out = np.empty(len(terms), dtype=np.int64)
         for i, t in enumerate(terms):
             b = pair_bucket(t)
-            v = self.words.get(t) if b is None else (int(self.pairs[b]) or None)
+            v = self.by_text.get(t) if b is None else (int(self.pairs[b]) or None)
             if v is None:
                 added.append(t)
                 v = -len(added)
                 if b is None:
-                    self.words[t] = v
+                    self.by_text[t] = v
                 else:
                     self.pairs[b] = v
             out[i] = v

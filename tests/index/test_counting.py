@@ -176,7 +176,7 @@ def test_term_ids_mark_the_missing_terms(compiled: bool, monkeypatch: pytest.Mon
     assert got.tolist() == [-1, 3, -2, -1, 7, -3, -4, -2]
     ids.resolve(got, added, np.array([10, 11, 12, 13], dtype=np.int64))
     assert got.tolist() == [10, 3, 11, 10, 7, 12, 13, 11]
-    assert ids.words == {"a": 3, "b": 7, "x": 10, "z": 13}  # the pairs are kept by bucket
+    assert ids.by_text == {"a": 3, "b": 7, "x": 10, "z": 13}  # the pairs are kept by bucket
     assert len(ids) == 4
     bp, bq = counting.pair_bucket(p), counting.pair_bucket(q)
     assert bp is not None and bq is not None
@@ -203,7 +203,7 @@ def test_pair_buckets_are_those_of_pair_terms_only() -> None:
     got, added = ids.lookup([PAIR + "000FF", PAIR + "000ff"])
     assert added == [PAIR + "000FF", PAIR + "000ff"] and got.tolist() == [-1, -2]
     ids.resolve(got, added, np.array([5, 6], dtype=np.int64))
-    assert ids.words == {PAIR + "000FF": 5} and ids.pairs[255] == 6
+    assert ids.by_text == {PAIR + "000FF": 5} and ids.pairs[255] == 6
 
 
 def test_signal_mask_is_fusion_is_signal() -> None:
