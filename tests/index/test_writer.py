@@ -7,7 +7,7 @@ batch and compare the result with writing the same articles one at a time.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.models import Article, ArticleLink, IngestReport, Section
 from index.ops import ops
 from index.search.search import Searcher
+from index.store.existing import new_term_dfs
 from index.store.prepare import TITLE
 from index.store.store import IndexStore
 from index.store.writer import (
@@ -182,6 +183,21 @@ def test_remembered_term_ids_are_dropped_after_a_full_merge(
     assert [row[1:] for row in store.lookup_terms(["鵺"])] == [("鵺", 1)]
     assert checked(store, tokenizer)
     assert [h.article_id for h in Searcher(store, tokenizer).search("鵺").hits] == ["back"]
+
+
+def test_df_changes_split_between_new_and_existing_terms() -> None:
+    """A write's df changes: new terms get theirs on insert (a term created and then removed
+    in the same write included), existing terms one change each, ascending, none of zero."""
+    new_tids = np.array([10, 11], dtype=np.int64)
+    counted = np.array([10, 3, 1], dtype=np.int64)  # passages added per term id
+    counts = np.array([5, 1, 2], dtype=np.int64)
+    removed = Counter({1: -2, 11: -2, 4: -3, 3: 0})
+    new_df, tids, deltas = new_term_dfs(new_tids, counted, counts, removed)
+    assert new_df.tolist() == [5, -2]
+    assert tids.tolist() == [3, 4] and deltas.tolist() == [1, -3]  # term 1: +2 - 2
+    new_df, tids, deltas = new_term_dfs(new_tids, counted, counts, Counter())
+    assert new_df.tolist() == [5, 0]
+    assert tids.tolist() == [1, 3] and deltas.tolist() == [2, 1]
 
 
 def test_writers_taking_turns_share_the_terms_they_create(
