@@ -16,7 +16,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.ingest.ingest import iter_articles
 from index.models import Article
 from index.ranking.fusion import PAIR, PAIR_BUCKETS, char_bigrams, pair_term, signal_counts
-from index.store import counting
+from index.store import counting, vectors
 from index.store.prepare import PreparedBatch, prepare, prepare_batch
 
 needs_c = pytest.mark.skipif(not counting.COMPILED, reason="the C extension was not built")
@@ -215,8 +215,6 @@ def test_signal_mask_is_fusion_is_signal() -> None:
 
 @needs_c
 def test_vector_rows_sort_each_passage_like_the_general_sort() -> None:
-    from index.store import vectors
-
     rng = np.random.default_rng(11)
     sizes = rng.integers(0, 700, 300)  # passages of 0-700 signal terms, some of 1
     pids = np.repeat(np.arange(1000, 1300, dtype=np.int64), sizes)
@@ -243,3 +241,18 @@ def test_vector_rows_check_what_they_are_given() -> None:
     with pytest.raises(ValueError, match="out of range"):
         _counting.vector_rows(one, np.array([1, -2, 3], dtype=np.int64), one.astype(np.uint16))
     assert counting.vector_rows(one[:0], one[:0], one[:0].astype(np.uint16)) is None
+
+
+@pytest.mark.parametrize(
+    ("n", "high"),
+    [(0, 1), (1, 5), (5_000, 300), (5_000, 1 << 40), (200, 10_000_000)],
+    ids=["empty", "one", "dense", "sparse", "few"],
+)
+def test_distinct_counts_are_those_of_unique(n: int, high: int) -> None:
+    """A write's distinct signal term ids and their counts: by counting where the ids are dense,
+    by sorting where they are not; either way what ``np.unique`` gives."""
+    tids = np.random.default_rng(n).integers(1, high, n, dtype=np.int64)
+    used, counts = vectors.distinct_counts(tids)
+    want_used, want_counts = np.unique(tids, return_counts=True)
+    assert used.dtype == counts.dtype == np.int64
+    assert used.tolist() == want_used.tolist() and counts.tolist() == want_counts.tolist()
