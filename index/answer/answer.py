@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -182,6 +183,12 @@ class Answerer:
             return replace(base, message=t(lang, "answer_no_answer"))
         siblings = self._siblings(hits)
         ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
+        if ev.missing_name is not None and (named := self._writing(hits, query.names)):
+            # The best article never names what the question is about (浅田真央): the answer
+            # can only be in one that does, judged on the same evidence.
+            hits = named
+            siblings = self._siblings(hits)
+            ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
         log.debug("evidence %r: coverage %.3f relative %.3f", question, ev.coverage, ev.relative)
         if ev.weak:
             return replace(
@@ -208,17 +215,23 @@ class Answerer:
     def _writing_quoted_names(self, hits: list[Hit], query: Query) -> list[Hit]:
         """The hits whose article writes every title the question quotes (『風立ちぬ』), when any
         does: an article that never names the work the question is about cannot answer it."""
-        quoted = [name for name, kind in query.names if kind == "quoted"]
-        if not quoted:
-            return hits
+        quoted = [(name, kind) for name, kind in query.names if kind == "quoted"]
+        return (self._writing(hits, quoted) or hits) if quoted else hits
+
+    def _writing(self, hits: list[Hit], names: Sequence[tuple[str, str]]) -> list[Hit]:
+        """The hits whose article (title and text) writes every one of ``names``, in their order:
+        a quoted title as :func:`name_key` reads it (however the article punctuates it), a run of
+        proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not イギリスフランス)."""
         writes: dict[str, bool] = {}
         for h in hits:
             if h.article_id not in writes:
                 text = "".join([h.title, *(row[4] for row in self.store.passages_of(h.article_id))])
-                written = name_key(text)
-                writes[h.article_id] = all(name in written for name in quoted)
-        kept = [h for h in hits if writes[h.article_id]]
-        return kept or hits
+                keyed, plain = name_key(text), unicodedata.normalize("NFKC", text).lower()
+                writes[h.article_id] = all(
+                    name_key(name) in keyed if kind == "quoted" else name.lower() in plain
+                    for name, kind in names
+                )
+        return [h for h in hits if writes[h.article_id]]
 
     def _siblings(self, hits: list[Hit]) -> list[Hit]:
         """The other passages of the best articles: in news the sentence that holds the answer

@@ -263,3 +263,75 @@ def test_answers_speak_the_language_asked_for(answerer: Answerer) -> None:
     assert dated.status == "answered" and dated.excerpts[0].article_id == "kimi"
     assert dated.note is not None and dated.note.startswith("Answered from the articles")
     assert "今月" in answerer.ask("今月の『星の庭』の興行収入はいくら？", now=NOW).note
+
+
+NAMED = [
+    _article(
+        "omamori",
+        "神社のお守り、いつも持ち歩くならどれ？",
+        [
+            "神社でもらったお守りを、いつも持ち歩く人は多い。どこの神社のお守りを持ち歩くかは人それぞれだ。",
+            "お守りは神社ごとに色や形が違い、いつも持ち歩くうちに愛着がわくという。",
+        ],
+    ),
+    _article(
+        "skater",
+        "フィギュアの浅田真央と姉の舞がテレビで共演",
+        [
+            "フィギュアスケートの浅田真央と姉の舞が、テレビ番組に姉妹で出演した。",
+            "真央は、舞からもらった熱田神宮のお守りをいつも持ち歩いているという。",
+        ],
+    ),
+]
+
+
+EUROPE = _article(
+    "europe",
+    "欧州のお守り事情",
+    ["イギリス、フランスなど欧州にも、いつも持ち歩くお守りの習慣があり、神社のお守りも人気だ。"],
+)
+
+FILLER = [  # other news, so that the question's words are rare as in a real index
+    _article(f"news-{i}", title, [text])
+    for i, (title, text) in enumerate(
+        [
+            ("台風が九州に上陸", "大型の台風が九州南部に上陸し、各地で大雨となった。"),
+            ("日銀が金利を据え置き", "日本銀行は金融政策決定会合で、政策金利の据え置きを決めた。"),
+            ("新しい駅ビルが開業", "駅前の再開発で建てられた駅ビルが、今月開業した。"),
+            ("プロ野球の開幕戦", "プロ野球が開幕し、各地の球場に多くのファンが詰めかけた。"),
+            ("新型スマホを発表", "大手メーカーが新型スマートフォンを発表し、来月発売する。"),
+        ]
+    )
+]
+
+
+def test_an_article_that_names_the_person_answers_when_the_best_does_not(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """The best-ranked article shares the question's other words but never names 浅田真央: the
+    answer comes from the best article that does, rather than no answer at all."""
+    store = IndexStore.open(tmp_path / "named.db")
+    store.add_articles([*ARTICLES, *NAMED, *FILLER], tokenizer)
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        question = "浅田真央がいつも持ち歩いてるお守りってどこの神社の？"
+        assert answerer.explain(question, now=NOW).missing_name == "浅田真央"  # the best lacks it
+        answer = answerer.ask(question, now=NOW)
+        assert answer.status == "answered"
+        assert answer.excerpts[0].article_id == "skater"
+        assert "熱田神宮" in answer.excerpts[0].text
+        assert all(e.article_id == "skater" for e in answer.excerpts)
+        # a person no article names is still not found
+        other = "羽生結弦がいつも持ち歩いてるお守りってどこの神社の？"
+        assert answerer.ask(other, now=NOW).status == "not_found"
+        # a run of proper nouns counts only written in one piece: a list of the same nouns
+        # (イギリス、フランス) does not name it; a quoted title is sought however punctuated
+        store.add_articles([EUROPE], tokenizer)
+        answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+        hits = list(answerer.searcher.hits(answerer.searcher.score_terms(["イギリス"], 5)))
+        assert [h.article_id for h in hits] == ["europe"]
+        assert answerer._writing(hits, [("イギリスフランス", "proper")]) == []
+        assert answerer._writing(hits, [("イギリスフランス", "quoted")]) == hits
+        assert answerer._writing(hits, [("欧州", "proper"), ("お守り", "proper")]) == hits
+    finally:
+        store.close()
