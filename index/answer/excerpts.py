@@ -1,7 +1,7 @@
 """Cutting the excerpts of an answer: which sentences of the read passages, and how much of them.
 
 :class:`ExcerptPicker` reads each passage once (terms, morphemes and candidate answer spans,
-cached by passage id), scores its sentences with :mod:`index.ranking.excerpt_score`, offers at
+cached by passage id: :mod:`index.answer.analysed`), scores its sentences with :mod:`index.ranking.excerpt_score`, offers at
 most two windows per passage (the best sentence and, when it helps, its neighbour), cuts a long
 sentence where it holds the most matched weight and highlights the matched words and the answer.
 Then it picks at most ``k``: several articles before several excerpts of one when scores are
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
 from index.analysis.sentences import sentence_spans
-from index.analysis.tokenizer import JapaneseTokenizer, Morph, Token
+from index.analysis.tokenizer import JapaneseTokenizer
+from index.answer.analysed import PassageAnalyses
 from index.answer.excerpt_text import (
     MAX_EXCERPT_CHARS,
     NO_HIGHLIGHT,
@@ -25,15 +26,12 @@ from index.answer.excerpt_text import (
     fold_key,
     highlightable,
     line_per_sentence,
-    normalised,
 )
 from index.answer.reading import Reading, Sentence
 from index.models import Excerpt, Hit
 from index.ranking.answer_spans import (
     Fit,
-    Span,
     answer_weight,
-    find_spans,
     focus_values,
     merge_spans,
 )
@@ -52,39 +50,9 @@ SHORT_SENTENCE_CHARS = 40  # a best sentence shorter than this takes its neighbo
 SAME_ARTICLE_FACTOR = 0.95  # each excerpt already taken from an article lowers its next one
 MIN_EXCERPT_RATIO = 0.5  # excerpts scoring under half the first one are not shown
 PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
-# Tokenised passages kept (LRU), ~40 KB each (morphemes as Python objects): 4,096 would grow a
-# serving process by ~170 MB. A question analyses ~5 passages it has not met before, and the
-# cache only pays when passages come back (within a question, a follow-up): 256 answered 300
-# JSQuAD questions in the same CPU time as 4,096 (24.2 vs 24.4 ms p50 at 353k passages).
-TOKEN_CACHE_PASSAGES = 256
 # A sentence that ends by naming a thing (「…と一般的に呼ばれる。」「…をXという。」).
 NAMING_END = re.compile(r"(?:と(?:[^、。]{0,6})?呼ばれる|という|と称(?:する|される))[。．]?$")
 QUOTE_OPENERS = '「『“"'
-
-
-class _Analysed:
-    """A passage's terms and morphemes; answer spans and the normalised text when first asked."""
-
-    __slots__ = ("_norm", "_spans", "morphs", "text", "tokens")
-
-    def __init__(self, text: str, tokens: list[Token], morphs: list[Morph]) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.morphs = morphs
-        self._spans: list[Span] | None = None
-        self._norm: str | None = None
-
-    @property
-    def spans(self) -> list[Span]:
-        if self._spans is None:
-            self._spans = find_spans(self.text, self.morphs)
-        return self._spans
-
-    @property
-    def normalised(self) -> str:
-        if self._norm is None:
-            self._norm = normalised(self.morphs)
-        return self._norm
 
 
 @dataclass
@@ -106,44 +74,10 @@ class ExcerptPicker:
 
     def __init__(self, tokenizer: JapaneseTokenizer) -> None:
         self.tokenizer = tokenizer
-        self._titles: dict[tuple[str, str], set[str]] = {}
-        self._tokens: OrderedDict[int, _Analysed] = OrderedDict()
-
-    def title_terms(self, hit: Hit) -> set[str]:
-        """Terms of a passage's title and heading, cached per (title, heading)."""
-        key = (hit.title, hit.heading or "")
-        got = self._titles.get(key)
-        if got is None:
-            got = set(self.tokenizer.terms(hit.title)) | set(
-                self.tokenizer.terms(hit.heading or "")
-            )
-            if len(self._titles) > TOKEN_CACHE_PASSAGES:
-                self._titles.clear()
-            self._titles[key] = got
-        return got
-
-    def analysis(self, hit: Hit) -> _Analysed:
-        """Terms and morphemes of a passage, cached by passage id (a passage's text never
-        changes: an updated article gets new passage ids)."""
-        cache = self._tokens
-        got = cache.get(hit.passage_id)
-        if got is None:
-            tokens, morphs = self.tokenizer.analyse(hit.text)
-            got = _Analysed(hit.text, tokens, morphs)
-            cache[hit.passage_id] = got
-            if len(cache) > TOKEN_CACHE_PASSAGES:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(hit.passage_id)
-        return got
-
-    def terms_of(self, passage_id: int, text: str) -> list[str]:
-        """The terms of a passage (``tokenizer.terms``), from its analysis when this picker
-        has read it already (the cited article's lead passages, for related articles)."""
-        got = self._tokens.get(passage_id)
-        if got is not None and got.text == text:
-            return [t.term for t in got.tokens]
-        return self.tokenizer.terms(text)
+        self.read_once = PassageAnalyses(tokenizer)  # each passage analysed once
+        self.title_terms = self.read_once.title_terms
+        self.analysis = self.read_once.analysis
+        self.terms_of = self.read_once.terms_of
 
     def sentences(self, hit: Hit, query: Query) -> tuple[list[Sentence], set[str]]:
         """The sentences of a passage with the query terms each holds; also all terms present."""

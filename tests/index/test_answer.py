@@ -302,7 +302,7 @@ def test_related_articles_reuse_the_answers_reading_of_the_cited_passages(
     answer = answerer.ask("台風で何戸が停電した？", now=NOW)
     cited = answer.excerpts[0].article_id
     lead = answer_store.passages_of(cited)[0]
-    read = answerer.excerpts._tokens
+    read = answerer.excerpts.read_once._tokens
     assert lead[0] in read  # the answer read the cited article's first passage
     assert answerer.excerpts.terms_of(lead[0], lead[4]) == tokenizer.terms(lead[4])
     asked: list[int] = []
