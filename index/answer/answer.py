@@ -222,14 +222,16 @@ class Answerer:
         """The hits whose article (title and text) writes every one of ``names``, in their order:
         a quoted title as :func:`name_key` reads it (however the article punctuates it), a run of
         proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not イギリスフランス)."""
+        quoted = [name_key(name) for name, kind in names if kind == "quoted"]
+        proper = [name.lower() for name, kind in names if kind != "quoted"]
         writes: dict[str, bool] = {}
         for h in hits:
             if h.article_id not in writes:
                 text = "".join([h.title, *(row[4] for row in self.store.passages_of(h.article_id))])
-                keyed, plain = name_key(text), unicodedata.normalize("NFKC", text).lower()
-                writes[h.article_id] = all(
-                    name_key(name) in keyed if kind == "quoted" else name.lower() in plain
-                    for name, kind in names
+                keyed = name_key(text) if quoted else ""
+                plain = unicodedata.normalize("NFKC", text).lower() if proper else ""
+                writes[h.article_id] = all(q in keyed for q in quoted) and all(
+                    p in plain for p in proper
                 )
         return [h for h in hits if writes[h.article_id]]
 
