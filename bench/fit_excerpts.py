@@ -10,7 +10,7 @@ table compares the current weights with both on each set by the share of questio
 (what "answer in excerpt 1" measures, before the picker's per-article rule), on the sets it
 was fitted on and on a held-out JSQuAD sample it never saw.
 
-    python bench/fit_excerpts.py [--work DIR] [--jsquad-train 1200] [--jsquad-test 600]
+    python bench/fit_excerpts.py [--work DIR] [--jsquad-train 1200] [--jsquad-test 600] [--casual-test FILE]
 
 Sets: livedoor-dev over the livedoor corpus (weight 2), a JSQuAD sample, the data/ questions
 (``bench/questions_data.jsonl``, weight 2). It prints measured figures and the fitted constants;
@@ -223,8 +223,9 @@ def jsquad_split(n_train: int, n_test: int) -> tuple[list[EvalQuestion], list[Ev
     return qs[:n_train], qs[n_train : n_train + n_test]
 
 
-def livedoor_questions() -> list[EvalQuestion]:
-    path = SHARED / "eval" / "livedoor-dev" / "questions.jsonl"
+def livedoor_questions(
+    path: Path = SHARED / "eval" / "livedoor-dev" / "questions.jsonl",
+) -> list[EvalQuestion]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         o = json.loads(line)
@@ -272,6 +273,14 @@ def main() -> None:
     ap.add_argument("--jsquad-test", type=int, default=600)
     ap.add_argument("--lam", type=float, default=0.5, help="L2 toward the current weights")
     ap.add_argument("--temp", type=float, default=0.1, help="softmax temperature")
+    ap.add_argument(
+        "--casual-test",
+        type=Path,
+        action="append",
+        default=[],
+        help="another question file over the livedoor corpus (livedoor-dev's format), measured "
+        "and never fitted on (repeatable)",
+    )
     args = ap.parse_args()
     require_shared()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -284,7 +293,9 @@ def main() -> None:
         "JSQuAD train": collect(jq, [(q, NOW) for q in train_q], "JSQuAD train"),
         "data/": collect(dd, data_questions(), "data/"),
     }
-    held = collect(jq, [(q, NOW) for q in test_q], "JSQuAD held-out")
+    held = {"JSQuAD held-out": collect(jq, [(q, NOW) for q in test_q], "JSQuAD held-out")}
+    for path in args.casual_test:
+        held[path.name] = collect(ld, [(q, NOW) for q in livedoor_questions(path)], path.name)
     set_weight = {"livedoor-dev": 2.0, "JSQuAD train": 1.0, "data/": 2.0}
     cases = [c for cs in sets.values() for c in cs]
     weights = [set_weight[c.set] for c in cases]
@@ -295,7 +306,7 @@ def main() -> None:
     print(
         f"λ = {args.lam}, temperature = {args.temp}; questions with a candidate holding the answer.\n"
     )
-    every = {**sets, "JSQuAD held-out": held}
+    every = {**sets, **held}
     rows = [[name, len(cs), top1(w0, cs), top1(w1, cs), top1(w2, cs)] for name, cs in every.items()]
     table(["set", "questions", "current", "softmax fit", "top-1 search"], rows)
     print()

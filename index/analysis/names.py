@@ -109,12 +109,50 @@ def required_names(text: str, morphs: Sequence[Morph]) -> tuple[tuple[str, str],
         key = name_key(m.group(1) or m.group(2))
         if len(key) >= 2:
             out.append((key, "quoted"))
+    out.extend(("".join(w.norm for w in run), "proper") for run in _proper_runs(morphs))
+    return tuple(out)
+
+
+def _proper_runs(morphs: Sequence[Morph]) -> list[list[Morph]]:
+    """Runs of two or more proper nouns written together (半沢直樹, 大谷翔平)."""
+    runs: list[list[Morph]] = []
     run: list[Morph] = []
     for m in [*morphs, None]:
         if m is not None and m.pos[1] == "固有名詞" and (not run or run[-1].end == m.start):
             run.append(m)
             continue
         if len(run) >= 2:
-            out.append(("".join(w.norm for w in run), "proper"))
+            runs.append(run)
         run = [m] if m is not None and m.pos[1] == "固有名詞" else []
-    return tuple(out)
+    return runs
+
+
+# News refers to a person it names in full (李明博, 孫正義) by the family name and a title or an
+# honorific just as well (李大統領, 孫社長, 本田選手, 野田首相), at times from the first mention;
+# a celebrity by the given name and a familiar suffix (真央ちゃん). A closed class of such words,
+# in Sudachi's normalised forms.
+PERSON_TITLES = frozenset({
+    "氏", "さん", "様", "君", "くん", "ちゃん", "殿", "選手", "監督", "コーチ", "投手", "捕手",
+    "内野手", "外野手", "主将", "親方", "関", "大統領", "首相", "総理", "元首相", "副大統領",
+    "国家主席", "主席", "総書記", "書記長", "委員長", "大臣", "外相", "長官", "議長", "議員",
+    "知事", "市長", "町長", "村長", "区長", "党首", "代表", "総裁", "社長", "会長", "副社長",
+    "専務", "常務", "取締役", "頭取", "理事長", "学長", "教授", "准教授", "博士", "医師",
+    "弁護士", "容疑者", "被告", "被告人", "受刑者", "アナ", "アナウンサー", "記者", "夫妻",
+    "一家", "兄弟", "姉妹", "父", "母", "夫人", "王子", "王女", "女王", "国王", "皇太子", "陛下",
+})  # fmt: skip
+FAMILIAR_SUFFIXES = ("ちゃん", "くん", "さん", "様")
+
+
+def person_short_forms(morphs: Sequence[Morph]) -> dict[str, tuple[str, ...]]:
+    """For each person a question names in full (a family and a given name, both Sudachi 人名,
+    run together: 李明博), the shorter forms an article may name them by instead (李大統領,
+    真央ちゃん), keyed by the name as :func:`required_names` gives it."""
+    out: dict[str, tuple[str, ...]] = {}
+    for run in _proper_runs(morphs):
+        if len(run) == 2 and all(m.pos[2] == "人名" for m in run):
+            family, given = run[0].norm, run[1].norm
+            out[family + given] = (
+                *(family + title for title in sorted(PERSON_TITLES)),
+                *(given + suffix for suffix in FAMILIAR_SUFFIXES),
+            )
+    return out

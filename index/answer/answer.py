@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from index.analysis.markup import strip_markup
-from index.analysis.names import name_key, question_phrases, required_names
+from index.analysis.names import name_key, person_short_forms, question_phrases, required_names
 from index.analysis.question import read_intent
 from index.analysis.question_words import FILLERS, FORMAL_NOUNS
 from index.analysis.timeexpr import describe_window, find_time
@@ -183,7 +183,7 @@ class Answerer:
             return replace(base, message=t(lang, "answer_no_answer"))
         siblings = self._siblings(hits)
         ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
-        if ev.missing_name is not None and (named := self._writing(hits, query.names)):
+        if ev.missing_name is not None and (named := self._writing(hits, query)):
             # The best article never names what the question is about (浅田真央): the answer
             # can only be in one that does, judged on the same evidence.
             hits = named
@@ -215,15 +215,20 @@ class Answerer:
     def _writing_quoted_names(self, hits: list[Hit], query: Query) -> list[Hit]:
         """The hits whose article writes every title the question quotes (『風立ちぬ』), when any
         does: an article that never names the work the question is about cannot answer it."""
-        quoted = [(name, kind) for name, kind in query.names if kind == "quoted"]
-        return (self._writing(hits, quoted) or hits) if quoted else hits
+        quoted = any(kind == "quoted" for _name, kind in query.names)
+        return (self._writing(hits, query, quoted_only=True) or hits) if quoted else hits
 
-    def _writing(self, hits: list[Hit], names: Sequence[tuple[str, str]]) -> list[Hit]:
-        """The hits whose article (title and text) writes every one of ``names``, in their order:
-        a quoted title as :func:`name_key` reads it (however the article punctuates it), a run of
-        proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not イギリスフランス)."""
-        quoted = [name_key(name) for name, kind in names if kind == "quoted"]
-        proper = [name.lower() for name, kind in names if kind != "quoted"]
+    def _writing(self, hits: list[Hit], query: Query, *, quoted_only: bool = False) -> list[Hit]:
+        """The hits whose article (title and text) writes every one of the question's names, in
+        their order: a quoted title as :func:`name_key` reads it (however the article punctuates
+        it), a run of proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not
+        イギリスフランス) or, for a person, one of their short forms (李大統領 for 李明博)."""
+        quoted = [name_key(name) for name, kind in query.names if kind == "quoted"]
+        proper = [
+            (name.lower(), tuple(f.lower() for f in query.name_forms.get(name, ())))
+            for name, kind in query.names
+            if kind != "quoted" and not quoted_only
+        ]
         writes: dict[str, bool] = {}
         for h in hits:
             if h.article_id not in writes:
@@ -231,7 +236,7 @@ class Answerer:
                 keyed = name_key(text) if quoted else ""
                 plain = unicodedata.normalize("NFKC", text).lower() if proper else ""
                 writes[h.article_id] = all(q in keyed for q in quoted) and all(
-                    p in plain for p in proper
+                    p in plain or any(f in plain for f in forms) for p, forms in proper
                 )
         return [h for h in hits if writes[h.article_id]]
 
@@ -293,6 +298,7 @@ class Answerer:
             text=text,
             phrases=question_phrases(morphs),
             names=required_names(text, morphs),
+            name_forms=person_short_forms(morphs),
             predicates=predicates,
             slot_terms=frozenset(t for t in slot if t in terms),
         )
@@ -330,7 +336,12 @@ class Answerer:
         if query.names:
             written = name_key("".join([top.title, *(h.text for h in passages)]))
             for name, kind in query.names:
-                if name not in (written if kind == "quoted" else article):
+                if kind == "quoted":
+                    if name not in written:
+                        return replace(found, missing_name=name)
+                elif name not in article and not any(
+                    f in article for f in query.name_forms.get(name, ())
+                ):
                     return replace(found, missing_name=name)
         return found
 

@@ -60,6 +60,8 @@ class Query:
     # Names the question writes as one compound (normalised, with their terms): see answer.py.
     phrases: tuple[tuple[str, frozenset[str]], ...] = ()
     names: tuple[tuple[str, str], ...] = ()  # index.analysis.question.required_names
+    # Other forms that name a person of ``names`` (李大統領 for 李明博): names.person_short_forms
+    name_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Terms of the words around the interrogative and of the focus (Intent.slot_words, focus).
     slot_terms: frozenset[str] = frozenset()
     # Terms of the question's predicates (verbs, adjectives, suffixes: 直る, 減らす, 小さい):

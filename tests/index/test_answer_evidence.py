@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.analysis.names import name_key, required_names
+from index.analysis.names import name_key, person_short_forms, required_names
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
 from index.answer.excerpt_text import fold_key
@@ -330,8 +330,49 @@ def test_an_article_that_names_the_person_answers_when_the_best_does_not(
         answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
         hits = list(answerer.searcher.hits(answerer.searcher.score_terms(["イギリス"], 5)))
         assert [h.article_id for h in hits] == ["europe"]
-        assert answerer._writing(hits, [("イギリスフランス", "proper")]) == []
-        assert answerer._writing(hits, [("イギリスフランス", "quoted")]) == hits
-        assert answerer._writing(hits, [("欧州", "proper"), ("お守り", "proper")]) == hits
+        assert answerer._writing(hits, _naming(("イギリスフランス", "proper"))) == []
+        assert answerer._writing(hits, _naming(("イギリスフランス", "quoted"))) == hits
+        assert answerer._writing(hits, _naming(("欧州", "proper"), ("お守り", "proper"))) == hits
+    finally:
+        store.close()
+
+
+def _naming(*names: tuple[str, str]) -> Query:
+    return Query(counts={}, idf={}, bm25_idf={}, mass=0.0, max_score=0.0, names=names)
+
+
+def test_a_person_is_named_by_family_name_and_title_too(tok: JapaneseTokenizer) -> None:
+    morphs = tok.analyse("李明博を招いた晩餐会で出された料理って何？")[1]
+    forms = person_short_forms(morphs)["李明博"]
+    assert "李大統領" in forms and "李氏" in forms and "明博さん" in forms
+    # places and organisations run together are no person: no short forms
+    assert person_short_forms(tok.analyse("東京ディズニーランドの入場料っていくら？")[1]) == {}
+
+
+PRESIDENT = _article(
+    "dinner",
+    "ホワイトハウスの晩餐会に批判の声",
+    [
+        "ホワイトハウスで、オバマ大統領主催の韓国・李大統領の歓迎晩餐会が開かれた。",
+        "晩餐会では日本料理が出され、韓国メディアから失礼だと批判の声が上がった。",
+    ],
+)
+
+
+def test_an_article_naming_the_person_by_title_answers(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """News names a person it calls 李明博 in full as 李大統領 as well: that article is about them,
+    and answers; a family name the article never writes with a title still does not."""
+    store = IndexStore.open(tmp_path / "title.db")
+    store.add_articles([*ARTICLES, PRESIDENT, *FILLER], tokenizer)
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        answer = answerer.ask("李明博を呼んだ晩餐会で何の料理が出されて批判されたの？", now=NOW)
+        assert answer.status == "answered"
+        assert answer.excerpts[0].article_id == "dinner"
+        assert any("日本料理" in e.text for e in answer.excerpts)
+        other = answerer.ask("安倍晋三を呼んだ晩餐会で何の料理が出されて批判されたの？", now=NOW)
+        assert other.status == "not_found"
     finally:
         store.close()
