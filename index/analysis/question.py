@@ -148,9 +148,9 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             and (surface == "なん" or i + 2 >= len(morphs) or morphs[i + 2].pos[0] != "動詞")
         ):
             found.append(Intent(REASON, asked=span))
-        elif norm in WHEN and surface not in ("何時",):
+        elif norm in WHEN and surface not in ("何時", "何時頃"):
             found.append(Intent(DATE, asked=span))
-        elif surface in ("何時", "なんじ"):
+        elif surface in ("何時", "なんじ", "何時頃"):
             found.append(Intent(DATE, frozenset({"時", "分"}), asked=span))
         elif norm in HOW_MUCH:
             units = measure_units(nouns) or MONEY

@@ -380,11 +380,17 @@ def _asked(text: str, sp: Span, q: str, matched: Sequence[tuple[int, int]]) -> b
     body = _norm(text[sp.start : sp.end]).strip('「」『』“”"')
     if not body or body in q:
         return True
+    end = sp.end
     counter = _norm(sp.counter)
-    if sp.kind == "number" and counter and body.removesuffix(counter) in q:
-        return True
-    covered = sum(max(0, min(b, sp.end) - max(a, sp.start)) for a, b in merge_spans(matched))
-    return covered * 2 >= sp.end - sp.start
+    if sp.kind == "number" and counter:
+        # The number the question already writes (a whole number: 5 is not in 530), and only
+        # the number: the counter is what 「何台」「何機種」 ask for, not a topic (8台, 20機種).
+        number = body.removesuffix(counter)
+        if number and re.search(rf"(?<![0-9]){re.escape(number)}(?![0-9])", q):
+            return True
+        end = max(sp.start + 1, sp.end - len(sp.counter))
+    covered = sum(max(0, min(b, end) - max(a, sp.start)) for a, b in merge_spans(matched))
+    return covered * 2 >= end - sp.start
 
 
 def merge_spans(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -54,6 +54,9 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("初回視聴率何％だった？", NUMBER, "%"),
         ("スクリーム4のブルーレイっていつ出るの？", DATE, None),
         ("皆既食が始まるの何時だった？", DATE, "時"),
+        # いつごろ and 何時頃 are one word to Sudachi (いつ頃, 何時頃)
+        ("新しいCLSの納車っていつごろって言ってた？", DATE, None),
+        ("式典って何時頃始まるの？", DATE, "時"),
         ("何年間の話？", NUMBER, "年間"),
         ("マクドナルドに何年いたの？", DATE, "年"),
         ("お守りって、どこの神社のやつ？", PLACE, None),
@@ -147,6 +150,7 @@ def test_question_words_and_their_parts_never_become_search_terms(tok: JapaneseT
     assert "幾つ" not in terms and "幾" not in terms and "つ" not in terms
     assert "震度" in terms
     assert "どん" not in tok.query_terms("クマってどんくらい出てんの？")
+    assert tok.query_terms("納車っていつごろ？") == ["納車"]
 
 
 def test_spans_of_numbers_carry_their_counter(tok: JapaneseTokenizer) -> None:
@@ -227,6 +231,28 @@ def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     fit = answer_weight(text, spans, 0, len(text), it, question)
     assert fit.weight == 1.0 and fit.span is not None
     assert text[fit.span.start : fit.span.end] == "7000台"
+
+
+def test_the_counter_asked_for_is_no_topic(tok: JapaneseTokenizer) -> None:
+    """「何台」 leaves 台 among the question's words, and 台 is half of 「8台」: the number is
+    the answer all the same; a number the question writes itself is its topic (530台), but
+    only as a whole number (5台 is not in RM-PLZ530D)."""
+    question = "RM-PLZ530Dって何台まで操作できる？"
+    it = intent(tok, question)
+    asked = set(tok.query_terms(question))
+    assert "台" in asked
+
+    def fit(text: str):
+        matched = [(t.start, t.end) for t in tok.tokens(text) if t.term in asked]
+        spans = find_spans(text, tok.analyse(text)[1])
+        return answer_weight(text, spans, 0, len(text), it, question, matched)
+
+    text = "このリモコンではテレビはもちろん、最大で8台の電化製品を操作することができる。"
+    got = fit(text)
+    assert got.weight == 1.0 and got.span is not None
+    assert text[got.span.start : got.span.end] == "8台"
+    assert fit("累計で530台を操作できる。").weight == 0.0
+    assert fit("累計で5台を操作できる。").weight == 1.0
 
 
 def test_names_written_as_one_compound_or_quoted_are_phrases(tok: JapaneseTokenizer) -> None:
