@@ -188,6 +188,8 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             # 「何しろって言われた」: the adverb 何しろ (anyway) read as 何(を)しろ, an order
             # reported with a verb of saying.
             found.append(_what(morphs, i, nouns, span))
+    if not found and (why := _spoken_why(morphs)) is not None:
+        found.append(Intent(REASON, asked=why))
     if not found:
         spoken = _spoken_what(morphs)
         if spoken is not None:
@@ -282,6 +284,30 @@ def _spoken_what(morphs: Sequence[Morph]) -> int | None:
             and any(x.norm in ("?", "か", "け") for x in morphs[i + 3 :])
         ):
             return i + 1
+    return None
+
+
+def _spoken_why(morphs: Sequence[Morph]) -> tuple[tuple[int, int], ...] | None:
+    """「乾くの遅くならないのなんで？」: なんで ending a question is read by Sudachi as な + ん + で
+    (のだ in its continuative form), which asks nothing; only "why" makes it a question. The
+    span of なんで, or None."""
+    for i in range(len(morphs) - 2):
+        m, n, de = morphs[i], morphs[i + 1], morphs[i + 2]
+        if (
+            m.surface == "な"
+            and m.pos[0] == "助動詞"
+            and n.surface == "ん"
+            and n.pos[1] == "準体助詞"
+            and de.surface == "で"
+            and m.end == n.start
+            and n.end == de.start
+            # only the end of a question after it (？, か, の, だろう), not 「…なんで、中止です」
+            and all(
+                x.norm in ("?", "!") or x.pos[0] == "助動詞" or x.pos[1] in ("終助詞", "準体助詞")
+                for x in morphs[i + 3 :]
+            )
+        ):
+            return ((m.start, de.end),)
     return None
 
 

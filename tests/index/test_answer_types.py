@@ -68,6 +68,9 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("これを英語で何と言いますか", OTHER, None),
         ("フリップに書いたメッセージってなんだった？", QUOTE, None),
         ("続編ってなんで公開延期になったの？", REASON, None),
+        # なんで ending a question, read by Sudachi as な + ん + で (のだ): still "why".
+        ("部屋干しでも乾くの遅くならないのなんで？", REASON, None),
+        ("公開が延期になったのなんでだろう", REASON, None),
         ("川澄奈穂美のお父さんって何て名前？", PERSON, None),
         ("1日何個しか作らないんだっけ", NUMBER, "個"),
         ("クマってどんくらい出てんの？", NUMBER, None),
@@ -98,6 +101,12 @@ def test_indefinite_and_everyday_words_are_not_questions(tok: JapaneseTokenizer)
     # いつも is "always", not いつ: the question is about a place.
     assert intent(tok, "いつも持ち歩いてるお守りって、どこの神社のやつ？").kind == PLACE
     assert intent(tok, "日銀の会合の結果を教えて").kind is None
+
+
+def test_a_statement_ending_in_nande_is_no_question(tok: JapaneseTokenizer) -> None:
+    # 「…なんで、」「…なんで。」 is "because": only the end of a question makes it "why".
+    assert intent(tok, "台風なんで、中止です。").kind is None
+    assert intent(tok, "そういうことなんで。").kind is None
 
 
 def test_statements_are_not_read_as_questions(tok: JapaneseTokenizer) -> None:
