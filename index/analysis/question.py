@@ -33,6 +33,7 @@ from index.analysis.question_words import (
     MONEY,
     NAME_NOUNS,
     NAMED_CLASSES,
+    ORG_CLASSES,
     PERCENT,
     PERSON_NOUNS,
     PLACE_WORDS,
@@ -166,9 +167,14 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             and nxt is not None
             and nxt.norm in DEGREE_PARTICLES
         ):
-            found.append(Intent(NUMBER, measure_units(nouns), asked=span))
+            found.append(Intent(NUMBER, measure_units(nouns) or _counts_of(nouns), asked=span))
         elif norm in WHERE:
-            found.append(Intent(PLACE, head=_next_noun(morphs, i), asked=span))
+            head = _next_noun(morphs, i)
+            org = next((n for n in (head, _noun_before(morphs, i)) if n in ORG_CLASSES), None)
+            if org is not None:  # どこの週刊誌, 会社どこ: a name
+                found.append(Intent(NAME, head=org, asked=span))
+            else:
+                found.append(Intent(PLACE, head=head, asked=span))
         elif (m.pos[1] == "数詞" and surface in ("何", "なん", "幾")) or (
             # 何 written onto a noun counts it (何回線, 何店舗), unlike 何の回線
             surface == "何"
@@ -352,9 +358,14 @@ def _counted_noun(morphs: Sequence[Morph], i: int) -> frozenset[str]:
             continue
         if m.pos[0] == "名詞":
             word = m.surface.removeprefix("お").removeprefix("御")
-            out |= {word, word[-1:]}
+            out |= {word, word[-1:], *_counts_of({word})}
         break
     return frozenset(x for x in out if x)
+
+
+def _counts_of(nouns: set[str]) -> frozenset[str]:
+    """The counters of 〜数 nouns, "the number of 〜" (画素数 → 画素, 人数 → 人, 台数 → 台)."""
+    return frozenset(n[:-1] for n in nouns if len(n) > 1 and n.endswith("数"))
 
 
 def _what(morphs: Sequence[Morph], i: int, nouns: set[str], span) -> Intent:

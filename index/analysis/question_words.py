@@ -27,7 +27,9 @@ FORMAL_NOUNS = frozenset(
 # Interrogatives (normalised forms) and what they ask for.
 WHO = frozenset({"誰", "だれ", "どなた", "何者"})
 WHERE = frozenset({"何処", "どこ", "どちら", "何方"})
-WHEN = frozenset({"何時", "いつ", "いつ頃", "何時頃"})  # 何時 is read as いつ by Sudachi's normalisation;
+WHEN = frozenset(
+    {"何時", "いつ", "いつ頃", "何時頃"}
+)  # 何時 is read as いつ by Sudachi's normalisation;
 # いつごろ and 何時頃 are one word to it (normalised いつ頃, 何時頃)
 WHY = frozenset({"何故", "なぜ", "どうして", "なんで"})
 HOW_MUCH = frozenset({"幾ら", "いくら"})
@@ -63,6 +65,13 @@ NAMED_CLASSES = frozenset(
      "バンド", "ユニット", "チーム", "技", "料理", "メニュー", "キャラ", "キャラクター", "役"}
 )  # fmt: skip
 DATE_WORDS = frozenset({"日付", "時期", "日程", "日時", "期日", "期限", "締め切り", "締切"})
+# Organisations and publications: 「どこの週刊誌」「作ってる会社どこ」 ask for a name (週刊文春,
+# 角川書店), not a place, though どこ asks them.
+ORG_CLASSES = frozenset(
+    {"会社", "企業", "メーカー", "社", "週刊誌", "雑誌", "誌", "新聞", "新聞社", "出版社", "版元",
+     "レーベル", "事務所", "局", "テレビ局", "放送局", "サイト", "ブランド", "球団", "チーム",
+     "クラブ", "団体", "組織", "塾", "予備校", "航空会社", "キャリア", "通信社", "代理店"}
+)  # fmt: skip
 PLACE_WORDS = frozenset({"場所", "会場", "開催地", "舞台", "所在地", "出身地", "産地", "行き先"})
 # Nouns of persons: 「何て名前」 after one of these asks for a person's name.
 PERSON_NOUNS = frozenset(

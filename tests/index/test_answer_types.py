@@ -60,6 +60,12 @@ def intent(tok: JapaneseTokenizer, question: str):
         ("何年間の話？", NUMBER, "年間"),
         ("マクドナルドに何年いたの？", DATE, "年"),
         ("お守りって、どこの神社のやつ？", PLACE, None),
+        # どこ asking for an organisation or a publication asks for its name
+        ("元カノの暴露って、どこの週刊誌に載ってたんだっけ？", NAME, None),
+        ("ガイガーカウンター作ってる会社どこ？", NAME, None),
+        # 〜数 is "the number of 〜": its stem counts (画素数 → 1800万画素)
+        ("EOS Kiss X4って画素数いくつだっけ", NUMBER, "画素"),
+        ("今年の発行部数ってどのくらい？", NUMBER, "部"),
         ("主題歌って桑田佳祐の何て曲？", NAME, None),
         ("ピクサー作品で一番好きなのって何て言ってた？", QUOTE, None),
         ("監督は会見で何と言った？", QUOTE, None),
