@@ -139,7 +139,9 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
         span = ((m.start, m.end),)
         nxt = morphs[i + 1] if i + 1 < len(morphs) else None
         if norm in WHO:
-            found.append(Intent(PERSON, asked=span))
+            # 誰の曲, 誰の作品: the artist or author, at times a group (CHAGE&ASKA, AKB48)
+            work = _next_noun(morphs, i) if nxt is not None and nxt.surface == "の" else None
+            found.append(Intent(PERSON, head=work if work in NAMED_CLASSES else None, asked=span))
         elif norm in WHY or (
             # なんで is "why" in speech; 何で before a noun and a verb of means (何で払う) is
             # "by what", rare in questions about the news.

@@ -251,6 +251,10 @@ _FIT: dict[str, dict[str, float]] = {
 }  # fmt: skip
 
 
+# 誰の曲, 誰の作品 ask for an artist or an author, often a group written in Latin letters or
+# katakana, or an organisation.
+_GROUP_FIT = {"latin": 0.7, "katakana": 0.6, "propn": 0.7, "org": 0.6}
+
 # Units written two ways (グラム and g): a question's counter matches either.
 UNIT_ALIASES: dict[str, frozenset[str]] = {
     "グラム": frozenset({"g"}), "g": frozenset({"グラム"}),
@@ -297,6 +301,8 @@ def span_fit(span: Span, intent: Intent) -> float:
         return _number_fit(span, intent.counters)
     if kind == DATE and intent.counters & {"時", "分"}:
         return {"time": 1.0, "date": 0.4}.get(span.kind, 0.0)
+    if kind == PERSON and intent.head is not None:  # 誰の曲: a group's name answers too
+        return _FIT[PERSON].get(span.kind, _GROUP_FIT.get(span.kind, 0.0))
     return _FIT.get(kind, {}).get(span.kind, 0.0)
 
 

@@ -248,6 +248,21 @@ def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     assert text[fit.span.start : fit.span.end] == "7000台"
 
 
+def test_whose_song_is_answered_by_a_group_too(tok: JapaneseTokenizer) -> None:
+    """誰の曲 asks for the artist, often a group written in Latin letters (no 人名 to Sudachi);
+    誰 alone asks for a person and a Latin name is no answer to it."""
+    text = "身内と行く時だけに歌うのが「CHAGE&ASKAオンリーカラオケ」。"
+    spans = find_spans(text, tok.analyse(text)[1])
+
+    def fit(question: str):
+        return answer_weight(text, spans, 0, len(text), intent(tok, question), question)
+
+    got = fit("佳奈さんが身内と行くときだけ歌ってるのって誰の曲？")
+    assert got.weight >= 0.6 and got.span is not None
+    assert "ASKA" in text[got.span.start : got.span.end]  # the group (as Latin or a proper noun)
+    assert fit("佳奈さんと身内でカラオケに行ったのって誰？").weight == 0.0
+
+
 def test_the_counter_asked_for_is_no_topic(tok: JapaneseTokenizer) -> None:
     """「何台」 leaves 台 among the question's words, and 台 is half of 「8台」: the number is
     the answer all the same; a number the question writes itself is its topic (530台), but
