@@ -68,6 +68,9 @@ class _Candidate:
         return fold_key(self.text.strip("…"))
 
 
+ANAPHOR = re.compile(r"[\s　「]*(?:それ|これ|あれ)(?:は|が|を|に|で|も|こそ|って|と|から)")
+
+
 class ExcerptPicker:
     """Excerpts of passages for a question. One per :class:`~index.answer.answer.Answerer` (and
     so per thread): its caches are not locked."""
@@ -240,6 +243,15 @@ class ExcerptPicker:
             between = text[sents[a].end : sents[b].start]
             return breaks not in between.replace("　", "").replace(" ", "")
 
+        # A sentence that opens with a demonstrative pronoun as an argument (「それは…」
+        # 「これをオンにすると…」) continues the one before it: the two make one statement, and
+        # each holds the other's share of the question.
+        linked = list(own)
+        for i in range(1, n):
+            if ANAPHOR.match(text, sents[i].start) and same_paragraph(i - 1, i):
+                linked[i - 1] = max(linked[i - 1], cov[i])
+                linked[i] = max(linked[i], cov[i - 1])
+        own = linked
         ctx = [
             max(
                 (cov[j] for j in (i - 1, i + 1) if 0 <= j < n and same_paragraph(i, j)),

@@ -15,6 +15,7 @@ from index.analysis.names import name_key, person_short_forms, required_names
 from index.analysis.tokenizer import JapaneseTokenizer
 from index.answer.answer import Answerer
 from index.answer.excerpt_text import fold_key
+from index.answer.excerpts import ANAPHOR
 from index.models import Article, Hit, Section
 from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
 from index.ranking.excerpt_score import (
@@ -374,5 +375,38 @@ def test_an_article_naming_the_person_by_title_answers(
         assert any("日本料理" in e.text for e in answer.excerpts)
         other = answerer.ask("安倍晋三を呼んだ晩餐会で何の料理が出されて批判されたの？", now=NOW)
         assert other.status == "not_found"
+    finally:
+        store.close()
+
+
+PET = _article(
+    "pet",
+    "育成アプリ「スマートペット」、1か月使って分かったこと",
+    [
+        "ペットロボット「スマートペット」の育成を始めてから1か月がたった。",
+        "変わり種は「まんぷくまたたび」で、遊んでいる間にペットの鼻にドラッグするアイテムだ。",
+        "愛犬レベルが2以上になったら、使いたいのが「ココホレーダー」だ。"
+        "これをオンにすると、遊んでいない間に、ペットがアイテムを拾ってきてくれる便利な機能だ。",
+    ],
+)
+
+
+def test_a_sentence_opening_with_a_demonstrative_continues_the_one_before(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """「これをオンにすると…」 repeats the question but names nothing; the sentence before it,
+    which it refers back to, holds the name: the two are one statement, so excerpt 1 holds it."""
+    assert ANAPHOR.match("これをオンにすると") and ANAPHOR.match("「それは『カプリコン1』だ")
+    assert not ANAPHOR.match("このリモコンでは") and not ANAPHOR.match("それぞれの")
+    store = IndexStore.open(tmp_path / "pet.db")
+    store.add_articles([*ARTICLES, PET, *FILLER], tokenizer)
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        answer = answerer.ask(
+            "スマートペットで、遊んでない間にペットがアイテム拾ってきてくれる機能って何て名前？",
+            now=NOW,
+        )
+        assert answer.status == "answered"
+        assert "ココホレーダー" in answer.excerpts[0].text
     finally:
         store.close()
