@@ -27,10 +27,9 @@ FORMAL_NOUNS = frozenset(
 # Interrogatives (normalised forms) and what they ask for.
 WHO = frozenset({"誰", "だれ", "どなた", "何者"})
 WHERE = frozenset({"何処", "どこ", "どちら", "何方"})
-WHEN = frozenset(
-    {"何時", "いつ", "いつ頃", "何時頃"}
-)  # 何時 is read as いつ by Sudachi's normalisation;
-# いつごろ and 何時頃 are one word to it (normalised いつ頃, 何時頃)
+# 何時 is read as いつ by Sudachi's normalisation; いつごろ and 何時頃 are one word to it
+# (normalised いつ頃, 何時頃).
+WHEN = frozenset({"何時", "いつ", "いつ頃", "何時頃"})
 WHY = frozenset({"何故", "なぜ", "どうして", "なんで"})
 HOW_MUCH = frozenset({"幾ら", "いくら"})
 HOW_MANY = frozenset({"幾つ", "いくつ"})
