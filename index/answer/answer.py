@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -183,7 +183,9 @@ class Answerer:
             return replace(base, message=t(lang, "answer_no_answer"))
         siblings = self._siblings(hits)
         ev = self._evidence(query, hits[0], [*hits[1:], *siblings])
-        if ev.missing_name is not None and (named := self._writing(hits, query)):
+        if ev.missing_name is not None and (
+            named := self._writing(hits, query.names, query.name_forms)
+        ):
             # The best article never names what the question is about (浅田真央): the answer
             # can only be in one that does, judged on the same evidence.
             hits = named
@@ -215,19 +217,25 @@ class Answerer:
     def _writing_quoted_names(self, hits: list[Hit], query: Query) -> list[Hit]:
         """The hits whose article writes every title the question quotes (『風立ちぬ』), when any
         does: an article that never names the work the question is about cannot answer it."""
-        quoted = any(kind == "quoted" for _name, kind in query.names)
-        return (self._writing(hits, query, quoted_only=True) or hits) if quoted else hits
+        quoted = [(name, kind) for name, kind in query.names if kind == "quoted"]
+        return (self._writing(hits, quoted) or hits) if quoted else hits
 
-    def _writing(self, hits: list[Hit], query: Query, *, quoted_only: bool = False) -> list[Hit]:
-        """The hits whose article (title and text) writes every one of the question's names, in
-        their order: a quoted title as :func:`name_key` reads it (however the article punctuates
-        it), a run of proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not
-        イギリスフランス) or, for a person, one of their short forms (李大統領 for 李明博)."""
-        quoted = [name_key(name) for name, kind in query.names if kind == "quoted"]
+    def _writing(
+        self,
+        hits: list[Hit],
+        names: Sequence[tuple[str, str]],
+        forms: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[Hit]:
+        """The hits whose article (title and text) writes every one of ``names``, in their order:
+        a quoted title as :func:`name_key` reads it (however the article punctuates it), a run of
+        proper nouns in one piece (浅田真央; 「イギリス、フランス」 is not イギリスフランス) or
+        one of its other ``forms`` (a person's: 李大統領 for 李明博)."""
+        forms = forms or {}
+        quoted = [name_key(name) for name, kind in names if kind == "quoted"]
         proper = [
-            (name.lower(), tuple(f.lower() for f in query.name_forms.get(name, ())))
-            for name, kind in query.names
-            if kind != "quoted" and not quoted_only
+            (name.lower(), tuple(f.lower() for f in forms.get(name, ())))
+            for name, kind in names
+            if kind != "quoted"
         ]
         writes: dict[str, bool] = {}
         for h in hits:

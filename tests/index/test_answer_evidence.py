@@ -331,15 +331,11 @@ def test_an_article_that_names_the_person_answers_when_the_best_does_not(
         answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
         hits = list(answerer.searcher.hits(answerer.searcher.score_terms(["イギリス"], 5)))
         assert [h.article_id for h in hits] == ["europe"]
-        assert answerer._writing(hits, _naming(("イギリスフランス", "proper"))) == []
-        assert answerer._writing(hits, _naming(("イギリスフランス", "quoted"))) == hits
-        assert answerer._writing(hits, _naming(("欧州", "proper"), ("お守り", "proper"))) == hits
+        assert answerer._writing(hits, [("イギリスフランス", "proper")]) == []
+        assert answerer._writing(hits, [("イギリスフランス", "quoted")]) == hits
+        assert answerer._writing(hits, [("欧州", "proper"), ("お守り", "proper")]) == hits
     finally:
         store.close()
-
-
-def _naming(*names: tuple[str, str]) -> Query:
-    return Query(counts={}, idf={}, bm25_idf={}, mass=0.0, max_score=0.0, names=names)
 
 
 def test_a_person_is_named_by_family_name_and_title_too(tok: JapaneseTokenizer) -> None:
