@@ -206,8 +206,10 @@ async def test_the_bot_elects_its_jobs_on_postgresql_state() -> None:
                 )
             assert await first["scheduler"].ready() is False
             assert gauge(m1, "scheduler") == 0 and first["feeds"].running
+            # (the lock is held as soon as the check's statement returns; the gauge is set when
+            # the check hands its result back, a turn of the event loop later: wait for both)
             for _ in range(50):
-                if second["scheduler"].running:
+                if second["scheduler"].running and gauge(m2, "scheduler") == 1:
                     break
                 await asyncio.sleep(0.1)
             assert second["scheduler"].running and gauge(m2, "scheduler") == 1
