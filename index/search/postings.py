@@ -22,35 +22,57 @@ class PostingsCache:
     """An LRU of common terms' decoded postings, by term: their :class:`Weights` (passage ids
     and counts, and the weights once some query computed them all), with the data version
     they were read at; bounded in bytes (:meth:`trim` after each query, as computing a term's
-    weights grows it)."""
+    weights grows it).
+
+    The bytes are counted as items come and go; :meth:`trim` measures again only the items a
+    query took (:meth:`get`, :meth:`put`) since the last trim, the only ones that can have
+    grown (summing every item's size after every query cost 0.07 ms at 457k passages)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
         self.items: OrderedDict[str, tuple[Weights, int | None]] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # each item's bytes when last measured
+        self._taken: set[str] = set()
 
     def get(self, term: str) -> tuple[Weights, int | None] | None:
         item = self.items.get(term)
         if item is not None:
             self.items.move_to_end(term)
+            self._taken.add(term)
         return item
 
     def put(self, term: str, weights: Weights, version: int | None) -> None:
         if weights.nbytes > self.max_bytes // 4:
             return
-        self.items.pop(term, None)
+        self._drop(term)
         self.items[term] = (weights, version)
+        self._sizes[term] = weights.nbytes
+        self.used += weights.nbytes
+        self._taken.add(term)
         self.trim()
 
     def trim(self) -> None:
-        """Count the bytes held again and drop the least recently used terms beyond the bound."""
-        self.used = sum(w.nbytes for w, _v in self.items.values())
+        """Measure the items taken since the last trim again and drop the least recently used
+        terms beyond the bound."""
+        for term in self._taken:
+            item = self.items.get(term)
+            if item is not None:
+                size = item[0].nbytes
+                self.used += size - self._sizes[term]
+                self._sizes[term] = size
+        self._taken.clear()
         while self.used > self.max_bytes and self.items:
-            _, (w, _v) = self.items.popitem(last=False)
-            self.used -= w.nbytes
+            self._drop(next(iter(self.items)))
+
+    def _drop(self, term: str) -> None:
+        if self.items.pop(term, None) is not None:
+            self.used -= self._sizes.pop(term)
 
     def clear(self) -> None:
         self.items.clear()
+        self._sizes.clear()
+        self._taken.clear()
         self.used = 0
 
 

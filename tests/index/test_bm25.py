@@ -241,7 +241,8 @@ def test_weights_computed_where_needed_rank_bit_for_bit_like_all_computed_first(
 
 def test_postings_cache_counts_weights_once_computed() -> None:
     """The cache holds ids and counts (6 bytes a posting); a term whose weights a query then
-    computed holds 12, and trim() drops the least recently used terms to stay in bounds."""
+    computed holds 12, and trim() drops the least recently used terms to stay in bounds,
+    counting the bytes of the terms queries took since the last trim again."""
     norm = np.ones(1000)
     cache = PostingsCache(max_bytes=6_000 * 4)
 
@@ -252,6 +253,13 @@ def test_postings_cache_counts_weights_once_computed() -> None:
         cache.put(term, weights(1000), version=1)
     assert list(cache.items) == ["a", "b", "c", "d"] and cache.used == 24_000
     cache.get("a")  # used: the most recent now
-    cache.items["c"][0].all()  # a query weighted all of c: 12 bytes a posting
+    taken = cache.get("c")
+    assert taken is not None
+    taken[0].all()  # a query weighted all of c: 12 bytes a posting
     cache.trim()
-    assert list(cache.items) == ["c", "d", "a"] and cache.used == 24_000 <= cache.max_bytes
+    assert list(cache.items) == ["d", "a", "c"] and cache.used == 24_000 <= cache.max_bytes
+    assert cache.used == sum(w.nbytes for w, _v in cache.items.values())
+    cache.put("d", weights(500), version=2)  # replaced: its old bytes leave the count
+    assert list(cache.items) == ["a", "c", "d"] and cache.used == 6_000 + 12_000 + 3_000
+    cache.clear()
+    assert cache.used == 0 and not cache.items
