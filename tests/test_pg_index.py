@@ -203,7 +203,7 @@ def test_copy_text_rows_read_back_as_written() -> None:
     """insert_rows writes COPY's text format itself: every value it writes reads back exactly
     (escapes, control and astral characters, NULL, bytea, floats), and a value of another type
     (here numpy's) goes through psycopg's own adaptation in the same COPY."""
-    from index.store.pg.store import copy_line
+    from index.store.pg.store import copy_line, copy_text
 
     rows = [
         (1, "a\\b\tc\nd\re", None, b"\x00\x01\xff\\", 1732924800.25),
@@ -212,6 +212,10 @@ def test_copy_text_rows_read_back_as_written() -> None:
         (np.int64(4), "numpy", "x", b"y", 2.5),
     ]
     assert copy_line(rows[3]) is None and copy_line(rows[0]) is not None
+    # column by column, the same text as row by row; a column of another type: not at all
+    assert copy_text(rows[:3]) == "".join(copy_line(r) or "" for r in rows[:3])
+    assert copy_text(rows) is None and copy_text([]) == ""
+    assert copy_text([(1, None), (None, "x")]) == "1\t\\N\n\\N\tx\n"
     with pg_database() as url:
         store = IndexStore.open(url)
         try:
@@ -219,8 +223,9 @@ def test_copy_text_rows_read_back_as_written() -> None:
                 c.execute(
                     "CREATE TABLE odd (i bigint, s text, n text, b bytea, f double precision)"
                 )
-            with store.transaction() as conn:
-                store.insert_rows(conn, "odd", ("i", "s", "n", "b", "f"), rows)
+            with store.transaction() as conn:  # column by column, then row by row
+                store.insert_rows(conn, "odd", ("i", "s", "n", "b", "f"), rows[:3])
+                store.insert_rows(conn, "odd", ("i", "s", "n", "b", "f"), rows[3:])
             with psycopg.connect(url) as c:
                 got = c.execute("SELECT i, s, n, b, f FROM odd ORDER BY i").fetchall()
         finally:

@@ -26,24 +26,32 @@ from index.store.pg import schema
 from index.store.pg.conn import PgConn, connect, describe, int_array
 from index.store.store import Conn, IndexStore, QueryPostings
 
-COPY_LINES = 10_000  # rows of COPY text sent at a time
+COPY_ROWS = 20_000  # rows formatted and sent to COPY at a time
 
 # COPY's text format: a backslash, newline, carriage return or tab inside a value is escaped
-_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_COPY_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+
+
+def _escape(text: str) -> str:
+    """A text value as COPY's text format writes it (str.replace four times: 10x quicker
+    than str.translate on an article's body)."""
+    if _needs_escape(text):
+        for c, esc in _COPY_ESCAPES:
+            text = text.replace(c, esc)
+    return text
 
 
 def copy_line(row: Sequence[object]) -> str | None:
     """One row of ``COPY … FROM STDIN`` text (None when a value is of a type it does not
     write: the caller lets psycopg adapt that row). Written here rather than by psycopg's
-    ``write_row``, which cost 2 µs a row in Python: a batch writes 10^6 rows of terms."""
+    ``write_row``, which cost 2 µs a row in Python."""
     out: list[str] = []
     for v in row:
         t = type(v)
         if t is int:
             out.append(str(v))
         elif t is str:
-            text = cast(str, v)
-            out.append(text.translate(_COPY_ESCAPE) if _needs_escape(text) else text)
+            out.append(_escape(cast(str, v)))
         elif v is None:
             out.append("\\N")
         elif t is bytes:
@@ -53,6 +61,39 @@ def copy_line(row: Sequence[object]) -> str | None:
         else:
             return None
     return "\t".join(out) + "\n"
+
+
+def copy_text(rows: Sequence[Sequence[object]]) -> str | None:
+    """``rows`` as ``COPY … FROM STDIN`` text, column by column (a batch writes 10^6 rows of
+    terms: formatting each value through :func:`copy_line` cost 4 µs a row, a column at a
+    time under 1); None when a column holds a type :func:`copy_line` does not write."""
+    if not rows:
+        return ""
+    columns: list[Sequence[str]] = []
+    for col in zip(*rows, strict=True):
+        kinds = set(map(type, col))
+        nulls = type(None) in kinds
+        kinds.discard(type(None))
+        if len(kinds) > 1:
+            return None
+        kind = kinds.pop() if kinds else None
+        if kind is int or kind is float:
+            text = list(map(str if kind is int else repr, col))  # None gives "None": below
+        elif kind is str:
+            if nulls:
+                text = [_escape(v) if v is not None else "" for v in col]
+            else:  # one look at the whole column: most hold nothing to escape
+                text = list(map(_escape, col)) if _needs_escape("".join(col)) else col
+        elif kind is bytes:
+            text = ["\\\\x" + v.hex() if v is not None else "" for v in col]
+        elif kind is not None:
+            return None
+        else:
+            text = ["\\N"] * len(col)
+        if nulls and kind is not None:
+            text = ["\\N" if v is None else t for v, t in zip(col, text, strict=True)]
+        columns.append(text)
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def _needs_escape(v: str) -> bool:
@@ -241,22 +282,23 @@ class PgIndexStore(IndexStore):
         self.pg.flush()
         top = None
         track = table in ("articles", "passages")  # their highest id is remembered
+        rows = rows if isinstance(rows, list) else list(rows)
         with self.pg.raw.cursor() as cur, cur.copy(copy_sql) as copy:
-            lines: list[str] = []
-            for row in rows:
-                line = copy_line(row)
-                if line is None:  # a value of another type: psycopg's own adaptation
-                    copy.write("".join(lines))
-                    lines.clear()
-                    copy.write_row(row)
-                else:
-                    lines.append(line)
-                    if len(lines) >= COPY_LINES:
-                        copy.write("".join(lines))
-                        lines.clear()
-                if track and (top is None or row[0] > top):  # type: ignore[operator]
-                    top = row[0]
-            copy.write("".join(lines))
+            for at in range(0, len(rows), COPY_ROWS):
+                chunk = rows[at : at + COPY_ROWS]
+                text = copy_text(chunk)
+                if text is not None:
+                    copy.write(text)
+                else:  # a value of another type: its rows through psycopg's own adaptation
+                    for row in chunk:
+                        line = copy_line(row)
+                        if line is None:
+                            copy.write_row(row)
+                        else:
+                            copy.write(line)
+                if track:  # ids are ints (or numpy's)
+                    high = max(int(cast(int, r[0])) for r in chunk)
+                    top = high if top is None else max(top, high)
         if top is not None:
             self.set_high_water(conn, table, int(top))  # type: ignore[call-overload]
 
