@@ -54,6 +54,7 @@ NAMES = [
     "W_COPY",
     "W_FIT",
     "W_SLOT",
+    "W_CLAUSE",
     "W_FOCUS",
 ]
 
@@ -115,6 +116,7 @@ def features(answerer: Answerer, q: EvalQuestion, now: datetime) -> Case | None:
                     bf * max(0.0, r.overlap[i] - S.COPY_FROM),
                     bf * fit * gate,
                     bf * r.fits[i].slotted,
+                    bf * r.clause[i],
                     bf * (max(fit, S.FOCUS_ALONE) if r.focus[i] else 0.0),
                 ]
             )

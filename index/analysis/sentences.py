@@ -61,3 +61,23 @@ def trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+# What separates a question's clauses: a comma (読点). Not a space (AQUOS PHONE st SH-07D, 山田　太郎)
+# nor an ASCII comma (1,000).
+_CLAUSE_MARKS = frozenset("、，")
+
+
+def asked_clause(text: str, asked: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:
+    """The [start, end) span of the clause of a question that holds its interrogative, when a
+    comma sets it apart from the clauses before it: 「auのスマホの通話テストの記事、パチンコ店の前
+    ってどこの街でやってた？」 names its topic first (which article) and asks in the last clause
+    (パチンコ店の前: which sentence). None when nothing stands before the clause (the whole
+    question is one clause) or no interrogative was read (``asked``: its spans)."""
+    if not asked:
+        return None
+    at = asked[0][0]
+    start = max((i for i in range(at) if text[i] in _CLAUSE_MARKS), default=-1) + 1
+    if start == 0 or not text[:start].strip(" 　、，"):
+        return None
+    return start, len(text)

@@ -29,6 +29,7 @@ from index.analysis.markup import strip_markup
 from index.analysis.names import name_key, person_short_forms, question_phrases, required_names
 from index.analysis.question import read_intent
 from index.analysis.question_words import FILLERS, FORMAL_NOUNS
+from index.analysis.sentences import asked_clause
 from index.analysis.timeexpr import describe_window, find_time
 from index.analysis.tokenizer import JapaneseTokenizer, Morph
 from index.answer.excerpt_text import has_japanese, normalised
@@ -309,6 +310,9 @@ class Answerer:
             name_forms=person_short_forms(morphs),
             predicates=predicates,
             slot_terms=frozenset(t for t in slot if t in terms),
+            clause_terms=frozenset(self.tokenizer.terms(text[clause[0] : clause[1]])) & set(terms)
+            if (clause := asked_clause(text, intent.asked))
+            else frozenset(),
         )
 
     @staticmethod

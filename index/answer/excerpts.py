@@ -260,6 +260,7 @@ class ExcerptPicker:
             for i in range(n)
         ]
         asked = bigrams(query.text)
+        clause_mass = sum(query.counts[t] * query.idf[t] for t in query.clause_terms)
         return Reading(
             rel=hit.relevance / best_score,
             own=own,
@@ -269,6 +270,13 @@ class ExcerptPicker:
             focus=[bool(query.intent.focus & x.matched) for x in sents],
             overlap=[char_overlap(asked, text[x.start : x.end]) for x in sents],
             boiler=[bool(boiler) and fold_key(text[x.start : x.end]) in boiler for x in sents],
+            clause=[
+                sum(query.counts[t] * query.idf[t] for t in x.matched & query.clause_terms)
+                / clause_mass
+                if clause_mass
+                else 0.0
+                for x in sents
+            ],
             same_paragraph=same_paragraph,
         )
 
@@ -297,6 +305,7 @@ class ExcerptPicker:
                 r.focus[i],
                 slotted=r.fits[i].slotted,
                 overlap=r.overlap[i],
+                clause=r.clause[i],
             )
             * (BOILERPLATE_FACTOR if r.boiler[i] else 1.0)
             for i in range(len(sents))

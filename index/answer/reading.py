@@ -37,5 +37,6 @@ class Reading:
     fits: list[Fit]
     focus: list[bool]
     overlap: list[float]  # share of the question's character bigrams it holds
+    clause: list[float]  # share of the asking clause's idf mass it holds (Query.clause_terms)
     boiler: list[bool]
     same_paragraph: Callable[[int, int], bool]

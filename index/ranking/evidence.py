@@ -64,6 +64,9 @@ class Query:
     name_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Terms of the words around the interrogative and of the focus (Intent.slot_words, focus).
     slot_terms: frozenset[str] = frozenset()
+    # Terms of the clause that holds the interrogative, when a comma sets it apart from the
+    # question's topic (index.analysis.sentences.asked_clause); empty otherwise.
+    clause_terms: frozenset[str] = frozenset()
     # Terms of the question's predicates (verbs, adjectives, suffixes: 直る, 減らす, 小さい):
     # members paraphrase them (直った ↔ 修正した), so they weigh PREDICATE_WEIGHT in the evidence.
     predicates: frozenset[str] = frozenset()

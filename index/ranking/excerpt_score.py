@@ -45,6 +45,9 @@ COPY_FROM = 0.65
 W_FIT = 0.38  # an answer of the kind asked (1.0 exact fit), …
 FIT_GATE = 2.0  # … counted in full once the sentence, neighbour or passage holds half the question
 W_SLOT = 0.14  # … and more when it stands in the question's slot (answer_spans.Fit.slotted)
+# The sentence holds the words of the clause that asks (「〜の記事、パチンコ店の前ってどこ？」:
+# パチンコ店 and 前), not only the topic's that name the article: the share of their idf mass.
+W_CLAUSE = 0.2
 W_FOCUS = 0.13  # the sentence names the question's focus, weighted by the answer it holds …
 FOCUS_ALONE = 0.3  # … (this much without one)
 TITLE_SHARE = 0.5  # a title word counts this much in a sentence under it that lacks it
@@ -53,7 +56,14 @@ STUB_FACTOR = 0.85  # a 関連記事 stub (title + summary only) yields to a rea
 # its quality: it tells nothing about one article.
 BOILERPLATE_FACTOR = 0.3
 MAX_QUALITY = (
-    W_COVERAGE + W_CONTEXT + W_OVERLAP + W_COPY * (1.0 - COPY_FROM) + W_FIT + W_SLOT + W_FOCUS
+    W_COVERAGE
+    + W_CONTEXT
+    + W_OVERLAP
+    + W_COPY * (1.0 - COPY_FROM)
+    + W_FIT
+    + W_SLOT
+    + W_CLAUSE
+    + W_FOCUS
 )  # a sentence's quality is at most this
 
 
@@ -67,6 +77,7 @@ def sentence_quality(
     *,
     slotted: float = 0.0,
     overlap: float = 0.0,
+    clause: float = 0.0,
 ) -> float:
     """Quality of one sentence.
 
@@ -82,6 +93,7 @@ def sentence_quality(
         sentence the question paraphrases keeps its wording, also where Sudachi cuts the words
         differently in the two (:func:`char_overlap`); past COPY_FROM, the question is the
         sentence reworded
+    :param clause: the share of the asking clause's words it holds (W_CLAUSE)
     """
     gate = min(1.0, FIT_GATE * max(coverage, context, rel_passage))
     quality = (
@@ -91,6 +103,7 @@ def sentence_quality(
         + W_COPY * max(0.0, overlap - COPY_FROM)
         + W_FIT * fit * gate
         + W_SLOT * slotted
+        + W_CLAUSE * clause
     )
     if focus:
         quality += W_FOCUS * max(fit, FOCUS_ALONE)

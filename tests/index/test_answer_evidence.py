@@ -406,3 +406,55 @@ def test_a_sentence_opening_with_a_demonstrative_continues_the_one_before(
         assert "ココホレーダー" in answer.excerpts[0].text
     finally:
         store.close()
+
+
+NOISE = _article(
+    "noise",
+    "auのスマホ2機種、騒がしい大阪の5箇所で通話テスト",
+    [
+        "auのスマートフォン2機種で、騒がしい場所での通話がどこまで聞こえるかをテストした。",
+        "テストの場所は、大阪の繁華街や駅前など5箇所だ。",
+        "1つ目は新大阪駅の改札前で、2機種とも相手の声はクリアに聞こえた。",
+        "最後は京橋のパチンコ店前で、店内の音が激しく漏れてくる中での通話になった。",
+    ],
+)
+
+
+def test_asked_clause_is_the_clause_of_the_interrogative(tok: JapaneseTokenizer) -> None:
+    from index.analysis.question import read_intent
+    from index.analysis.sentences import asked_clause
+
+    def clause(q: str) -> str | None:
+        span = asked_clause(q, read_intent(tok.analyse(q)[1]).asked)
+        return None if span is None else q[span[0] : span[1]]
+
+    assert clause("通話テストの記事、パチンコ店の前ってどこの街でやってた？") == (
+        "パチンコ店の前ってどこの街でやってた？"
+    )
+    assert clause("2011年の東京国際映画祭って、コンペティション部門に何作品出てたの？") == (
+        "コンペティション部門に何作品出てたの？"
+    )
+    # one clause, a comma after the interrogative, a space in a name: no clause of its own
+    assert clause("NECの世界最軽量ウルトラブックって重さどれくらい？") is None
+    assert clause("誰が言ったの、その台詞？") is None
+    assert clause("AQUOS PHONE st SH-07Dって何グラム？") is None
+
+
+def test_the_sentence_with_the_words_of_the_asking_clause_comes_first(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """The question names its article first (au, 通話テスト) and asks in its last clause
+    (パチンコ店の前): of the sentences that name a place, the one that holds the asking
+    clause's words is excerpt 1, not the lead that repeats the topic."""
+    store = IndexStore.open(tmp_path / "noise.db")
+    store.add_articles([*ARTICLES, NOISE, *FILLER], tokenizer)
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        answer = answerer.ask(
+            "auのスマホで騒がしい所の通話テストしてた記事、パチンコ店の前ってどこの街でやってた？",
+            now=NOW,
+        )
+        assert answer.status == "answered"
+        assert "京橋" in answer.excerpts[0].text
+    finally:
+        store.close()
