@@ -394,16 +394,18 @@ def test_a_sentence_opening_with_a_demonstrative_continues_the_one_before(
     which it refers back to, holds the name: the two are one statement, so excerpt 1 holds it."""
     assert ANAPHOR.match("これをオンにすると") and ANAPHOR.match("「それは『カプリコン1』だ")
     assert not ANAPHOR.match("このリモコンでは") and not ANAPHOR.match("それぞれの")
-    store = IndexStore.open(tmp_path / "pet.db")
-    store.add_articles([*ARTICLES, PET, *FILLER], tokenizer)
-    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    question = "スマートペットで、遊んでない間にペットがアイテム拾ってきてくれる機能って何て名前？"
+    assert "ココホレーダー" in _first_excerpt(tmp_path, tokenizer, PET, question)
+
+
+def _first_excerpt(tmp_path: Path, tokenizer: JapaneseTokenizer, article: Article, q: str) -> str:
+    """Excerpt 1 of the answer to ``q`` over the shared articles and ``article``."""
+    store = IndexStore.open(tmp_path / f"{article.id}.db")
+    store.add_articles([*ARTICLES, article, *FILLER], tokenizer)
     try:
-        answer = answerer.ask(
-            "スマートペットで、遊んでない間にペットがアイテム拾ってきてくれる機能って何て名前？",
-            now=NOW,
-        )
+        answer = Answerer(store, Searcher(store, tokenizer), tokenizer).ask(q, now=NOW)
         assert answer.status == "answered"
-        assert "ココホレーダー" in answer.excerpts[0].text
+        return answer.excerpts[0].text
     finally:
         store.close()
 
@@ -446,15 +448,7 @@ def test_the_sentence_with_the_words_of_the_asking_clause_comes_first(
     """The question names its article first (au, 通話テスト) and asks in its last clause
     (パチンコ店の前): of the sentences that name a place, the one that holds the asking
     clause's words is excerpt 1, not the lead that repeats the topic."""
-    store = IndexStore.open(tmp_path / "noise.db")
-    store.add_articles([*ARTICLES, NOISE, *FILLER], tokenizer)
-    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
-    try:
-        answer = answerer.ask(
-            "auのスマホで騒がしい所の通話テストしてた記事、パチンコ店の前ってどこの街でやってた？",
-            now=NOW,
-        )
-        assert answer.status == "answered"
-        assert "京橋" in answer.excerpts[0].text
-    finally:
-        store.close()
+    question = (
+        "auのスマホで騒がしい所の通話テストしてた記事、パチンコ店の前ってどこの街でやってた？"
+    )
+    assert "京橋" in _first_excerpt(tmp_path, tokenizer, NOISE, question)
