@@ -33,7 +33,6 @@ from index.analysis.question_words import (
     MONEY,
     NAME_NOUNS,
     NAMED_CLASSES,
-    ORG_CLASSES,
     PERCENT,
     PERSON_NOUNS,
     PLACE_WORDS,
@@ -47,6 +46,7 @@ from index.analysis.question_words import (
     WHICH,
     WHO,
     WHY,
+    is_org_class,
 )
 from index.analysis.tokenizer import Morph
 
@@ -172,7 +172,7 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             found.append(Intent(NUMBER, measure_units(nouns) or _counts_of(nouns), asked=span))
         elif norm in WHERE:
             head = _next_noun(morphs, i)
-            org = next((n for n in (head, _noun_before(morphs, i)) if n in ORG_CLASSES), None)
+            org = next((n for n in (head, _noun_before(morphs, i)) if is_org_class(n)), None)
             if org is not None:  # どこの週刊誌, 会社どこ: a name
                 found.append(Intent(NAME, head=org, asked=span))
             else:

@@ -71,6 +71,16 @@ ORG_CLASSES = frozenset(
      "レーベル", "事務所", "局", "テレビ局", "放送局", "サイト", "ブランド", "球団", "チーム",
      "クラブ", "団体", "組織", "塾", "予備校", "航空会社", "キャリア", "通信社", "代理店"}
 )  # fmt: skip
+# Compounds headed by 紙 or 誌 name a newspaper or a magazine (スポーツ紙, 地方紙, 専門誌, 情報誌).
+ORG_HEADS = ("紙", "誌")
+
+
+def is_org_class(noun: str | None) -> bool:
+    """Whether ``noun`` names a class of organisations or publications (どこの週刊誌, 報じた
+    スポーツ紙ってどこ): asked with どこ, it wants a name, not a place."""
+    return noun is not None and (noun in ORG_CLASSES or noun.endswith(ORG_HEADS))
+
+
 PLACE_WORDS = frozenset({"場所", "会場", "開催地", "舞台", "所在地", "出身地", "産地", "行き先"})
 # Nouns of persons: 「何て名前」 after one of these asks for a person's name.
 PERSON_NOUNS = frozenset(

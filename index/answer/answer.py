@@ -313,6 +313,7 @@ class Answerer:
             clause_terms=frozenset(self.tokenizer.terms(text[clause[0] : clause[1]])) & set(terms)
             if (clause := asked_clause(text, intent.asked))
             else frozenset(),
+            head_terms=frozenset(self.tokenizer.terms(intent.head)) if intent.head else frozenset(),
         )
 
     @staticmethod

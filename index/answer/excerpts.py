@@ -215,7 +215,7 @@ class ExcerptPicker:
                 x.end,
                 query.intent,
                 query.text,
-                [(a, b) for a, b, _t in x.weighted],
+                [(a, b) for a, b, t in x.weighted if t not in query.head_terms],
                 [(a, b) for a, b, t in x.weighted if t in query.slot_terms],
             )
             for x in sents

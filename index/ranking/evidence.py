@@ -67,6 +67,10 @@ class Query:
     # Terms of the clause that holds the interrogative, when a comma sets it apart from the
     # question's topic (index.analysis.sentences.asked_clause); empty otherwise.
     clause_terms: frozenset[str] = frozenset()
+    # Terms of the noun the interrogative asks about (Intent.head: スポーツ紙 in 「報じたスポーツ紙
+    # ってどこ」): an answer shares words with its class (サンケイスポーツ), which do not make
+    # it part of the question.
+    head_terms: frozenset[str] = frozenset()
     # Terms of the question's predicates (verbs, adjectives, suffixes: 直る, 減らす, 小さい):
     # members paraphrase them (直った ↔ 修正した), so they weigh PREDICATE_WEIGHT in the evidence.
     predicates: frozenset[str] = frozenset()

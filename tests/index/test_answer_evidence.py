@@ -452,3 +452,25 @@ def test_the_sentence_with_the_words_of_the_asking_clause_comes_first(
         "auのスマホで騒がしい所の通話テストしてた記事、パチンコ店の前ってどこの街でやってた？"
     )
     assert "京橋" in _first_excerpt(tmp_path, tokenizer, NOISE, question)
+
+
+NOBUNAGA = _article(
+    "nobunaga",
+    "山田花子が女性の織田信長役に、ネットで賛否",
+    [
+        "17日、サンケイスポーツは、女優・山田花子が織田信長役に挑戦すると報じた。"
+        "ネット掲示板では「意外に似合う」「ありえない設定」と賛否が分かれている。",
+        "記事によると、山田花子は年末のドラマ「女信長」で、織田信長役をやるという。"
+        "撮影は秋に始まる予定だ。",
+    ],
+)
+
+
+def test_an_answer_sharing_words_with_the_class_asked_is_not_in_the_question(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """「報じてたスポーツ紙ってどこ」 asks for a newspaper's name: サンケイスポーツ shares
+    スポーツ with the class asked about (スポーツ紙), which does not make it a word of the
+    question, so the sentence that names it answers."""
+    question = "山田花子が信長役やるって報じてたスポーツ紙ってどこ？"
+    assert "サンケイスポーツ" in _first_excerpt(tmp_path, tokenizer, NOBUNAGA, question)

@@ -63,6 +63,9 @@ def intent(tok: JapaneseTokenizer, question: str):
         # どこ asking for an organisation or a publication asks for its name
         ("元カノの暴露って、どこの週刊誌に載ってたんだっけ？", NAME, None),
         ("ガイガーカウンター作ってる会社どこ？", NAME, None),
+        # a compound headed by 紙 or 誌 is a newspaper or a magazine
+        ("天海祐希が信長役やるって報じてたスポーツ紙ってどこ？", NAME, None),
+        ("どこの情報誌に載ってたの？", NAME, None),
         # 〜数 is "the number of 〜": its stem counts (画素数 → 1800万画素)
         ("EOS Kiss X4って画素数いくつだっけ", NUMBER, "画素"),
         ("今年の発行部数ってどのくらい？", NUMBER, "部"),
