@@ -270,6 +270,7 @@ UNIT_ALIASES: dict[str, frozenset[str]] = {
     "年": frozenset({"年間"}), "年間": frozenset({"年"}),
     "度": frozenset({"℃", "°c", "°"}), "℃": frozenset({"度"}), "°c": frozenset({"度"}),
     "ヶ月": frozenset({"か月", "カ月", "ヵ月", "ケ月"}), "か月": frozenset({"ヶ月", "カ月", "ヵ月"}),
+    "作品": frozenset({"作", "本"}), "作": frozenset({"作品"}),  # 何作品 → 15作, 12本 (films)
 }  # fmt: skip
 
 

@@ -251,6 +251,22 @@ def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     assert text[fit.span.start : fit.span.end] == "7000台"
 
 
+def test_a_counter_written_short_fits_the_long_one(tok: JapaneseTokenizer) -> None:
+    """何作品 is answered by 15作 (作, the counter of works, is 作品 written short) as well as
+    by 15作品; 100作品以上 in another sentence fits no better."""
+    question = "コンペティション部門に何作品出てたの？"
+    it = intent(tok, question)
+    for text, answer in (
+        ("世界中から厳選されたプレミア作品15作が集まる。", "15作"),
+        ("上映されるのは100作品以上だ。", "100作品"),
+    ):
+        fit = answer_weight(
+            text, find_spans(text, tok.analyse(text)[1]), 0, len(text), it, question
+        )
+        assert fit.weight == 1.0 and fit.span is not None
+        assert text[fit.span.start : fit.span.end].startswith(answer)
+
+
 def test_whose_song_is_answered_by_a_group_too(tok: JapaneseTokenizer) -> None:
     """誰の曲 asks for the artist, often a group written in Latin letters (no 人名 to Sudachi);
     誰 alone asks for a person and a Latin name is no answer to it."""
