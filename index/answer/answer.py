@@ -295,18 +295,16 @@ class Answerer:
         terms = kept or terms
         predicates = self._non_content_terms(morphs)
         slot = {t for w in intent.slot_words for t in self.tokenizer.terms(w)} | intent.focus
+        dfs = {t: df for _tid, t, df in self.searcher.store.lookup_terms(list(set(terms)))}
+        # A proper noun no passage holds (北陸新幹線 in a corpus of 2012): nothing is about it.
+        unknown = [(m.norm, "proper") for m in morphs if m.pos[1] == "固有名詞" and m.norm in
+                   set(terms) - {t for t, df in dfs.items() if df > 0}]  # fmt: skip
         return replace(
-            build_query(
-                terms,
-                self.searcher.n_docs,
-                {t: df for _tid, t, df in self.searcher.store.lookup_terms(list(set(terms)))},
-                self.searcher.params.k1,
-                predicates,
-            ),
+            build_query(terms, self.searcher.n_docs, dfs, self.searcher.params.k1, predicates),
             intent=intent,
             text=text,
             phrases=question_phrases(morphs),
-            names=required_names(text, morphs),
+            names=(*required_names(text, morphs), *unknown),
             name_forms=person_short_forms(morphs),
             predicates=predicates,
             slot_terms=frozenset(t for t in slot if t in terms),

@@ -474,3 +474,30 @@ def test_an_answer_sharing_words_with_the_class_asked_is_not_in_the_question(
     question, so the sentence that names it answers."""
     question = "山田花子が信長役やるって報じてたスポーツ紙ってどこ？"
     assert "サンケイスポーツ" in _first_excerpt(tmp_path, tokenizer, NOBUNAGA, question)
+
+
+KANAZAWA = _article(
+    "kanazawa",
+    "金沢駅前に新しいホテルが開業",
+    [
+        "金沢駅前に、新しいホテル「ホテル兼六」が3月14日に開業した。"
+        "新幹線の駅に近く、北陸の旅の拠点になる。開業初日には加賀棒茶が振る舞われた。",
+    ],
+)
+
+
+def test_a_proper_noun_no_passage_holds_is_not_found(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """北陸新幹線 is one proper noun to Sudachi and no article holds it: whatever else the
+    question shares with the hotel's article (金沢, 開業, 北陸, 新幹線), it is not about it."""
+    store = IndexStore.open(tmp_path / "kanazawa.db")
+    store.add_articles([*ARTICLES, KANAZAWA, *FILLER], tokenizer)
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        assert answerer.ask("金沢駅前のホテルが開業したのっていつ？", now=NOW).status == "answered"
+        question = "北陸新幹線の金沢駅前のホテルって開業いつ？"
+        assert answerer.explain(question, now=NOW).missing_name == "北陸新幹線"
+        assert answerer.ask(question, now=NOW).status == "not_found"
+    finally:
+        store.close()
