@@ -297,14 +297,18 @@ class Answerer:
         slot = {t for w in intent.slot_words for t in self.tokenizer.terms(w)} | intent.focus
         dfs = {t: df for _tid, t, df in self.searcher.store.lookup_terms(list(set(terms)))}
         # A proper noun no passage holds (北陸新幹線 in a corpus of 2012): nothing is about it.
-        unknown = [(m.norm, "proper") for m in morphs if m.pos[1] == "固有名詞" and m.norm in
-                   set(terms) - {t for t, df in dfs.items() if df > 0}]  # fmt: skip
+        # Not a person's name (articles write 李大統領 for 李明博: names.person_short_forms)
+        # nor part of a longer name the question writes (required_names weighs those).
+        names = required_names(text, morphs)
+        unknown = [(m.norm, "proper") for m in morphs if m.pos[1] == "固有名詞"
+                   and m.pos[2] != "人名" and dfs.get(m.norm, 0) == 0 and m.norm in terms
+                   and not any(m.norm in name for name, _kind in names)]  # fmt: skip
         return replace(
             build_query(terms, self.searcher.n_docs, dfs, self.searcher.params.k1, predicates),
             intent=intent,
             text=text,
             phrases=question_phrases(morphs),
-            names=(*required_names(text, morphs), *unknown),
+            names=(*names, *unknown),
             name_forms=person_short_forms(morphs),
             predicates=predicates,
             slot_terms=frozenset(t for t in slot if t in terms),
