@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -398,16 +399,23 @@ def test_a_sentence_opening_with_a_demonstrative_continues_the_one_before(
     assert "ココホレーダー" in _first_excerpt(tmp_path, tokenizer, PET, question)
 
 
-def _first_excerpt(tmp_path: Path, tokenizer: JapaneseTokenizer, article: Article, q: str) -> str:
-    """Excerpt 1 of the answer to ``q`` over the shared articles and ``article``."""
+@contextmanager
+def _answerer(tmp_path: Path, tokenizer: JapaneseTokenizer, article: Article) -> Iterator[Answerer]:
+    """An answerer over the shared articles and ``article``, in its own SQLite file."""
     store = IndexStore.open(tmp_path / f"{article.id}.db")
     store.add_articles([*ARTICLES, article, *FILLER], tokenizer)
     try:
-        answer = Answerer(store, Searcher(store, tokenizer), tokenizer).ask(q, now=NOW)
-        assert answer.status == "answered"
-        return answer.excerpts[0].text
+        yield Answerer(store, Searcher(store, tokenizer), tokenizer)
     finally:
         store.close()
+
+
+def _first_excerpt(tmp_path: Path, tokenizer: JapaneseTokenizer, article: Article, q: str) -> str:
+    """Excerpt 1 of the answer to ``q`` over the shared articles and ``article``."""
+    with _answerer(tmp_path, tokenizer, article) as answerer:
+        answer = answerer.ask(q, now=NOW)
+        assert answer.status == "answered"
+        return answer.excerpts[0].text
 
 
 NOISE = _article(
@@ -491,13 +499,8 @@ def test_a_proper_noun_no_passage_holds_is_not_found(
 ) -> None:
     """北陸新幹線 is one proper noun to Sudachi and no article holds it: whatever else the
     question shares with the hotel's article (金沢, 開業, 北陸, 新幹線), it is not about it."""
-    store = IndexStore.open(tmp_path / "kanazawa.db")
-    store.add_articles([*ARTICLES, KANAZAWA, *FILLER], tokenizer)
-    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
-    try:
+    with _answerer(tmp_path, tokenizer, KANAZAWA) as answerer:
         assert answerer.ask("金沢駅前のホテルが開業したのっていつ？", now=NOW).status == "answered"
         question = "北陸新幹線の金沢駅前のホテルって開業いつ？"
         assert answerer.explain(question, now=NOW).missing_name == "北陸新幹線"
         assert answerer.ask(question, now=NOW).status == "not_found"
-    finally:
-        store.close()
