@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import psycopg
@@ -15,8 +16,10 @@ import pytest
 from index.cli.main import main
 from index.config import SAMPLE_ARTICLES
 from index.errors import DatabaseError
+from index.store import pair_dfs
+from index.store.pair_dfs import PAIR_BASE
 from index.store.schema import SCHEMA_VERSION
-from index.store.store import IndexStore
+from index.store.store import Conn, IndexStore
 
 from .pg import pg_database
 
@@ -161,13 +164,25 @@ def test_a_schema_3_index_on_postgresql_moves_its_signal_postings_into_vectors(
     assert code == 0, err
     before = hits(capsys, pg_url)
     with psycopg.connect(pg_url) as conn:  # back to schema 3: the vectors inverted
+        # (and the word pairs in the terms table with ids of its own, as before schema 5)
+        dfs = pair_dfs.read_all(cast(Conn, conn))
+        used = np.flatnonzero(dfs).tolist()
+        top = conn.execute("SELECT max(tid) FROM terms").fetchone()
+        assert top is not None and len(used) > 50
+        new_tid = {PAIR_BASE + b: top[0] + 1 + i for i, b in enumerate(used)}
         entries: dict[int, list[tuple[int, int]]] = {}
         for pid, tids, tfs in conn.execute("SELECT pid, tids, tfs FROM signal_docs"):
             pairs = zip(
                 np.frombuffer(tids, "<i4").tolist(), np.frombuffer(tfs, "<u2").tolist(), strict=True
             )
             for tid, tf in pairs:
-                entries.setdefault(tid, []).append((pid, tf))
+                entries.setdefault(new_tid.get(tid, tid), []).append((pid, tf))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO terms (tid, term, df) VALUES (%s, %s, %s)",
+                [(new_tid[PAIR_BASE + b], pair_dfs.term_of(b), int(dfs[b])) for b in used],
+            )
+        conn.execute("DROP TABLE pair_dfs")
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO postings (tid, seg, ids, tfs) VALUES (%s, 0, %s, %s)",
@@ -195,6 +210,10 @@ def test_a_schema_3_index_on_postgresql_moves_its_signal_postings_into_vectors(
             "SELECT count(*) FROM postings WHERE tid = ANY(%s)", (list(entries),)
         ).fetchone()
         assert left == (0,)
+        assert conn.execute(  # the word pairs' dfs: the array again, as ingested
+            "SELECT count(*) FROM terms WHERE substr(term, 1, 1) = chr(2)"
+        ).fetchone() == (0,)
+        assert pair_dfs.read_all(cast(Conn, conn)).tolist() == dfs.tolist()
     code, out, err = run(capsys, "check", "--db", pg_url, "--json")
     assert code == 0 and json.loads(out)["ok"], out + err
 

@@ -332,12 +332,19 @@ def check(
                 used, n_used = np.unique(np.concatenate(signal_tids), return_counts=True)
                 counted.update(dict(zip(used.tolist(), n_used.tolist(), strict=True)))
             bad_df = 0
+            listed: set[int] = set()
             for tid, term, df in checks.all_terms(conn):
+                listed.add(tid)
                 if counted.get(tid, 0) != df:
                     bad_df += 1
                     if bad_df <= 5:
                         live_n = counted.get(tid, 0)
                         report.fail("check_term_df", term=term, df=df, live=live_n)
+            for tid, live_n in counted.items():  # in live passages, missing from the dictionary
+                if live_n and tid not in listed:
+                    bad_df += 1
+                    if bad_df <= 5:
+                        report.fail("check_term_df", term=f"#{tid}", df=0, live=live_n)
             if bad_df > 5:
                 report.fail("check_terms_df_total", n=bad_df)
             if unknown:

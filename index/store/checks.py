@@ -9,6 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from index.store import pair_dfs
 from index.store.schema import SCHEMA_VERSION, schema_problems
 from index.store.sqlite_store import SqliteStore
 from index.store.store import Conn
@@ -118,8 +121,12 @@ def all_signal_vectors(conn: Conn) -> Iterator[tuple[int, bytes]]:
 
 
 def all_terms(conn: Conn) -> Iterator[tuple[int, str, int]]:
-    """(term id, term, document frequency) of the whole dictionary."""
+    """(term id, term, document frequency) of the whole dictionary: every ``terms`` row, and
+    each word pair in use (:mod:`index.store.pair_dfs`)."""
     yield from conn.execute("SELECT tid, term, df FROM terms")
+    dfs = pair_dfs.read_all(conn)
+    for b in np.flatnonzero(dfs).tolist():
+        yield pair_dfs.PAIR_BASE + b, pair_dfs.term_of(b), int(dfs[b])
 
 
 def passage_text(conn: Conn, pid: int) -> tuple[str, str | None, str]:

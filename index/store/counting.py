@@ -13,7 +13,6 @@ ids (tests compare them on real articles). Signal terms are those of
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,7 +20,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from index.ranking.fusion import PAIR, PAIR_BUCKETS, folded_bigrams, is_signal, pair_term
+from index.ranking.fusion import PAIR_BUCKETS, folded_bigrams, is_signal, pair_term
+from index.store.pair_dfs import PAIR_BASE, bucket_of
 
 try:
     from index.store import _counting  # type: ignore[attr-defined]
@@ -92,14 +92,14 @@ def _list(terms: Sequence[str]) -> list[str]:
 
 class TermIds:
     """A writer's memory of term ids: the hashed word pairs' (:func:`index.ranking.fusion.pair_term`:
-    at most :data:`~index.ranking.fusion.PAIR_BUCKETS` of them, most of a batch's terms) in an
-    array by bucket, 0 where not known (8 MB), the other terms' in a dict. A look-up in a dict
-    of a million strings costs several cache misses (its index, its entry, the key's text); in
-    the array, one."""
+    :data:`~index.ranking.fusion.PAIR_BUCKETS` of them, most of a batch's terms) in an array by
+    bucket, always full (their ids are fixed: :mod:`index.store.pair_dfs`; 8 MB), the other
+    terms' in a dict. A look-up in a dict of a million strings costs several cache misses (its
+    index, its entry, the key's text); in the array, one."""
 
     def __init__(self) -> None:
         self.by_text: dict[str, int] = {}
-        self.pairs = np.zeros(PAIR_BUCKETS, dtype=np.int64)
+        self.pairs = np.arange(PAIR_BASE, PAIR_BASE + PAIR_BUCKETS, dtype=np.int64)
 
     def __len__(self) -> int:
         """The terms held in the dict (the array's size is fixed)."""
@@ -107,7 +107,6 @@ class TermIds:
 
     def clear(self) -> None:
         self.by_text.clear()
-        self.pairs.fill(0)
 
     def lookup(self, terms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """The id of each term as an int64 array, in one pass, and the distinct terms not
@@ -163,15 +162,7 @@ class TermIds:
         return out, added
 
 
-_PAIR_TERM = re.compile(f"{PAIR}[0-9a-f]{{5}}")
-
-
-def pair_bucket(term: str) -> int | None:
-    """The bucket of a hashed word pair term (:func:`index.ranking.fusion.pair_term`), or None."""
-    if len(term) == 6 and _PAIR_TERM.fullmatch(term):
-        b = int(term[1:], 16)
-        return b if b < PAIR_BUCKETS else None
-    return None
+pair_bucket = bucket_of  # the bucket of a word pair term, or None (index.store.pair_dfs)
 
 
 def signal_mask(terms: Sequence[str]) -> np.ndarray:

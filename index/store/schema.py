@@ -6,7 +6,7 @@ import sqlite3
 
 from index.errors import DatabaseError
 from index.messages import Msg
-from index.store import doctable, migrations, vectors
+from index.store import doctable, migrations, pair_dfs, vectors
 
 
 def _v2_doc_chunks(conn: sqlite3.Connection) -> None:
@@ -48,6 +48,12 @@ def _v4_signal_vectors(conn: sqlite3.Connection) -> None:
     vectors.invert_postings(
         conn, lambda rows: conn.executemany("INSERT INTO signal_docs VALUES (?, ?, ?)", rows)
     )
+
+
+def _v5_pair_dfs(conn: sqlite3.Connection) -> None:
+    """4 -> 5: the word pairs' dfs as one dense array (:mod:`index.store.pair_dfs`)."""
+    conn.execute(pair_dfs.DDL)
+    vectors.move_pairs_out(conn)
 
 
 # Each step moves the file from version i to i + 1 (applied by index.store.migrations, in the
@@ -114,6 +120,7 @@ MIGRATIONS: tuple[migrations.Step, ...] = (
     _v2_doc_chunks,
     _v3_fusion_signals,
     _v4_signal_vectors,
+    _v5_pair_dfs,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

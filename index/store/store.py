@@ -27,7 +27,7 @@ from index.analysis.tokenizer import JapaneseTokenizer
 from index.config import is_postgres_url
 from index.messages import Msg
 from index.models import Article, ArticleLink, IngestReport, StoredArticle, normalize_title
-from index.store import doctable, vectors
+from index.store import doctable, pair_dfs, vectors
 from index.store.writer import BatchWriter, ingest_articles
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,18 @@ class IndexStore:
         )
 
     def add_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
-        """Add ``deltas[i]`` to the document frequency of term ``tids[i]``, for each i."""
+        """Add ``deltas[i]`` to the document frequency of term ``tids[i]``, for each i (distinct
+        ids): a word pair's in :mod:`index.store.pair_dfs`, any other's in its ``terms`` row."""
+        tids, deltas = np.asarray(tids, dtype=np.int64), np.asarray(deltas, dtype=np.int64)
+        pairs = pair_dfs.is_pair(tids)
+        if pairs.any():
+            pair_dfs.add(conn, tids[pairs], deltas[pairs])
+            tids, deltas = tids[~pairs], deltas[~pairs]
+        if len(tids):
+            self.add_term_dfs(conn, tids, deltas)
+
+    def add_term_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
+        """:meth:`add_dfs` of terms that have a ``terms`` row."""
         rows = zip(deltas.tolist(), tids.tolist(), strict=True)
         conn.executemany("UPDATE terms SET df = df + ? WHERE tid = ?", rows)
 
@@ -183,13 +194,15 @@ class IndexStore:
 
     # ------------------------------------------------------------------ postings (read side)
     def lookup_terms(self, terms: Sequence[str]) -> list[tuple[int, str, int]]:
-        """(tid, term, df) of the given terms that are in the dictionary."""
+        """(tid, term, df) of the given terms that are in the dictionary (a word pair: in use,
+        :mod:`index.store.pair_dfs`)."""
         if not terms:
             return []
-        marks = ",".join("?" * len(terms))
-        return self.conn.execute(
-            f"SELECT tid, term, df FROM terms WHERE term IN ({marks})", list(terms)
-        ).fetchall()
+        rest, pairs = pair_dfs.split_terms(terms)
+        pair_rows = pair_dfs.signal_rows(self.conn, list(pairs.values()), 1 << 62)
+        sql = f"SELECT tid, term, df FROM terms WHERE term IN ({','.join('?' * len(rest))})"
+        found = self.conn.execute(sql, rest).fetchall() if rest else []
+        return [(tid, term, df) for term, tid, df in pair_rows] + found
 
     def postings(self, tid: int, min_seg: int = 0) -> list[tuple[int, bytes, bytes]]:
         """(seg, ids, tfs) rows of one term, main segment first."""
@@ -199,15 +212,19 @@ class IndexStore:
         ).fetchall()
 
     def signal_terms(self, terms: Sequence[str], max_df: float) -> list[tuple[str, int, int]]:
-        """(term, tid, df) of the given fusion signal terms in at most ``max_df`` passages, in
-        one statement."""
+        """(term, tid, df) of the given fusion signal terms in at most ``max_df`` passages: the
+        word pairs' from :mod:`index.store.pair_dfs`, the others' in one statement."""
         if not terms:
             return []
-        marks = ",".join("?" * len(terms))
-        return self.conn.execute(
-            f"SELECT term, tid, df FROM terms WHERE term IN ({marks}) AND df > 0 AND df <= ?",
-            [*terms, max_df],
-        ).fetchall()
+        rest, pairs = pair_dfs.split_terms(terms)
+        found = pair_dfs.signal_rows(self.conn, list(pairs.values()), max_df) if pairs else []
+        if rest:
+            marks = ",".join("?" * len(rest))
+            found += self.conn.execute(
+                f"SELECT term, tid, df FROM terms WHERE term IN ({marks}) AND df > 0 AND df <= ?",
+                [*rest, max_df],
+            ).fetchall()
+        return found
 
     def signal_vectors(self, pids: Sequence[int]) -> list[tuple[int, bytes, bytes]]:
         """(pid, term ids, counts) of the fusion signals of each passage of ``pids`` that has
@@ -252,12 +269,14 @@ class IndexStore:
             "SELECT count(*), sum(ln((? - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
             (n_docs,),
         ).fetchone()
-        return float(total) / count if count else 0.0
+        return pair_dfs.mean_raw_idf(self.conn, n_docs, count, total)
 
     def all_dfs(self) -> np.ndarray:
         """Document frequency of every term in use (for BM25Okapi's mean idf)."""
         rows = self.conn.execute("SELECT df FROM terms WHERE df > 0").fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        dfs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        pairs = pair_dfs.read_all(self.conn)
+        return np.r_[dfs, pairs[pairs > 0]]
 
     def load_docs(self, after_pid: int = 0) -> tuple[np.ndarray, ...]:
         """Arrays (pid, dl, published_ts, is_stub, article_rowid, signal lengths) of passages
@@ -415,7 +434,8 @@ class IndexStore:
             "articles": articles,
             "stubs": stubs,
             "passages": self.meta_int("n_docs"),
-            "terms": c.execute("SELECT count(*) FROM terms WHERE df > 0").fetchone()[0],
+            "terms": c.execute("SELECT count(*) FROM terms WHERE df > 0").fetchone()[0]
+            + int(np.count_nonzero(pair_dfs.read_all(c))),
             "segments": c.execute("SELECT count(DISTINCT seg) FROM postings").fetchone()[0],
             "tombstones": c.execute("SELECT count(*) FROM tombstones").fetchone()[0],
             "size_bytes": self.size_bytes(),

@@ -7,8 +7,9 @@ and word pairs (int32, ascending) and their counts (uint16), like a search engin
 vectors. A query reads its candidates' rows by primary key (100 rows, ~1.5 KB each) instead of
 the signal terms' inverted postings: at 457k passages those were ~4 MB a query, most of a
 fused query's time, and 93 % of the postings rows an ingest wrote and a merge rewrote. The
-signal terms keep their ``terms`` row for the document frequency (their idf, and the
-``df_cap`` that leaves the common ones out), exact as every other statistic of the index.
+character bigrams keep their ``terms`` row for the document frequency (their idf, and the
+``df_cap`` that leaves the common ones out), the word pairs their entry of a dense array
+(:mod:`index.store.pair_dfs`, schema 5), exact as every other statistic of the index.
 
 A deleted passage's row goes with it (nothing for a merge to clean up).
 """
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.ranking.fusion import BIGRAM, PAIR
-from index.store import counting
+from index.ranking.fusion import BIGRAM, PAIR, PAIR_BUCKETS
+from index.store import counting, pair_dfs
 
 if TYPE_CHECKING:  # the store reads and writes the rows; they only name its connection type
     from index.store.store import Conn
@@ -73,6 +74,17 @@ def distinct_counts(tids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct term ids (ascending) and how often each occurs: ``np.unique`` with its
     counts, by counting where the ids are dense enough (a write's millions of entries over a
     few million ids: one linear pass instead of a sort, a tenth of the time)."""
+    tids = np.asarray(tids, dtype=np.int64)
+    pairs = pair_dfs.is_pair(tids)
+    if pairs.any():  # the word pairs' fixed ids, counted apart (index.store.pair_dfs)
+        used, n_used = distinct_counts(tids[~pairs])
+        counts = np.bincount(tids[pairs] - pair_dfs.PAIR_BASE, minlength=PAIR_BUCKETS)
+        buckets = np.flatnonzero(counts)
+        used, n_used = np.r_[used, buckets + pair_dfs.PAIR_BASE], np.r_[n_used, counts[buckets]]
+        if len(used) > len(buckets) and used[len(used) - len(buckets) - 1] > pair_dfs.PAIR_BASE:
+            order = np.argsort(used, kind="stable")  # ids above the pairs' (not the terms')
+            used, n_used = used[order], n_used[order]
+        return used, n_used
     if len(tids) and int(tids.min()) >= 0 and int(tids.max()) < 4 * len(tids) + 1024:
         counts = np.bincount(tids)
         used = np.flatnonzero(counts)
@@ -169,3 +181,48 @@ def invert_postings(
     conn.execute("DELETE FROM meta WHERE key IN ('main_bytes', 'seg_bytes')")
     log.info("fusion postings moved into %d per-passage rows", written)
     return written
+
+
+def move_pairs_out(conn: Conn, chunk: int = 2000) -> int:
+    """Schema 4 -> 5: the word pairs leave the ``terms`` table for :mod:`index.store.pair_dfs`.
+    Their dfs become the dense array, their ids the fixed ``PAIR_BASE + bucket`` in every
+    passage's signal vector (rewritten a chunk of passages at a time, ids ascending again), and
+    ``merge_gen`` moves on (writers and readers forget the ids they remember). Returns the
+    number of passage vectors rewritten."""
+    found = conn.execute(
+        "SELECT tid, term, df FROM terms WHERE substr(term, 1, 1) = ?", (PAIR,)
+    ).fetchall()
+    dfs, remap = pair_dfs.from_terms(found)
+    done = last = 0
+    while found:
+        part = conn.execute(
+            "SELECT pid, tids, tfs FROM signal_docs WHERE pid > ? ORDER BY pid LIMIT ?",
+            (last, chunk),
+        ).fetchall()
+        if not part:
+            break
+        last = int(part[-1][0])
+        pids, tids, tfs = unpack(part)
+        new = tids.astype(np.int64)
+        inside = np.flatnonzero(new < len(remap))
+        mapped = remap[new[inside]]
+        new[inside[mapped >= 0]] = mapped[mapped >= 0]
+        out = rows(pids, new, tfs.astype(np.int64))
+        conn.executemany(
+            "UPDATE signal_docs SET tids = ?, tfs = ? WHERE pid = ?", [(t, f, p) for p, t, f in out]
+        )
+        done += len(out)
+    conn.execute("DELETE FROM terms WHERE substr(term, 1, 1) = ?", (PAIR,))
+    conn.executemany(
+        "INSERT INTO pair_dfs(chunk, dfs) VALUES (?, ?)",
+        pair_dfs.rows_of(dfs, np.flatnonzero(dfs.reshape(-1, pair_dfs.CHUNK).any(axis=1)).tolist()),
+    )
+    if found:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'merge_gen'").fetchone()
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('merge_gen', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(int(row[0] if row else 0) + 1),),
+        )
+    log.info("word pairs' dfs moved out of the terms table; %d passage vectors rewritten", done)
+    return done

@@ -170,6 +170,7 @@ class _Write:
         self.post: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (tids, pids, tfs)
         self.sig: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the same, signal terms
         self.df_removed: Counter[str] = Counter()  # terms of deleted passages
+        self.deleted_here: list[int] = []  # passages this write inserted and then deleted
         self.new_terms: dict[int, str] = {}  # tid → term, inserted by flush() with its df
         self.n_docs = 0
         self.total_len = 0
@@ -314,6 +315,8 @@ class _Write:
             "INSERT INTO tombstones(pid) VALUES (?) ON CONFLICT DO NOTHING", [(r[0],) for r in rows]
         )
         vectors.delete(conn, [r[0] for r in rows])
+        if rowid >= self.first_rowid:  # their vectors are not written yet (flush deletes them)
+            self.deleted_here += [r[0] for r in rows]
         conn.execute("DELETE FROM passages WHERE article_rowid = ?", (rowid,))
         conn.execute("DELETE FROM articles WHERE rowid = ?", (rowid,))
         if self.existing is not None:
@@ -370,6 +373,7 @@ class _Write:
             seg += written
         if vecs:
             self.writer.store.insert_rows(conn, "signal_docs", vectors.COLUMNS, vecs)
+            vectors.delete(conn, self.deleted_here)  # (a stub a real article replaced)
         if self.docs:
             doctable.append_chunk(conn, *zip(*self.docs, strict=True))
         conn.executemany(

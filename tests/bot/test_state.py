@@ -67,10 +67,10 @@ async def test_a_database_from_before_opens_unchanged(tmp_path: Path) -> None:
     before = layout(old)
     await open_everything(old)
     after = layout(old)
-    # only the index moved on (schema 4: the fusion signals' vectors); nothing re-applied
+    # only the index moved on (schema 4: the fusion signals' vectors, 5: the word pairs' dfs)
     assert (before["user_version"], after["user_version"]) == (3, SCHEMA_VERSION)
     added = {k: v for k, v in after["ddl"].items() if k not in before["ddl"]}  # type: ignore[union-attr]
-    assert list(added) == ["signal_docs"]
+    assert sorted(added) == ["pair_dfs", "signal_docs"]
     assert {**after, "ddl": before["ddl"], "user_version": 3} == before
     async with await SettingsStore.open(old) as settings:
         gs = settings.get(7)

@@ -17,6 +17,7 @@ from index.ingest.ingest import iter_articles
 from index.models import Article
 from index.ranking.fusion import PAIR, PAIR_BUCKETS, char_bigrams, pair_term, signal_counts
 from index.store import counting, vectors
+from index.store.pair_dfs import PAIR_BASE
 from index.store.prepare import PreparedBatch, prepare, prepare_batch
 
 needs_c = pytest.mark.skipif(not counting.COMPILED, reason="the C extension was not built")
@@ -167,24 +168,24 @@ def test_term_ids_mark_the_missing_terms(compiled: bool, monkeypatch: pytest.Mon
     elif counting._counting is None:
         pytest.skip("the C extension was not built")
     p, q = pair_term("東京", "駅"), pair_term("駅", "前")
+    bp, bq = counting.pair_bucket(p), counting.pair_bucket(q)
+    assert bp is not None and bq is not None
+    tp, tq = PAIR_BASE + bp, PAIR_BASE + bq  # a word pair's id is fixed (index.store.pair_dfs)
     terms = ["x", "a", p, "x", "b", q, "z", p]
     ids = counting.TermIds()
     ids.update([("a", 3), ("b", 7)])
     got, added = ids.lookup(terms)
     assert got.dtype == np.int64
-    assert added == ["x", p, q, "z"]  # distinct, in the order they first appear
-    assert got.tolist() == [-1, 3, -2, -1, 7, -3, -4, -2]
-    ids.resolve(got, added, np.array([10, 11, 12, 13], dtype=np.int64))
-    assert got.tolist() == [10, 3, 11, 10, 7, 12, 13, 11]
+    assert added == ["x", "z"]  # distinct, in the order they first appear
+    assert got.tolist() == [-1, 3, tp, -1, 7, tq, -2, tp]
+    ids.resolve(got, added, np.array([10, 13], dtype=np.int64))
+    assert got.tolist() == [10, 3, tp, 10, 7, tq, 13, tp]
     assert ids.by_text == {"a": 3, "b": 7, "x": 10, "z": 13}  # the pairs are kept by bucket
     assert len(ids) == 4
-    bp, bq = counting.pair_bucket(p), counting.pair_bucket(q)
-    assert bp is not None and bq is not None
-    assert (ids.pairs[bp], ids.pairs[bq]) == (11, 12)
     again, none = ids.lookup(tuple(terms))  # any sequence
     assert again.tolist() == got.tolist() and none == []
     ids.clear()
-    assert len(ids) == 0 and not ids.pairs.any()
+    assert len(ids) == 0 and ids.lookup([p])[0].tolist() == [tp]
 
 
 def test_pair_buckets_are_those_of_pair_terms_only() -> None:
@@ -201,9 +202,9 @@ def test_pair_buckets_are_those_of_pair_terms_only() -> None:
         assert counting.pair_bucket(other) is None
     ids = counting.TermIds()  # a term that only looks like a pair goes to the dict
     got, added = ids.lookup([PAIR + "000FF", PAIR + "000ff"])
-    assert added == [PAIR + "000FF", PAIR + "000ff"] and got.tolist() == [-1, -2]
-    ids.resolve(got, added, np.array([5, 6], dtype=np.int64))
-    assert ids.by_text == {PAIR + "000FF": 5} and ids.pairs[255] == 6
+    assert added == [PAIR + "000FF"] and got.tolist() == [-1, PAIR_BASE + 255]
+    ids.resolve(got, added, np.array([5], dtype=np.int64))
+    assert ids.by_text == {PAIR + "000FF": 5} and got.tolist() == [5, PAIR_BASE + 255]
 
 
 def test_signal_mask_is_fusion_is_signal() -> None:
@@ -248,10 +249,14 @@ def test_vector_rows_check_what_they_are_given() -> None:
     [(0, 1), (1, 5), (5_000, 300), (5_000, 1 << 40), (200, 10_000_000)],
     ids=["empty", "one", "dense", "sparse", "few"],
 )
-def test_distinct_counts_are_those_of_unique(n: int, high: int) -> None:
+@pytest.mark.parametrize("pairs", [False, True], ids=["words", "with-pairs"])
+def test_distinct_counts_are_those_of_unique(n: int, high: int, pairs: bool) -> None:
     """A write's distinct signal term ids and their counts: by counting where the ids are dense,
     by sorting where they are not; either way what ``np.unique`` gives."""
-    tids = np.random.default_rng(n).integers(1, high, n, dtype=np.int64)
+    rng = np.random.default_rng(n)
+    tids = rng.integers(1, high, n, dtype=np.int64)
+    if pairs:  # word pairs' fixed ids among them (index.store.pair_dfs)
+        tids[: n // 2] = PAIR_BASE + rng.integers(0, PAIR_BUCKETS, n // 2)
     used, counts = vectors.distinct_counts(tids)
     want_used, want_counts = np.unique(tids, return_counts=True)
     assert used.dtype == counts.dtype == np.int64

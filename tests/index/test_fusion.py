@@ -28,7 +28,9 @@ from index.ranking.fusion import (
 )
 from index.ranking.recency import boost_recent
 from index.search.search import Searcher
+from index.store import pair_dfs
 from index.store.backfill import backfill_signals
+from index.store.pair_dfs import PAIR_BASE
 from index.store.schema import SCHEMA_VERSION
 from index.store.segments import merge_segments
 from index.store.store import IndexStore
@@ -188,9 +190,37 @@ def test_check_delete_and_merge_keep_signal_postings_consistent(
     store.close()
 
 
+def _as_schema_4(db: Path) -> int:
+    """Turn a database into what kiji wrote before the word pairs' dense dfs (schema 4): each
+    word pair in use a ``terms`` row with an id of the table's own, in the signal vectors too;
+    returns how many."""
+    conn = sqlite3.connect(db)
+    dfs = pair_dfs.read_all(conn)
+    used = np.flatnonzero(dfs).tolist()
+    top = conn.execute("SELECT coalesce(max(tid), 0) FROM terms").fetchone()[0]
+    new_tid = {PAIR_BASE + b: top + 1 + i for i, b in enumerate(used)}
+    conn.executemany(
+        "INSERT INTO terms (tid, term, df) VALUES (?, ?, ?)",
+        [(new_tid[PAIR_BASE + b], pair_dfs.term_of(b), int(dfs[b])) for b in used],
+    )
+    rows = []
+    for pid, tids, tfs in conn.execute("SELECT pid, tids, tfs FROM signal_docs").fetchall():
+        t = np.array([new_tid.get(x, x) for x in np.frombuffer(tids, "<i4").tolist()])
+        order = np.argsort(t)
+        f = np.frombuffer(tfs, "<u2")[order]
+        rows.append((t[order].astype("<i4").tobytes(), f.tobytes(), pid))
+    conn.executemany("UPDATE signal_docs SET tids = ?, tfs = ? WHERE pid = ?", rows)
+    conn.execute("DROP TABLE pair_dfs")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    return len(used)
+
+
 def _as_schema_2(db: Path) -> None:
     """Turn a database into what kiji wrote before fusion (schema 2): no signal vectors, no
     signal lengths, no columns for them."""
+    _as_schema_4(db)
     conn = sqlite3.connect(db)
     conn.execute(
         "DELETE FROM postings WHERE tid IN (SELECT tid FROM terms WHERE "
@@ -251,6 +281,7 @@ def store_tombstones(db: Path) -> int:
 def _as_schema_3(db: Path) -> int:
     """Turn a database into what kiji wrote before the signal vectors (schema 3): the fusion
     signal terms' postings inverted, in the main segment; returns their number of rows."""
+    _as_schema_4(db)
     conn = sqlite3.connect(db)
     entries = []
     for pid, tids, tfs in conn.execute("SELECT pid, tids, tfs FROM signal_docs"):
@@ -373,3 +404,49 @@ def test_signal_term_lookup_finds_exactly_the_query_terms(colliding: bool) -> No
     expected = [(i, int(np.flatnonzero(qt == e)[0])) for i, e in enumerate(entries) if e in qt]
     assert sorted(zip(hit.tolist(), term.tolist(), strict=True)) == expected
     assert 7 not in hit.tolist() and len(expected) >= 100
+
+
+def test_a_schema_4_index_moves_its_word_pairs_out_of_the_terms_table(
+    tmp_path: Path, tokenizer: JapaneseTokenizer
+) -> None:
+    """Opening a schema-4 file gives the word pairs their fixed ids and their dfs the dense
+    array: the same fused scores and statistics, `kiji check` clean, no pair left in ``terms``,
+    and writes after it keep the counts exact."""
+    db = tmp_path / "v4.db"
+    store = build(db, tokenizer)
+    store.delete_article("d3", tokenizer)
+    searcher = Searcher(store, tokenizer)
+    terms = searcher.analyse(QUESTION)
+    before = searcher.score_terms(terms, 5, text=QUESTION)
+    stats, dfs = store.stats()["terms"], pair_dfs.read_all(store.conn)
+    mean = store.mean_raw_idf(store.meta_int("n_docs"))
+    store.close()
+    moved = _as_schema_4(db)
+    assert moved == np.count_nonzero(dfs) > 20
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT max(tid) FROM terms").fetchone()[0] < PAIR_BASE
+    store = IndexStore.open(db)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.conn.execute(
+        "SELECT count(*) FROM terms WHERE substr(term, 1, 1) = char(2)"
+    ).fetchone()[0] == 0  # fmt: skip
+    assert pair_dfs.read_all(store.conn).tolist() == dfs.tolist()
+    assert store.stats()["terms"] == stats
+    assert store.mean_raw_idf(store.meta_int("n_docs")) == pytest.approx(mean)
+    after = Searcher(store, tokenizer).score_terms(terms, 5, text=QUESTION)
+    assert after.pids.tolist() == before.pids.tolist()
+    assert after.fused is not None and before.fused is not None
+    assert after.fused.tolist() == before.fused.tolist()
+    assert check(db, tokenizer).ok
+    store.add_articles(
+        [
+            Article(
+                id="new", title="新着", sections=(Section(None, ("ポケモンGOの新作を開発した。",)),)
+            )
+        ],
+        tokenizer,
+    )
+    store.delete_article("d0", tokenizer)
+    report = check(db, tokenizer)
+    assert report.ok, report.problems
+    store.close()

@@ -284,6 +284,7 @@ def test_forward_migration_from_v1(
     conn = sqlite3.connect(db_path)
     conn.execute("DROP TABLE doc_chunks")
     conn.execute("DROP TABLE signal_docs")
+    conn.execute("DROP TABLE pair_dfs")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -113,8 +113,10 @@ CREATE TABLE feedback_votes (
     voted_ts double precision NOT NULL,
     PRIMARY KEY (answer_id, voter)
 );
-CREATE INDEX feedback_votes_ts ON feedback_votes(voted_ts)
+CREATE INDEX feedback_votes_ts ON feedback_votes(voted_ts);
 """
+PAIR_DFS = "CREATE TABLE pair_dfs (chunk bigint PRIMARY KEY, dfs bytea NOT NULL)"  # schema 5
+DDL += PAIR_DFS
 # The feedback tables come with the schema, at their first version (index.store.feedback_store).
 FEEDBACK_KEY, FEEDBACK_VERSION = "feedback_schema", 1
 
@@ -161,12 +163,15 @@ def migrate(raw: psycopg.Connection, *, create: bool, readonly: bool = False) ->
             raise SchemaTooNew.keyed("schema_pg_too_new", found=found, latest=SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
             return found
-        if found == 3 and readonly:
+        if found in (3, 4) and readonly:
             raise DatabaseError.keyed(
                 "pg_schema_needs_migration", found=found, latest=SCHEMA_VERSION
             )
-        if found == 3:  # the fusion signals' postings become per-passage vectors
-            _v4_signal_vectors(raw)
+        if found in (3, 4):
+            if found == 3:  # the fusion signals' postings become per-passage vectors
+                _v4_signal_vectors(raw)
+            raw.execute(PAIR_DFS.encode())  # bytes: our own DDL
+            vectors.move_pairs_out(PgConn(raw))  # 4 -> 5: the word pairs' dfs as one array
             raw.execute(
                 "UPDATE meta SET value = %s WHERE key = %s", (str(SCHEMA_VERSION), VERSION_KEY)
             )

@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from index.messages import Msg
+from index.store import pair_dfs
 from index.store.pg import schema
 from index.store.pg.conn import PgConn, connect, describe, int_array
 from index.store.store import Conn, IndexStore, QueryPostings
@@ -107,7 +108,9 @@ _IDLE = psycopg.pq.TransactionStatus.IDLE
 # A query's reads in one statement, one row kind per part: 0 the data version (generation and
 # merge_gen), 1 each query term with each of its postings segments (none for a term in
 # %(skip)s or with df 0), 2 each fusion signal term in at most %(max_df)s passages (their
-# vectors are read once the words have picked the candidates). Each list is unnested and joined to the indexes term by term: written as
+# vectors are read once the words have picked the candidates) but the word pairs, 3 the chunks
+# of the word pairs' dfs that hold the query's (index.store.pair_dfs, filtered in Python).
+# Each list is unnested and joined to the indexes term by term: written as
 # ``term = ANY(…)`` with a join, the planner took a parallel scan of all the terms while the
 # statistics were those of before a bulk load (120 ms instead of 0.2). Unordered: sorting in
 # the server would copy the postings; Python orders them.
@@ -128,6 +131,10 @@ SELECT 2, t.term, t.tid, t.df, NULL::bigint, NULL::bytea, NULL::bytea
   FROM unnest(%(signals)s::text[]) AS q(term)
   JOIN terms t ON t.term = q.term
  WHERE t.df > 0 AND t.df <= %(max_df)s
+UNION ALL
+SELECT 3, NULL::text, c.chunk, NULL::bigint, NULL::bigint, c.dfs, NULL::bytea
+  FROM pair_dfs c
+ WHERE c.chunk = ANY(%(pair_chunks)s::bigint[])
 """
 
 
@@ -206,7 +213,7 @@ class PgIndexStore(IndexStore):
         # by: settle()'s planning then scanned the postings (0.4-1 s a call at 170k passages).
         self.pg.flush()
         self.pg.raw.execute(
-            "ANALYZE articles, passages, terms, postings, signal_docs, tombstones, meta"
+            "ANALYZE articles, passages, terms, postings, signal_docs, pair_dfs, tombstones, meta"
         )
 
     def data_version(self) -> int:
@@ -227,17 +234,20 @@ class PgIndexStore(IndexStore):
         """:meth:`IndexStore.query_postings` in one statement (:data:`QUERY_POSTINGS`); the
         postings in the order the SQLite store gives them (segments in order; signal terms by
         term). Binary results: the packed postings arrive as they are stored."""
+        rest, pairs = pair_dfs.split_terms(signals)
         params = {
             "terms": list(terms),
             "skip": list(skip),
-            "signals": list(signals),
+            "signals": rest,
             "max_df": float(signal_max_df),
+            "pair_chunks": sorted({b // pair_dfs.CHUNK for b in pairs}),
         }
         rows = self.pg.run(QUERY_POSTINGS, params, binary=True).fetchall()
         version = 0
         found: dict[int, tuple[int, str, int]] = {}
         segs: dict[int, list[tuple[int, bytes, bytes]]] = {}
         sig: list[tuple[str, int, int]] = []
+        chunks: dict[int, np.ndarray] = {}
         for kind, term, tid, df, seg, ids, tfs in rows:
             if kind == 0:
                 version = _version(tid, df)
@@ -245,8 +255,12 @@ class PgIndexStore(IndexStore):
                 found[tid] = (tid, term, df)
                 if seg is not None:
                     segs.setdefault(tid, []).append((seg, ids, tfs))
-            else:
+            elif kind == 2:
                 sig.append((term, tid, df))
+            else:  # a chunk of the word pairs' dfs (index.store.pair_dfs)
+                chunks[tid] = np.frombuffer(ids, dtype="<i4")
+        if pairs:
+            sig += pair_dfs.from_chunks(pairs, chunks, signal_max_df)
         postings = {
             tid: sorted(segs.get(tid, ()), key=lambda r: r[0])
             for tid, term, df in found.values()
@@ -261,7 +275,7 @@ class PgIndexStore(IndexStore):
             "SELECT count(*), sum(ln((?::float8 - df + 0.5) / (df + 0.5))) FROM terms WHERE df > 0",
             (n_docs,),
         ).fetchone()
-        return float(total) / count if count else 0.0
+        return pair_dfs.mean_raw_idf(self.conn, n_docs, count, total)
 
     def next_id(self, conn: Conn, table: str, column: str) -> int:
         # ids never reused (tombstoned passage ids stay in old segments): the highest ever
@@ -314,7 +328,7 @@ class PgIndexStore(IndexStore):
                 (int_array(list(tids)), list(ids), list(tfs), seg),
             )
 
-    def add_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
+    def add_term_dfs(self, conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
         if len(tids):  # one statement (executemany sent 10^5 UPDATEs for a batch)
             conn.execute(
                 "UPDATE terms t SET df = t.df + d.delta FROM unnest(?::bigint[], ?::bigint[]) "
