@@ -88,25 +88,26 @@ def read_all(conn: Conn) -> np.ndarray:
 
 
 def add(conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
-    """Add ``deltas[i]`` to the df of the word pair ``tids[i]`` (distinct pair term ids)."""
+    """Add ``deltas[i]`` to the df of the word pair ``tids[i]``. Only the chunks that change
+    are read and written (a feed item's few hundred pairs: as many 1 KB rows)."""
     if not len(tids):
         return
     buckets = np.asarray(tids, dtype=np.int64) - PAIR_BASE
     if buckets.min() < 0 or buckets.max() >= PAIR_BUCKETS:
         raise ValueError("not word pair term ids")
-    change = np.zeros(PAIR_BUCKETS, dtype=np.int64)
-    np.add.at(change, buckets, np.asarray(deltas, dtype=np.int64))
-    chunks = np.unique(buckets // CHUNK).tolist()
-    dfs = np.zeros(PAIR_BUCKETS, dtype=np.int64)
+    chunks = np.unique(buckets // CHUNK)
     if 2 * len(chunks) > N_CHUNKS:  # a bulk write changes most: read them all at once
-        dfs = read_all(conn)
+        block = read_all(conn).reshape(N_CHUNKS, CHUNK)[chunks]
     else:
-        for c, arr in read(conn, chunks).items():
-            dfs[c * CHUNK : (c + 1) * CHUNK] = arr
-    dfs += change
-    if dfs.min() < 0:
+        block = np.zeros((len(chunks), CHUNK), dtype=np.int64)
+        for c, arr in read(conn, chunks.tolist()).items():
+            block[np.searchsorted(chunks, c)] = arr
+    at = (np.searchsorted(chunks, buckets // CHUNK), buckets % CHUNK)
+    np.add.at(block, at, np.asarray(deltas, dtype=np.int64))
+    if block.min() < 0:
         raise ValueError("a word pair's document frequency would fall below 0")
-    conn.executemany(_UPSERT, rows_of(dfs, chunks))
+    out = block.astype("<i4")
+    conn.executemany(_UPSERT, [(c, out[i].tobytes()) for i, c in enumerate(chunks.tolist())])
 
 
 def signal_rows(conn: Conn, terms: Sequence[str], max_df: float) -> list[tuple[str, int, int]]:

@@ -78,9 +78,13 @@ def distinct_counts(tids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pairs = pair_dfs.is_pair(tids)
     if pairs.any():  # the word pairs' fixed ids, counted apart (index.store.pair_dfs)
         used, n_used = distinct_counts(tids[~pairs])
-        counts = np.bincount(tids[pairs] - pair_dfs.PAIR_BASE, minlength=PAIR_BUCKETS)
-        buckets = np.flatnonzero(counts)
-        used, n_used = np.r_[used, buckets + pair_dfs.PAIR_BASE], np.r_[n_used, counts[buckets]]
+        if pairs.sum() < PAIR_BUCKETS // 16:  # a few articles: fewer than a count per bucket
+            buckets, counts = np.unique(tids[pairs] - pair_dfs.PAIR_BASE, return_counts=True)
+        else:
+            counts = np.bincount(tids[pairs] - pair_dfs.PAIR_BASE, minlength=PAIR_BUCKETS)
+            buckets = np.flatnonzero(counts)
+            counts = counts[buckets]
+        used, n_used = np.r_[used, buckets + pair_dfs.PAIR_BASE], np.r_[n_used, counts]
         if len(used) > len(buckets) and used[len(used) - len(buckets) - 1] > pair_dfs.PAIR_BASE:
             order = np.argsort(used, kind="stable")  # ids above the pairs' (not the terms')
             used, n_used = used[order], n_used[order]

@@ -246,8 +246,8 @@ def test_vector_rows_check_what_they_are_given() -> None:
 
 @pytest.mark.parametrize(
     ("n", "high"),
-    [(0, 1), (1, 5), (5_000, 300), (5_000, 1 << 40), (200, 10_000_000)],
-    ids=["empty", "one", "dense", "sparse", "few"],
+    [(0, 1), (1, 5), (5_000, 300), (5_000, 1 << 40), (200, 10_000_000), (300_000, 1 << 21)],
+    ids=["empty", "one", "dense", "sparse", "few", "bulk"],
 )
 @pytest.mark.parametrize("pairs", [False, True], ids=["words", "with-pairs"])
 def test_distinct_counts_are_those_of_unique(n: int, high: int, pairs: bool) -> None:
