@@ -2,7 +2,8 @@
 
 Owns the schema (``schema``), the one migration helper every set of tables in the file uses,
 the bot's included (``migrations``), the articles and their reads (``store``), the
-per-passage arrays (``doctable``), the fusion signals' per-passage vectors (``vectors``),
+per-passage arrays (``doctable``), the fusion signals' per-passage vectors (``vectors``)
+and the word pairs' document frequencies (``pair_dfs``),
 postings segments and their merging (``segments``), preparing
 and writing batches (``prepare``, ``existing``, ``writer``, and the writer's term ids:
 ``term_ids``), the fusion backfill (``backfill``),
