@@ -344,7 +344,8 @@ def check(
                 if live_n and tid not in listed:
                     bad_df += 1
                     if bad_df <= 5:
-                        report.fail("check_term_df", term=f"#{tid}", df=0, live=live_n)
+                        name = checks.term_name(tid)
+                        report.fail("check_term_df", term=name, df=0, live=live_n)
             if bad_df > 5:
                 report.fail("check_terms_df_total", n=bad_df)
             if unknown:

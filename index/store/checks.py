@@ -129,6 +129,13 @@ def all_terms(conn: Conn) -> Iterator[tuple[int, str, int]]:
         yield pair_dfs.PAIR_BASE + b, pair_dfs.term_of(b), int(dfs[b])
 
 
+def term_name(tid: int) -> str:
+    """A term id as a check reports it: a word pair's term, any other id as ``#tid``."""
+    if pair_dfs.is_pair(np.array([tid])).all():
+        return pair_dfs.term_of(tid - pair_dfs.PAIR_BASE)
+    return f"#{tid}"
+
+
 def passage_text(conn: Conn, pid: int) -> tuple[str, str | None, str]:
     """The title of a passage's article, the passage's heading and its text."""
     return conn.execute(

@@ -124,4 +124,4 @@ def test_check_finds_a_wrong_pair_df(
     conn.close()
     report = check(filled, tokenizer)
     assert not report.ok
-    assert any("live postings" in p for p in report.problems)
+    assert any("live postings" in p and repr(pair_dfs.term_of(b)) in p for p in report.problems)
