@@ -151,3 +151,12 @@ def news_store(
 ) -> IndexStore:
     store.add_articles(news_articles, tokenizer)
     return store
+
+
+@pytest.fixture
+def filled(db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]) -> Path:
+    """An index file holding the news articles (closed again)."""
+    store = IndexStore.open(db_path)
+    store.add_articles(news_articles, tokenizer)
+    store.close()
+    return db_path

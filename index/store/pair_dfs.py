@@ -110,10 +110,9 @@ def add(conn: Conn, tids: np.ndarray, deltas: np.ndarray) -> None:
     conn.executemany(_UPSERT, [(c, out[i].tobytes()) for i, c in enumerate(chunks.tolist())])
 
 
-def signal_rows(conn: Conn, terms: Sequence[str], max_df: float) -> list[tuple[str, int, int]]:
-    """(term, tid, df) of the word pair ``terms`` in at least one and at most ``max_df``
-    passages (:meth:`index.store.store.IndexStore.signal_terms`)."""
-    by_bucket = {b: t for t in terms if (b := bucket_of(t)) is not None}
+def signal_rows(conn: Conn, by_bucket: dict[int, str], max_df: float) -> list[tuple[str, int, int]]:
+    """(term, tid, df) of the word pair terms ``by_bucket`` (:func:`split_terms`) in at least
+    one and at most ``max_df`` passages (:meth:`index.store.store.IndexStore.signal_terms`)."""
     if not by_bucket:
         return []
     chunks = read(conn, sorted({b // CHUNK for b in by_bucket}))

@@ -199,7 +199,7 @@ class IndexStore:
         if not terms:
             return []
         rest, pairs = pair_dfs.split_terms(terms)
-        pair_rows = pair_dfs.signal_rows(self.conn, list(pairs.values()), 1 << 62)
+        pair_rows = pair_dfs.signal_rows(self.conn, pairs, 1 << 62)
         sql = f"SELECT tid, term, df FROM terms WHERE term IN ({','.join('?' * len(rest))})"
         found = self.conn.execute(sql, rest).fetchall() if rest else []
         return [(tid, term, df) for term, tid, df in pair_rows] + found
@@ -217,7 +217,7 @@ class IndexStore:
         if not terms:
             return []
         rest, pairs = pair_dfs.split_terms(terms)
-        found = pair_dfs.signal_rows(self.conn, list(pairs.values()), max_df) if pairs else []
+        found = pair_dfs.signal_rows(self.conn, pairs, max_df)
         if rest:
             marks = ",".join("?" * len(rest))
             found += self.conn.execute(

@@ -18,14 +18,6 @@ from index.search.search import Searcher
 from index.store.store import IndexStore
 
 
-@pytest.fixture
-def filled(db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]) -> Path:
-    s = IndexStore.open(db_path)
-    s.add_articles(news_articles, tokenizer)
-    s.close()
-    return db_path
-
-
 def test_backup_while_writing_and_restore(
     filled: Path, tmp_path: Path, tokenizer: JapaneseTokenizer, news_articles
 ) -> None:

@@ -18,14 +18,6 @@ from index.store.pair_dfs import CHUNK, PAIR_BASE
 from index.store.store import Conn, IndexStore
 
 
-@pytest.fixture
-def filled(db_path: Path, tokenizer: JapaneseTokenizer, news_articles: list[Article]) -> Path:
-    store = IndexStore.open(db_path)
-    store.add_articles(news_articles, tokenizer)
-    store.close()
-    return db_path
-
-
 def recount(conn: Conn) -> np.ndarray:
     """Each bucket's number of passages, from the signal vectors of the passages."""
     counts = np.zeros(PAIR_BUCKETS, dtype=np.int64)
