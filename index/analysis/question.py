@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from index.analysis.measures import measure_units
 from index.analysis.question_words import (
+    ADVICE_NOUNS,
     COUNTER_PERIOD,
     DATE_COUNTERS,
     DATE_WORDS,
@@ -88,6 +89,9 @@ class Intent:
     # answer of a sentence stands in that slot, next to the same words.
     slot_words: frozenset[str] = frozenset()
     slot_particle: str = ""
+    # A quotation asked as advice or an order (「まず何しろって言われた」「相談の答えは」): an
+    # imperative (しなさい, 転職せよ) answers it better than any remark ending in よ or わ.
+    directive: bool = False
 
     @property
     def typed(self) -> bool:
@@ -192,6 +196,9 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
             found.append(_counted(counter, counter.endswith(("間", "ぶり")), span))
         elif norm in WHAT or norm in WHICH:
             found.append(_what(morphs, i, nouns, span))
+        elif norm in ("どう", "如何") and any(x.norm in SAY for x in morphs[i + 1 : i + 6]):
+            # 「どうしろと言われた」「どう答えた」: what was said, a quotation
+            found.append(Intent(QUOTE, asked=span))
         elif norm in WHAT_ADVERBS and nxt is not None and nxt.norm in ("って", "と"):
             # 「何しろって言われた」: the adverb 何しろ (anyway) read as 何(を)しろ, an order
             # reported with a verb of saying.
@@ -217,7 +224,25 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     best = typed[-1] if typed else found[-1]
     asked = tuple(s for f in found for s in f.asked)
     words, particle = _slot(morphs, best)
-    return Intent(best.kind, best.counters, best.head, asked, _focus(morphs, best), words, particle)
+    directive = best.kind == QUOTE and _directive(morphs, nouns)
+    return Intent(
+        best.kind, best.counters, best.head, asked, _focus(morphs, best), words, particle, directive
+    )
+
+
+def _directive(morphs: Sequence[Morph], nouns: set[str]) -> bool:
+    """Whether a quotation is asked as advice or an order: the question reports an order
+    (何しろって, どうしなさいと: an imperative, or 何しろ that stands for 何(を)しろ), asks what
+    one should do (すべき, すればいい) or names advice or a consultation (アドバイス, 説教, 相談)."""
+    if nouns & ADVICE_NOUNS:
+        return True
+    for i, m in enumerate(morphs):
+        if m.form.startswith("命令形") or m.norm in WHAT_ADVERBS or m.norm == "べし":
+            return True
+        nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+        if m.surface == "ば" and nxt is not None and nxt.norm in ("良い", "いい"):
+            return True
+    return False
 
 
 # Particles that mark the role of the asked thing (いつから, どこに/どこへ: the goal).

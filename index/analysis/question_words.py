@@ -50,6 +50,10 @@ QUOTE_NOUNS = frozenset(
      "答え", "説教", "返事", "一言", "感想", "回答", "アドバイス", "助言", "意見", "キャッチコピー",
      "スローガン", "合言葉", "呟き", "つぶやき", "見出し"}
 )  # fmt: skip
+# What a consultation or a lecture answers with: advice, an order (「即刻LANケーブルをはずしなさい」).
+ADVICE_NOUNS = frozenset(
+    {"アドバイス", "助言", "説教", "忠告", "指示", "命令", "教え", "相談", "指南", "お説教"}
+)
 REASON_NOUNS = frozenset({"理由", "原因", "訳", "わけ", "ワケ", "きっかけ", "動機", "要因"})
 NAME_NOUNS = frozenset(
     {"名前", "名", "タイトル", "名称", "題名", "曲名", "作品名", "商品名", "店名", "社名", "番組名",

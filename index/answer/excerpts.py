@@ -53,6 +53,7 @@ PER_PASSAGE = 2  # excerpts a passage may offer (its best window and one more)
 # A sentence that ends by naming a thing (「…と一般的に呼ばれる。」「…をXという。」).
 NAMING_END = re.compile(r"(?:と(?:[^、。]{0,6})?呼ばれる|という|と称(?:する|される))[。．]?$")
 QUOTE_OPENERS = '「『“"'
+LIST_MARKS = "・■□●○◆◇▼▽★☆※-＊*"  # what opens an item of a list
 
 
 @dataclass
@@ -352,6 +353,8 @@ class ExcerptPicker:
             if any(a < sents[j].end and sents[j].start < b for a, b in taken):
                 continue
             extra = sum(query.counts[t] * query.idf[t] for t in sents[j].matched - matched)
+            if j > best_i and text[sents[j].start] in LIST_MARKS and fits[j].weight <= 0:
+                continue  # the next item of a list (・対象者) does not continue this one
             answers = fits[j].weight > fit.weight or (
                 # 「Xと呼ばれる。」 before a definition names what the definition describes
                 not query.intent.typed

@@ -98,7 +98,9 @@ def find_spans(text: str, morphs: Sequence[Morph]) -> list[Span]:
     for i, m in enumerate(morphs):
         # Direct speech without 「」: an imperative (しなさい, 転職せよ) or a sentence-final
         # particle of speech (〜肝心よ, 〜だわ) marks what someone says or advises.
-        if m.form.startswith("命令形") or (m.pos[1] == "終助詞" and m.norm in _SPEECH_ENDINGS):
+        if m.form.startswith("命令形"):
+            spans.append(Span(m.start, m.end, "directive"))
+        elif m.pos[1] == "終助詞" and m.norm in _SPEECH_ENDINGS:
             spans.append(Span(m.start, m.end, "speech"))
         if m.norm in _REASON_WORDS and m.pos[0] == "名詞":
             spans.append(Span(m.start, m.end, "reason"))
@@ -245,11 +247,15 @@ _FIT: dict[str, dict[str, float]] = {
     PLACE: {"place": 1.0, "value": 0.6, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
     NAME: {"title": 1.0, "value": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6,
            "org": 0.6, "person": 0.4, "place": 0.4, "label": 0.3},
-    QUOTE: {"quote": 1.0, "speech": 0.8, "title": 0.5, "label": 0.2},
+    QUOTE: {"quote": 1.0, "speech": 0.8, "directive": 0.8, "title": 0.5, "label": 0.2},
     DATE: {"date": 1.0, "time": 0.4},
     REASON: {"reason": 1.0},
 }  # fmt: skip
 
+
+# Advice or an order asked (Intent.directive): the imperative is the answer, a remark in speech
+# (〜わよ) is at most its setting.
+_DIRECTIVE_FIT = {"quote": 1.0, "directive": 1.0, "speech": 0.6, "title": 0.5, "label": 0.2}
 
 # 誰の曲, 誰の作品 ask for an artist or an author, often a group written in Latin letters or
 # katakana, or an organisation.
@@ -302,6 +308,8 @@ def span_fit(span: Span, intent: Intent) -> float:
         return _number_fit(span, intent.counters)
     if kind == DATE and intent.counters & {"時", "分"}:
         return {"time": 1.0, "date": 0.4}.get(span.kind, 0.0)
+    if kind == QUOTE and intent.directive:
+        return _DIRECTIVE_FIT.get(span.kind, 0.0)
     if kind == PERSON and intent.head is not None:  # 誰の曲: a group's name answers too
         return _FIT[PERSON].get(span.kind, _GROUP_FIT.get(span.kind, 0.0))
     return _FIT.get(kind, {}).get(span.kind, 0.0)
@@ -326,10 +334,22 @@ _PARTICLE_ALIKE = {
     "から": ("から", "より", "〜", "～", "~"),
 }
 
+# The other end of a range: 「いつまで」 is not answered by 「6月15日から」, nor 「いつから」 by
+# 「7月31日まで」; such a span keeps ENDPOINT_FACTOR of its weight and stands in no slot.
+_OTHER_END = {
+    "まで": ("から", "より", "〜", "～", "~"),
+    "から": ("まで",),
+}
+ENDPOINT_FACTOR = 0.5
+# What may stand between a date and its particle: the day of the week (「7月31日(火)まで」).
+_WEEKDAY = re.compile(r"\s*[（(][月火水木金土日](?:曜日?)?(?:[・･]?祝日?)?[）)]")
+
 SLOT_GAP = (
     4  # characters between an answer and a word of the question's slot (「X監督」「監督のX」)
 )
-DATELINE_FACTOR = 0.5  # 「7日、…」 opening a sentence dates the report, seldom the answer
+# 「7日、…」 opening a sentence, or 「ソフトバンクは13日、…」 after its subject, dates the
+# report (the news dateline), seldom the answer.
+DATELINE_FACTOR = 0.5
 
 
 def answer_weight(
@@ -363,21 +383,31 @@ def answer_weight(
         w = span_fit(sp, intent)
         if (
             sp.kind in ("date", "number")
-            and sp.start == lo
+            and (sp.start == lo or (sp.kind == "date" and text[sp.start - 1] == "は"))
             and text[sp.end : sp.end + 1] in "、，,"
         ):
             w *= DATELINE_FACTOR
+        after = sp.end
+        if particle and sp.kind == "date" and (day := _WEEKDAY.match(text, after)):
+            after = day.end()
+        other_end = bool(particle) and text.startswith(_OTHER_END.get(particle, ()), after)
+        if other_end:
+            w *= ENDPOINT_FACTOR
         if w <= best.weight and w <= slotted:
             continue
-        if sp.kind not in ("reason", "speech") and _asked(
+        if sp.kind not in ("reason", "speech", "directive") and _asked(
             text, sp, q, matched
         ):  # markers never are
             continue
         if w > best.weight:
             best = Fit(w, sp)
-        if w > slotted and (
-            (particle and text.startswith(_PARTICLE_ALIKE.get(particle, (particle,)), sp.end))
-            or any(a - SLOT_GAP <= sp.end and sp.start <= b + SLOT_GAP for a, b in slot)
+        if (
+            w > slotted
+            and not other_end
+            and (
+                (particle and text.startswith(_PARTICLE_ALIKE.get(particle, (particle,)), after))
+                or any(a - SLOT_GAP <= sp.end and sp.start <= b + SLOT_GAP for a, b in slot)
+            )
         ):
             slotted = w
     return Fit(best.weight, best.span, slotted)
@@ -397,6 +427,8 @@ def _asked(text: str, sp: Span, q: str, matched: Sequence[tuple[int, int]]) -> b
             return True
         end = max(sp.start + 1, sp.end - len(sp.counter))
     covered = sum(max(0, min(b, end) - max(a, sp.start)) for a, b in merge_spans(matched))
+    if sp.kind == "date":  # 「6月17日」 narrows 「6月に…」 down to the day: an answer
+        return covered >= end - sp.start
     return covered * 2 >= end - sp.start
 
 

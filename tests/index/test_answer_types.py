@@ -241,6 +241,98 @@ def test_a_wave_dash_after_a_price_is_from(tok: JapaneseTokenizer) -> None:
     assert fit.weight == 1.0 and fit.slotted == 0.0
 
 
+def test_the_other_end_of_a_range_does_not_answer(tok: JapaneseTokenizer) -> None:
+    """いつまで is answered by the date before まで, also past its day of the week
+    (「7月31日(火)まで」); a date marked から is where the range starts: half the weight, and
+    never in the slot, even beside the question's words."""
+    question = "かえトクキャンペーンっていつまでだった？"
+    it = intent(tok, question)
+    assert it.slot_particle == "まで"
+    text = "2012年6月15日(金)から7月31日(火)まで"
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.slotted == 1.0 and fit.span is not None
+    assert text[fit.span.start : fit.span.end] == "7月31日"
+    text = "かえトクキャンペーンを6月15日から実施すると発表した。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    slot = [(text.index("キャンペーン"), text.index("キャンペーン") + 6)]
+    fit = answer_weight(text, spans, 0, len(text), it, question, slot=slot)
+    assert fit.weight == 0.5 and fit.slotted == 0.0
+    # いつから the other way round: 7月31日まで ends the range
+    question = "かえトクキャンペーンっていつからだった？"
+    text = "6月15日(金)から7月31日(火)まで実施。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), intent(tok, question), question)
+    assert fit.span is not None and text[fit.span.start : fit.span.end] == "6月15日"
+    assert fit.slotted == 1.0
+
+
+def test_the_dateline_after_the_subject_is_not_the_answer(tok: JapaneseTokenizer) -> None:
+    """「ソフトバンクは13日、…を発表した」: the day of the report, written after the subject,
+    weighs half of a date the sentence states as a fact."""
+    question = "アップデートっていつ出たの？"
+    it = intent(tok, question)
+    for text in ("ソフトバンクは13日、新機種を発表した。", "13日、新機種を発表した。"):
+        spans = find_spans(text, tok.analyse(text)[1])
+        assert answer_weight(text, spans, 0, len(text), it, question).weight == 0.5, text
+    text = "新機種は13日に発売された。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    assert answer_weight(text, spans, 0, len(text), it, question).weight == 1.0
+
+
+def test_a_day_narrowing_the_month_asked_is_an_answer(tok: JapaneseTokenizer) -> None:
+    """「2012年6月に…いつまで延びたの？」: 2012年6月17日 holds the question's 2012年6月 but
+    adds the day, so it answers; the month alone is only the question's own words."""
+    question = "2012年6月に延長したデビュー割っていつまで延びたの？"
+    it = intent(tok, question)
+    text = "〜2012年6月17日（日曜）まで延長"
+    spans = find_spans(text, tok.analyse(text)[1])
+    month = (text.index("2012"), text.index("6月") + 2)
+    matched = [(month[0], month[0] + 4), (month[0] + 4, month[0] + 5), (month[1] - 2, month[1])]
+    fit = answer_weight(text, spans, 0, len(text), it, question, matched)
+    assert fit.span is not None and text[fit.span.start : fit.span.end] == "2012年6月17日"
+    assert fit.weight == 1.0 and fit.slotted == 1.0  # まで after the day of the week (日曜)
+    text = "延長は2012年6月に決まった。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    assert answer_weight(text, spans, 0, len(text), it, question).weight == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "directive"),
+    [
+        ("会社にバレたくないって相談、山葵姐さんにまず何しろって言われてた？", True),
+        ("悩み相談への山葵姐さんの答えってなんだった？", True),
+        ("先輩のアドバイスって何だった？", True),
+        ("上司にどうしろと言われたの？", True),
+        ("監督は会見で何て言ってた？", False),
+        ("優勝した選手のコメントってなんだった？", False),
+    ],
+)
+def test_a_quotation_asked_as_advice_is_a_directive(
+    tok: JapaneseTokenizer, question: str, directive: bool
+) -> None:
+    it = intent(tok, question)
+    assert it.kind == QUOTE
+    assert it.directive is directive
+
+
+def test_advice_is_answered_by_the_imperative(tok: JapaneseTokenizer) -> None:
+    """Every line of an advice column may end in よ or わ; asked for the advice, the order
+    (即刻…はずしなさい) is the answer; asked what was said, any remark of speech still fits."""
+    text = "絶対にばれるわよ。即刻LANケーブルをはずしなさい！浮気と一緒よ。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    assert {s.kind for s in spans} >= {"speech", "directive"}
+    bounds = [(0, 9), (9, 25), (25, len(text))]
+    advice = "まず何しろって言われてた？"
+    weights = [
+        answer_weight(text, spans, a, b, intent(tok, advice), advice).weight for a, b in bounds
+    ]
+    assert weights == [0.6, 1.0, 0.6]
+    said = "彼女は何て言ってた？"
+    weights = [answer_weight(text, spans, a, b, intent(tok, said), said).weight for a, b in bounds]
+    assert weights == [0.8, 0.8, 0.8]
+
+
 def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     question = "予約何台入ってたの？"
     it = intent(tok, question)

@@ -81,3 +81,29 @@ def test_a_sentence_without_a_subject_takes_both_neighbours(answerer: Answerer) 
     first = answer.excerpts[0]
     assert first.article_id == "city"
     assert first.text == "".join(CITY)
+
+
+def test_a_list_value_takes_its_label_not_the_next_item(
+    tmp_path, tokenizer: JapaneseTokenizer
+) -> None:
+    """A short line of a list (the period under 「・キャンペーン実施期間」) takes a neighbour, but
+    the line after it opens the next item (・対象者): its label comes along instead."""
+    store = IndexStore.open(tmp_path / "kiji.db")
+    lines = (
+        "ソフトバンクは13日、かえトクキャンペーンを6月15日から実施すると発表した。",
+        "キャンペーンの概要は以下の通り。\n・キャンペーン実施期間\n"
+        "2012年6月15日(金)から7月31日(火)まで\n・対象者\n期間中に新規契約したユーザー",
+    )
+    store.add_articles(
+        [_article("campaign", "かえトクキャンペーンを開始", lines)]
+        + [_article(f"f{i}", f"季節の話題{i}", (t,)) for i, t in enumerate(FILLERS)],
+        tokenizer,
+    )
+    answerer = Answerer(store, Searcher(store, tokenizer), tokenizer)
+    try:
+        answer = answerer.ask("かえトクキャンペーンっていつまでやってた？", now=NOW)
+        first = answer.excerpts[0]
+        assert "7月31日(火)まで" in first.text  # not the lead's 「6月15日から」
+        assert "・キャンペーン実施期間" in first.text and "対象者" not in first.text
+    finally:
+        store.close()
