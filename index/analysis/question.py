@@ -137,7 +137,14 @@ def read_intent(morphs: Sequence[Morph]) -> Intent:
     (「いつも持ってる…どこの神社」: いつも is one word and not いつ; どこ decides).
     """
     found: list[Intent] = []
-    nouns = {m.norm for m in morphs if m.pos[0] in ("名詞", "形容詞")}
+    # Nouns, and adjectives that say a degree (どのくらい長い); one that modifies a noun
+    # (「長い名前のセンター」) describes it and names no dimension asked.
+    nouns = {
+        m.norm
+        for i, m in enumerate(morphs)
+        if m.pos[0] == "名詞"
+        or (m.pos[0] == "形容詞" and (i + 1 == len(morphs) or morphs[i + 1].pos[0] != "名詞"))
+    }
     for i, m in enumerate(morphs):
         norm, surface = m.norm, m.surface
         span = ((m.start, m.end),)
@@ -265,6 +272,8 @@ def _slot(morphs: Sequence[Morph], intent: Intent) -> tuple[frozenset[str], str]
             return None
         if m.pos[0] == "動詞" and m.pos[1] == "非自立可能":
             return None
+        if _lone_letter(m.surface):
+            return False
         return m.pos[0] in ("名詞", "動詞", "形容詞") and m.pos[1] != "数詞"
 
     def first_word(run: Sequence[Morph]) -> set[str]:
@@ -295,10 +304,15 @@ def _focus(morphs: Sequence[Morph], intent: Intent) -> frozenset[str]:
             for m in reversed(morphs[max(0, i - 4) : i]):
                 if m.pos[0] in ("助詞", "補助記号", "助動詞") or m.norm in FILLERS:
                     continue
-                if m.pos[0] == "名詞" and m.pos[1] != "数詞":
+                # a lone Latin letter ends a model number (P-07D): no noun to answer about
+                if m.pos[0] == "名詞" and m.pos[1] != "数詞" and not _lone_letter(m.surface):
                     out.add(m.norm)
                 break
     return frozenset(out - FILLERS)
+
+
+def _lone_letter(surface: str) -> bool:
+    return len(surface) == 1 and surface.isascii() and surface.isalpha()
 
 
 def _spoken_what(morphs: Sequence[Morph]) -> int | None:

@@ -20,8 +20,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.analysis.question import DATE, NAME, NUMBER, OTHER, PERSON, PLACE, QUOTE, REASON, Intent
+from index.analysis.question import DATE, NAME, NUMBER, OTHER, PERSON, QUOTE, Intent
 from index.analysis.tokenizer import Morph
+from index.ranking.span_fits import (
+    COMPANY_FIT,
+    COMPANY_HEADS,
+    DIRECTIVE_FIT,
+    FIT,
+    GROUP_FIT,
+    UNIT_ALIASES,
+)
 
 # Nouns that end the name of a place or a venue.
 PLACE_SUFFIXES = frozenset(
@@ -34,7 +42,8 @@ PLACE_SUFFIXES = frozenset(
 ORG_SUFFIXES = frozenset(
     {"社", "会社", "製作所", "工業", "電機", "電気", "百貨店", "銀行", "証券", "協会", "連盟",
      "委員会", "財団", "機構", "省", "庁", "局", "署", "グループ", "ホールディングス", "商事",
-     "製薬", "食品", "出版", "新聞", "放送", "テレビ", "研究所", "事務所", "球団", "大学"}
+     "製薬", "食品", "出版", "新聞", "放送", "テレビ", "研究所", "事務所", "球団", "大学",
+     "製"}  # シャープ製: made by a company
 )  # fmt: skip
 _REASON_WORDS = frozenset(
     {"理由", "原因", "ため", "為", "せい", "影響", "きっかけ", "要因", "背景"}
@@ -241,45 +250,6 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
 
 
-# How well each span kind answers each question kind.
-_FIT: dict[str, dict[str, float]] = {
-    PERSON: {"person": 1.0, "value": 1.0},
-    PLACE: {"place": 1.0, "value": 0.6, "org": 0.6, "propn": 0.6, "latin": 0.3, "katakana": 0.4},
-    NAME: {"title": 1.0, "value": 1.0, "quote": 0.8, "propn": 0.7, "latin": 0.7, "katakana": 0.6,
-           "org": 0.6, "person": 0.4, "place": 0.4, "label": 0.3},
-    QUOTE: {"quote": 1.0, "speech": 0.8, "directive": 0.8, "title": 0.5, "label": 0.2},
-    DATE: {"date": 1.0, "time": 0.4},
-    REASON: {"reason": 1.0},
-}  # fmt: skip
-
-
-# Advice or an order asked (Intent.directive): the imperative is the answer, a remark in speech
-# (〜わよ) is at most its setting.
-_DIRECTIVE_FIT = {"quote": 1.0, "directive": 1.0, "speech": 0.6, "title": 0.5, "label": 0.2}
-
-# 誰の曲, 誰の作品 ask for an artist or an author, often a group written in Latin letters or
-# katakana, or an organisation.
-_GROUP_FIT = {"latin": 0.7, "katakana": 0.6, "propn": 0.7, "org": 0.6}
-
-# Units written two ways (グラム and g): a question's counter matches either.
-UNIT_ALIASES: dict[str, frozenset[str]] = {
-    "グラム": frozenset({"g"}), "g": frozenset({"グラム"}),
-    "キログラム": frozenset({"kg", "キロ"}), "kg": frozenset({"キロ", "キログラム"}),
-    "キロ": frozenset({"kg", "km"}), "km": frozenset({"キロ"}),
-    "メートル": frozenset({"m"}), "m": frozenset({"メートル"}),
-    "センチ": frozenset({"cm"}), "cm": frozenset({"センチ"}),
-    "ミリ": frozenset({"mm"}), "mm": frozenset({"ミリ"}),
-    "パーセント": frozenset({"%"}), "%": frozenset({"パーセント"}),
-    "リットル": frozenset({"l"}), "l": frozenset({"リットル"}),
-    "個": frozenset({"つ"}), "つ": frozenset({"個"}),
-    "人": frozenset({"名"}), "名": frozenset({"人"}),
-    "年": frozenset({"年間"}), "年間": frozenset({"年"}),
-    "度": frozenset({"℃", "°c", "°"}), "℃": frozenset({"度"}), "°c": frozenset({"度"}),
-    "ヶ月": frozenset({"か月", "カ月", "ヵ月", "ケ月"}), "か月": frozenset({"ヶ月", "カ月", "ヵ月"}),
-    "作品": frozenset({"作", "本"}), "作": frozenset({"作品"}),  # 何作品 → 15作, 12本 (films)
-}  # fmt: skip
-
-
 def _units(counters: frozenset[str]) -> frozenset[str]:
     out = {_norm(c) for c in counters}
     for c in counters:
@@ -309,10 +279,12 @@ def span_fit(span: Span, intent: Intent) -> float:
     if kind == DATE and intent.counters & {"時", "分"}:
         return {"time": 1.0, "date": 0.4}.get(span.kind, 0.0)
     if kind == QUOTE and intent.directive:
-        return _DIRECTIVE_FIT.get(span.kind, 0.0)
+        return DIRECTIVE_FIT.get(span.kind, 0.0)
+    if kind == NAME and intent.head in COMPANY_HEADS:
+        return COMPANY_FIT.get(span.kind, 0.0)
     if kind == PERSON and intent.head is not None:  # 誰の曲: a group's name answers too
-        return _FIT[PERSON].get(span.kind, _GROUP_FIT.get(span.kind, 0.0))
-    return _FIT.get(kind, {}).get(span.kind, 0.0)
+        return FIT[PERSON].get(span.kind, GROUP_FIT.get(span.kind, 0.0))
+    return FIT.get(kind, {}).get(span.kind, 0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -333,6 +333,33 @@ def test_advice_is_answered_by_the_imperative(tok: JapaneseTokenizer) -> None:
     assert weights == [0.8, 0.8, 0.8]
 
 
+def test_an_adjective_that_describes_a_noun_names_no_dimension(tok: JapaneseTokenizer) -> None:
+    """「長い名前のセンター、デモいくつ」 counts demos (つ, 個): 長い describes the name; 「どのくらい
+    長い」 asks for a length."""
+    it = intent(tok, "長い名前のセンター、デモいくつ並んでるの？")
+    assert it.kind == NUMBER and {"つ", "個"} <= it.counters and "m" not in it.counters
+    it = intent(tok, "新しいトンネルってどのくらい長いの？")
+    assert it.kind == NUMBER and "m" in it.counters
+
+
+def test_a_company_asked_is_answered_by_its_name(tok: JapaneseTokenizer) -> None:
+    """「P-07Dってどこのメーカー製」: the focus is the maker, not the D of a model number, and
+    「パナソニック製」 (made by) names the company, which beats the quoted 「夏モデル」."""
+    question = "ELUGA power P-07Dってどこのメーカー製？"
+    it = intent(tok, question)
+    assert it.kind == NAME and it.head == "メーカー"
+    assert it.focus == {"メーカー"} and it.slot_words == {"メーカー"}
+    text = "「2012年夏モデル」のうち、ELUGA power P-07D（パナソニック製）を発売する。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    fit = answer_weight(text, spans, 0, len(text), it, question)
+    assert fit.weight == 1.0 and fit.span is not None
+    assert text[fit.span.start : fit.span.end].startswith("パナソニック")
+    question = "その記事が載ってたのはどこの雑誌？"  # a publication: its title in 『』 still fits
+    text = "『週刊文春』が報じた。"
+    spans = find_spans(text, tok.analyse(text)[1])
+    assert answer_weight(text, spans, 0, len(text), intent(tok, question), question).weight == 1.0
+
+
 def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     question = "予約何台入ってたの？"
     it = intent(tok, question)
