@@ -38,7 +38,7 @@ from index.answer.period import asks_for_summary, period_summary
 from index.errors import InvalidQuery
 from index.messages import Lang, t
 from index.models import Answer, DateWindow, Hit, RelatedArticle
-from index.ranking.evidence import Evidence, Query, build_query, evidence
+from index.ranking.evidence import Evidence, Query, build_query, evidence, katakana_written
 from index.ranking.recency import boost_recent
 from index.search.related import RelatedFinder
 from index.search.search import Searcher
@@ -344,9 +344,12 @@ class Answerer:
             present.update(t.term for t in tokens)
             joined.append(normalised(morphs))
         article = "\n".join(joined)
+        apart: set[str] = set()  # words of a phrase the article never writes in one piece
         for phrase, terms in query.phrases:
             if phrase not in article:
-                present -= terms
+                apart |= terms
+        present -= apart
+        present |= katakana_written(set(query.counts) - present - apart, article)
         found = evidence(query, top, present)
         if query.names:
             written = name_key("".join([top.title, *(h.text for h in passages)]))

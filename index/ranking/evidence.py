@@ -10,8 +10,9 @@ and the answer becomes "not found" (see :mod:`index.answer.answer`).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from index.analysis.question import Intent
@@ -145,3 +146,22 @@ def evidence(query: Query, best: Hit | None, present: set[str]) -> Evidence:
     covered = sum(w for t, w in weight.items() if t in present)
     rel = best.score / query.max_score if query.max_score > 0 else 0.0
     return Evidence(covered / mass, rel)
+
+
+# A long vowel of a loanword written イ after an e-row kana (ヘアメイク, ヘアメーク; メイン is rare
+# enough as メーン to be read the same way here, where only presence is asked).
+_E_ROW_I = re.compile(r"([エケセテネヘメレゲゼデベペ])イ")
+_KATAKANA = re.compile(r"[\u30a1-\u30faー]{2,}")
+
+
+def _loose(text: str) -> str:
+    return _E_ROW_I.sub(r"\1ー", text)
+
+
+def katakana_written(absent: Iterable[str], article: str) -> set[str]:
+    """The katakana terms among ``absent`` that ``article`` (normalised forms run together) writes
+    longer or spelt another way: a clipped loanword (アマ for アマチュア, ベストアマ in
+    ベストアマチュア賞, 略語 by clipping) or a long vowel written イ (ヘアメイク, ヘアメーク). Such a
+    term is not missing from the article, whatever Sudachi made of its words."""
+    loose = _loose(article)
+    return {t for t in absent if _KATAKANA.fullmatch(t) and _loose(t) in loose}

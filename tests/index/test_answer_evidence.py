@@ -18,7 +18,7 @@ from index.answer.answer import Answerer
 from index.answer.excerpt_text import fold_key
 from index.answer.excerpts import ANAPHOR
 from index.models import Article, Hit, Section
-from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence
+from index.ranking.evidence import PREDICATE_WEIGHT, Evidence, Query, evidence, katakana_written
 from index.ranking.excerpt_score import (
     COPY_FROM,
     MAX_QUALITY,
@@ -504,3 +504,33 @@ def test_a_proper_noun_no_passage_holds_is_not_found(
         question = "北陸新幹線の金沢駅前のホテルって開業いつ？"
         assert answerer.explain(question, now=NOW).missing_name == "北陸新幹線"
         assert answerer.ask(question, now=NOW).status == "not_found"
+
+
+def test_katakana_written_longer_or_another_way_is_not_missing() -> None:
+    """アマ is アマチュア clipped (略語) and ヘアメイク is ヘアメーク: the article writes them, in its
+    own form; a word it does not write stays missing."""
+    article = "神戸のゴルフ場でベストアマチュア賞を獲得。ヘアメークアーティストと挙式"
+    got = katakana_written({"アマ", "ベストアマ", "ヘアメイク", "キャディー", "大会"}, article)
+    assert got == {"アマ", "ベストアマ", "ヘアメイク"}
+
+
+GOLF = _article(
+    "golf",
+    "美女ゴルファーの森美穂、ベストアマチュア賞",
+    [
+        "神戸・六甲国際ゴルフ倶楽部を舞台に行われたレディスオープンで、"
+        "ベストアマチュア賞を獲得したのが森美穂だ。",
+        "来月にはプロテストを控えている。",
+    ],
+)
+
+
+def test_a_clipped_loanword_is_evidence(tmp_path: Path, tokenizer: JapaneseTokenizer) -> None:
+    """A member writes アマ for アマチュア: the article holding ベストアマチュア answers the
+    question, whose words it would otherwise miss by half."""
+    with _answerer(tmp_path, tokenizer, GOLF) as answerer:
+        question = "森美穂がベストアマとったのってどこのゴルフ場？"
+        answer = answerer.ask(question, now=NOW)
+        assert answer.status == "answered"
+        assert answer.excerpts[0].article_id == "golf"
+        assert "六甲国際ゴルフ倶楽部" in answer.excerpts[0].text
