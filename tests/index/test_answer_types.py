@@ -44,6 +44,12 @@ def intent(tok: JapaneseTokenizer, question: str):
     return _read_intent(tok.analyse(question)[1])
 
 
+def fit_in(tok: JapaneseTokenizer, text: str, it, question: str, *matched, **slots):
+    """The answer fit of the whole of ``text`` for ``question`` (its intent ``it``)."""
+    spans = find_spans(text, tok.analyse(text)[1])
+    return answer_weight(text, spans, 0, len(text), it, question, *matched, **slots)
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "counter"),
     [
@@ -223,8 +229,7 @@ def test_the_goal_particle_of_the_question_marks_the_slot(tok: JapaneseTokenizer
     it = intent(tok, question)
     assert it.slot_particle == "に"
     text = "奄美大島の接骨院をたたみ、豊田の接骨院も辞めて小豆島へ移住した。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), it, question)
+    fit = fit_in(tok, text, it, question)
     assert fit.slotted == 1.0  # 小豆島へ: に and へ mark the same goal
 
 
@@ -233,11 +238,9 @@ def test_a_wave_dash_after_a_price_is_from(tok: JapaneseTokenizer) -> None:
     it = intent(tok, question)
     assert it.slot_particle == "から"
     for text in ("料金：60,000円〜（2名利用時）", "料金：60,000円より", "料金は60,000円から"):
-        spans = find_spans(text, tok.analyse(text)[1])
-        assert answer_weight(text, spans, 0, len(text), it, question).slotted == 1.0, text
+        assert fit_in(tok, text, it, question).slotted == 1.0, text
     text = "料金：60,000円（2名利用時）"  # a price, but not the starting one
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), it, question)
+    fit = fit_in(tok, text, it, question)
     assert fit.weight == 1.0 and fit.slotted == 0.0
 
 
@@ -249,8 +252,7 @@ def test_the_other_end_of_a_range_does_not_answer(tok: JapaneseTokenizer) -> Non
     it = intent(tok, question)
     assert it.slot_particle == "まで"
     text = "2012年6月15日(金)から7月31日(火)まで"
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), it, question)
+    fit = fit_in(tok, text, it, question)
     assert fit.weight == 1.0 and fit.slotted == 1.0 and fit.span is not None
     assert text[fit.span.start : fit.span.end] == "7月31日"
     text = "かえトクキャンペーンを6月15日から実施すると発表した。"
@@ -261,8 +263,7 @@ def test_the_other_end_of_a_range_does_not_answer(tok: JapaneseTokenizer) -> Non
     # いつから the other way round: 7月31日まで ends the range
     question = "かえトクキャンペーンっていつからだった？"
     text = "6月15日(金)から7月31日(火)まで実施。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), intent(tok, question), question)
+    fit = fit_in(tok, text, intent(tok, question), question)
     assert fit.span is not None and text[fit.span.start : fit.span.end] == "6月15日"
     assert fit.slotted == 1.0
 
@@ -273,11 +274,9 @@ def test_the_dateline_after_the_subject_is_not_the_answer(tok: JapaneseTokenizer
     question = "アップデートっていつ出たの？"
     it = intent(tok, question)
     for text in ("ソフトバンクは13日、新機種を発表した。", "13日、新機種を発表した。"):
-        spans = find_spans(text, tok.analyse(text)[1])
-        assert answer_weight(text, spans, 0, len(text), it, question).weight == 0.5, text
+        assert fit_in(tok, text, it, question).weight == 0.5, text
     text = "新機種は13日に発売された。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    assert answer_weight(text, spans, 0, len(text), it, question).weight == 1.0
+    assert fit_in(tok, text, it, question).weight == 1.0
 
 
 def test_a_day_narrowing_the_month_asked_is_an_answer(tok: JapaneseTokenizer) -> None:
@@ -293,8 +292,7 @@ def test_a_day_narrowing_the_month_asked_is_an_answer(tok: JapaneseTokenizer) ->
     assert fit.span is not None and text[fit.span.start : fit.span.end] == "2012年6月17日"
     assert fit.weight == 1.0 and fit.slotted == 1.0  # まで after the day of the week (日曜)
     text = "延長は2012年6月に決まった。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    assert answer_weight(text, spans, 0, len(text), it, question).weight == 0.0
+    assert fit_in(tok, text, it, question).weight == 0.0
 
 
 @pytest.mark.parametrize(
@@ -350,22 +348,19 @@ def test_a_company_asked_is_answered_by_its_name(tok: JapaneseTokenizer) -> None
     assert it.kind == NAME and it.head == "メーカー"
     assert it.focus == {"メーカー"} and it.slot_words == {"メーカー"}
     text = "「2012年夏モデル」のうち、ELUGA power P-07D（パナソニック製）を発売する。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), it, question)
+    fit = fit_in(tok, text, it, question)
     assert fit.weight == 1.0 and fit.span is not None
     assert text[fit.span.start : fit.span.end].startswith("パナソニック")
     question = "その記事が載ってたのはどこの雑誌？"  # a publication: its title in 『』 still fits
     text = "『週刊文春』が報じた。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    assert answer_weight(text, spans, 0, len(text), intent(tok, question), question).weight == 1.0
+    assert fit_in(tok, text, intent(tok, question), question).weight == 1.0
 
 
 def test_the_counter_asked_for_fits_best(tok: JapaneseTokenizer) -> None:
     question = "予約何台入ってたの？"
     it = intent(tok, question)
     text = "発表から3日で、予約は7000台に達した。"
-    spans = find_spans(text, tok.analyse(text)[1])
-    fit = answer_weight(text, spans, 0, len(text), it, question)
+    fit = fit_in(tok, text, it, question)
     assert fit.weight == 1.0 and fit.span is not None
     assert text[fit.span.start : fit.span.end] == "7000台"
 
@@ -412,8 +407,7 @@ def test_the_counter_asked_for_is_no_topic(tok: JapaneseTokenizer) -> None:
 
     def fit(text: str):
         matched = [(t.start, t.end) for t in tok.tokens(text) if t.term in asked]
-        spans = find_spans(text, tok.analyse(text)[1])
-        return answer_weight(text, spans, 0, len(text), it, question, matched)
+        return fit_in(tok, text, it, question, matched)
 
     text = "このリモコンではテレビはもちろん、最大で8台の電化製品を操作することができる。"
     got = fit(text)
